@@ -1,0 +1,6 @@
+# Benchmarks print ratios against a baseline measured in the same run.
+noinst_PROGRAMS += bench/bench_srp
+bench_bench_srp_SOURCES = bench/bench_srp.c
+bench_bench_srp_CFLAGS = $(COGNITO_CFLAGS)
+bench_bench_srp_LDADD = $(COGNITO_LIBS)
+EXTRA_DIST += bench/srp bench/srp_sdk.js

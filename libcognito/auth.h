@@ -1,0 +1,76 @@
+/* The authenticateUser state machine. It talks to whoever drives it (PAM
+ * conversation, cognitoctl's terminal, a test's script) only through the
+ * callback table below; it knows nothing of PAM or terminals.
+ *
+ * Every prompt and message text is built here, so every front end shows the
+ * same words. Answers are malloc'd by the callback; the machine wipes and
+ * frees them. A callback returns COG_OK, or COG_ERR_ABORTED to stop. */
+#ifndef COGNITO_AUTH_H
+#define COGNITO_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "libcognito/error.h"
+#include "libcognito/idp.h"
+
+enum cog_code_kind {
+    COG_CODE_SMS,           /* SMS_MFA */
+    COG_CODE_TOTP,          /* SOFTWARE_TOKEN_MFA */
+    COG_CODE_EMAIL,         /* EMAIL_OTP */
+    COG_CODE_TOTP_SETUP,    /* MFA_SETUP: first code from the new authenticator */
+    COG_CODE_CONFIRM,       /* ConfirmSignUp */
+    COG_CODE_RESET,         /* ConfirmForgotPassword */
+};
+
+struct cog_auth_callbacks {
+    void *ctx;
+    /* The current password. Asked once, before InitiateAuth (Cognito wants
+     * PASSWORD_VERIFIER answered within seconds). */
+    cog_status (*ask_password)(void *ctx, const char *prompt, char **answer);
+    /* A one-time code; echo_ok says the code is not a secret worth hiding. */
+    cog_status (*ask_code)(void *ctx, enum cog_code_kind kind, const char *prompt,
+                           char **answer);
+    /* A choice among n labels; *picked is 0-based. */
+    cog_status (*select_mfa)(void *ctx, const char *prompt, const char *const *labels, size_t n,
+                             size_t *picked);
+    /* A new password: the callback asks twice and returns it only when both match. */
+    cog_status (*ask_new_password)(void *ctx, const char *prompt, const char *again_prompt,
+                                   char **answer);
+    /* A visible answer: a required attribute, a custom challenge's answer. */
+    cog_status (*ask_text)(void *ctx, const char *prompt, char **answer);
+    void (*show_info)(void *ctx, const char *text);
+    void (*show_error)(void *ctx, const char *text);
+};
+
+struct cog_auth_opts {
+    const char *password;      /* when set, ask_password is not called (PAM's authtok) */
+    int max_code_attempts;     /* re-prompts after a wrong code; 0: 3 */
+    bool allow_password_reset; /* PasswordResetRequired → ForgotPassword flow */
+    bool allow_confirm;        /* UserNotConfirmed → ConfirmSignUp flow */
+    const char *device_key;    /* remembered device (DEVICE_SRP_AUTH) */
+    const char *device_group_key;
+    const char *device_password;
+};
+
+struct cog_auth_result {
+    char *id_token;
+    char *access_token;
+    char *refresh_token;
+    long expires_in;
+    char *username;            /* cognito:username from the verified ID token */
+    struct json_object *claims; /* the verified ID token's payload */
+    bool passed_mfa;           /* an MFA challenge was answered */
+    char *new_device_key;      /* NewDeviceMetadata, when Cognito offers device tracking */
+    char *new_device_group_key;
+};
+
+/* Runs a whole login for username. COG_OK only with a verified ID token. */
+cog_status cog_auth_login(struct cog_idp *idp, const char *username,
+                          const struct cog_auth_callbacks *cb, const struct cog_auth_opts *opts,
+                          struct cog_auth_result *out, struct cog_error *err);
+
+/* Wipes tokens and frees everything in res. */
+void cog_auth_result_clear(struct cog_auth_result *res);
+
+#endif

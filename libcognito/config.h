@@ -1,0 +1,72 @@
+/* /etc/cognito/cognito.conf and PAM argv overrides, parsed into one struct.
+ * Keys live in one table in config.c; later parts add rows, not parsers. */
+#ifndef COGNITO_CONFIG_H
+#define COGNITO_CONFIG_H
+
+#include <stdbool.h>
+#include "libcognito/error.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef CACHEDIR
+#define CACHEDIR "/var/lib/cognito"
+#endif
+#define COG_CONFIG_DEFAULT_PATH SYSCONFDIR "/cognito/cognito.conf"
+
+enum cog_auth_flow {
+    COG_FLOW_USER_SRP_AUTH = 0,
+    COG_FLOW_USER_PASSWORD_AUTH,
+};
+
+#define COG_CONFIG_MAX_KEYS 64
+
+struct cog_config {
+    char *region;
+    char *user_pool_id;
+    char *client_id;
+    char *client_secret; /* NULL when the app client has none */
+    char *endpoint;      /* full URL; NULL means https://cognito-idp.<region>.amazonaws.com/ */
+    char *ca_file;       /* extra trust anchor; verification is never off */
+    char *cache_dir;     /* JWKS and other public caches */
+    enum cog_auth_flow auth_flow;
+    int timeout; /* seconds a network step of a login may take */
+
+    /* bookkeeping: which keys the current source has set (duplicate detection) */
+    bool seen[COG_CONFIG_MAX_KEYS];
+};
+
+void cog_config_init(struct cog_config *cfg);
+void cog_config_free(struct cog_config *cfg);
+
+/* Reads a file of `key = value` lines. The file must be owned by root (or by the
+ * caller when the caller is not root) and not writable by group or others; a
+ * client_secret must not sit in a file others can read. */
+cog_status cog_config_load_file(struct cog_config *cfg, const char *path, struct cog_error *err);
+
+/* Parses a whole buffer (the file reader and the fuzzer use this). origin names
+ * the source in error messages. */
+cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
+                                   const char *origin, struct cog_error *err);
+
+/* Sets one key. origin/line name the source in errors (line 0: no line). */
+cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *value,
+                          const char *origin, unsigned line, struct cog_error *err);
+
+/* True when key is one the table knows (PAM argv tells config keys from its own flags). */
+bool cog_config_key_known(const char *key);
+
+/* Forgets which keys were seen, so a later source (PAM argv) may override the file. */
+void cog_config_begin_source(struct cog_config *cfg);
+
+/* Checks required keys and cross-key rules once all sources are read. */
+cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err);
+
+/* Derived values. Each returns a malloc'd string (NULL on allocation failure). */
+char *cog_config_idp_url(const struct cog_config *cfg);  /* endpoint with trailing '/' */
+char *cog_config_issuer(const struct cog_config *cfg);   /* https://cognito-idp.R.amazonaws.com/POOL */
+char *cog_config_jwks_url(const struct cog_config *cfg); /* <idp url><pool>/.well-known/jwks.json */
+/* The part of the pool id after '_' (SRP pool name); points into cfg. */
+const char *cog_config_pool_name(const struct cog_config *cfg);
+
+#endif

@@ -1,0 +1,50 @@
+/* libcurl transport. One cog_http per login: every request reuses the same
+ * handle, so one TLS connection serves them all. TLS is always verified. */
+#ifndef COGNITO_HTTP_H
+#define COGNITO_HTTP_H
+
+#include <stddef.h>
+#include "libcognito/error.h"
+
+#define COG_HTTP_MAX_BODY_DEFAULT (1024 * 1024)
+
+struct cog_http;
+
+struct cog_http_opts {
+    const char *ca_file;    /* NULL: system trust store only */
+    long timeout_ms;        /* budget of one network step (see cog_http_begin_step) */
+    long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
+    size_t max_body;        /* 0: COG_HTTP_MAX_BODY_DEFAULT */
+};
+
+struct cog_http_response {
+    long status;
+    char *body; /* NUL-terminated, malloc'd */
+    size_t len;
+    char error_type[128]; /* x-amzn-ErrorType header, if any */
+};
+
+struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error *err);
+void cog_http_free(struct cog_http *http);
+
+/* Starts a network step: from now on requests share one deadline of
+ * timeout_ms, so a stalled IdP can never hold a login longer than that. */
+void cog_http_begin_step(struct cog_http *http);
+
+/* POST body with the given extra headers (NULL-terminated list). A non-2xx
+ * answer is still COG_OK here: the caller reads status and body. Transport
+ * failures (DNS, connect, TLS, timeout, oversized body) are COG_ERR_UNAVAILABLE. */
+cog_status cog_http_post(struct cog_http *http, const char *url, const char *const *headers,
+                         const char *body, size_t body_len, struct cog_http_response *resp,
+                         struct cog_error *err);
+cog_status cog_http_get(struct cog_http *http, const char *url, struct cog_http_response *resp,
+                        struct cog_error *err);
+
+/* Frees and wipes the body (it may hold tokens). */
+void cog_http_response_clear(struct cog_http_response *resp);
+
+/* Requests and TCP connections made by this handle (tests and benchmarks). */
+unsigned cog_http_request_count(const struct cog_http *http);
+unsigned cog_http_connection_count(const struct cog_http *http);
+
+#endif

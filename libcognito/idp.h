@@ -1,0 +1,55 @@
+/* The cognito-idp JSON API: one POST per operation, JSON in and out (json-c),
+ * Cognito's error shapes turned into a cog_status. */
+#ifndef COGNITO_IDP_H
+#define COGNITO_IDP_H
+
+#include <json-c/json.h>
+#include "libcognito/config.h"
+#include "libcognito/error.h"
+#include "libcognito/http.h"
+
+struct cog_idp {
+    const struct cog_config *cfg;
+    struct cog_http *http;
+    char *url; /* the cognito-idp endpoint */
+};
+
+/* Opens the transport for one login (or one cognitoctl command). */
+cog_status cog_idp_open(struct cog_idp *idp, const struct cog_config *cfg, struct cog_error *err);
+void cog_idp_close(struct cog_idp *idp);
+
+/* Calls AWSCognitoIdentityProviderService.<op> with req (not consumed).
+ * On COG_OK, *resp is the parsed JSON object (caller puts it). On a service
+ * error, the status is mapped from the exception name and err->code holds it. */
+cog_status cog_idp_call(struct cog_idp *idp, const char *op, struct json_object *req,
+                        struct json_object **resp, struct cog_error *err);
+
+/* The same for another JSON-1.1 service on another URL (the identity pool:
+ * target "AWSCognitoIdentityService.GetId"). */
+cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char *target,
+                               struct json_object *req, struct json_object **resp,
+                               struct cog_error *err);
+
+/* Reads an AWS JSON error answer: `__type` (the part after '#'), falling back
+ * to the x-amzn-ErrorType header (the part before ':'); `message`/`Message`.
+ * 5xx, throttling and unparsable bodies are COG_ERR_UNAVAILABLE. */
+cog_status cog_idp_parse_error(long http_status, const char *body, size_t len,
+                               const char *error_type_header, struct cog_error *err);
+
+/* Parses a 2xx body: must be a JSON object, else COG_ERR_UNAVAILABLE. */
+cog_status cog_idp_parse_body(const char *body, size_t len, struct json_object **out,
+                              struct cog_error *err);
+
+/* Adds SECRET_HASH for username to obj under key when the client has a secret. */
+cog_status cog_idp_add_secret_hash(const struct cog_config *cfg, struct json_object *obj,
+                                   const char *key, const char *username, struct cog_error *err);
+
+/* Small json-c readers: NULL unless key holds a string. */
+const char *cog_json_string(struct json_object *obj, const char *key);
+struct json_object *cog_json_object(struct json_object *obj, const char *key);
+/* Adds a string member; returns false on allocation failure. */
+bool cog_json_add_string(struct json_object *obj, const char *key, const char *value);
+/* json_object_put that first wipes every string inside (responses carry tokens). */
+void cog_json_put_wiped(struct json_object *obj);
+
+#endif

@@ -1,0 +1,179 @@
+#include "build-config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "libcognito/util.h"
+
+void cog_wipe(void *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        OPENSSL_cleanse(p, n);
+}
+
+void cog_free_secret(char *s)
+{
+    if (s == NULL)
+        return;
+    cog_wipe(s, strlen(s));
+    free(s);
+}
+
+char *cog_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Length of the UTF-8 sequence starting at s (1..4), or 0 when invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are refused. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if (c == 0xe0 && s[1] < 0xa0)
+            return 0;
+        if (c == 0xed && s[1] >= 0xa0)
+            return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+            return 0;
+        if (c == 0xf0 && s[1] < 0x90)
+            return 0;
+        if (c == 0xf4 && s[1] >= 0x90)
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+bool cog_text_valid(const char *s, size_t max_len)
+{
+    if (s == NULL)
+        return false;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = 0;
+    while (*p != '\0') {
+        size_t n = utf8_seq_len(p);
+        if (n == 0)
+            return false;
+        if (n == 1 && (*p < 0x20 || *p == 0x7f))
+            return false;
+        if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) /* C1 controls U+0080..U+009F */
+            return false;
+        p += n;
+        len += n;
+        if (len > max_len)
+            return false;
+    }
+    return true;
+}
+
+bool cog_username_valid(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return false;
+    if (!cog_text_valid(name, COG_USERNAME_MAX))
+        return false;
+    /* Cognito's username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no whitespace. */
+    for (const char *p = name; *p != '\0'; p++) {
+        if (*p == ' ')
+            return false;
+    }
+    return true;
+}
+
+void cog_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0x0f];
+    }
+    out[2 * n] = '\0';
+}
+
+char *cog_base64_encode(const unsigned char *in, size_t n)
+{
+    if (n > (size_t)1 << 28)
+        return NULL;
+    size_t cap = 4 * ((n + 2) / 3) + 1;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    return out;
+}
+
+unsigned char *cog_base64_decode(const char *in, size_t in_len, size_t *out_len)
+{
+    unsigned char *buf = NULL;
+    unsigned char *out = NULL;
+    size_t padded, stripped = 0;
+
+    if (in == NULL || in_len > (size_t)1 << 28)
+        goto out;
+    /* Normalise url-safe input and padding into a scratch copy EVP can read. */
+    padded = in_len + 4;
+    buf = malloc(padded + 1);
+    if (buf == NULL)
+        goto out;
+    size_t j = 0;
+    for (size_t i = 0; i < in_len; i++) {
+        char c = in[i];
+        if (c == '-')
+            c = '+';
+        else if (c == '_')
+            c = '/';
+        else if (c == '=') {
+            stripped++;
+            continue;
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '+' || c == '/'))
+            goto out;
+        if (stripped > 0) /* data after padding */
+            goto out;
+        buf[j++] = (unsigned char)c;
+    }
+    if (j % 4 == 1 || stripped > 2)
+        goto out;
+    size_t pad = (4 - j % 4) % 4;
+    for (size_t i = 0; i < pad; i++)
+        buf[j++] = '=';
+    buf[j] = '\0';
+    out = malloc(j / 4 * 3 + 1);
+    if (out == NULL)
+        goto out;
+    int n = EVP_DecodeBlock(out, buf, (int)j);
+    if (n < 0) {
+        free(out);
+        out = NULL;
+        goto out;
+    }
+    *out_len = (size_t)n - pad;
+    out[*out_len] = '\0';
+out:
+    if (buf != NULL) {
+        cog_wipe(buf, padded + 1);
+        free(buf);
+    }
+    return out;
+}
+
+long long cog_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,31 @@
+/* Small helpers every part shares: wiping secrets, checked strings. */
+#ifndef COGNITO_UTIL_H
+#define COGNITO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Overwrites n bytes in a way the compiler may not elide. */
+void cog_wipe(void *p, size_t n);
+/* Wipes a NUL-terminated secret and frees it; NULL is fine. */
+void cog_free_secret(char *s);
+/* strdup that returns NULL for NULL. */
+char *cog_strdup(const char *s);
+
+/* Usernames go into JSON and logs: bounded length, valid UTF-8, no control characters. */
+#define COG_USERNAME_MAX 128
+bool cog_username_valid(const char *name);
+/* True when s is valid UTF-8 without C0/C1 controls or DEL. */
+bool cog_text_valid(const char *s, size_t max_len);
+
+/* Lowercase hex of bytes into out (2*n+1 bytes). */
+void cog_hex_encode(const unsigned char *in, size_t n, char *out);
+/* Standard base64 (with padding). Returns malloc'd string or NULL. */
+char *cog_base64_encode(const unsigned char *in, size_t n);
+/* Decodes standard or url-safe base64, padded or not. Returns malloc'd buffer or NULL. */
+unsigned char *cog_base64_decode(const char *in, size_t in_len, size_t *out_len);
+
+/* Monotonic clock in milliseconds. */
+long long cog_now_ms(void);
+
+#endif

@@ -1,0 +1,1 @@
+# nss_cognito: filled in by its issue

@@ -1,0 +1,1 @@
+# pam_cognito: filled in by its issue

@@ -1,0 +1,5 @@
+#include "build-config.h"
+int main(void)
+{
+    return 0;
+}

@@ -1,0 +1,8 @@
+# cognitoctl: the admin and user tool.
+bin_PROGRAMS += tools/cognitoctl
+tools_cognitoctl_SOURCES = \
+	tools/cognitoctl.c \
+	tools/term.c tools/term.h \
+	tools/cmd_login.c tools/cmds.h
+tools_cognitoctl_CFLAGS = $(COGNITO_CFLAGS)
+tools_cognitoctl_LDADD = $(COGNITO_LIBS)
