@@ -1,1 +1,393 @@
 #include "build-config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcognito/config.h"
+#include "libcognito/util.h"
+
+#define CONFIG_FILE_MAX (256 * 1024)
+#define CONFIG_VALUE_MAX 4096
+
+enum key_type {
+    KEY_STRING,
+    KEY_URL,
+    KEY_PATH,
+    KEY_INT,
+    KEY_AUTH_FLOW,
+};
+
+struct key_def {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    long min, max; /* KEY_INT bounds */
+    bool secret;   /* never echoed in errors; needs a root-only file */
+};
+
+#define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
+static const struct key_def keys[] = {
+    {"region", STR(region, KEY_STRING), false},
+    {"user_pool_id", STR(user_pool_id, KEY_STRING), false},
+    {"client_id", STR(client_id, KEY_STRING), false},
+    {"client_secret", STR(client_secret, KEY_STRING), true},
+    {"endpoint", STR(endpoint, KEY_URL), false},
+    {"ca_file", STR(ca_file, KEY_PATH), false},
+    {"cache_dir", STR(cache_dir, KEY_PATH), false},
+    {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
+    {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
+};
+#undef STR
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= COG_CONFIG_MAX_KEYS, "raise COG_CONFIG_MAX_KEYS");
+
+void cog_config_init(struct cog_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->auth_flow = COG_FLOW_USER_SRP_AUTH;
+    cfg->timeout = 10;
+    cfg->cache_dir = strdup(CACHEDIR);
+}
+
+void cog_config_free(struct cog_config *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type == KEY_INT || keys[i].type == KEY_AUTH_FLOW)
+            continue;
+        char **slot = (char **)((char *)cfg + keys[i].offset);
+        if (keys[i].secret)
+            cog_free_secret(*slot);
+        else
+            free(*slot);
+        *slot = NULL;
+    }
+}
+
+void cog_config_begin_source(struct cog_config *cfg)
+{
+    memset(cfg->seen, 0, sizeof(cfg->seen));
+}
+
+static const struct key_def *find_key(const char *name, size_t *index)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(keys[i].name, name) == 0) {
+            if (index)
+                *index = i;
+            return &keys[i];
+        }
+    }
+    return NULL;
+}
+
+bool cog_config_key_known(const char *key)
+{
+    return find_key(key, NULL) != NULL;
+}
+
+/* "FILE:LINE: " or "FILE: " or "" for error messages. */
+static void where(char *buf, size_t len, const char *origin, unsigned line)
+{
+    if (origin && line)
+        snprintf(buf, len, "%s:%u: ", origin, line);
+    else if (origin)
+        snprintf(buf, len, "%s: ", origin);
+    else
+        buf[0] = '\0';
+}
+
+static bool region_valid(const char *v)
+{
+    /* e.g. us-east-1, eu-central-2, us-gov-west-1: lowercase letters, digits, dashes. */
+    size_t n = strlen(v);
+    if (n < 4 || n > 32)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool pool_id_valid(const char *v)
+{
+    /* <region>_<name>: the name is what SRP hashes. */
+    const char *us = strchr(v, '_');
+    if (us == NULL || us == v || us[1] == '\0' || strlen(v) > 55)
+        return false;
+    for (const char *p = us + 1; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return false;
+    }
+    char region[40];
+    size_t rl = (size_t)(us - v);
+    if (rl >= sizeof(region))
+        return false;
+    memcpy(region, v, rl);
+    region[rl] = '\0';
+    return region_valid(region);
+}
+
+static bool token_chars_valid(const char *v, size_t max)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > max)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '+' || *p == '/' || *p == '=' || *p == '_' || *p == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* Checks a string value against its key's rule; NULL when fine, else why. */
+static const char *check_string(const struct key_def *k, const char *v)
+{
+    /* TLS is always verified, so only https endpoints make sense. */
+    if (k->type == KEY_URL)
+        return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && !strchr(v, ' ')
+                   ? NULL
+                   : "not an https:// URL";
+    if (k->type == KEY_PATH)
+        return v[0] == '/' ? NULL : "not an absolute path";
+    if (strcmp(k->name, "region") == 0)
+        return region_valid(v) ? NULL : "not an AWS region name";
+    if (strcmp(k->name, "user_pool_id") == 0)
+        return pool_id_valid(v) ? NULL : "not a user pool id (REGION_NAME)";
+    if (strcmp(k->name, "client_id") == 0)
+        return token_chars_valid(v, 128) ? NULL : "not an app client id";
+    if (strcmp(k->name, "client_secret") == 0)
+        return token_chars_valid(v, 128) ? NULL : "not an app client secret";
+    return NULL;
+}
+
+cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *value,
+                          const char *origin, unsigned line, struct cog_error *err)
+{
+    char at[PATH_MAX + 32];
+    size_t index;
+    where(at, sizeof(at), origin, line);
+
+    const struct key_def *k = find_key(key, &index);
+    if (k == NULL)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%sunknown key '%.64s'", at, key);
+    if (cfg->seen[index])
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s' given twice", at, k->name);
+    if (value[0] == '\0')
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s' has an empty value", at,
+                             k->name);
+    if (strlen(value) > CONFIG_VALUE_MAX || !cog_text_valid(value, CONFIG_VALUE_MAX))
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': value too long or not text",
+                             at, k->name);
+
+    void *slot = (char *)cfg + k->offset;
+    switch (k->type) {
+    case KEY_INT: {
+        char *end;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (errno != 0 || *end != '\0' || end == value || n < k->min || n > k->max)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                                 "%skey '%s': '%.32s' is not a number from %ld to %ld", at, k->name,
+                                 value, k->min, k->max);
+        *(int *)slot = (int)n;
+        break;
+    }
+    case KEY_AUTH_FLOW:
+        if (strcmp(value, "USER_SRP_AUTH") == 0)
+            *(enum cog_auth_flow *)slot = COG_FLOW_USER_SRP_AUTH;
+        else if (strcmp(value, "USER_PASSWORD_AUTH") == 0)
+            *(enum cog_auth_flow *)slot = COG_FLOW_USER_PASSWORD_AUTH;
+        else
+            return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                                 "%skey 'auth_flow': '%.32s' is not USER_SRP_AUTH or "
+                                 "USER_PASSWORD_AUTH",
+                                 at, value);
+        break;
+    case KEY_URL:
+    case KEY_PATH:
+    case KEY_STRING: {
+        const char *why = check_string(k, value);
+        if (why != NULL) {
+            if (k->secret)
+                return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': %s", at, k->name, why);
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': '%.128s' is %s", at,
+                                 k->name, value, why);
+        }
+        char *copy = strdup(value);
+        if (copy == NULL)
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        char **s = slot;
+        if (k->secret)
+            cog_free_secret(*s);
+        else
+            free(*s);
+        *s = copy;
+        break;
+    }
+    }
+    cfg->seen[index] = true;
+    return COG_OK;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
+                                   const char *origin, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *copy = NULL;
+    unsigned lineno = 0;
+
+    if (memchr(buf, '\0', len) != NULL) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: contains a NUL byte", origin);
+        goto out;
+    }
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+
+    char *line = copy;
+    while (line != NULL) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        lineno++;
+        /* '#' starts a comment anywhere: values never need one. */
+        char *hash = strchr(line, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        char *s = trim(line);
+        if (*s != '\0') {
+            char *eq = strchr(s, '=');
+            if (eq == NULL) {
+                st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s:%u: expected 'key = value'",
+                                   origin, lineno);
+                goto out;
+            }
+            *eq = '\0';
+            char *key = trim(s);
+            char *value = trim(eq + 1);
+            if (*key == '\0') {
+                st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s:%u: missing key", origin, lineno);
+                goto out;
+            }
+            st = cog_config_set(cfg, key, value, origin, lineno, err);
+            if (st != COG_OK)
+                goto out;
+        }
+        line = next;
+    }
+out:
+    if (copy != NULL) {
+        cog_wipe(copy, len);
+        free(copy);
+    }
+    return st;
+}
+
+cog_status cog_config_load_file(struct cog_config *cfg, const char *path, struct cog_error *err)
+{
+    cog_status st;
+    char *buf = NULL;
+    size_t len = 0;
+    unsigned mode = 0;
+
+    st = cog_read_trusted_file(path, CONFIG_FILE_MAX, &buf, &len, &mode, err);
+    if (st != COG_OK) {
+        if (st == COG_ERR_INVALID_INPUT)
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: no such file", path);
+        goto out;
+    }
+    cog_config_begin_source(cfg);
+    st = cog_config_parse_buffer(cfg, buf, len, path, err);
+    if (st != COG_OK)
+        goto out;
+    if (cfg->client_secret != NULL && (mode & 044)) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
+                           "%s: holds client_secret but is readable by others (chmod 0600)", path);
+        goto out;
+    }
+out:
+    if (buf != NULL) {
+        cog_wipe(buf, len);
+        free(buf);
+    }
+    return st;
+}
+
+cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err)
+{
+    static const char *const required[] = {"region", "user_pool_id", "client_id"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        const struct key_def *k = find_key(required[i], NULL);
+        if (*(char *const *)((const char *)cfg + k->offset) == NULL)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "missing required key '%s'",
+                                 required[i]);
+    }
+    size_t rl = strlen(cfg->region);
+    if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_')
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "user_pool_id '%s' is not in region '%s'",
+                             cfg->user_pool_id, cfg->region);
+    return COG_OK;
+}
+
+char *cog_config_idp_url(const struct cog_config *cfg)
+{
+    char *out = NULL;
+    if (cfg->endpoint != NULL) {
+        size_t n = strlen(cfg->endpoint);
+        bool slash = n > 0 && cfg->endpoint[n - 1] == '/';
+        if (asprintf(&out, "%s%s", cfg->endpoint, slash ? "" : "/") < 0)
+            return NULL;
+        return out;
+    }
+    if (asprintf(&out, "https://cognito-idp.%s.amazonaws.com/", cfg->region) < 0)
+        return NULL;
+    return out;
+}
+
+char *cog_config_issuer(const struct cog_config *cfg)
+{
+    char *out = NULL;
+    /* Cognito signs the regional issuer even when reached through a VPC endpoint. */
+    if (asprintf(&out, "https://cognito-idp.%s.amazonaws.com/%s", cfg->region, cfg->user_pool_id) <
+        0)
+        return NULL;
+    return out;
+}
+
+char *cog_config_jwks_url(const struct cog_config *cfg)
+{
+    char *base = cog_config_idp_url(cfg);
+    char *out = NULL;
+    if (base == NULL)
+        return NULL;
+    if (asprintf(&out, "%s%s/.well-known/jwks.json", base, cfg->user_pool_id) < 0)
+        out = NULL;
+    free(base);
+    return out;
+}
+
+const char *cog_config_pool_name(const struct cog_config *cfg)
+{
+    const char *us = cfg->user_pool_id ? strchr(cfg->user_pool_id, '_') : NULL;
+    return us ? us + 1 : NULL;
+}

@@ -1,8 +1,13 @@
 #include "build-config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -176,4 +181,129 @@ long long cog_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+cog_status cog_read_trusted_file(const char *path, size_t max_size, char **buf, size_t *len,
+                                 unsigned *mode, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    int fd = -1;
+    char *data = NULL;
+    size_t got = 0;
+    struct stat sb;
+
+    *buf = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+    if (fd < 0) {
+        st = cog_error_set(err, errno == ENOENT ? COG_ERR_INVALID_INPUT : COG_ERR_CONFIG, NULL,
+                           "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: not a regular file", path);
+        goto out;
+    }
+    /* Whoever can write this file decides who logs in. */
+    uid_t me = geteuid();
+    if (sb.st_uid != 0 && (me == 0 || sb.st_uid != me)) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: must be owned by root", path);
+        goto out;
+    }
+    if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
+                           "%s: is writable by group or others (chmod go-w)", path);
+        goto out;
+    }
+    if ((size_t)sb.st_size > max_size) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: larger than %zu bytes", path, max_size);
+        goto out;
+    }
+    data = malloc((size_t)sb.st_size + 1);
+    if (data == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    while (got < (size_t)sb.st_size) {
+        ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: read error: %s", path,
+                               strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    data[got] = '\0';
+    *buf = data;
+    *len = got;
+    if (mode != NULL)
+        *mode = (unsigned)sb.st_mode & 07777;
+    data = NULL;
+out:
+    if (data != NULL) {
+        cog_wipe(data, got);
+        free(data);
+    }
+    if (fd >= 0)
+        close(fd);
+    return st;
+}
+
+cog_status cog_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                                 struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *tmp = NULL;
+    int fd = -1;
+
+    if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+        tmp = NULL;
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        st =
+            cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, (mode_t)mode) != 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: chmod: %s", tmp, strerror(errno));
+        goto out;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: write: %s", tmp, strerror(errno));
+            goto out;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: rename: %s", path, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp != NULL) {
+        unlink(tmp);
+        free(tmp);
+    }
+    return st;
 }

@@ -25,6 +25,18 @@ char *cog_base64_encode(const unsigned char *in, size_t n);
 /* Decodes standard or url-safe base64, padded or not. Returns malloc'd buffer or NULL. */
 unsigned char *cog_base64_decode(const char *in, size_t in_len, size_t *out_len);
 
+/* Reads a whole regular file that only root (or the caller, when the caller is
+ * not root) can write: config files and caches that decide who logs in.
+ * *mode gets the file's mode bits. The buffer is NUL-terminated. */
+#include "libcognito/error.h"
+cog_status cog_read_trusted_file(const char *path, size_t max_size, char **buf, size_t *len,
+                                 unsigned *mode, struct cog_error *err);
+
+/* Replaces path atomically: a temp file in the same directory, fsync, rename.
+ * A reader sees the old file or the new one, never half of one. */
+cog_status cog_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                                 struct cog_error *err);
+
 /* Monotonic clock in milliseconds. */
 long long cog_now_ms(void);
 
