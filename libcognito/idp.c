@@ -1,1 +1,270 @@
 #include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcognito/idp.h"
+#include "libcognito/srp.h"
+#include "libcognito/util.h"
+
+cog_status cog_idp_open(struct cog_idp *idp, const struct cog_config *cfg, struct cog_error *err)
+{
+    struct cog_http_opts opts = {
+        .ca_file = cfg->ca_file,
+        .timeout_ms = (long)cfg->timeout * 1000,
+    };
+    memset(idp, 0, sizeof(*idp));
+    idp->cfg = cfg;
+    idp->url = cog_config_idp_url(cfg);
+    if (idp->url == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    idp->http = cog_http_new(&opts, err);
+    if (idp->http == NULL) {
+        free(idp->url);
+        idp->url = NULL;
+        return err ? err->status : COG_ERR_INTERNAL;
+    }
+    return COG_OK;
+}
+
+void cog_idp_close(struct cog_idp *idp)
+{
+    if (idp == NULL)
+        return;
+    cog_http_free(idp->http);
+    free(idp->url);
+    memset(idp, 0, sizeof(*idp));
+}
+
+const char *cog_json_string(struct json_object *obj, const char *key)
+{
+    struct json_object *v;
+    if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+struct json_object *cog_json_object(struct json_object *obj, const char *key)
+{
+    struct json_object *v;
+    if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_object))
+        return NULL;
+    return v;
+}
+
+bool cog_json_add_string(struct json_object *obj, const char *key, const char *value)
+{
+    struct json_object *s = json_object_new_string(value);
+    if (s == NULL)
+        return false;
+    if (json_object_object_add(obj, key, s) != 0) {
+        json_object_put(s);
+        return false;
+    }
+    return true;
+}
+
+static void wipe_strings(struct json_object *obj, int depth)
+{
+    if (obj == NULL || depth > 64)
+        return;
+    switch (json_object_get_type(obj)) {
+    case json_type_string: {
+        /* json-c owns the buffer; wiping it in place is what we can do. */
+        char *s = (char *)json_object_get_string(obj);
+        cog_wipe(s, (size_t)json_object_get_string_len(obj));
+        break;
+    }
+    case json_type_object: {
+        json_object_object_foreach(obj, key, val)
+        {
+            (void)key;
+            wipe_strings(val, depth + 1);
+        }
+        break;
+    }
+    case json_type_array: {
+        size_t n = json_object_array_length(obj);
+        for (size_t i = 0; i < n; i++)
+            wipe_strings(json_object_array_get_idx(obj, i), depth + 1);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void cog_json_put_wiped(struct json_object *obj)
+{
+    if (obj == NULL)
+        return;
+    wipe_strings(obj, 0);
+    json_object_put(obj);
+}
+
+cog_status cog_idp_parse_body(const char *body, size_t len, struct json_object **out,
+                              struct cog_error *err)
+{
+    struct json_tokener *tok = NULL;
+    struct json_object *obj = NULL;
+    cog_status st = COG_OK;
+
+    *out = NULL;
+    if (len > (size_t)INT32_MAX) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "answer too large");
+        goto out;
+    }
+    tok = json_tokener_new_ex(32);
+    if (tok == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    obj = json_tokener_parse_ex(tok, body, (int)len);
+    if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+        (size_t)json_tokener_get_parse_end(tok) != len ||
+        !json_object_is_type(obj, json_type_object)) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "the service sent an unreadable answer");
+        goto out;
+    }
+    *out = obj;
+    obj = NULL;
+out:
+    if (obj != NULL)
+        cog_json_put_wiped(obj);
+    if (tok != NULL)
+        json_tokener_free(tok);
+    return st;
+}
+
+/* Copies the exception name out of an AWS type string: the part after the last
+ * '#' ("com.amazon...#NotAuthorizedException") and before any ':' (the header
+ * form "NotAuthorizedException:http://internal..."). Only [A-Za-z0-9] kept. */
+static void exception_name(const char *type, char *out, size_t out_len)
+{
+    const char *hash = strrchr(type, '#');
+    const char *p = hash ? hash + 1 : type;
+    size_t n = 0;
+    while (*p != '\0' && *p != ':' && n + 1 < out_len) {
+        char c = *p++;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[n++] = c;
+        else
+            break;
+    }
+    out[n] = '\0';
+}
+
+cog_status cog_idp_parse_error(long http_status, const char *body, size_t len,
+                               const char *error_type_header, struct cog_error *err)
+{
+    struct json_object *obj = NULL;
+    char code[COG_ERROR_CODE_MAX] = "";
+    char message[COG_ERROR_MESSAGE_MAX] = "";
+    cog_status st;
+    struct cog_error ignored;
+
+    if (body != NULL && len > 0 && cog_idp_parse_body(body, len, &obj, &ignored) == COG_OK) {
+        const char *type = cog_json_string(obj, "__type");
+        if (type == NULL)
+            type = cog_json_string(obj, "code");
+        if (type != NULL)
+            exception_name(type, code, sizeof(code));
+        const char *msg = cog_json_string(obj, "message");
+        if (msg == NULL)
+            msg = cog_json_string(obj, "Message");
+        /* The message is shown to users and logged: keep it printable and short. */
+        if (msg != NULL && cog_text_valid(msg, sizeof(message) - 1))
+            snprintf(message, sizeof(message), "%s", msg);
+    }
+    if (code[0] == '\0' && error_type_header != NULL)
+        exception_name(error_type_header, code, sizeof(code));
+
+    if (http_status >= 500 || http_status == 429)
+        st = COG_ERR_UNAVAILABLE;
+    else if (code[0] == '\0')
+        st = COG_ERR_UNAVAILABLE; /* a 4xx we cannot read is an unusable service */
+    else
+        st = cog_status_from_exception(code);
+
+    if (message[0] == '\0')
+        snprintf(message, sizeof(message), "%s (HTTP %ld)", code[0] ? code : "service error",
+                 http_status);
+    cog_error_set(err, st, code, "%s", message);
+    if (obj != NULL)
+        json_object_put(obj);
+    return st;
+}
+
+cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char *target,
+                               struct json_object *req, struct json_object **resp,
+                               struct cog_error *err)
+{
+    cog_status st;
+    char target_hdr[160];
+    struct cog_http_response hr = {0};
+    char *body = NULL;
+    size_t body_len = 0;
+
+    *resp = NULL;
+    if (snprintf(target_hdr, sizeof(target_hdr), "X-Amz-Target: %s", target) >=
+        (int)sizeof(target_hdr)) {
+        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "operation name too long");
+        goto out;
+    }
+    const char *headers[] = {target_hdr, "Content-Type: application/x-amz-json-1.1", NULL};
+    const char *json = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &body_len);
+    if (json == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    /* Our own copy, so the serialised password can be wiped after sending. */
+    body = malloc(body_len + 1);
+    if (body == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    memcpy(body, json, body_len + 1);
+    cog_wipe((char *)json, body_len);
+
+    st = cog_http_post(idp->http, url, headers, body, body_len, &hr, err);
+    if (st != COG_OK)
+        goto out;
+    if (hr.status >= 200 && hr.status < 300)
+        st = cog_idp_parse_body(hr.body, hr.len, resp, err);
+    else
+        st = cog_idp_parse_error(hr.status, hr.body, hr.len, hr.error_type, err);
+out:
+    if (body != NULL) {
+        cog_wipe(body, body_len);
+        free(body);
+    }
+    cog_http_response_clear(&hr);
+    return st;
+}
+
+cog_status cog_idp_call(struct cog_idp *idp, const char *op, struct json_object *req,
+                        struct json_object **resp, struct cog_error *err)
+{
+    char target[128];
+    if (snprintf(target, sizeof(target), "AWSCognitoIdentityProviderService.%s", op) >=
+        (int)sizeof(target))
+        return cog_error_set(err, COG_ERR_INTERNAL, NULL, "operation name too long");
+    return cog_idp_call_target(idp, idp->url, target, req, resp, err);
+}
+
+cog_status cog_idp_add_secret_hash(const struct cog_config *cfg, struct json_object *obj,
+                                   const char *key, const char *username, struct cog_error *err)
+{
+    char hash[COG_SECRET_HASH_MAX];
+    if (cfg->client_secret == NULL)
+        return COG_OK;
+    cog_status st = cog_secret_hash(cfg->client_secret, username, cfg->client_id, hash);
+    if (st != COG_OK)
+        return cog_error_set(err, st, NULL, "cannot compute SECRET_HASH");
+    bool ok = cog_json_add_string(obj, key, hash);
+    cog_wipe(hash, sizeof(hash));
+    return ok ? COG_OK : cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+}

@@ -49,7 +49,8 @@ const char *cog_json_string(struct json_object *obj, const char *key);
 struct json_object *cog_json_object(struct json_object *obj, const char *key);
 /* Adds a string member; returns false on allocation failure. */
 bool cog_json_add_string(struct json_object *obj, const char *key, const char *value);
-/* json_object_put that first wipes every string inside (responses carry tokens). */
+/* json_object_put that first wipes every string inside (requests carry passwords,
+ * responses tokens). Only for objects nobody else holds a reference to. */
 void cog_json_put_wiped(struct json_object *obj);
 
 #endif
