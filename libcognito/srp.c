@@ -32,22 +32,19 @@
 #define HKDF_INFO "Caldera Derived Key\x01"
 
 /* RFC 3526 group 15 (3072-bit MODP), the group Cognito uses. */
-static const char group_N_hex[] = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-                                  "020BBEA63B139B22514A08798E3404DD"
-                                  "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6"
-                                  "F44C42E9A637ED6B0BFF5CB6F406B7ED"
-                                  "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
-                                  "98DA48361C55D39A69163FA8FD24CF5F"
-                                  "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804"
-                                  "F1746C08CA18217C32905E462E36CE3B"
-                                  "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
-                                  "3995497CEA956AE515D2261898FA0510"
-                                  "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A"
-                                  "8AEA71575D060C7DB3970F85A6E1E4C7"
-                                  "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
-                                  "D87602733EC86A64521F2B18177B200C"
-                                  "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E"
-                                  "4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
+static const char group_N_hex[] =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+    "98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+    "9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+    "3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33"
+    "A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
+    "D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2"
+    "08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
 
 /* Parsed once per process and only read afterwards, so threads share it
  * without locks (BN_mod_exp_mont_consttime takes the Montgomery context const). */
@@ -55,6 +52,7 @@ static struct {
     BIGNUM *N;
     BIGNUM *g;
     BIGNUM *k;
+    BIGNUM *k_mont; /* k R mod N */
     BN_MONT_CTX *mont;
     bool ok;
 } group;
@@ -239,7 +237,9 @@ static void group_init(void)
     if (group.k == NULL)
         goto out;
     group.mont = BN_MONT_CTX_new();
-    if (group.mont == NULL || !BN_MONT_CTX_set(group.mont, group.N, ctx))
+    group.k_mont = BN_new();
+    if (group.mont == NULL || group.k_mont == NULL || !BN_MONT_CTX_set(group.mont, group.N, ctx) ||
+        !BN_to_montgomery(group.k_mont, group.k, group.mont, ctx))
         goto out;
     group.ok = true;
 out:
@@ -251,6 +251,7 @@ out:
 __attribute__((destructor)) static void group_fini(void)
 {
     BN_MONT_CTX_free(group.mont);
+    BN_free(group.k_mont);
     BN_free(group.k);
     BN_free(group.g);
     BN_free(group.N);
@@ -274,12 +275,10 @@ cog_status cog_srp_new(struct cog_srp **out, struct cog_error *err)
     unsigned char a[SMALL_A_LEN];
     cog_status st;
 
-    if (RAND_priv_bytes(a, sizeof(a)) != 1) {
+    if (RAND_priv_bytes(a, sizeof(a)) != 1)
         st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: no random bytes for a");
-        goto out;
-    }
-    st = cog_srp_new_from_a(a, sizeof(a), out, err);
-out:
+    else
+        st = cog_srp_new_from_a(a, sizeof(a), out, err);
     cog_wipe(a, sizeof(a));
     return st;
 }
@@ -288,47 +287,49 @@ cog_status cog_srp_new_from_a(const unsigned char *a, size_t a_len, struct cog_s
                               struct cog_error *err)
 {
     cog_status st = COG_ERR_NOMEM;
+    const char *why = "out of memory";
     struct cog_srp *srp = NULL;
     BN_CTX *ctx = NULL;
     BIGNUM *A = NULL;
 
     if (out == NULL || a == NULL || a_len == 0 || a_len > 1024) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "SRP: bad private value");
+        st = COG_ERR_INVALID_INPUT;
+        why = "bad private value";
         goto out;
     }
     *out = NULL;
     if (!group_ready()) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: group setup failed");
+        st = COG_ERR_INTERNAL;
+        why = "group setup failed";
         goto out;
     }
     srp = calloc(1, sizeof(*srp));
     ctx = BN_CTX_secure_new();
     A = BN_new();
-    if (srp == NULL || ctx == NULL || A == NULL)
-        goto nomem;
-    srp->a = BN_secure_new();
-    if (srp->a == NULL || BN_bin2bn(a, (int)a_len, srp->a) == NULL)
-        goto nomem;
+    if (srp == NULL || ctx == NULL || A == NULL || (srp->a = BN_secure_new()) == NULL ||
+        BN_bin2bn(a, (int)a_len, srp->a) == NULL)
+        goto out;
     if (!g_pow(A, srp->a, ctx)) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: computing A failed");
+        st = COG_ERR_INTERNAL;
+        why = "computing A failed";
         goto out;
     }
     /* Impossible for a prime N and g = 2; the SDK checks, so do we. */
     if (BN_is_zero(A)) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: A mod N is 0");
+        st = COG_ERR_INTERNAL;
+        why = "A mod N is 0";
         goto out;
     }
     srp->A_pad = padhex_new(A, &srp->A_pad_len);
     srp->A_hex = bn_to_hex(A);
     if (srp->A_pad == NULL || srp->A_hex == NULL)
-        goto nomem;
+        goto out;
     *out = srp;
     srp = NULL;
     st = COG_OK;
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "SRP: out of memory");
 out:
+    if (st != COG_OK)
+        cog_error_set(err, st, NULL, "SRP: %s", why);
     cog_srp_free(srp);
     BN_free(A);
     BN_CTX_free(ctx);
@@ -405,9 +406,10 @@ cog_status cog_srp_claim(struct cog_srp *srp, const struct cog_srp_claim_input *
                          struct cog_error *err)
 {
     cog_status st = COG_ERR_NOMEM;
+    const char *why = "out of memory";
     BN_CTX *ctx = NULL;
     BIGNUM *B = NULL, *salt = NULL, *u = NULL;
-    BIGNUM *x = NULL, *gx = NULL, *base = NULL, *e = NULL, *S = NULL;
+    BIGNUM *x = NULL, *gx = NULL, *kgx = NULL, *base = NULL, *e = NULL, *S = NULL;
     unsigned char *B_pad = NULL, *u_pad = NULL, *S_pad = NULL, *block = NULL, *msg = NULL;
     size_t B_pad_len = 0, u_pad_len = 0, S_pad_len = 0, block_len = 0, msg_len = 0;
     unsigned char uh[SHA256_LEN], prk[SHA256_LEN], okm[SHA256_LEN], mac[SHA256_LEN];
@@ -419,96 +421,106 @@ cog_status cog_srp_claim(struct cog_srp *srp, const struct cog_srp_claim_input *
     if (sig_b64 != NULL)
         sig_b64[0] = '\0';
     if (srp == NULL || sig_b64 == NULL || !claim_input_complete(in)) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "SRP: incomplete claim input");
+        st = COG_ERR_INVALID_INPUT;
+        why = "incomplete claim input";
         goto out;
     }
     if (!group_ready()) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: group setup failed");
+        st = COG_ERR_INTERNAL;
+        why = "group setup failed";
         goto out;
     }
-    B = hex_to_bn(in->B_hex);
-    salt = hex_to_bn(in->salt_hex);
+    /* Garbage from the server is an unparsable answer, not a wrong password. */
+    st = COG_ERR_UNAVAILABLE;
+    why = "malformed SRP_B in the challenge";
+    if ((B = hex_to_bn(in->B_hex)) == NULL)
+        goto out;
+    why = "malformed SALT in the challenge";
+    if ((salt = hex_to_bn(in->salt_hex)) == NULL)
+        goto out;
+    why = "malformed SECRET_BLOCK in the challenge";
     block = cog_base64_decode(in->secret_block_b64, strlen(in->secret_block_b64), &block_len);
-    if (B == NULL || salt == NULL || block == NULL) {
-        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "SRP: malformed %s in the challenge",
-                           B == NULL      ? "SRP_B"
-                           : salt == NULL ? "SALT"
-                                          : "SECRET_BLOCK");
+    if (block == NULL)
         goto out;
-    }
+    st = COG_ERR_NOMEM;
+    why = "out of memory";
 
     ctx = BN_CTX_secure_new();
     u = BN_new();
     x = BN_secure_new();
     gx = BN_secure_new();
+    kgx = BN_secure_new();
     base = BN_secure_new();
     e = BN_secure_new();
     S = BN_secure_new();
-    if (ctx == NULL || u == NULL || x == NULL || gx == NULL || base == NULL || e == NULL ||
-        S == NULL)
-        goto nomem;
+    B_pad = padhex_new(B, &B_pad_len);
+    if (ctx == NULL || u == NULL || x == NULL || gx == NULL || kgx == NULL || base == NULL ||
+        e == NULL || S == NULL || B_pad == NULL)
+        goto out;
 
-    /* A server that sends B = 0 mod N would make S independent of the password. */
+    st = COG_ERR_INTERNAL;
+    why = "big-number or hash operation failed";
     if (!BN_nnmod(base, B, group.N, ctx))
-        goto bnfail;
+        goto out;
+    /* A server that sends B = 0 mod N would make S independent of the password. */
     if (BN_is_zero(base)) {
-        st = cog_error_set(err, COG_ERR_AUTH, NULL, "SRP: server sent B = 0 mod N");
+        st = COG_ERR_AUTH;
+        why = "server sent B = 0 mod N";
         goto out;
     }
-
-    B_pad = padhex_new(B, &B_pad_len);
-    if (B_pad == NULL)
-        goto nomem;
     struct part up[] = {{srp->A_pad, srp->A_pad_len}, {B_pad, B_pad_len}};
     if (!sha256_parts(up, 2, uh) || BN_bin2bn(uh, sizeof(uh), u) == NULL)
-        goto bnfail;
+        goto out;
     if (BN_is_zero(u)) {
-        st = cog_error_set(err, COG_ERR_AUTH, NULL, "SRP: u is 0");
+        st = COG_ERR_AUTH;
+        why = "u is 0";
         goto out;
     }
-
     if (!compute_x(salt, in->pool_name, in->user_id, in->password, x))
-        goto bnfail;
+        goto out;
     BN_set_flags(x, BN_FLG_CONSTTIME);
 
-    /* base = (B - k g^x) mod N, made non-negative before exponentiation. */
-    if (!g_pow(gx, x, ctx) || !BN_mod_mul(gx, group.k, gx, group.N, ctx) ||
-        !BN_mod_sub(base, base, gx, group.N, ctx))
-        goto bnfail;
+    /* base = (B - k g^x) mod N, made non-negative before exponentiation.
+     * k is kept as k R mod N, so one Montgomery product gives k g^x mod N
+     * without a data-dependent division of the secret g^x. */
+    if (!g_pow(gx, x, ctx) || !BN_mod_mul_montgomery(kgx, group.k_mont, gx, group.mont, ctx) ||
+        !BN_mod_sub(base, base, kgx, group.N, ctx))
+        goto out;
     /* The SDK does not reduce a + u x mod N-1; doing so would change S for no one. */
     if (!BN_mul(e, u, x, ctx) || !BN_add(e, e, srp->a))
-        goto bnfail;
+        goto out;
     BN_set_flags(e, BN_FLG_CONSTTIME);
     BN_set_flags(base, BN_FLG_CONSTTIME);
     if (BN_mod_exp_mont_consttime(S, base, e, group.N, ctx, group.mont) != 1)
-        goto bnfail;
+        goto out;
 
     /* HKDF-SHA256 with one output block: PRK = HMAC(padHex(u), padHex(S)). */
+    st = COG_ERR_NOMEM;
+    why = "out of memory";
     u_pad = padhex_new(u, &u_pad_len);
     S_pad_len = (size_t)BN_num_bytes(S) + 1;
     S_pad = OPENSSL_secure_malloc(S_pad_len);
-    if (u_pad == NULL || S_pad == NULL)
-        goto nomem;
-    S_pad_len = padhex_into(S, S_pad);
-    if (!hmac_sha256(u_pad, u_pad_len, S_pad, S_pad_len, prk) ||
-        !hmac_sha256(prk, sizeof(prk), HKDF_INFO, sizeof(HKDF_INFO) - 1, okm))
-        goto bnfail;
-
     size_t pool_len = strlen(in->pool_name), user_len = strlen(in->user_id);
     size_t ts_len = strlen(in->timestamp);
     msg_len = pool_len + user_len + block_len + ts_len;
     msg = malloc(msg_len + 1);
-    if (msg == NULL)
-        goto nomem;
+    if (u_pad == NULL || S_pad == NULL || msg == NULL)
+        goto out;
+    S_pad_len = padhex_into(S, S_pad);
     memcpy(msg, in->pool_name, pool_len);
     memcpy(msg + pool_len, in->user_id, user_len);
     memcpy(msg + pool_len + user_len, block, block_len);
     memcpy(msg + pool_len + user_len + block_len, in->timestamp, ts_len);
-    if (!hmac_sha256(okm, HKDF_KEY_LEN, msg, msg_len, mac))
-        goto bnfail;
+    if (!hmac_sha256(u_pad, u_pad_len, S_pad, S_pad_len, prk) ||
+        !hmac_sha256(prk, sizeof(prk), HKDF_INFO, sizeof(HKDF_INFO) - 1, okm) ||
+        !hmac_sha256(okm, HKDF_KEY_LEN, msg, msg_len, mac)) {
+        st = COG_ERR_INTERNAL;
+        why = "HMAC failed";
+        goto out;
+    }
     sig = cog_base64_encode(mac, sizeof(mac));
     if (sig == NULL || strlen(sig) >= COG_SRP_SIGNATURE_MAX)
-        goto nomem;
+        goto out;
 
     if (trace != NULL) {
         tr.u_padhex = bytes_to_hex(u_pad, u_pad_len);
@@ -518,19 +530,15 @@ cog_status cog_srp_claim(struct cog_srp *srp, const struct cog_srp_claim_input *
         tr.message_hex = bytes_to_hex(msg, msg_len);
         if (tr.u_padhex == NULL || tr.x_hex == NULL || tr.S_padhex == NULL ||
             tr.hkdf_key_hex == NULL || tr.message_hex == NULL)
-            goto nomem;
+            goto out;
         *trace = tr;
         memset(&tr, 0, sizeof(tr));
     }
     memcpy(sig_b64, sig, strlen(sig) + 1);
     st = COG_OK;
-    goto out;
-bnfail:
-    st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: big-number or hash operation failed");
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "SRP: out of memory");
 out:
+    if (st != COG_OK)
+        cog_error_set(err, st, NULL, "SRP: %s", why);
     cog_srp_trace_free(&tr);
     cog_free_secret(sig);
     free(msg);
@@ -545,6 +553,7 @@ out:
     BN_clear_free(S);
     BN_clear_free(e);
     BN_clear_free(base);
+    BN_clear_free(kgx);
     BN_clear_free(gx);
     BN_clear_free(x);
     BN_free(u);
@@ -653,6 +662,7 @@ cog_status cog_srp_device_secret_new(const char *device_group_key, const char *d
                                      struct cog_srp_device_secret *out, struct cog_error *err)
 {
     cog_status st = COG_ERR_NOMEM;
+    const char *why = "out of memory";
     unsigned char rnd[DEVICE_PASSWORD_LEN], salt_bytes[DEVICE_SALT_LEN];
     unsigned char *v_pad = NULL, *salt_pad = NULL;
     size_t v_pad_len = 0, salt_pad_len = 0;
@@ -663,21 +673,25 @@ cog_status cog_srp_device_secret_new(const char *device_group_key, const char *d
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (device_group_key == NULL || device_key == NULL || out == NULL) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "SRP: missing device keys");
+        st = COG_ERR_INVALID_INPUT;
+        why = "missing device keys";
         goto out;
     }
-    if (!group_ready()) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: group setup failed");
+    st = COG_ERR_INTERNAL;
+    why = "group setup failed";
+    if (!group_ready())
         goto out;
-    }
+    why = "no random bytes for the device";
     if (random40 != NULL)
         memcpy(rnd, random40, sizeof(rnd));
     else if (RAND_priv_bytes(rnd, sizeof(rnd)) != 1)
-        goto norand;
+        goto out;
     if (salt16 != NULL)
         memcpy(salt_bytes, salt16, sizeof(salt_bytes));
     else if (RAND_bytes(salt_bytes, sizeof(salt_bytes)) != 1)
-        goto norand;
+        goto out;
+    st = COG_ERR_NOMEM;
+    why = "out of memory";
 
     /* The device password is the base64 text, and that text is what gets hashed. */
     ds.password_b64 = cog_base64_encode(rnd, sizeof(rnd));
@@ -686,29 +700,26 @@ cog_status cog_srp_device_secret_new(const char *device_group_key, const char *d
     x = BN_secure_new();
     v = BN_new();
     if (ds.password_b64 == NULL || ctx == NULL || salt == NULL || x == NULL || v == NULL)
-        goto nomem;
+        goto out;
     if (!compute_x(salt, device_group_key, device_key, ds.password_b64, x) || !g_pow(v, x, ctx)) {
-        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: computing the verifier failed");
+        st = COG_ERR_INTERNAL;
+        why = "computing the verifier failed";
         goto out;
     }
     salt_pad = padhex_new(salt, &salt_pad_len);
     v_pad = padhex_new(v, &v_pad_len);
     if (salt_pad == NULL || v_pad == NULL)
-        goto nomem;
+        goto out;
     ds.salt_b64 = cog_base64_encode(salt_pad, salt_pad_len);
     ds.verifier_b64 = cog_base64_encode(v_pad, v_pad_len);
     if (ds.salt_b64 == NULL || ds.verifier_b64 == NULL)
-        goto nomem;
+        goto out;
     *out = ds;
     memset(&ds, 0, sizeof(ds));
     st = COG_OK;
-    goto out;
-norand:
-    st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "SRP: no random bytes for the device");
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "SRP: out of memory");
 out:
+    if (st != COG_OK)
+        cog_error_set(err, st, NULL, "SRP: %s", why);
     cog_srp_device_secret_clear(&ds);
     OPENSSL_free(v_pad);
     OPENSSL_free(salt_pad);

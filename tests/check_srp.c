@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -542,6 +543,44 @@ START_TEST(test_new_random)
 }
 END_TEST
 
+/* The group is set up on first use from whichever thread gets there; with
+ * CK_FORK each test starts before that, so these threads race for it. */
+#define N_THREADS 4
+
+static void *thread_login(void *arg)
+{
+    (void)arg;
+    struct cog_srp *srp = srp_from_hex(jstr(vectors, "cases.0.inputs.a_hex_128_bytes"));
+    struct cog_srp_claim_input in = {
+        .pool_name = jstr(vectors, "cases.0.inputs.pool_name"),
+        .user_id = jstr(vectors, "cases.0.inputs.user_id_for_srp"),
+        .password = jstr(vectors, "cases.0.inputs.password"),
+        .salt_hex = jstr(vectors, "cases.0.inputs.challenge_SALT"),
+        .B_hex = jstr(vectors, "cases.0.inputs.challenge_SRP_B"),
+        .secret_block_b64 = jstr(vectors, "cases.0.inputs.challenge_SECRET_BLOCK"),
+        .timestamp = jstr(vectors, "cases.0.expected.TIMESTAMP"),
+    };
+    char sig[COG_SRP_SIGNATURE_MAX];
+    cog_status st = cog_srp_claim(srp, &in, sig, NULL, NULL);
+    cog_srp_free(srp);
+    if (st != COG_OK || strcmp(sig, jstr(vectors, "cases.0.expected.PASSWORD_CLAIM_SIGNATURE")))
+        return (void *)1;
+    return NULL;
+}
+
+START_TEST(test_threads)
+{
+    pthread_t t[N_THREADS];
+    for (int i = 0; i < N_THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, thread_login, NULL), 0);
+    for (int i = 0; i < N_THREADS; i++) {
+        void *ret = (void *)1;
+        ck_assert_int_eq(pthread_join(t[i], &ret), 0);
+        ck_assert_ptr_null(ret);
+    }
+}
+END_TEST
+
 static Suite *srp_suite(void)
 {
     Suite *s = suite_create("srp");
@@ -558,6 +597,7 @@ static Suite *srp_suite(void)
     tcase_add_test(tc, test_timestamp_epoch);
     tcase_add_loop_test(tc, test_secret_hash_example, 0, jlen("secret_hash_examples"));
     tcase_add_test(tc, test_secret_hash_null);
+    tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hostile");
