@@ -1,0 +1,14 @@
+#!/bin/sh
+# Self-test of the mock Cognito IdP (tests/mock/test_mock.py): its SRP
+# reproduces the reference SDK's vectors, its JWTs verify with code that
+# is not its own, and a started server does whole logins over TLS. The
+# other tests trust the mock; this is why they may.
+
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+[ "$PYTHON3" != no ] || skip "python3 not found"
+command -v openssl >/dev/null 2>&1 || skip "openssl CLI not found"
+
+TMPDIR=$(test_dir)
+export TMPDIR
+"$PYTHON3" "$top_srcdir/tests/mock/test_mock.py"
