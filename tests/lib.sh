@@ -123,12 +123,12 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# test_dir: make $TEST_DIR (once) and print it.
+# test_dir: make $TEST_DIR (once). Call it directly, not in $(...): a
+# subshell's TEST_DIR would never be cleaned up.
 test_dir() {
 	if [ -z "$TEST_DIR" ]; then
 		TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cognito-test.XXXXXX") || fail "mktemp"
 	fi
-	echo "$TEST_DIR"
 }
 
 # -- the mock IdP ------------------------------------------------------------------
@@ -138,10 +138,10 @@ test_dir() {
 mock_start() {
 	[ "$PYTHON3" != no ] || skip "python3 not found"
 	command -v openssl >/dev/null 2>&1 || skip "openssl CLI not found"
-	test_dir >/dev/null
+	test_dir
 	MOCK_DIR=$TEST_DIR
 	set -- --dir "$MOCK_DIR" --region "$MOCK_REGION" --pool-id "$MOCK_POOL_ID" \
-		--client-id "$MOCK_CLIENT_ID" --parent-pid $$ "$@"
+		--client-id "$MOCK_CLIENT_ID" "$@"
 	if [ -n "$MOCK_CLIENT_SECRET" ]; then
 		set -- "$@" --client-secret "$MOCK_CLIENT_SECRET"
 	fi

@@ -9,6 +9,7 @@
 [ "$PYTHON3" != no ] || skip "python3 not found"
 command -v openssl >/dev/null 2>&1 || skip "openssl CLI not found"
 
-TMPDIR=$(test_dir)
+test_dir
+TMPDIR=$TEST_DIR
 export TMPDIR
 "$PYTHON3" "$top_srcdir/tests/mock/test_mock.py"

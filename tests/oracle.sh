@@ -37,18 +37,24 @@ npm_ci() {
 		# source tree: one installs, the others wait and then reuse it.
 		(cd "$1" && flock . sh -c "grep -q '\"version\": *\"$SDK_VERSION\"' \
 			node_modules/amazon-cognito-identity-js/package.json 2>/dev/null ||
-			'$NPM' ci --no-audit --no-fund") >"$(test_dir)/npm.log" 2>&1
+			'$NPM' ci --no-audit --no-fund") >"$TEST_DIR/npm.log" 2>&1
 	else
-		(cd "$1" && "$NPM" ci --no-audit --no-fund) >"$(test_dir)/npm.log" 2>&1
+		(cd "$1" && "$NPM" ci --no-audit --no-fund) >"$TEST_DIR/npm.log" 2>&1
 	fi
 }
 
 [ "$NODE" != no ] || oracle_unavailable "node not found"
-test_dir >/dev/null
+test_dir
+
+# dir_writable DIR: writable, and not deliberately made read-only (root
+# can write anywhere, so the mode bits are asked too).
+dir_writable() {
+	[ -w "$1" ] && [ -n "$(find "$1" -maxdepth 0 -perm -u+w 2>/dev/null)" ]
+}
 
 ORACLE_DIR=$ORACLE_SRC
 if ! oracle_installed "$ORACLE_DIR"; then
-	if [ ! -w "$ORACLE_SRC" ]; then
+	if ! dir_writable "$ORACLE_SRC"; then
 		# A read-only source tree (make distcheck): install in a copy.
 		ORACLE_DIR="$TEST_DIR/oracle"
 		mkdir -p "$ORACLE_DIR"

@@ -35,6 +35,9 @@ def parse_args(argv):
     ap.add_argument("--seed", help='JSON file {"users": [...], "groups": [...], "pool": {...}}')
     ap.add_argument("--parent-pid", type=int,
                     help="exit when this process is gone (a test killed hard leaves no orphan)")
+    ap.add_argument("--no-parent-watch", action="store_true",
+                    help="keep running when the process that started the mock exits "
+                         "(by default the mock exits when it is re-parented)")
     ap.add_argument("--lifetime", type=float, default=3600,
                     help="exit after this many seconds (0 = never); a safety net, not a feature")
     ap.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
@@ -74,18 +77,31 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def watch_parent(pid):
-    def loop():
-        while True:
-            time.sleep(0.5)
+def watch_parent(pid, follow_ppid):
+    """Exits the mock when the given process is gone or, with follow_ppid,
+    when the mock is re-parented: a test process killed by a timeout
+    (SIGKILL, no cleanup) must not leave a server behind."""
+    first_ppid = os.getppid()
+
+    def parent_gone():
+        if follow_ppid and os.getppid() != first_ppid:
+            return True
+        if pid:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
+                return True
             except PermissionError:
                 pass
-    threading.Thread(target=loop, daemon=True, name="parent-watch").start()
+        return False
+
+    def loop():
+        while not parent_gone():
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if pid or follow_ppid:
+        threading.Thread(target=loop, daemon=True, name="parent-watch").start()
 
 
 def main(argv=None):
@@ -113,8 +129,7 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    if args.parent_pid:
-        watch_parent(args.parent_pid)
+    watch_parent(args.parent_pid, not args.no_parent_watch)
     if args.lifetime > 0:
         timer = threading.Timer(args.lifetime, lambda: os.kill(os.getpid(), signal.SIGTERM))
         timer.daemon = True

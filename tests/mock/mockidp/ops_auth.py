@@ -372,7 +372,8 @@ class PasswordVerifier(ChallengeStep):
 
     def answer(self, ctx, sess, user, responses):
         # One claim per SECRET_BLOCK, right or wrong: no offline retries.
-        ctx.pool.drop_session(sess)
+        if not ctx.pool.drop_session(sess):
+            raise ApiError("NotAuthorizedException", WRONG_PASSWORD)
         sess.state["device_key"] = responses.get("DEVICE_KEY")
         timestamp = require(responses, "TIMESTAMP")
         signature = require(responses, "PASSWORD_CLAIM_SIGNATURE")

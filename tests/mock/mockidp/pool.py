@@ -402,8 +402,10 @@ class Pool:
             return sess, None
 
     def drop_session(self, sess):
+        """Removes sess; False when it was already gone, which lets a
+        single-use step refuse the second of two racing answers."""
         with self.lock:
-            self._sessions.pop(sess.token, None)
+            return self._sessions.pop(sess.token, None) is not None
 
     def find_session(self, predicate):
         """The live session matching predicate (e.g. by SECRET_BLOCK)."""
