@@ -179,20 +179,27 @@ mock_stop() {
 }
 
 # mock_write_config [LINE...]: (re)write $MOCK_CONF for the running mock;
-# each extra argument is one more "key = value" line.
+# each extra argument is one more "key = value" line. An extra line for a
+# key the defaults set (e.g. "timeout = 2") replaces the default, since the
+# config parser refuses a key given twice.
 mock_write_config() {
+	lib_extra_keys=" "
+	for lib_line in "$@"; do
+		lib_key=$(printf '%s\n' "$lib_line" | sed -n 's/^[[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p')
+		lib_extra_keys="$lib_extra_keys$lib_key "
+	done
 	{
 		echo "# written by tests/lib.sh for the mock IdP on port $MOCK_PORT"
-		echo "region = $MOCK_REGION"
-		echo "user_pool_id = $MOCK_POOL_ID"
-		echo "client_id = $MOCK_CLIENT_ID"
+		lib_default region "$MOCK_REGION"
+		lib_default user_pool_id "$MOCK_POOL_ID"
+		lib_default client_id "$MOCK_CLIENT_ID"
 		if [ -n "$MOCK_CLIENT_SECRET" ]; then
-			echo "client_secret = $MOCK_CLIENT_SECRET"
+			lib_default client_secret "$MOCK_CLIENT_SECRET"
 		fi
-		echo "endpoint = $MOCK_ENDPOINT"
-		echo "ca_file = $MOCK_CA"
-		echo "cache_dir = $MOCK_CACHE_DIR"
-		echo "timeout = 5"
+		lib_default endpoint "$MOCK_ENDPOINT"
+		lib_default ca_file "$MOCK_CA"
+		lib_default cache_dir "$MOCK_CACHE_DIR"
+		lib_default timeout 5
 		for lib_line in "$@"; do
 			echo "$lib_line"
 		done
@@ -201,6 +208,13 @@ mock_write_config() {
 	# whoever runs the test.
 	chmod 0644 "$MOCK_CONF.tmp"
 	mv -f "$MOCK_CONF.tmp" "$MOCK_CONF"
+}
+
+lib_default() {
+	case "$lib_extra_keys" in
+	*" $1 "*) ;;
+	*) echo "$1 = $2" ;;
+	esac
 }
 
 # mock_ctl VERB [ARGS...]: tests/mock/mockctl.py against the running mock.

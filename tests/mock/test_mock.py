@@ -711,6 +711,19 @@ class ServerTest(unittest.TestCase):
         with self.assertRaises((ConnectionError, http.client.HTTPException, ssl.SSLError, OSError)):
             self.mock.call("InitiateAuth", ok)
 
+        # "partial": bytes arrive before the connection dies, so a client
+        # cannot mistake it for a stale keep-alive connection and resend.
+        for kind in ("close", "reset", "truncate"):
+            self.mock.ctl("POST", "/_mock/faults", {"op": "InitiateAuth", "kind": kind, "partial": True})
+            conn = self.mock.connect()
+            conn.request("POST", "/", body=json.dumps(ok), headers={
+                "X-Amz-Target": IDP_TARGET + "InitiateAuth", "Content-Type": "application/x-amz-json-1.1"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            with self.assertRaises((http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
+                resp.read()
+            conn.close()
+
         self.mock.ctl("POST", "/_mock/faults", {"op": "InitiateAuth", "kind": "stall", "seconds": 0.5})
         started = time.monotonic()
         self.assertEqual(self.mock.call("InitiateAuth", ok)[0], 200)

@@ -494,16 +494,32 @@ def _fault_stall(handler, spec):
     return False
 
 
+def _send_partial_head(handler):
+    """The start of a 200 answer that promises 100 bytes and sends 2. A
+    client that got no byte at all on a reused keep-alive connection may
+    take the death for a keep-alive timeout and resend the request
+    (libcurl does, once); a fault that must reach the caller sends
+    something first. The pause lets it arrive before a RST can discard it."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + JSON_TYPE.encode()
+                        + b"\r\nContent-Length: 100\r\n\r\n{\"")
+    handler.wfile.flush()
+    time.sleep(0.2)
+
+
 @fault_kind("reset")
 def _fault_reset(handler, spec):
+    if spec.get("partial"):
+        _send_partial_head(handler)
     _abort_with_rst(handler)
     return True
 
 
 @fault_kind("close")
 def _fault_close(handler, spec):
-    """A clean EOF with no answer at all."""
+    """A clean EOF with no answer at all (or half a head, "partial")."""
     handler.close_connection = True
+    if spec.get("partial"):
+        _send_partial_head(handler)
     try:
         handler.connection.shutdown(socket.SHUT_RDWR)
     except OSError:
@@ -545,7 +561,7 @@ def _fault_truncate(handler, spec):
     body = b'{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{'
     handler.close_connection = True
     handler.send_raw(200, body, length=len(body) * 2)
-    return _fault_close(handler, spec)
+    return _fault_close(handler, {})
 
 
 # -- control API --------------------------------------------------------------
