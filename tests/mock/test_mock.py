@@ -894,6 +894,38 @@ class TranscriptReplayTest(unittest.TestCase):
             with self.subTest(case=case["name"]):
                 self.replay(case)
 
+    def test_sdk_transcript_shapes(self):
+        """Non-SRP steps of sdk_transcripts.json the mock implements: the
+        SDK's exact request bytes get an answer of the same shape."""
+        with open(os.path.join(VECTORS_DIR, "sdk_transcripts.json"), encoding="utf-8") as f:
+            transcripts = json.load(f)
+        tmp = tempfile.mkdtemp(prefix="mockidp.")
+        mock = MockProcess(tmp, "--pool-id", "us-east-1_aB12cDe34", "--client-id", "1example23456789abcdefghij")
+        try:
+            mock.ctl("POST", "/_mock/users", {"username": "alice", "password": "Passw0rd!",
+                                              "attributes": {"email": "alice@example.com"}})
+            wire = transcripts["USER_PASSWORD_AUTH -> tokens, then session operations"]["wire"]
+            status, _, body = mock.call("InitiateAuth", None, raw=wire[0]["request"])
+            want = json.loads(wire[0]["response"])
+            self.assertEqual(status, 200, body)
+            self.assertEqual(set(body), set(want))
+            self.assertEqual(set(body["AuthenticationResult"]), set(want["AuthenticationResult"]))
+            refresh = next(w for w in wire if '"REFRESH_TOKEN_AUTH"' in w["request"])
+            raw = refresh["request"].replace('"rt-1"', json.dumps(body["AuthenticationResult"]["RefreshToken"]))
+            status, _, body = mock.call("InitiateAuth", None, raw=raw)
+            want = json.loads(refresh["response"])
+            self.assertEqual(status, 200, body)
+            self.assertEqual(set(body["AuthenticationResult"]), set(want["AuthenticationResult"]))
+
+            wire = transcripts["USER_SRP_AUTH error (service error passed through as err.code)"]["wire"]
+            mock.ctl("POST", "/_mock/reset")
+            status, resp, body = mock.call("InitiateAuth", None, raw=wire[0]["request"])
+            self.assertEqual(status, 400)
+            self.assertEqual(body, {"__type": wire[0]["error"]["code"], "message": wire[0]["error"]["message"]})
+        finally:
+            mock.stop()
+            shutil.rmtree(tmp)
+
 
 if __name__ == "__main__":
     program = unittest.main(verbosity=2, exit=False)
