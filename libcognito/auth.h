@@ -15,12 +15,12 @@
 #include "libcognito/idp.h"
 
 enum cog_code_kind {
-    COG_CODE_SMS,           /* SMS_MFA */
-    COG_CODE_TOTP,          /* SOFTWARE_TOKEN_MFA */
-    COG_CODE_EMAIL,         /* EMAIL_OTP */
-    COG_CODE_TOTP_SETUP,    /* MFA_SETUP: first code from the new authenticator */
-    COG_CODE_CONFIRM,       /* ConfirmSignUp */
-    COG_CODE_RESET,         /* ConfirmForgotPassword */
+    COG_CODE_SMS,        /* SMS_MFA */
+    COG_CODE_TOTP,       /* SOFTWARE_TOKEN_MFA */
+    COG_CODE_EMAIL,      /* EMAIL_OTP */
+    COG_CODE_TOTP_SETUP, /* MFA_SETUP: first code from the new authenticator */
+    COG_CODE_CONFIRM,    /* ConfirmSignUp */
+    COG_CODE_RESET,      /* ConfirmForgotPassword */
 };
 
 struct cog_auth_callbacks {
@@ -28,9 +28,8 @@ struct cog_auth_callbacks {
     /* The current password. Asked once, before InitiateAuth (Cognito wants
      * PASSWORD_VERIFIER answered within seconds). */
     cog_status (*ask_password)(void *ctx, const char *prompt, char **answer);
-    /* A one-time code; echo_ok says the code is not a secret worth hiding. */
-    cog_status (*ask_code)(void *ctx, enum cog_code_kind kind, const char *prompt,
-                           char **answer);
+    /* A one-time code (the front end decides whether to echo it). */
+    cog_status (*ask_code)(void *ctx, enum cog_code_kind kind, const char *prompt, char **answer);
     /* A choice among n labels; *picked is 0-based. */
     cog_status (*select_mfa)(void *ctx, const char *prompt, const char *const *labels, size_t n,
                              size_t *picked);
@@ -58,10 +57,10 @@ struct cog_auth_result {
     char *access_token;
     char *refresh_token;
     long expires_in;
-    char *username;            /* cognito:username from the verified ID token */
+    char *username;             /* cognito:username from the verified ID token */
     struct json_object *claims; /* the verified ID token's payload */
-    bool passed_mfa;           /* an MFA challenge was answered */
-    char *new_device_key;      /* NewDeviceMetadata, when Cognito offers device tracking */
+    bool passed_mfa;            /* an MFA challenge was answered */
+    char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */
     char *new_device_group_key;
 };
 

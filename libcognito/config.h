@@ -63,8 +63,9 @@ void cog_config_begin_source(struct cog_config *cfg);
 cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err);
 
 /* Derived values. Each returns a malloc'd string (NULL on allocation failure). */
-char *cog_config_idp_url(const struct cog_config *cfg);  /* endpoint with trailing '/' */
-char *cog_config_issuer(const struct cog_config *cfg);   /* https://cognito-idp.R.amazonaws.com/POOL */
+char *cog_config_idp_url(const struct cog_config *cfg); /* endpoint with trailing '/' */
+char *
+cog_config_issuer(const struct cog_config *cfg); /* https://cognito-idp.R.amazonaws.com/POOL */
 char *cog_config_jwks_url(const struct cog_config *cfg); /* <idp url><pool>/.well-known/jwks.json */
 /* The part of the pool id after '_' (SRP pool name); points into cfg. */
 const char *cog_config_pool_name(const struct cog_config *cfg);

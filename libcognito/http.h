@@ -11,10 +11,10 @@
 struct cog_http;
 
 struct cog_http_opts {
-    const char *ca_file;    /* NULL: system trust store only */
-    long timeout_ms;        /* budget of one network step (see cog_http_begin_step) */
+    const char *ca_file;     /* NULL: system trust store only */
+    long timeout_ms;         /* budget of one network step (see cog_http_begin_step) */
     long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
-    size_t max_body;        /* 0: COG_HTTP_MAX_BODY_DEFAULT */
+    size_t max_body;         /* 0: COG_HTTP_MAX_BODY_DEFAULT */
 };
 
 struct cog_http_response {

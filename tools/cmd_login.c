@@ -1,1 +1,114 @@
 #include "build-config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "libcognito/auth.h"
+#include "libcognito/idp.h"
+#include "tools/cmds.h"
+#include "tools/term.h"
+
+static const char login_usage[] =
+    "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] USER\n"
+    "\n"
+    "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
+    "answering every challenge on the terminal, and prints the verified ID token's\n"
+    "claims. When stdin is not a terminal, one answer is read per line, in prompt order.\n"
+    "\n"
+    "  --show-tokens  also print the ID, access and refresh tokens\n"
+    "  --json         print a JSON object instead of text\n";
+
+static void print_claims_text(struct json_object *claims)
+{
+    json_object_object_foreach(claims, key, val)
+    {
+        if (json_object_is_type(val, json_type_string) || json_object_is_type(val, json_type_int) ||
+            json_object_is_type(val, json_type_boolean))
+            printf("  %-22s %s\n", key, json_object_get_string(val));
+        else
+            printf("  %-22s %s\n", key,
+                   json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+    }
+}
+
+static int print_result(const struct cog_auth_result *res, bool json, bool show_tokens)
+{
+    if (json) {
+        struct json_object *o = json_object_new_object();
+        if (o == NULL)
+            return EXIT_INTERNAL;
+        json_object_object_add(o, "username", json_object_new_string(res->username));
+        json_object_object_add(o, "claims", json_object_get(res->claims));
+        json_object_object_add(o, "passed_mfa", json_object_new_boolean(res->passed_mfa));
+        if (show_tokens) {
+            json_object_object_add(o, "id_token", json_object_new_string(res->id_token));
+            json_object_object_add(o, "access_token", json_object_new_string(res->access_token));
+            if (res->refresh_token)
+                json_object_object_add(o, "refresh_token",
+                                       json_object_new_string(res->refresh_token));
+        }
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+        cog_json_put_wiped(o);
+        return EXIT_OK;
+    }
+    printf("Logged in as %s\n", res->username);
+    printf("Verified ID token claims:\n");
+    print_claims_text(res->claims);
+    if (show_tokens) {
+        printf("ID token:      %s\n", res->id_token);
+        printf("Access token:  %s\n", res->access_token);
+        if (res->refresh_token)
+            printf("Refresh token: %s\n", res->refresh_token);
+    }
+    return EXIT_OK;
+}
+
+int cmd_login(int argc, char **argv, struct globals *g)
+{
+    struct cog_config cfg;
+    struct cog_idp idp = {0};
+    struct cog_auth_result res = {0};
+    struct cog_error err = {0};
+    struct cog_auth_callbacks cb;
+    struct term t;
+    bool show_tokens = false;
+    const char *user = NULL;
+    int rc = ctl_common_options(&argc, argv, g, login_usage);
+    if (rc >= 0)
+        return rc;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--show-tokens") == 0)
+            show_tokens = true;
+        else if (argv[i][0] == '-' || user != NULL) {
+            fputs(login_usage, stderr);
+            return EXIT_USAGE;
+        } else
+            user = argv[i];
+    }
+    if (user == NULL) {
+        fputs(login_usage, stderr);
+        return EXIT_USAGE;
+    }
+    rc = ctl_load_config(g, &cfg);
+    if (rc != EXIT_OK)
+        return rc;
+
+    term_init(&t, g->json);
+    term_callbacks(&t, &cb);
+    cog_status st = cog_idp_open(&idp, &cfg, &err);
+    if (st == COG_OK)
+        st = cog_auth_login(&idp, user, &cb, NULL, &res, &err);
+    if (st != COG_OK) {
+        rc = ctl_fail("login", &err);
+        goto out;
+    }
+    rc = print_result(&res, g->json, show_tokens);
+out:
+    cog_auth_result_clear(&res);
+    cog_idp_close(&idp);
+    cog_config_free(&cfg);
+    return rc;
+}

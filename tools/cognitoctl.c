@@ -1,5 +1,130 @@
 #include "build-config.h"
-int main(void)
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cmds.h"
+
+static const struct command commands[] = {
+    {"login", "log in to the user pool and show the verified token claims", cmd_login},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
 {
-    return 0;
+    fprintf(out, "Usage: cognitoctl [--config PATH] [--json] COMMAND [ARGS...]\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`cognitoctl COMMAND --help` shows a command's options.\n"
+                 "Exit status: 0 ok, 1 refused, 2 usage or configuration error,\n"
+                 "3 service unavailable, 4 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct globals g = {.config_path = COG_CONFIG_DEFAULT_PATH};
+    int i = 1;
+
+    /* Global options may precede the command; commands accept them too. */
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            g.config_path = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            g.config_path = argv[i] + 9;
+            i++;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            g.json = true;
+            i++;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("cognitoctl %s\n", PACKAGE_VERSION);
+            return EXIT_OK;
+        } else {
+            fprintf(stderr, "cognitoctl: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t c = 0; c < NCOMMANDS; c++) {
+        if (strcmp(argv[i], commands[c].name) == 0)
+            return commands[c].run(argc - i, argv + i, &g);
+    }
+    fprintf(stderr, "cognitoctl: unknown command '%s'\n", argv[i]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
+int ctl_exit_code(cog_status st)
+{
+    switch (st) {
+    case COG_OK:
+        return EXIT_OK;
+    case COG_ERR_CONFIG:
+    case COG_ERR_INVALID_INPUT:
+        return EXIT_USAGE;
+    case COG_ERR_UNAVAILABLE:
+        return EXIT_UNAVAILABLE;
+    case COG_ERR_NOMEM:
+    case COG_ERR_INTERNAL:
+        return EXIT_INTERNAL;
+    default:
+        return EXIT_REFUSED;
+    }
+}
+
+int ctl_fail(const char *cmd, const struct cog_error *err)
+{
+    if (err->status == COG_ERR_UNAVAILABLE)
+        fprintf(stderr, "cognitoctl %s: service unavailable: %s\n", cmd, err->message);
+    else if (err->message[0] != '\0')
+        fprintf(stderr, "cognitoctl %s: %s\n", cmd, err->message);
+    else
+        fprintf(stderr, "cognitoctl %s: %s\n", cmd, cog_status_name(err->status));
+    return ctl_exit_code(err->status);
+}
+
+int ctl_load_config(const struct globals *g, struct cog_config *cfg)
+{
+    struct cog_error err = {0};
+    cog_config_init(cfg);
+    if (cog_config_load_file(cfg, g->config_path, &err) != COG_OK ||
+        cog_config_finish(cfg, &err) != COG_OK) {
+        fprintf(stderr, "cognitoctl: %s\n", err.message);
+        cog_config_free(cfg);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage_text)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "%s", usage_text);
+                return EXIT_USAGE;
+            }
+            g->config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            g->config_path = argv[i] + 9;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            g->json = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return -1;
 }

@@ -1,1 +1,169 @@
 #include "build-config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "libcognito/util.h"
+#include "tools/term.h"
+
+#define ANSWER_MAX 1024
+
+void term_init(struct term *t, bool quiet)
+{
+    t->in_fd = STDIN_FILENO;
+    t->interactive = isatty(STDIN_FILENO) == 1;
+    t->quiet = quiet;
+}
+
+/* Byte by byte into a fixed buffer: no stdio buffer or realloc ever holds a
+ * stray copy of a password. */
+static cog_status read_line(int fd, char *buf, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (n == 0)
+                return COG_ERR_ABORTED;
+            break;
+        }
+        if (c == '\n')
+            break;
+        if (n + 1 < cap)
+            buf[n++] = c;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    *len = n;
+    return COG_OK;
+}
+
+cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer)
+{
+    char buf[ANSWER_MAX];
+    size_t len = 0;
+    struct termios old, quiet;
+    bool restore = false;
+    cog_status st;
+
+    *answer = NULL;
+    fputs(prompt, stderr);
+    fflush(stderr);
+    if (!echo && t->interactive && tcgetattr(t->in_fd, &old) == 0) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        restore = tcsetattr(t->in_fd, TCSAFLUSH, &quiet) == 0;
+    }
+    st = read_line(t->in_fd, buf, sizeof(buf), &len);
+    if (restore)
+        tcsetattr(t->in_fd, TCSAFLUSH, &old);
+    if (!t->interactive)
+        fputc('\n', stderr); /* a script's answers are not echoed: end the prompt's line */
+    if (st != COG_OK)
+        goto out;
+    *answer = strdup(buf);
+    if (*answer == NULL)
+        st = COG_ERR_NOMEM;
+out:
+    cog_wipe(buf, sizeof(buf));
+    return st;
+}
+
+static cog_status cb_ask_password(void *ctx, const char *prompt, char **answer)
+{
+    return term_ask(ctx, prompt, false, answer);
+}
+
+static cog_status cb_ask_code(void *ctx, enum cog_code_kind kind, const char *prompt, char **answer)
+{
+    (void)kind;
+    return term_ask(ctx, prompt, true, answer);
+}
+
+static cog_status cb_ask_text(void *ctx, const char *prompt, char **answer)
+{
+    return term_ask(ctx, prompt, true, answer);
+}
+
+static cog_status cb_select(void *ctx, const char *prompt, const char *const *labels, size_t n,
+                            size_t *picked)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        char *answer = NULL;
+        fprintf(stderr, "%s\n", prompt);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "  %zu) %s\n", i + 1, labels[i]);
+        char ask[32];
+        snprintf(ask, sizeof(ask), "Choice [1-%zu]: ", n);
+        cog_status st = term_ask(ctx, ask, true, &answer);
+        if (st != COG_OK)
+            return st;
+        char *end;
+        long v = strtol(answer, &end, 10);
+        bool ok = end != answer && *end == '\0' && v >= 1 && (size_t)v <= n;
+        free(answer);
+        if (ok) {
+            *picked = (size_t)v - 1;
+            return COG_OK;
+        }
+        fprintf(stderr, "Please enter a number from 1 to %zu.\n", n);
+    }
+    return COG_ERR_ABORTED;
+}
+
+static cog_status cb_new_password(void *ctx, const char *prompt, const char *again, char **answer)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        char *first = NULL, *second = NULL;
+        cog_status st = term_ask(ctx, prompt, false, &first);
+        if (st == COG_OK)
+            st = term_ask(ctx, again, false, &second);
+        if (st != COG_OK) {
+            cog_free_secret(first);
+            return st;
+        }
+        bool same = strcmp(first, second) == 0;
+        cog_free_secret(second);
+        if (same) {
+            *answer = first;
+            return COG_OK;
+        }
+        cog_free_secret(first);
+        fputs("The passwords do not match.\n", stderr);
+    }
+    return COG_ERR_ABORTED;
+}
+
+static void cb_info(void *ctx, const char *text)
+{
+    struct term *t = ctx;
+    if (!t->quiet)
+        fprintf(stderr, "%s\n", text);
+}
+
+static void cb_error(void *ctx, const char *text)
+{
+    fprintf(stderr, "%s\n", text);
+}
+
+void term_callbacks(struct term *t, struct cog_auth_callbacks *cb)
+{
+    memset(cb, 0, sizeof(*cb));
+    cb->ctx = t;
+    cb->ask_password = cb_ask_password;
+    cb->ask_code = cb_ask_code;
+    cb->select_mfa = cb_select;
+    cb->ask_new_password = cb_new_password;
+    cb->ask_text = cb_ask_text;
+    cb->show_info = cb_info;
+    cb->show_error = cb_error;
+}

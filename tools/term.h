@@ -1,0 +1,24 @@
+/* cognitoctl's side of the auth callback table: prompts on the terminal, or,
+ * when stdin is not a terminal, one answer per line in prompt order. */
+#ifndef COGNITOCTL_TERM_H
+#define COGNITOCTL_TERM_H
+
+#include <stdbool.h>
+#include "libcognito/auth.h"
+
+struct term {
+    int in_fd;
+    bool interactive; /* stdin is a terminal */
+    bool quiet;       /* --json: prompts still go to stderr, info lines do not */
+};
+
+void term_init(struct term *t, bool quiet);
+
+/* Prompts (to stderr) and reads one line. echo=false hides typing on a TTY.
+ * *answer is malloc'd; the caller wipes it. COG_ERR_ABORTED on EOF. */
+cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer);
+
+/* The callback table for cog_auth_login; ctx must stay valid while it is used. */
+void term_callbacks(struct term *t, struct cog_auth_callbacks *cb);
+
+#endif
