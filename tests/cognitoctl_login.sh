@@ -1,0 +1,81 @@
+#!/bin/sh
+# cognitoctl login against the mock: answers read one per line from a pipe,
+# what it prints, and its exit statuses (0 in, 1 refused, 2 usage or config,
+# 3 unavailable).
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+CTL="$top_builddir/tools/cognitoctl"
+[ -x "$CTL" ] || fail "no $CTL: build first"
+
+mock_start
+mock_add_user alice 'Passw0rd!' email=alice@example.com name='Alice A' groups=admins
+
+# login PASSWORD [ARGS...]: runs cognitoctl login, answers on stdin; sets
+# OUT, ERR and RC.
+login() {
+	pw=$1
+	shift
+	printf '%s\n' "$pw" | "$CTL" login --config "$MOCK_CONF" "$@" \
+		>"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	RC=$?
+	OUT=$(cat "$TEST_DIR/out")
+	ERR=$(cat "$TEST_DIR/err")
+}
+
+login 'Passw0rd!' alice
+expect_eq "good password exits 0" 0 "$RC"
+expect_eq "says who logged in" "Logged in as alice" "$(echo "$OUT" | head -1)"
+check "prints the verified email claim" grep -q '^  email  *alice@example.com$' "$TEST_DIR/out"
+check "prints the groups claim" grep -q '^  cognito:groups  *\["admins"\]$' "$TEST_DIR/out"
+check "prompted for the password on stderr" grep -q '^Password: $' "$TEST_DIR/err"
+check "never prints a token unasked" sh -c "! grep -q 'eyJ' '$TEST_DIR/out' '$TEST_DIR/err'"
+check "never echoes the password" sh -c "! grep -q 'Passw0rd' '$TEST_DIR/out' '$TEST_DIR/err'"
+
+login 'Passw0rd!' --show-tokens alice
+expect_eq "--show-tokens exits 0" 0 "$RC"
+check "--show-tokens prints the ID token" grep -q '^ID token: *eyJ' "$TEST_DIR/out"
+
+login 'Passw0rd!' --json alice
+expect_eq "--json exits 0" 0 "$RC"
+expect_eq "--json names the user" alice \
+	"$("$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["username"])' <"$TEST_DIR/out")"
+expect_eq "--json carries the claims" alice@example.com \
+	"$("$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["claims"]["email"])' <"$TEST_DIR/out")"
+
+login 'wrong' alice
+expect_eq "wrong password exits 1" 1 "$RC"
+expect_eq "wrong password says why" "cognitoctl login: Incorrect username or password." \
+	"$(tail -1 "$TEST_DIR/err")"
+check "wrong password prints no claims" test ! -s "$TEST_DIR/out"
+
+login 'Passw0rd!' nobody
+expect_eq "unknown user exits 1" 1 "$RC"
+check "unknown user says so" grep -q 'User does not exist' "$TEST_DIR/err"
+
+"$CTL" login --config "$MOCK_CONF" </dev/null >/dev/null 2>"$TEST_DIR/err"
+expect_eq "missing user is a usage error" 2 $?
+"$CTL" login --config "$TEST_DIR/nope.conf" alice </dev/null >/dev/null 2>"$TEST_DIR/err"
+expect_eq "missing config exits 2" 2 $?
+check "missing config names the file" grep -q "nope.conf" "$TEST_DIR/err"
+printf 'region = us-east-1\nbogus = 1\n' >"$TEST_DIR/bad.conf"
+"$CTL" login --config "$TEST_DIR/bad.conf" alice </dev/null >/dev/null 2>"$TEST_DIR/err"
+expect_eq "bad config exits 2" 2 $?
+check "bad config names file and line" grep -q "bad.conf:2: unknown key 'bogus'" "$TEST_DIR/err"
+"$CTL" login --config "$MOCK_CONF" alice </dev/null >/dev/null 2>"$TEST_DIR/err"
+expect_eq "no answer on stdin is refused" 1 $?
+
+mock_ctl fault InitiateAuth status status=503 count=1 >/dev/null
+login 'Passw0rd!' alice
+expect_eq "a 503 exits 3" 3 "$RC"
+check "a 503 says service unavailable" grep -q "service unavailable" "$TEST_DIR/err"
+mock_ctl fault InitiateAuth throttle count=1 >/dev/null
+login 'Passw0rd!' alice
+expect_eq "throttling exits 3" 3 "$RC"
+
+"$CTL" --help >"$TEST_DIR/out"
+expect_eq "--help exits 0" 0 $?
+check "--help lists login" grep -q '^  login' "$TEST_DIR/out"
+"$CTL" frobnicate >/dev/null 2>&1
+expect_eq "unknown command exits 2" 2 $?
+
+finish
