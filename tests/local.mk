@@ -42,14 +42,12 @@ TESTS += tests/cognitoctl_login.sh tests/oracle.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.
 TESTS += tests/mock_selftest.sh
 
-MOCK_FILES = \
-	tests/mock/mock_idp.py tests/mock/mockctl.py \
-	tests/mock/mockidp/__init__.py tests/mock/mockidp/server.py \
-	tests/mock/mockidp/srp.py tests/mock/mockidp/jwt.py \
-	tests/mock/mockidp/pool.py tests/mock/mockidp/certs.py \
-	tests/mock/mockidp/ops_auth.py tests/mock/mockidp/tokens.py \
-	tests/mock/test_mock.py tests/mock/README.md
-EXTRA_DIST += $(MOCK_FILES) tests/lib.sh \
+# The whole mock directory ships: parts add modules to it without touching this file.
+dist-hook: dist-hook-mock
+dist-hook-mock:
+	rm -rf $(distdir)/tests/mock/__pycache__ $(distdir)/tests/mock/mockidp/__pycache__
+.PHONY: dist-hook-mock
+EXTRA_DIST += tests/mock tests/lib.sh \
 	tests/cognitoctl_login.sh tests/oracle.sh tests/mock_selftest.sh \
 	tests/oracle/package.json tests/oracle/package-lock.json tests/oracle/oracle_login.js \
 	tests/vectors/srp_vectors.json tests/vectors/sdk_transcripts.json
