@@ -90,6 +90,21 @@ static void asan_runtime(char *out, size_t len)
         fclose(maps);
 }
 
+/* pam_wrapper's own start-up strdup()s are never freed: not ours to report. */
+static void lsan_suppress_pam_wrapper(const char *dir)
+{
+    char path[PATH_MAX + 16], opts[2 * PATH_MAX + 64];
+    const char *old = getenv("LSAN_OPTIONS");
+    snprintf(path, sizeof(path), "%s/lsan.supp", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        die("cannot write the leak suppressions");
+    fputs("leak:libpam_wrapper.so\n", f);
+    fclose(f);
+    snprintf(opts, sizeof(opts), "%s%ssuppressions=%s", old ? old : "", old ? ":" : "", path);
+    setenv("LSAN_OPTIONS", opts, 1);
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -104,8 +119,11 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
     const char *tmp = getenv("TMPDIR");
     int status = 0;
 
-    if (getenv("PAM_WRAPPER") != NULL && getenv(ENV_DIR) != NULL)
+    if (getenv("PAM_WRAPPER") != NULL && getenv(ENV_DIR) != NULL) {
+        /* Loaded; the programs this one starts (the mock) do without. */
+        unsetenv("LD_PRELOAD");
         return;
+    }
     snprintf(dir, sizeof(dir), "%s/cognito-pam-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
@@ -120,8 +138,15 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
 
     asan_runtime(asan, sizeof(asan));
     snprintf(preload, sizeof(preload), "%s%slibpam_wrapper.so", asan, asan[0] ? " " : "");
+    if (asan[0] != '\0')
+        lsan_suppress_pam_wrapper(dir);
     setenv("LD_PRELOAD", preload, 1);
     setenv("PAM_WRAPPER", "1", 1);
+    /* ASan refuses RTLD_DEEPBIND, with which pam_wrapper loads libpam; it
+     * looks for libasan in LD_PRELOAD, which the wrapped program clears, and
+     * (1.1.4) reads its switch under uid_wrapper's name. */
+    setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
     setenv("PAM_WRAPPER_SERVICE_DIR", pamd, 1);
     fflush(NULL);
     pid_t pid = fork();
