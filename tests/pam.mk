@@ -14,3 +14,15 @@ endif
 tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES)
 tests_check_pam_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_pam_LDADD = $(PAM_TEST_LIBS)
+
+# Many logins in one process, every challenge kind mixed: run under valgrind
+# by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/pam_loop
+endif
+endif
+tests_pam_loop_SOURCES = tests/pam_loop.c $(PAM_TEST_SOURCES)
+tests_pam_loop_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_pam_loop_LDADD = $(PAM_TEST_LIBS)
+EXTRA_DIST += tests/pam_valgrind.sh

@@ -113,6 +113,30 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* This program again, or under COGNITO_PAMTEST_RUNNER ("valgrind --opt ..."). */
+static void exec_self(char **argv)
+{
+    char self[PATH_MAX], runner[1024];
+    char *args[64];
+    int n = 0;
+    const char *r = getenv("COGNITO_PAMTEST_RUNNER");
+    ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    if (r != NULL && *r != '\0') {
+        snprintf(runner, sizeof(runner), "%s", r);
+        for (char *tok = strtok(runner, " "); tok != NULL && n < 32; tok = strtok(NULL, " "))
+            args[n++] = tok;
+    }
+    args[n++] = self;
+    for (int i = 1; argv[i] != NULL && n < 63; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    execvp(args[0], args);
+}
+
 void ph_run_wrapped(char **argv, void (*write_services)(void))
 {
     char dir[PATH_MAX], pamd[PATH_MAX + 8], preload[PATH_MAX + 64], asan[PATH_MAX];
@@ -155,8 +179,8 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
         exit(99);
     }
     if (pid == 0) {
-        execv("/proc/self/exe", argv);
-        perror("execv");
+        exec_self(argv);
+        perror("exec");
         _exit(99);
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
