@@ -9,6 +9,8 @@ packages=(
   check libpam-wrapper libnss-wrapper libpamtest0-dev
   openssl ca-certificates python3 curl bc
   valgrind clang-format
+  # tests/pam_system.sh: real sshd, ssh, su and sudo logins typed by expect
+  openssh-server openssh-client sudo expect util-linux
 )
 # Node runs the reference SDK (the oracle); the image may already have a newer one.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

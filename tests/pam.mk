@@ -26,3 +26,11 @@ tests_pam_loop_SOURCES = tests/pam_loop.c $(PAM_TEST_SOURCES)
 tests_pam_loop_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_pam_loop_LDADD = $(PAM_TEST_LIBS)
 EXTRA_DIST += tests/pam_valgrind.sh
+
+# Only the PAM entry points leave the module.
+TESTS += tests/pam_exports.sh
+# sshd, su and sudo logging in Cognito users through the module, in a private
+# mount namespace (skips unless root).
+TESTS += tests/pam_system.sh
+EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
+	tests/pam_system.exp
