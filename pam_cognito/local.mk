@@ -15,3 +15,4 @@ pam_cognito_pam_cognito_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -share
 pam_cognito_pam_cognito_la_LIBADD = $(COGNITO_LIBS) $(PAM_LIBS)
 EXTRA_pam_cognito_pam_cognito_la_DEPENDENCIES = pam_cognito/pam_cognito.map
 EXTRA_DIST += pam_cognito/pam_cognito.map
+dist_man_MANS += man/pam_cognito.8

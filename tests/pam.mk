@@ -34,3 +34,6 @@ TESTS += tests/pam_exports.sh
 TESTS += tests/pam_system.sh
 EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
 	tests/pam_system.exp
+# The man page names every option, key and prompt.
+TESTS += tests/pam_manpage.sh
+EXTRA_DIST += tests/pam_manpage.sh
