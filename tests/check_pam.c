@@ -600,6 +600,16 @@ START_TEST(test_idp_down)
     ASSERT_REFUSED("cognito_fast", "alice", t, PAM_AUTHINFO_UNAVAIL);
     long long took = cog_now_ms() - t0;
     ck_assert_msg(took < 2500, "took %lld ms with timeout=2", took);
+    /* A stall after the user typed a code: that step has its own 2 s. */
+    fresh(SAM, NULL);
+    mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"stall\",\"seconds\":30,"
+                      "\"after\":1}");
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA"), UNAVAILABLE};
+    t0 = cog_now_ms();
+    ASSERT_REFUSED("cognito_fast", "sam", sms, PAM_AUTHINFO_UNAVAIL);
+    took = cog_now_ms() - t0;
+    ck_assert_msg(took >= 1500 && took < 2500, "took %lld ms with timeout=2", took);
     /* Nobody listening at all. */
     t0 = cog_now_ms();
     ASSERT_REFUSED("cognito_down", "alice", t, PAM_AUTHINFO_UNAVAIL);

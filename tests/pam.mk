@@ -37,3 +37,12 @@ EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
 # The man page names every option, key and prompt.
 TESTS += tests/pam_manpage.sh
 EXTRA_DIST += tests/pam_manpage.sh
+
+# The otpauth:// URI, the QR drawing, the menu's words, server text filtering.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_account
+TESTS += tests/check_account
+endif
+tests_check_account_SOURCES = tests/check_account.c
+tests_check_account_CFLAGS = $(TEST_CFLAGS) $(QRENCODE_CFLAGS)
+tests_check_account_LDADD = $(TEST_LIBS) $(QRENCODE_LIBS)
