@@ -364,7 +364,7 @@ static cog_status jwks_fetch(struct cog_idp *idp, struct cog_jwks **out, struct 
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    st = cog_http_get(idp->http, url, &hr, err);
+    st = cog_idp_get(idp, url, &hr, err);
     if (st != COG_OK)
         goto out;
     if (hr.status != 200) {
