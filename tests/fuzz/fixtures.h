@@ -9,38 +9,42 @@
 #define FUZZ_ISSUER "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_MockPool1"
 #define FUZZ_KID "/N/LTUThKJ/2XLjIMT5bPlPrsxazRdiW9JzQNEb0ge8="
 #define FUZZ_JWKS                                                                                  \
-    "{\"keys\":[{\"alg\":\"RS256\",\"e\":\"AQAB\",\"kid\":\"/N/LTUThKJ/"                           \
-    "2XLjIMT5bPlPrsxazRdiW9JzQNEb0ge8=\",\"kty\":\"RSA\",\"n\":\"k8yg55WHBhinZ-"                   \
-    "gjaVYmJzupjR81wbE4A0kBvPEQzfWdqrI7WIzQpGD8A9PM68cLkvhjzUX74feFdeYcDMfklHGfwlVksH4z_"          \
-    "Od75iridSqMjjq24xZ5uzPBUKt_Ku9IiwkkzqXn_M3VgsAmDhpyt-RoZE5WSXVUuuaWKQXd4lhHs-uSC03edowL-"     \
-    "doTYbmB1dXdPt5Sz97d8GFyNMXynIZmfpXaR7ZpurX8a_uwtgXSZBjTi18Qwk85ktxtrU6YqDtLzFqMhBx_"          \
-    "jEehtCe5QTZ5Bm70dwnqQYdfO29bzC8hpL39-Zxpq4DyD_DwirUq_pGsPrMCIb06ai06Vgzw5w\",\"use\":"        \
-    "\"sig\"}]}"
+    "{\"keys\":[{\"alg\":\"RS256\",\"e\":\"AQAB\",\"kid\":\"/N/LTUThKJ/2XLjIMT5bPlPrsxazRd"        \
+    "iW9JzQNEb0ge8=\",\"kty\":\"RSA\",\"n\":\"k8yg55WHBhinZ-gjaVYmJzupjR81wbE4A0kBvPE"             \
+    "QzfWdqrI7WIzQpGD8A9PM68cLkvhjzUX74feFdeYcDMfklHGfwlVksH4z_Od75iridSqMjjq"                     \
+    "24xZ5uzPBUKt_Ku9IiwkkzqXn_M3VgsAmDhpyt-RoZE5WSXVUuuaWKQXd4lhHs-uSC03edow"                     \
+    "L-doTYbmB1dXdPt5Sz97d8GFyNMXynIZmfpXaR7ZpurX8a_uwtgXSZBjTi18Qwk85ktxtrU6"                     \
+    "YqDtLzFqMhBx_jEehtCe5QTZ5Bm70dwnqQYdfO29bzC8hpL39-Zxpq4DyD_DwirUq_pGsPrM"                     \
+    "CIb06ai06Vgzw5w\",\"use\":\"sig\"}]}"
 #define FUZZ_ID_TOKEN                                                                              \
-    "eyJraWQiOiIvTi9MVFVUaEtKLzJYTGpJTVQ1YlBsUHJzeGF6UmRpVzlKelFORWIwZ2U4PSIsImFsZyI6IlJTMjU2In0." \
-    "eyJzdWIiOiIwZjFlMmQzYy00YjVhLTY5NzgtODc5Ni1hNWI0YzNkMmUxZjAiLCJpc3MiOiJodHRwczovL2NvZ25pdG8t" \
-    "aWRwLnVzLWVhc3QtMS5hbWF6b25hd3MuY29tL3VzLWVhc3QtMV9Nb2NrUG9vbDEiLCJpYXQiOjE3MDAwMDAwMDAsImV4" \
-    "cCI6NDEwMjQ0NDgwMCwiYXV0aF90aW1lIjoxNzAwMDAwMDAwLCJvcmlnaW5fanRpIjoiZjBlMWQyYzMiLCJldmVudF9p" \
-    "ZCI6ImUxZDJjM2I0IiwianRpIjoiYTFiMmMzZDQiLCJjb2duaXRvOmdyb3VwcyI6WyJhZG1pbnMiXSwiZW1haWxfdmVy" \
-    "aWZpZWQiOnRydWUsImNvZ25pdG86dXNlcm5hbWUiOiJhbGljZSIsImF1ZCI6Im1vY2tjbGllbnQwMTIzNDU2Nzg5YWJj" \
-    "ZGVmIiwidG9rZW5fdXNlIjoiaWQiLCJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.GDDn6AYP9t-xx-"           \
-    "O6vsH04yNB2Dfu7p34qQKjq0w0pgGkNSmdAPckoD-EyFfFQQ3WolTier_Sv-"                                 \
-    "YzL2OQ4SfJJkWvwWXIivjmdX7DexsEPHzaxPnj5tyHwNg0CzelCCLXz-tEX2Dhtw4s57oIINkf0uKcbJt9xpR3Hxpj_"  \
-    "EUzQM6bTBfk8_HIY2kZq_xLm9fW4X5JhIUpkeXb_GjYqHY8vQsNcXnn05poep_4YtisS5x-EIU-gOtM9dXlrZCzQ_"    \
-    "sqdEaUpNkE_XbRXFlKhxLt7r7xNd1AqpaAUczlHoiMcaxcDsd7olqgZq7ooig9vHUnq1mwBApXArjAEs6J1ZHNXA"
+    "eyJraWQiOiIvTi9MVFVUaEtKLzJYTGpJTVQ1YlBsUHJzeGF6UmRpVzlKelFORWIwZ2U4PSIs"                     \
+    "ImFsZyI6IlJTMjU2In0.eyJzdWIiOiIwZjFlMmQzYy00YjVhLTY5NzgtODc5Ni1hNWI0YzNk"                     \
+    "MmUxZjAiLCJpc3MiOiJodHRwczovL2NvZ25pdG8taWRwLnVzLWVhc3QtMS5hbWF6b25hd3Mu"                     \
+    "Y29tL3VzLWVhc3QtMV9Nb2NrUG9vbDEiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6NDEwMjQ0"                     \
+    "NDgwMCwiYXV0aF90aW1lIjoxNzAwMDAwMDAwLCJvcmlnaW5fanRpIjoiZjBlMWQyYzMiLCJl"                     \
+    "dmVudF9pZCI6ImUxZDJjM2I0IiwianRpIjoiYTFiMmMzZDQiLCJjb2duaXRvOmdyb3VwcyI6"                     \
+    "WyJhZG1pbnMiXSwiZW1haWxfdmVyaWZpZWQiOnRydWUsImNvZ25pdG86dXNlcm5hbWUiOiJh"                     \
+    "bGljZSIsImF1ZCI6Im1vY2tjbGllbnQwMTIzNDU2Nzg5YWJjZGVmIiwidG9rZW5fdXNlIjoi"                     \
+    "aWQiLCJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.GDDn6AYP9t-xx-O6vsH04yNB2Dfu"                     \
+    "7p34qQKjq0w0pgGkNSmdAPckoD-EyFfFQQ3WolTier_Sv-YzL2OQ4SfJJkWvwWXIivjmdX7D"                     \
+    "exsEPHzaxPnj5tyHwNg0CzelCCLXz-tEX2Dhtw4s57oIINkf0uKcbJt9xpR3Hxpj_EUzQM6b"                     \
+    "TBfk8_HIY2kZq_xLm9fW4X5JhIUpkeXb_GjYqHY8vQsNcXnn05poep_4YtisS5x-EIU-gOtM"                     \
+    "9dXlrZCzQ_sqdEaUpNkE_XbRXFlKhxLt7r7xNd1AqpaAUczlHoiMcaxcDsd7olqgZq7ooig9"                     \
+    "vHUnq1mwBApXArjAEs6J1ZHNXA"
 #define FUZZ_ACCESS_TOKEN                                                                          \
-    "eyJraWQiOiIvTi9MVFVUaEtKLzJYTGpJTVQ1YlBsUHJzeGF6UmRpVzlKelFORWIwZ2U4PSIsImFsZyI6IlJTMjU2In0." \
-    "eyJzdWIiOiIwZjFlMmQzYy00YjVhLTY5NzgtODc5Ni1hNWI0YzNkMmUxZjAiLCJpc3MiOiJodHRwczovL2NvZ25pdG8t" \
-    "aWRwLnVzLWVhc3QtMS5hbWF6b25hd3MuY29tL3VzLWVhc3QtMV9Nb2NrUG9vbDEiLCJpYXQiOjE3MDAwMDAwMDAsImV4" \
-    "cCI6NDEwMjQ0NDgwMCwiYXV0aF90aW1lIjoxNzAwMDAwMDAwLCJvcmlnaW5fanRpIjoiZjBlMWQyYzMiLCJldmVudF9p" \
-    "ZCI6ImUxZDJjM2I0IiwianRpIjoiYTFiMmMzZDQiLCJjbGllbnRfaWQiOiJtb2NrY2xpZW50MDEyMzQ1Njc4OWFiY2Rl" \
-    "ZiIsInRva2VuX3VzZSI6ImFjY2VzcyIsInNjb3BlIjoiYXdzLmNvZ25pdG8uc2lnbmluLnVzZXIuYWRtaW4iLCJ1c2Vy" \
-    "bmFtZSI6ImFsaWNlIn0.Dz5ei1amMZHsbPuKGcel2avVP8IbXHlRecJm_OIa9QNvkot1xH_9EJz1lH_wPdjERHDn2_"   \
-    "tFzY6C38-rNWaIsnp_WszAJpC85DgN6CPJQZi5GOSQSPvntLl_fAtMQiukb2qz6cjmruXTQ4nCDV_"                \
-    "NEfAIpNI2YHj8HAfza_tKY_Sgye9fpiUU55v2QfiJCMFZqhWtRjnsfz-"                                     \
-    "8iKVwQ1htVzqOopqEPcK3aleBuUS9xGcI6ctCE-"                                                      \
-    "vlnKEfyN1E5gmvyT6RwMdQuVZAbqHpOSjmcjPwS35g3vp9FwIf66Fgyt5I9xlBtT-"                            \
-    "P21VQAQbFgXPu98ibCstKwLEXaGlW8jOMhQ"
+    "eyJraWQiOiIvTi9MVFVUaEtKLzJYTGpJTVQ1YlBsUHJzeGF6UmRpVzlKelFORWIwZ2U4PSIs"                     \
+    "ImFsZyI6IlJTMjU2In0.eyJzdWIiOiIwZjFlMmQzYy00YjVhLTY5NzgtODc5Ni1hNWI0YzNk"                     \
+    "MmUxZjAiLCJpc3MiOiJodHRwczovL2NvZ25pdG8taWRwLnVzLWVhc3QtMS5hbWF6b25hd3Mu"                     \
+    "Y29tL3VzLWVhc3QtMV9Nb2NrUG9vbDEiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6NDEwMjQ0"                     \
+    "NDgwMCwiYXV0aF90aW1lIjoxNzAwMDAwMDAwLCJvcmlnaW5fanRpIjoiZjBlMWQyYzMiLCJl"                     \
+    "dmVudF9pZCI6ImUxZDJjM2I0IiwianRpIjoiYTFiMmMzZDQiLCJjbGllbnRfaWQiOiJtb2Nr"                     \
+    "Y2xpZW50MDEyMzQ1Njc4OWFiY2RlZiIsInRva2VuX3VzZSI6ImFjY2VzcyIsInNjb3BlIjoi"                     \
+    "YXdzLmNvZ25pdG8uc2lnbmluLnVzZXIuYWRtaW4iLCJ1c2VybmFtZSI6ImFsaWNlIn0.Dz5e"                     \
+    "i1amMZHsbPuKGcel2avVP8IbXHlRecJm_OIa9QNvkot1xH_9EJz1lH_wPdjERHDn2_tFzY6C"                     \
+    "38-rNWaIsnp_WszAJpC85DgN6CPJQZi5GOSQSPvntLl_fAtMQiukb2qz6cjmruXTQ4nCDV_N"                     \
+    "EfAIpNI2YHj8HAfza_tKY_Sgye9fpiUU55v2QfiJCMFZqhWtRjnsfz-8iKVwQ1htVzqOopqE"                     \
+    "PcK3aleBuUS9xGcI6ctCE-vlnKEfyN1E5gmvyT6RwMdQuVZAbqHpOSjmcjPwS35g3vp9FwIf"                     \
+    "66Fgyt5I9xlBtT-P21VQAQbFgXPu98ibCstKwLEXaGlW8jOMhQ"
 /* fuzz_jwt's clock: inside both tokens' lifetime. */
 #define FUZZ_NOW 1700000100
 

@@ -46,6 +46,37 @@ def main():
         shutil.rmtree(tmp)
 
 
+def c_define(name, value):
+    """#define NAME "value", split into adjacent literals the way clang-format
+    lays them out (escaped newlines in column 100), so the header is already
+    formatted."""
+    if len(name) + len(json.dumps(value)) < 92:
+        return "#define %s %s\n" % (name, json.dumps(value))
+    lines = ["#define " + name] + ["    " + json.dumps(value[i:i + 72])
+                                   for i in range(0, len(value), 72)]
+    return "".join(l.ljust(99) + "\\\n" for l in lines[:-1]) + lines[-1] + "\n"
+
+
+def respellings(token):
+    """Copies of a good token that decode to the same signature bytes: each must
+    be refused (jwt.c takes only canonical base64url)."""
+    head, sig = token.rsplit(".", 1)
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(sig[-1])
+    return {
+        "key-regress-padded": token + "=",
+        "key-regress-std-alphabet": head + "." + sig.replace("-", "+").replace("_", "/"),
+        "key-regress-trailing-bits": token[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last | 1],
+    }
+
+
+def write_jwt_seeds(fuzz, seeds):
+    out = os.path.join(fuzz, "corpus", "fuzz_jwt")
+    os.makedirs(out, exist_ok=True)
+    for name, tok in seeds.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(b"\x00" + tok.encode())
+
+
 def write_all(fuzz, key):
     openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key)
     text = openssl("rsa", "-in", key, "-noout", "-modulus").decode()
@@ -78,7 +109,7 @@ def write_all(fuzz, key):
         for name, value in [("REGION", REGION), ("POOL_ID", POOL), ("CLIENT_ID", CLIENT),
                             ("ISSUER", ISSUER), ("KID", kid), ("JWKS", jwks),
                             ("ID_TOKEN", id_token), ("ACCESS_TOKEN", access_token)]:
-            f.write("#define FUZZ_%s \\\n    %s\n" % (name, json.dumps(value)))
+            f.write(c_define("FUZZ_" + name, value))
         f.write("/* fuzz_jwt's clock: inside both tokens' lifetime. */\n"
                 "#define FUZZ_NOW %d\n\n#endif\n" % NOW)
 
@@ -96,12 +127,9 @@ def write_all(fuzz, key):
         "key-id-header-rs512": sign(id_claims, {"kid": kid, "alg": "RS512", "typ": "JWT"}),
         "key-id-unknown-kid": sign(id_claims, {"kid": kid + "x", "alg": "RS256"}),
     }
-    out = os.path.join(fuzz, "corpus", "fuzz_jwt")
-    os.makedirs(out, exist_ok=True)
-    for name, tok in jwt_seeds.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(b"\x00" + tok.encode())
-    with open(os.path.join(out, "key-jwks"), "wb") as f:
+    jwt_seeds.update(respellings(id_token))
+    write_jwt_seeds(fuzz, jwt_seeds)
+    with open(os.path.join(fuzz, "corpus", "fuzz_jwt", "key-jwks"), "wb") as f:
         f.write(b"\x01" + jwks.encode())
 
     # fuzz_auth: flags byte, then "STATUS[ ERRORTYPE]\nBODY" records split by SEP.
