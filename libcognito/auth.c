@@ -275,7 +275,7 @@ static cog_status initiate(struct login *l, struct json_object **resp)
         goto out;
     }
     bool srp = l->cfg->auth_flow != COG_FLOW_USER_PASSWORD_AUTH;
-    if (srp && (st = cog_srp_new(&l->srp, l->err)) != COG_OK)
+    if (srp && (st = cog_idp_srp_new(l->idp, &l->srp, l->err)) != COG_OK)
         goto out;
     if ((st = auth_add(l, req, "AuthFlow", flows[l->cfg->auth_flow])) != COG_OK ||
         (st = auth_add(l, req, "ClientId", l->cfg->client_id)) != COG_OK ||

@@ -9,6 +9,7 @@ packages=(
   check libpam-wrapper libnss-wrapper libpamtest0-dev
   openssl ca-certificates python3 curl bc
   valgrind clang-format
+  clang libclang-rt-14-dev
   # tests/pam_system.sh: real sshd, ssh, su and sudo logins typed by expect
   openssh-server openssh-client sudo expect util-linux
 )
