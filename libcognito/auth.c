@@ -60,6 +60,28 @@ int auth_max_attempts(const struct login *l)
     return l->opts->max_code_attempts > 0 ? l->opts->max_code_attempts : 3;
 }
 
+cog_status auth_spend_request(struct login *l)
+{
+    if (l->requests >= AUTH_MAX_REQUESTS)
+        return cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL,
+                             "the service wanted too many calls");
+    l->requests++;
+    return COG_OK;
+}
+
+bool auth_spend_turn(struct login *l)
+{
+    if (l->turns >= AUTH_MAX_TURNS)
+        return false;
+    l->turns++;
+    return true;
+}
+
+static cog_status too_many_turns(struct login *l)
+{
+    return cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "the service asked too many questions");
+}
+
 cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value)
 {
     return cog_json_add_string(obj, key, value) ? COG_OK : auth_nomem(l);
@@ -94,6 +116,8 @@ cog_status auth_ask_code(struct login *l, enum cog_code_kind kind, const char *p
     *answer = NULL;
     if (l->cb == NULL || l->cb->ask_code == NULL)
         return no_callback(l, "a code");
+    if (!auth_spend_turn(l))
+        return too_many_turns(l);
     return answered(l, l->cb->ask_code(l->cb->ctx, kind, prompt, answer), answer);
 }
 
@@ -102,6 +126,8 @@ cog_status auth_ask_text(struct login *l, const char *prompt, char **answer)
     *answer = NULL;
     if (l->cb == NULL || l->cb->ask_text == NULL)
         return no_callback(l, "an answer");
+    if (!auth_spend_turn(l))
+        return too_many_turns(l);
     return answered(l, l->cb->ask_text(l->cb->ctx, prompt, answer), answer);
 }
 
@@ -113,12 +139,21 @@ cog_status auth_ask_new_password(struct login *l, char **answer)
 
     *answer = NULL;
     if (l->cb != NULL && l->cb->ask_new_password != NULL) {
+        if (!auth_spend_turn(l))
+            return too_many_turns(l);
         st = l->cb->ask_new_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD,
                                      COG_PROMPT_NEW_PASSWORD_AGAIN, answer);
     } else if (l->cb != NULL && l->cb->ask_password != NULL) {
         for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
             char *again = NULL;
+            if (!auth_spend_turn(l))
+                return too_many_turns(l);
             st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD, answer);
+            if (st == COG_OK && *answer != NULL && !auth_spend_turn(l)) {
+                cog_free_secret(*answer);
+                *answer = NULL;
+                return too_many_turns(l);
+            }
             if (st == COG_OK && *answer != NULL)
                 st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD_AGAIN, &again);
             bool same =
@@ -155,6 +190,8 @@ cog_status auth_select(struct login *l, const char *prompt, const char *const *l
     cog_status st = COG_ERR_ABORTED;
 
     if (l->cb != NULL && l->cb->select_mfa != NULL) {
+        if (!auth_spend_turn(l))
+            return too_many_turns(l);
         st = l->cb->select_mfa(l->cb->ctx, prompt, labels, n, picked);
         if (st == COG_OK && *picked >= n)
             st = COG_ERR_ABORTED;
@@ -169,6 +206,10 @@ cog_status auth_select(struct login *l, const char *prompt, const char *const *l
     for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
         char *answer = NULL;
         auth_info(l, menu);
+        if (!auth_spend_turn(l)) {
+            st = too_many_turns(l);
+            break;
+        }
         st = l->cb->ask_text(l->cb->ctx, ask, &answer);
         bool ok = st == COG_OK && cog_auth_parse_choice(answer, n, picked);
         cog_free_secret(answer);
@@ -183,13 +224,13 @@ cog_status auth_select(struct login *l, const char *prompt, const char *const *l
 
 void auth_info(struct login *l, const char *text)
 {
-    if (l->cb != NULL && l->cb->show_info != NULL)
+    if (l->cb != NULL && l->cb->show_info != NULL && auth_spend_turn(l))
         l->cb->show_info(l->cb->ctx, text);
 }
 
 void auth_error(struct login *l, const char *text)
 {
-    if (l->cb != NULL && l->cb->show_error != NULL)
+    if (l->cb != NULL && l->cb->show_error != NULL && auth_spend_turn(l))
         l->cb->show_error(l->cb->ctx, text);
 }
 
@@ -295,7 +336,8 @@ static cog_status initiate(struct login *l, struct json_object **resp)
     st = cog_idp_add_secret_hash(l->cfg, ap, "SECRET_HASH", l->username, l->err);
     if (st != COG_OK)
         goto out;
-    st = cog_idp_call(l->idp, "InitiateAuth", req, resp, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_idp_call(l->idp, "InitiateAuth", req, resp, l->err);
 out:
     cog_json_put_wiped(req);
     return st;
@@ -324,7 +366,8 @@ static cog_status send_answer(struct login *l, struct step *s, struct json_objec
     st = cog_idp_add_secret_hash(l->cfg, s->responses, "SECRET_HASH", user, l->err);
     if (st != COG_OK)
         goto out;
-    st = cog_idp_call(l->idp, "RespondToAuthChallenge", req, resp, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_idp_call(l->idp, "RespondToAuthChallenge", req, resp, l->err);
 out:
     cog_json_put_wiped(req);
     return st;
@@ -495,6 +538,7 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
             st = no_callback(&l, "the password");
             goto out;
         }
+        l.turns++;
         st = cb->ask_password(cb->ctx, COG_PROMPT_PASSWORD, &l.password);
         if (st != COG_OK || l.password == NULL) {
             st = cog_error_set(err, COG_ERR_ABORTED, NULL, "no password given");

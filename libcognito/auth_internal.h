@@ -18,7 +18,15 @@ struct login {
     struct cog_srp *srp;
     bool passed_mfa;
     struct cog_error *err;
+    unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
+    unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */
 };
+
+/* Whatever a server answers, one login makes at most this many API calls
+ * (token verification's two JWKS fetches aside) and talks to the user at most
+ * this many times: a hostile IdP cannot keep a user or the host busy forever. */
+#define AUTH_MAX_REQUESTS 46
+#define AUTH_MAX_TURNS 48
 
 /* One challenge being answered; a re-prompt answers it again. */
 struct step {
@@ -68,6 +76,11 @@ void auth_info(struct login *l, const char *text);
 void auth_error(struct login *l, const char *text);
 /* "A code was sent by SMS to +*******1111." when where says so. */
 void auth_say_delivery(struct login *l, const char *what, const struct cog_delivery *where);
+
+/* Counts one API call against AUTH_MAX_REQUESTS; COG_ERR_UNAVAILABLE past it. */
+cog_status auth_spend_request(struct login *l);
+/* Counts one prompt or message against AUTH_MAX_TURNS; false past it. */
+bool auth_spend_turn(struct login *l);
 
 /* Adds a member, failing with COG_ERR_NOMEM. */
 cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value);

@@ -186,7 +186,8 @@ cog_status auth_answer_mfa_setup(struct login *l, struct step *s)
         st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "MFA_SETUP came without a Session");
         goto out;
     }
-    st = cog_associate_software_token(l->idp, s->session, NULL, &secret, &session, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_associate_software_token(l->idp, s->session, NULL, &secret, &session, l->err);
     if (st != COG_OK)
         goto out;
     st = show_secret(l, secret);
@@ -200,7 +201,7 @@ cog_status auth_answer_mfa_setup(struct login *l, struct step *s)
             goto out;
         if (code[0] == '\0' || !cog_text_valid(code, AUTH_CODE_MAX))
             st = cog_error_set(l->err, COG_ERR_CODE, NULL, "the code is empty or not text");
-        else
+        else if ((st = auth_spend_request(l)) == COG_OK)
             st = cog_verify_software_token(l->idp, session, NULL, code, NULL, &verified, l->err);
         cog_free_secret(code);
         code = NULL;

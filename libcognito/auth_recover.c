@@ -26,7 +26,8 @@ cog_status auth_reset_password(struct login *l)
     const char *user = auth_user(l);
 
     auth_info(l, "Your password must be reset before you can sign in.");
-    st = cog_forgot_password(l->idp, user, &where, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_forgot_password(l->idp, user, &where, l->err);
     if (st != COG_OK)
         goto out;
     auth_say_delivery(l, "A password reset code", &where);
@@ -51,7 +52,7 @@ cog_status auth_reset_password(struct login *l)
         }
         if (!code_usable(code))
             st = cog_error_set(l->err, COG_ERR_CODE, NULL, "the code is empty or not text");
-        else
+        else if ((st = auth_spend_request(l)) == COG_OK)
             st = cog_confirm_forgot_password(l->idp, user, code, password, l->err);
         if (st == COG_ERR_CODE) {
             if (more)
@@ -98,7 +99,8 @@ cog_status auth_confirm_account(struct login *l)
             goto out;
         if (code[0] == '\0' && resends < MAX_RESENDS) {
             resends++;
-            st = cog_resend_confirmation_code(l->idp, user, &where, l->err);
+            if ((st = auth_spend_request(l)) == COG_OK)
+                st = cog_resend_confirmation_code(l->idp, user, &where, l->err);
             if (st != COG_OK)
                 goto out;
             auth_say_delivery(l, "A confirmation code", &where);
@@ -106,7 +108,7 @@ cog_status auth_confirm_account(struct login *l)
             attempts++;
             if (!code_usable(code))
                 st = cog_error_set(l->err, COG_ERR_CODE, NULL, "the code is empty or not text");
-            else
+            else if ((st = auth_spend_request(l)) == COG_OK)
                 st = cog_confirm_sign_up(l->idp, user, code, l->err);
             if (st != COG_ERR_CODE)
                 break;

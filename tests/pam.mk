@@ -46,3 +46,13 @@ endif
 tests_check_account_SOURCES = tests/check_account.c
 tests_check_account_CFLAGS = $(TEST_CFLAGS) $(QRENCODE_CFLAGS)
 tests_check_account_LDADD = $(TEST_LIBS) $(QRENCODE_LIBS)
+
+# The challenge machine against scripted servers: the SDK's request shapes,
+# and a bounded number of requests and prompts whatever a server answers.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_challenges
+TESTS += tests/check_challenges
+endif
+tests_check_challenges_SOURCES = tests/check_challenges.c
+tests_check_challenges_CFLAGS = $(TEST_CFLAGS)
+tests_check_challenges_LDADD = $(TEST_LIBS)
