@@ -40,6 +40,7 @@ static const struct key_def keys[] = {
     {"cache_dir", STR(cache_dir, KEY_PATH), false},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
+    {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false},
 };
 #undef STR
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -235,16 +236,6 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
     return COG_OK;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
                                    const char *origin, struct cog_error *err)
 {
@@ -274,7 +265,7 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
         char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
-        char *s = trim(line);
+        char *s = cog_trim(line);
         if (*s != '\0') {
             char *eq = strchr(s, '=');
             if (eq == NULL) {
@@ -283,8 +274,8 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
                 goto out;
             }
             *eq = '\0';
-            char *key = trim(s);
-            char *value = trim(eq + 1);
+            char *key = cog_trim(s);
+            char *value = cog_trim(eq + 1);
             if (*key == '\0') {
                 st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s:%u: missing key", origin, lineno);
                 goto out;

@@ -31,6 +31,7 @@ struct cog_config {
     char *cache_dir;     /* JWKS and other public caches */
     enum cog_auth_flow auth_flow;
     int timeout; /* seconds a network step of a login may take */
+    char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];

@@ -9,7 +9,9 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \
 	libcognito/jwt.c libcognito/jwt.h \
-	libcognito/auth.c libcognito/auth.h
+	libcognito/auth.c libcognito/auth.h \
+	libcognito/buf.c libcognito/buf.h \
+	libcognito/sigv4.c libcognito/sigv4.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 libcognito_libcognito_la_LIBADD = $(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 

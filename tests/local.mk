@@ -37,6 +37,15 @@ tests_check_e2e_SOURCES = tests/check_e2e.c
 tests_check_e2e_CFLAGS = $(TEST_CFLAGS)
 tests_check_e2e_LDADD = $(TEST_LIBS)
 
+# AWS Signature V4 against AWS's published test-suite vectors.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_sigv4
+TESTS += tests/check_sigv4
+endif
+tests_check_sigv4_SOURCES = tests/check_sigv4.c
+tests_check_sigv4_CFLAGS = $(TEST_CFLAGS)
+tests_check_sigv4_LDADD = $(TEST_LIBS)
+
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.
