@@ -15,7 +15,8 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/idmap.c libcognito/idmap.h \
 	libcognito/sigv4.c libcognito/sigv4.h \
 	libcognito/mapping.c libcognito/mapping.h \
-	libcognito/cache_write.c libcognito/cache_store.c
+	libcognito/cache_write.c libcognito/cache_store.c \
+	libcognito/admin.c libcognito/admin.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
 	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

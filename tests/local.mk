@@ -72,6 +72,11 @@ AM_TESTS_ENVIRONMENT += NSS_TEST_MODULE='$(abs_top_builddir)/tests/nss/.libs/lib
 	export NSS_TEST_MODULE; \
 	NSS_MODULE='$(abs_top_builddir)/nss_cognito/.libs/libnss_cognito.so.2'; export NSS_MODULE;
 
+# libnss_cognito.so.2 links only libc and exports only its entry points;
+# getent/id through nss_wrapper after a real sync; cognitoctl sync itself.
+TESTS += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh
+EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh tests/nsslib.sh
+
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.
