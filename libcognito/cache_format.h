@@ -30,7 +30,7 @@ enum cog_disk_kind {
 
 /* Sections of an NSS file. */
 enum {
-    COG_SEC_USERS = 0,   /* struct cog_disk_user[count[0]] */
+    COG_SEC_USERS = 0,   /* uint32_t[count[0]]: where each user's record is (below) */
     COG_SEC_GROUPS = 1,  /* struct cog_disk_group[count[1]] */
     COG_SEC_WORDS = 2,   /* uint32_t lists: [n, item...]; word 0 is 0 (the empty list) */
     COG_SEC_STRINGS = 3, /* NUL-terminated strings; offset 0 is "" */
@@ -40,7 +40,13 @@ enum {
     COG_SEC_IDX_D = 7,   /* groups by gid */
     COG_SEC_COUNT = 8,
 };
-/* An accounts file uses COG_SEC_USERS for struct cog_disk_account[count[0]],
+/* A user's struct cog_disk_user sits in the string pool, 8-byte aligned,
+ * right before its name, GECOS and home: a lookup then touches the index
+ * slot and one place, not three. Its position is said in units of 8 bytes
+ * (COG_SEC_USERS entries; user index refs are that plus one), so 32-bit
+ * refs reach a 32 GB pool.
+ *
+ * An accounts file uses COG_SEC_USERS for struct cog_disk_account[count[0]],
  * WORDS, STRINGS, IDX_A (by name) and IDX_B (by sub). */
 
 struct cog_disk_section {
@@ -70,7 +76,8 @@ struct cog_disk_header {
 };
 
 /* An index slot: a key (a name's hash, or the id itself) and the record's
- * index plus one (0: empty slot). Linear probing from hash(key). */
+ * ref: its index plus one, or for users its 8-byte unit in the string pool
+ * plus one (0: empty slot). Linear probing from hash(key). */
 struct cog_disk_slot {
     uint32_t key;
     uint32_t ref;

@@ -28,8 +28,7 @@ static bool section_ok(const struct cog_disk_header *h, size_t file_size, unsign
 static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
 {
     const struct cog_disk_header *h = m->hdr;
-    size_t recsize[2] = {kind == COG_DISK_NSS ? sizeof(struct cog_disk_user)
-                                              : sizeof(struct cog_disk_account),
+    size_t recsize[2] = {kind == COG_DISK_NSS ? sizeof(uint32_t) : sizeof(struct cog_disk_account),
                          kind == COG_DISK_NSS ? sizeof(struct cog_disk_group) : 0};
 
     for (unsigned s = 0; s < COG_SEC_COUNT; s++) {
@@ -185,15 +184,14 @@ static bool string_list_ok(const struct cog_cache_map *m, uint32_t off)
     return cog_cache_list(m, off, &items, &n) && strings_ok(m, items, n);
 }
 
-/* uid and gid 0 can only come from damage or tampering: never root. */
+/* uid and gid 0 can only come from damage or tampering: never root. The
+ * gids list is checked by whoever reads it (cog_cache_list): a passwd
+ * lookup should not pay a cache miss for it. */
 static const struct cog_disk_user *user_checked(const struct cog_cache_map *m,
                                                 const struct cog_disk_user *u)
 {
-    const uint32_t *items;
-    uint32_t n;
     uint32_t strs[4] = {u->name, u->gecos, u->home, u->shell};
-    if (!strings_ok(m, strs, 4) || m->strings[u->name] == '\0' || u->uid == 0 || u->gid == 0 ||
-        !cog_cache_list(m, u->gids, &items, &n))
+    if (!strings_ok(m, strs, 4) || m->strings[u->name] == '\0' || u->uid == 0 || u->gid == 0)
         return NULL;
     return u;
 }
@@ -217,11 +215,20 @@ static const struct cog_disk_account *account_checked(const struct cog_cache_map
     return a;
 }
 
+/* The user record at 8-byte unit `unit` of the string pool. */
+static const struct cog_disk_user *user_in_pool(const struct cog_cache_map *m, uint32_t unit)
+{
+    uint64_t off = (uint64_t)unit * 8;
+    if (off + sizeof(struct cog_disk_user) > m->strings_size)
+        return NULL;
+    return user_checked(m, (const struct cog_disk_user *)(const void *)(m->strings + off));
+}
+
 const struct cog_disk_user *cog_cache_user_at(const struct cog_cache_map *m, uint32_t i)
 {
     if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[0])
         return NULL;
-    return user_checked(m, (const struct cog_disk_user *)m->rec[0] + i);
+    return user_in_pool(m, ((const uint32_t *)m->rec[0])[i]);
 }
 
 const struct cog_disk_group *cog_cache_group_at(const struct cog_cache_map *m, uint32_t i)
@@ -263,15 +270,15 @@ static uint32_t probe(const struct cog_cache_map *m, unsigned idx, uint32_t key,
     return 0;
 }
 
-static bool user_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static bool user_name_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
 {
-    const struct cog_disk_user *u = cog_cache_user_at(m, i);
+    const struct cog_disk_user *u = user_in_pool(m, unit);
     return u != NULL && strcmp(m->strings + u->name, want) == 0;
 }
 
-static bool user_uid_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static bool user_uid_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
 {
-    const struct cog_disk_user *u = cog_cache_user_at(m, i);
+    const struct cog_disk_user *u = user_in_pool(m, unit);
     return u != NULL && u->uid == *(const uint32_t *)want;
 }
 
@@ -310,15 +317,23 @@ static const void *find_rec(const struct cog_cache_map *m, enum cog_disk_kind ki
     return ref ? (const char *)m->rec[table] + (size_t)(ref - 1) * recsize : NULL;
 }
 
+static const struct cog_disk_user *find_user(const struct cog_cache_map *m, unsigned idx,
+                                             uint32_t key, slot_match match, const void *want)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS)
+        return NULL;
+    uint32_t ref = probe(m, idx, key, match, want);
+    return ref ? user_in_pool(m, ref - 1) : NULL;
+}
+
 const struct cog_disk_user *cog_cache_user_by_name(const struct cog_cache_map *m, const char *name)
 {
-    return find_rec(m, COG_DISK_NSS, 0, 0, sizeof(struct cog_disk_user), cog_disk_name_key(name),
-                    user_name_is, name);
+    return find_user(m, 0, cog_disk_name_key(name), user_name_is, name);
 }
 
 const struct cog_disk_user *cog_cache_user_by_uid(const struct cog_cache_map *m, uint32_t uid)
 {
-    return find_rec(m, COG_DISK_NSS, 1, 0, sizeof(struct cog_disk_user), uid, user_uid_is, &uid);
+    return find_user(m, 1, uid, user_uid_is, &uid);
 }
 
 const struct cog_disk_group *cog_cache_group_by_name(const struct cog_cache_map *m,

@@ -189,6 +189,23 @@ static bool same_name(const void *ctx, uint32_t a, uint32_t b)
     return strcmp(c->strings + c->name_off[a], c->strings + c->name_off[b]) == 0;
 }
 
+/* Users are compared through their records, which are in the pool (ctx). */
+static const struct cog_disk_user *pool_user(const void *pool, uint32_t unit)
+{
+    return (const struct cog_disk_user *)(const void *)((const char *)pool + (size_t)unit * 8);
+}
+
+static bool same_user_name(const void *ctx, uint32_t a, uint32_t b)
+{
+    const char *pool = ctx;
+    return strcmp(pool + pool_user(pool, a)->name, pool + pool_user(pool, b)->name) == 0;
+}
+
+static bool same_user_uid(const void *ctx, uint32_t a, uint32_t b)
+{
+    return pool_user(ctx, a)->uid == pool_user(ctx, b)->uid;
+}
+
 struct id_ctx {
     const uint32_t *id; /* per record */
 };
@@ -238,7 +255,7 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
     cog_status st = COG_OK;
     struct cog_disk_header h;
     size_t nu = m->nusers, ng = m->ngroups;
-    struct cog_disk_user *users = calloc(nu ? nu : 1, sizeof(*users));
+    uint32_t *units = calloc(nu ? nu : 1, sizeof(*units));
     struct cog_disk_group *groups = calloc(ng ? ng : 1, sizeof(*groups));
     uint32_t *uname = calloc(nu ? nu : 1, 4), *uid = calloc(nu ? nu : 1, 4);
     uint32_t *gname = calloc(ng ? ng : 1, 4), *gid = calloc(ng ? ng : 1, 4);
@@ -248,21 +265,32 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
 
     for (int i = 0; i < 4; i++)
         idx[i] = calloc(slots[i] ? slots[i] : 1, sizeof(struct cog_disk_slot));
-    if (!users || !groups || !uname || !uid || !gname || !gid || !idx[0] || !idx[1] || !idx[2] ||
+    if (!units || !groups || !uname || !uid || !gname || !gid || !idx[0] || !idx[1] || !idx[2] ||
         !idx[3]) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
+    /* Each record goes into the string pool just before its own strings
+     * (cache_format.h says why). */
     for (size_t i = 0; i < nu; i++) {
         const struct cog_cache_user *u = &m->users[i];
-        users[i].name = uname[i] = add_string(im, u->name);
-        users[i].gecos = add_string(im, u->gecos);
-        users[i].home = add_string(im, u->home);
-        users[i].shell = intern_string(im, u->shell);
-        users[i].uid = uid[i] = u->uid;
-        users[i].gid = u->gid;
-        users[i].gids = add_words(im, u->gids, u->ngids);
-        users[i].flags = u->hidden ? COG_DISK_HIDDEN : 0;
+        struct cog_disk_user rec = {0};
+        cog_buf_align(&im->strings, 8);
+        size_t at = cog_buf_add_zero(&im->strings, sizeof(rec));
+        rec.name = uname[i] = add_string(im, u->name);
+        rec.gecos = add_string(im, u->gecos);
+        rec.home = add_string(im, u->home);
+        rec.shell = intern_string(im, u->shell);
+        rec.uid = uid[i] = u->uid;
+        rec.gid = u->gid;
+        rec.gids = add_words(im, u->gids, u->ngids);
+        rec.flags = u->hidden ? COG_DISK_HIDDEN : 0;
+        if (im->strings.failed || at / 8 >= UINT32_MAX) {
+            im->failed = true;
+            break;
+        }
+        memcpy(im->strings.data + at, &rec, sizeof(rec));
+        units[i] = (uint32_t)(at / 8);
     }
     for (size_t i = 0; i < ng; i++) {
         const struct cog_cache_group *g = &m->groups[i];
@@ -290,16 +318,16 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
     }
 
     /* Live users own their keys; a hidden record takes only keys nobody has. */
-    struct name_ctx un = {im->strings.data, uname}, gn = {im->strings.data, gname};
-    struct id_ctx ui = {uid}, gi = {gid};
+    struct name_ctx gn = {im->strings.data, gname};
+    struct id_ctx gi = {gid};
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nu; i++) {
             if (m->users[i].hidden != (pass == 1))
                 continue;
-            uint32_t ref = (uint32_t)i + 1;
+            uint32_t ref = units[i] + 1;
             bool a = index_put(idx[0], slots[0], cog_disk_name_key(im->strings.data + uname[i]),
-                               ref, same_name, &un);
-            bool b = index_put(idx[1], slots[1], uid[i], ref, same_id, &ui);
+                               ref, same_user_name, im->strings.data);
+            bool b = index_put(idx[1], slots[1], uid[i], ref, same_user_uid, im->strings.data);
             if (pass == 0 && (!a || !b)) {
                 st = cog_error_set(err, COG_ERR_INTERNAL, NULL,
                                    "cache: two users named '%s' or with uid %u",
@@ -324,9 +352,9 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
     h.count[0] = (uint32_t)nu;
     h.count[1] = (uint32_t)ng;
     memcpy(h.slots, slots, sizeof(slots));
-    const void *sect[COG_SEC_COUNT] = {users,  groups, im->words.data, im->strings.data,
+    const void *sect[COG_SEC_COUNT] = {units,  groups, im->words.data, im->strings.data,
                                        idx[0], idx[1], idx[2],         idx[3]};
-    size_t sizes[COG_SEC_COUNT] = {nu * sizeof(*users),
+    size_t sizes[COG_SEC_COUNT] = {nu * sizeof(*units),
                                    ng * sizeof(*groups),
                                    im->words.len,
                                    im->strings.len,
@@ -338,7 +366,7 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
     if (out->failed)
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
 out:
-    free(users);
+    free(units);
     free(groups);
     free(uname);
     free(uid);

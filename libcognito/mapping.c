@@ -1002,8 +1002,11 @@ static char *gecos_of(struct cog_cache_model *out, const struct cog_pool_user *u
 static cog_status keys_of(struct cog_cache_model *out, struct cog_cache_user *cu, const char *value,
                           struct cog_error *err)
 {
-    const char **keys = cog_cache_model_alloc(out, SSH_KEYS_MAX * sizeof(*keys));
+    const char **keys = NULL;
     size_t n = 0;
+    if (value == NULL || *value == '\0')
+        return COG_OK;
+    keys = cog_cache_model_alloc(out, SSH_KEYS_MAX * sizeof(*keys));
     if (keys == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     for (const char *p = value; p != NULL && *p != '\0' && n < SSH_KEYS_MAX;) {

@@ -98,22 +98,16 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void unref_locked(struct generation *g)
+/* Drops a reference; the last one unmaps. No lock needed: only `current`
+ * hands out references (under gen_lock) and holds one itself, so a count
+ * that reaches zero belongs to a generation nobody can reach any more. */
+static void unref(struct generation *g)
 {
-    if (g == NULL || --g->refs > 0)
+    if (g == NULL || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     cog_cache_map_close(&g->main);
     cog_cache_map_close(&g->delta);
     free(g);
-}
-
-static void unref(struct generation *g)
-{
-    if (g == NULL)
-        return;
-    pthread_mutex_lock(&gen_lock);
-    unref_locked(g);
-    pthread_mutex_unlock(&gen_lock);
 }
 
 static bool same_file(const struct cog_cache_map *m, const struct stat *sb)
@@ -128,7 +122,7 @@ static enum cog_cache_rc refresh_locked(const char *main_path, const char *delta
     bool have_delta = stat(delta_path, &ds) == 0;
 
     if (stat(main_path, &ms) != 0) {
-        unref_locked(current);
+        unref(current);
         current = NULL;
         return errno == ENOENT || errno == ENOTDIR ? COG_CACHE_ABSENT : COG_CACHE_ERROR;
     }
@@ -143,7 +137,7 @@ static enum cog_cache_rc refresh_locked(const char *main_path, const char *delta
     enum cog_cache_rc rc = cog_cache_map_open(&g->main, main_path, COG_DISK_NSS);
     if (rc != COG_CACHE_OK) {
         free(g);
-        unref_locked(current);
+        unref(current);
         current = NULL;
         return rc;
     }
@@ -155,7 +149,7 @@ static enum cog_cache_rc refresh_locked(const char *main_path, const char *delta
     if (!g->has_delta)
         cog_cache_map_close(&g->delta);
     g->refs = 1; /* current's own reference */
-    unref_locked(current);
+    unref(current);
     current = g;
     seen_notify = notify;
     return COG_CACHE_OK;
@@ -184,7 +178,7 @@ static struct generation *acquire(enum cog_cache_rc *rc)
     }
     if (current != NULL) {
         g = current;
-        g->refs++;
+        __atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&gen_lock);
     return g;

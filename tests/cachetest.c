@@ -141,6 +141,16 @@ struct json_object *tclaims(const char *username, const char *sub, const char *g
     return c;
 }
 
+struct cog_disk_user *tdisk_user(char *img, uint32_t i)
+{
+    struct cog_disk_header h;
+    uint32_t unit;
+    memcpy(&h, img, sizeof(h));
+    ck_assert_uint_lt(i, h.count[0]);
+    memcpy(&unit, img + h.sect[COG_SEC_USERS].off + (size_t)i * 4, 4);
+    return (struct cog_disk_user *)(void *)(img + h.sect[COG_SEC_STRINGS].off + (size_t)unit * 8);
+}
+
 #define SYM(name)                                                                                  \
     do {                                                                                           \
         *(void **)&m->name = dlsym(m->handle, "_nss_cognito_" #name);                              \

@@ -46,6 +46,9 @@ void tsync(const struct cog_config *cfg, const struct cog_pool *pool, int64_t li
 struct json_object *tclaims(const char *username, const char *sub, const char *groups,
                             const char *const *attrs);
 
+/* The i-th user record inside a file image (to damage it on purpose). */
+struct cog_disk_user *tdisk_user(char *img, uint32_t i);
+
 /* The test build of libnss_cognito.so.2 ($NSS_TEST_MODULE), reading dir. */
 struct nssmod {
     void *handle;

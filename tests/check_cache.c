@@ -391,10 +391,7 @@ START_TEST(test_damage_never_crashes)
     }
     /* A record pointing far outside the string pool: that record is "not found". */
     memcpy(bad, img, len);
-    struct cog_disk_header h;
-    memcpy(&h, bad, sizeof(h));
-    struct cog_disk_user *users = (struct cog_disk_user *)(void *)(bad + h.sect[COG_SEC_USERS].off);
-    users[1].home = 0xfffffff0u;
+    tdisk_user(bad, 1)->home = 0xfffffff0u;
     write_raw(path, bad, len);
     ck_assert_int_eq(cog_cache_map_open(&map, path, COG_DISK_NSS), COG_CACHE_OK);
     ck_assert_ptr_null(cog_cache_user_by_name(&map, "bob"));

@@ -308,10 +308,9 @@ START_TEST(test_damaged_cache)
     memcpy(bad, good, len);
     struct cog_disk_header h;
     memcpy(&h, bad, sizeof(h));
-    struct cog_disk_user *users = (struct cog_disk_user *)(void *)(bad + h.sect[COG_SEC_USERS].off);
     for (uint32_t i = 0; i < h.count[0]; i++) {
-        if (users[i].uid == UID("sub-bob"))
-            users[i].shell = 0x7fffffffu;
+        if (tdisk_user(bad, i)->uid == UID("sub-bob"))
+            tdisk_user(bad, i)->shell = 0x7fffffffu;
     }
     replace_bytes(path, bad, len);
     sleep(1);
