@@ -74,6 +74,10 @@ struct cog_cache_map {
 enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind);
 void cog_cache_map_close(struct cog_cache_map *m);
+/* The same checks on an image already in memory (8-byte aligned), for
+ * fuzzers and tests; such a map is not closed, the caller frees the data. */
+enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
+                                       enum cog_disk_kind kind);
 /* Checks the body's sum: for writers (read back) and tests. */
 bool cog_cache_map_verify(const struct cog_cache_map *m);
 /* The header's notify word, read once (it may change under us). */

@@ -72,6 +72,22 @@ static bool header_ok(const struct cog_disk_header *h, size_t file_size, enum co
            h->header_sum == cog_disk_checksum(h, offsetof(struct cog_disk_header, header_sum));
 }
 
+enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
+                                       enum cog_disk_kind kind)
+{
+    memset(m, 0, sizeof(*m));
+    if (len < sizeof(struct cog_disk_header) || ((uintptr_t)data & 7) != 0)
+        return COG_CACHE_CORRUPT;
+    m->base = data;
+    m->size = len;
+    m->hdr = data;
+    if (!header_ok(m->hdr, m->size, kind) || !layout(m, kind)) {
+        memset(m, 0, sizeof(*m));
+        return COG_CACHE_CORRUPT;
+    }
+    return COG_CACHE_OK;
+}
+
 enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind)
 {
@@ -108,17 +124,12 @@ enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
         rc = COG_CACHE_ERROR;
         goto out;
     }
-    m->base = addr;
-    m->size = (size_t)sb.st_size;
-    m->hdr = addr;
+    rc = cog_cache_map_buffer(m, addr, (size_t)sb.st_size, kind);
+    if (rc != COG_CACHE_OK)
+        goto out;
     m->dev = sb.st_dev;
     m->ino = sb.st_ino;
-    if (!header_ok(m->hdr, m->size, kind) || !layout(m, kind)) {
-        rc = COG_CACHE_CORRUPT;
-        goto out;
-    }
     addr = MAP_FAILED;
-    rc = COG_CACHE_OK;
 out:
     if (addr != MAP_FAILED) {
         munmap(addr, (size_t)sb.st_size);
