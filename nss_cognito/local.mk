@@ -13,10 +13,11 @@ nss_cognito_libnss_cognito_la_LDFLAGS = $(AM_LDFLAGS) $(NSS_MODULE_LDFLAGS)
 EXTRA_nss_cognito_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/exports.map
 EXTRA_DIST += nss_cognito/exports.map
 
-install-exec-hook: install-exec-hook-nss
-install-exec-hook-nss:
+# nssdir's name has no "exec" in it, so automake installs the module with the data.
+install-data-hook: install-data-hook-nss
+install-data-hook-nss:
 	rm -f $(DESTDIR)$(nssdir)/libnss_cognito.la
 uninstall-hook: uninstall-hook-nss
 uninstall-hook-nss:
 	rm -f $(DESTDIR)$(nssdir)/libnss_cognito.so.2
-.PHONY: install-exec-hook-nss uninstall-hook-nss
+.PHONY: install-data-hook-nss uninstall-hook-nss
