@@ -221,11 +221,14 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
 /* DIR/NAME, malloc'd (NULL when out of memory). */
 char *cog_cache_path(const char *dir, const char *name);
 
-/* Writers' mutual exclusion: flock on DIR/cache.lock (made 0600 if absent). */
+/* Writers' mutual exclusion: flock on DIR/cache.lock (made 0600 if absent,
+ * DIR 0755 if absent). wait_ms > 0: give up after that long
+ * (COG_ERR_UNAVAILABLE); 0: wait as long as it takes. */
 struct cog_cache_lock {
     int fd;
 };
-cog_status cog_cache_lock(const char *dir, struct cog_cache_lock *lk, struct cog_error *err);
+cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                          struct cog_error *err);
 void cog_cache_unlock(struct cog_cache_lock *lk);
 
 /* Replaces DIR/NAME by data (temp file, fsync, rename, 0644), then bumps the

@@ -354,7 +354,7 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
         g->name = u->groups[i];
     }
 
-    if ((st = cog_cache_lock(dir, &lk, err)) != COG_OK ||
+    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK ||
         (st = files_open(dir, &f, err)) != COG_OK || (st = ensure_full(dir, &f, err)) != COG_OK)
         goto out;
     struct cog_mapping_input in = {
@@ -484,7 +484,8 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     memset(&fresh, 0, sizeof(fresh));
     cog_cache_model_init(&full);
     cog_cache_model_init(&dm);
-    if ((st = cog_cache_lock(dir, &lk, err)) != COG_OK || (st = files_open(dir, &f, err)) != COG_OK)
+    if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK ||
+        (st = files_open(dir, &f, err)) != COG_OK)
         goto out;
     dm.delta = true;
     dm.built_at = time(NULL);

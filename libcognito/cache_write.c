@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libcognito/arena.h"
@@ -496,30 +497,41 @@ char *cog_cache_path(const char *dir, const char *name)
     return p;
 }
 
-cog_status cog_cache_lock(const char *dir, struct cog_cache_lock *lk, struct cog_error *err)
+cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                          struct cog_error *err)
 {
     cog_status st = COG_OK;
     char *path = cog_cache_path(dir, COG_CACHE_LOCK_FILE);
+    long long deadline = cog_now_ms() + wait_ms;
 
     lk->fd = -1;
     if (path == NULL) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
+    /* A fresh host may not have the directory yet (the JWKS cache makes it too). */
+    (void)mkdir(dir, 0755);
     lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (lk->fd < 0) {
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
-    /* Writers are short (a login's delta) or rare (a sync): wait for them. */
-    while (flock(lk->fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot lock: %s", path,
-                               strerror(errno));
-            close(lk->fd);
-            lk->fd = -1;
-            goto out;
+    /* A login waits at most wait_ms (a sync commits in seconds at most) and
+     * then gives up on the cache rather than on the login. */
+    while (flock(lk->fd, LOCK_EX | (wait_ms > 0 ? LOCK_NB : 0)) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK && cog_now_ms() < deadline) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
         }
+        st = cog_error_set(err, errno == EWOULDBLOCK ? COG_ERR_UNAVAILABLE : COG_ERR_CONFIG, NULL,
+                           "%s: cannot lock: %s", path,
+                           errno == EWOULDBLOCK ? "another writer holds it" : strerror(errno));
+        close(lk->fd);
+        lk->fd = -1;
+        goto out;
     }
 out:
     free(path);

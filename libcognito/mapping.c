@@ -408,6 +408,13 @@ bool cog_mapping_unix_name(const char *src, char out[COG_UNIX_NAME_MAX + 1])
     return n > 0;
 }
 
+bool cog_mapping_unix_name_of_claims(const struct cog_config *cfg, struct json_object *claims,
+                                     char out[COG_UNIX_NAME_MAX + 1])
+{
+    const char *key = cfg->username_attribute ? cfg->username_attribute : "cognito:username";
+    return cog_mapping_unix_name(cog_json_string(claims, key), out);
+}
+
 uint32_t cog_mapping_hash_id(const char *key, unsigned probe, uint32_t min, uint32_t max)
 {
     unsigned char md[32];

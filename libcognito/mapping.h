@@ -141,5 +141,11 @@ cog_status cog_mapping_build(const struct cog_mapping_input *in, struct cog_cach
 uint32_t cog_mapping_hash_id(const char *key, unsigned probe, uint32_t min, uint32_t max);
 /* Lowers ASCII letters of src into out and checks the Unix name rules. */
 bool cog_mapping_unix_name(const char *src, char out[COG_UNIX_NAME_MAX + 1]);
+/* The Unix name the mapping gives the user of a verified ID token's claims
+ * (username_attribute's claim, else cognito:username). pam_cognito checks it
+ * against PAM_USER: a login proves who the Cognito user is, and that user
+ * must be the Unix user asked for. False when the claims give no valid name. */
+bool cog_mapping_unix_name_of_claims(const struct cog_config *cfg, struct json_object *claims,
+                                     char out[COG_UNIX_NAME_MAX + 1]);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,6 +130,27 @@ START_TEST(test_unix_names)
     ck_assert(!cog_mapping_unix_name(NULL, out));
     ck_assert(cog_mapping_unix_name("abcdefghijklmnopqrstuvwxyzabcdef", out));
     ck_assert(!cog_mapping_unix_name("abcdefghijklmnopqrstuvwxyzabcdefg", out));
+}
+END_TEST
+
+START_TEST(test_unix_name_of_claims)
+{
+    struct cog_config cfg;
+    char out[COG_UNIX_NAME_MAX + 1];
+    const char *attrs[] = {"preferred_username=J.Doe", NULL};
+    struct json_object *c = tclaims("Uuid-123", "s", NULL, attrs);
+    tconfig(&cfg, &dir, NULL);
+    ck_assert(cog_mapping_unix_name_of_claims(&cfg, c, out));
+    ck_assert_str_eq(out, "uuid-123");
+    cog_config_free(&cfg);
+    tconfig(&cfg, &dir, "username_attribute = preferred_username\n");
+    ck_assert(cog_mapping_unix_name_of_claims(&cfg, c, out));
+    ck_assert_str_eq(out, "j.doe");
+    json_object_put(c);
+    c = tclaims("x", "s", NULL, NULL); /* no preferred_username claim */
+    ck_assert(!cog_mapping_unix_name_of_claims(&cfg, c, out));
+    json_object_put(c);
+    cog_config_free(&cfg);
 }
 END_TEST
 
@@ -597,6 +619,34 @@ START_TEST(test_login_after_sync)
 }
 END_TEST
 
+/* A login waits for a sync's commit, but not longer than the config's timeout. */
+START_TEST(test_login_waits_for_the_lock)
+{
+    struct cog_config cfg;
+    struct cog_cache_lock lk;
+    struct cog_error err = {0};
+    tconfig(&cfg, &dir, "timeout = 1\n");
+    ck_assert_int_eq(cog_cache_lock(dir.cache, 0, &lk, &err), COG_OK);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* flock is per open file: this is a second writer even in one process tree. */
+        struct json_object *c = tclaims("waiter", "sub-wait", NULL, NULL);
+        long long t0 = cog_now_ms();
+        cog_status st = cog_cache_store_login(&cfg, c, NULL, NULL, &err);
+        long long waited = cog_now_ms() - t0;
+        _exit(st == COG_ERR_UNAVAILABLE && waited >= 900 && waited < 5000 ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the login did not give up in time");
+    cog_cache_unlock(&lk);
+    login(&cfg, "waiter", "sub-wait", NULL, NULL);
+    cog_config_free(&cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mapping");
@@ -605,6 +655,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_hash_known_answers);
     tcase_add_test(tc, test_unix_names);
+    tcase_add_test(tc, test_unix_name_of_claims);
     tcase_add_test(tc, test_sync_maps_users_and_groups);
     tcase_add_test(tc, test_uid_collision_by_create_date);
     tcase_add_test(tc, test_uid_attribute);
@@ -614,6 +665,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_config_rules);
     tcase_add_test(tc, test_login_on_empty_host);
     tcase_add_test(tc, test_login_after_sync);
+    tcase_add_test(tc, test_login_waits_for_the_lock);
     suite_add_tcase(s, tc);
     return s;
 }
