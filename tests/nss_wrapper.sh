@@ -78,6 +78,24 @@ else
 	echo "ok - # SKIP no private mount namespace here: glibc's own NSS not tried"
 fi
 
+# A user the sync never saw logs in (cognitoctl login --update-cache stores
+# the verified claims as pam_cognito does): NSS resolves them right after.
+mock_add_user dave 'Passw0rd!' sub=44444444-4444-4444-8444-444444444444 groups=devs,admins
+D=$(hashed 44444444-4444-4444-8444-444444444444 10000000 1999999999)
+expect_eq "dave is not known before the login" 2 "$(nss_run getent passwd dave >/dev/null; echo $?)"
+full_inode=$(stat -c %i "$MOCK_CACHE_DIR/nss.cache")
+printf 'Passw0rd!\n' | "$CTL" login --config "$MOCK_CONF" --update-cache dave >/dev/null 2>"$TEST_DIR/err"
+expect_eq "login --update-cache exits 0" 0 $?
+expect_eq "dave resolves right after" "dave:*:$D:$D::/home/dave:/bin/bash" "$(nss_run getent passwd dave)"
+expect_eq "with his groups" "devs:*:$DEVS:alice,bob,dave" "$(nss_run getent group devs)"
+expect_eq "the full cache was not rewritten for it" "$full_inode" "$(stat -c %i "$MOCK_CACHE_DIR/nss.cache")"
+check "the logins file has him" test -s "$MOCK_CACHE_DIR/nss.logins"
+if glibc_run true; then
+	expect_eq "and glibc gives him sudo through admins" \
+		"uid=$D(dave) gid=$D(dave) groups=$(sorted_list "$D(dave)" "27(sudo)" "$ADMINS(admins)" "$DEVS(devs)")" \
+		"$(id_sorted glibc_run id dave)"
+fi
+
 # Lookups that fail: exit 2 from getent, never a signal.
 nss_run getent passwd nosuchuser >/dev/null
 expect_eq "an unknown user: not found" 2 $?
