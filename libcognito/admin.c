@@ -115,8 +115,10 @@ static cog_status attempt(struct cog_admin *a, const char *target, const char *b
         hdr[n] = NULL;
     if (hdr[n] == NULL)
         goto nomem;
-    cog_http_begin_step(a->idp.http);
-    st = cog_idp_post(&a->idp, a->idp.url, (const char *const *)hdr, body, body_len, resp, err);
+    if (a->idp.http != NULL)
+        cog_http_begin_step(a->idp.http);
+    st = cog_idp_post(&a->idp, a->idp.url, target, (const char *const *)hdr, body, body_len, resp,
+                      err);
     goto out;
 nomem:
     st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");

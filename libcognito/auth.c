@@ -120,7 +120,7 @@ static cog_status initiate(struct login *l, struct json_object **resp)
     }
     bool srp = l->cfg->auth_flow == COG_FLOW_USER_SRP_AUTH;
     if (srp) {
-        st = cog_srp_new(&l->srp, l->err);
+        st = cog_idp_srp_new(l->idp, &l->srp, l->err);
         if (st != COG_OK) {
             json_object_put(ap);
             goto out;

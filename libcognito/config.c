@@ -131,6 +131,19 @@ static void where(char *buf, size_t len, const char *origin, unsigned line)
         buf[0] = '\0';
 }
 
+/* What a message may quote of a key or value from the file: errors are logged
+ * and shown, so a quote is valid text cut at a character boundary, never raw
+ * bytes or half a UTF-8 sequence. */
+static const char *quotable(const char *s, char *out, size_t out_len)
+{
+    size_t n = strnlen(s, out_len - 1);
+    while (n > 0 && s[n] != '\0' && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return cog_text_valid(out, out_len) ? out : "(not text)";
+}
+
 static bool region_valid(const char *v)
 {
     /* e.g. us-east-1, eu-central-2, us-gov-west-1: lowercase letters, digits, dashes. */
@@ -205,12 +218,14 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
                           const char *origin, unsigned line, struct cog_error *err)
 {
     char at[PATH_MAX + 32];
+    char quote[129];
     size_t index;
     where(at, sizeof(at), origin, line);
 
     const struct key_def *k = find_key(key, &index);
     if (k == NULL)
-        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%sunknown key '%.64s'", at, key);
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%sunknown key '%s'", at,
+                             quotable(key, quote, 65));
     if (cfg->seen[index])
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s' given twice", at, k->name);
     if (value[0] == '\0')
@@ -228,8 +243,8 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
         long n = strtol(value, &end, 10);
         if (errno != 0 || *end != '\0' || end == value || n < k->min || n > k->max)
             return cog_error_set(err, COG_ERR_CONFIG, NULL,
-                                 "%skey '%s': '%.32s' is not a number from %ld to %ld", at, k->name,
-                                 value, k->min, k->max);
+                                 "%skey '%s': '%s' is not a number from %ld to %ld", at, k->name,
+                                 quotable(value, quote, 33), k->min, k->max);
         *(int *)slot = (int)n;
         break;
     }
@@ -240,9 +255,9 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
             *(enum cog_auth_flow *)slot = COG_FLOW_USER_PASSWORD_AUTH;
         else
             return cog_error_set(err, COG_ERR_CONFIG, NULL,
-                                 "%skey 'auth_flow': '%.32s' is not USER_SRP_AUTH or "
+                                 "%skey 'auth_flow': '%s' is not USER_SRP_AUTH or "
                                  "USER_PASSWORD_AUTH",
-                                 at, value);
+                                 at, quotable(value, quote, 33));
         break;
     case KEY_URL:
     case KEY_PATH:
@@ -251,8 +266,8 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
         if (why != NULL) {
             if (k->secret)
                 return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': %s", at, k->name, why);
-            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': '%.128s' is %s", at,
-                                 k->name, value, why);
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': '%s' is %s", at, k->name,
+                                 quotable(value, quote, sizeof(quote)), why);
         }
         char *copy = strdup(value);
         if (copy == NULL)

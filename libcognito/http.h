@@ -28,7 +28,8 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
 void cog_http_free(struct cog_http *http);
 
 /* Starts a network step: from now on requests share one deadline of
- * timeout_ms, so a stalled IdP can never hold a login longer than that. */
+ * timeout_ms, so a stalled IdP can never hold a login longer than that.
+ * NULL (an idp on a scripted transport) is a no-op. */
 void cog_http_begin_step(struct cog_http *http);
 
 /* POST body with the given extra headers (NULL-terminated list). A non-2xx

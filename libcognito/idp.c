@@ -28,6 +28,37 @@ cog_status cog_idp_open(struct cog_idp *idp, const struct cog_config *cfg, struc
     return COG_OK;
 }
 
+cog_status cog_idp_open_transport(struct cog_idp *idp, const struct cog_config *cfg,
+                                  const struct cog_idp_transport *transport, struct cog_error *err)
+{
+    memset(idp, 0, sizeof(*idp));
+    if (transport == NULL || transport->post == NULL || transport->get == NULL)
+        return cog_error_set(err, COG_ERR_INTERNAL, NULL, "incomplete transport");
+    idp->cfg = cfg;
+    idp->transport = transport;
+    idp->url = cog_config_idp_url(cfg);
+    if (idp->url == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    return COG_OK;
+}
+
+cog_status cog_idp_get(struct cog_idp *idp, const char *url, struct cog_http_response *resp,
+                       struct cog_error *err)
+{
+    if (idp->transport != NULL) {
+        memset(resp, 0, sizeof(*resp));
+        return idp->transport->get(idp->transport->ctx, url, resp, err);
+    }
+    return cog_http_get(idp->http, url, resp, err);
+}
+
+cog_status cog_idp_srp_new(const struct cog_idp *idp, struct cog_srp **out, struct cog_error *err)
+{
+    if (idp->transport != NULL && idp->transport->srp_a != NULL)
+        return cog_srp_new_from_a(idp->transport->srp_a, idp->transport->srp_a_len, out, err);
+    return cog_srp_new(out, err);
+}
+
 void cog_idp_close(struct cog_idp *idp)
 {
     if (idp == NULL)
@@ -228,7 +259,7 @@ cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char 
     memcpy(body, json, body_len + 1);
     cog_wipe((char *)json, body_len);
 
-    st = cog_idp_post(idp, url, headers, body, body_len, resp, err);
+    st = cog_idp_post(idp, url, target, headers, body, body_len, resp, err);
 out:
     if (body != NULL) {
         cog_wipe(body, body_len);
@@ -237,12 +268,16 @@ out:
     return st;
 }
 
-cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *const *headers,
-                        const char *body, size_t body_len, struct json_object **resp,
-                        struct cog_error *err)
+cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *target,
+                        const char *const *headers, const char *body, size_t body_len,
+                        struct json_object **resp, struct cog_error *err)
 {
     struct cog_http_response hr = {0};
-    cog_status st = cog_http_post(idp->http, url, headers, body, body_len, &hr, err);
+    cog_status st;
+    if (idp->transport != NULL)
+        st = idp->transport->post(idp->transport->ctx, url, target, body, body_len, &hr, err);
+    else
+        st = cog_http_post(idp->http, url, headers, body, body_len, &hr, err);
     if (st == COG_OK) {
         if (hr.status >= 200 && hr.status < 300)
             st = cog_idp_parse_body(hr.body, hr.len, resp, err);

@@ -8,15 +8,48 @@
 #include "libcognito/error.h"
 #include "libcognito/http.h"
 
+/* A stand-in for the network, so tests and fuzzers can drive the IdP calls
+ * (and so the whole login) with scripted answers. Production never sets one.
+ *
+ * post gets the X-Amz-Target value ("AWSCognitoIdentityProviderService.Op")
+ * and the JSON request text; get is the JWKS fetch. Each fills resp as
+ * cog_http_post/get would: status, a malloc'd NUL-terminated body (the caller
+ * wipes and frees it), len, error_type (the x-amzn-ErrorType header or "").
+ * A non-OK return is a transport failure (reset, timeout), normally
+ * COG_ERR_UNAVAILABLE with err set. */
+struct cog_idp_transport {
+    void *ctx;
+    cog_status (*post)(void *ctx, const char *url, const char *target, const char *body,
+                       size_t body_len, struct cog_http_response *resp, struct cog_error *err);
+    cog_status (*get)(void *ctx, const char *url, struct cog_http_response *resp,
+                      struct cog_error *err);
+    /* SRP's private a (big-endian) for byte-exact replays; NULL: random, as in production. */
+    const unsigned char *srp_a;
+    size_t srp_a_len;
+};
+
 struct cog_idp {
     const struct cog_config *cfg;
-    struct cog_http *http;
-    char *url; /* the cognito-idp endpoint */
+    struct cog_http *http;                     /* NULL when transport is set */
+    char *url;                                 /* the cognito-idp endpoint */
+    const struct cog_idp_transport *transport; /* tests and fuzzers only */
 };
 
 /* Opens the transport for one login (or one cognitoctl command). */
 cog_status cog_idp_open(struct cog_idp *idp, const struct cog_config *cfg, struct cog_error *err);
+/* The same without libcurl: every request goes to transport (not copied; it
+ * must outlive idp). */
+cog_status cog_idp_open_transport(struct cog_idp *idp, const struct cog_config *cfg,
+                                  const struct cog_idp_transport *transport, struct cog_error *err);
 void cog_idp_close(struct cog_idp *idp);
+
+/* GET url over idp's transport (the JWKS fetch). */
+cog_status cog_idp_get(struct cog_idp *idp, const char *url, struct cog_http_response *resp,
+                       struct cog_error *err);
+
+/* A fresh SRP client for a login on idp: random a, or the transport's srp_a. */
+struct cog_srp;
+cog_status cog_idp_srp_new(const struct cog_idp *idp, struct cog_srp **out, struct cog_error *err);
 
 /* Calls AWSCognitoIdentityProviderService.<op> with req (not consumed).
  * On COG_OK, *resp is the parsed JSON object (caller puts it). On a service
@@ -31,11 +64,12 @@ cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char 
                                struct cog_error *err);
 
 /* POSTs body with the given headers (NULL-terminated) to url over idp's
- * connection and reads the answer: a 2xx JSON object into *resp, else the
- * error as cog_idp_parse_error reads it. */
-cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *const *headers,
-                        const char *body, size_t body_len, struct json_object **resp,
-                        struct cog_error *err);
+ * connection (or its transport, which gets target instead of the headers)
+ * and reads the answer: a 2xx JSON object into *resp, else the error as
+ * cog_idp_parse_error reads it. */
+cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *target,
+                        const char *const *headers, const char *body, size_t body_len,
+                        struct json_object **resp, struct cog_error *err);
 
 /* Reads an AWS JSON error answer: `__type` (the part after '#'), falling back
  * to the x-amzn-ErrorType header (the part before ':'); `message`/`Message`.

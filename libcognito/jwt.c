@@ -152,7 +152,33 @@ static EVP_PKEY *jwks_find(const struct cog_jwks *jwks, const char *kid)
     return NULL;
 }
 
-/* Splits "a.b.c" into three non-empty parts; false for anything else. */
+static int b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+/* A JWS part is unpadded base64url with its unused low bits zero (RFC 7515),
+ * so a token has one spelling: a padded, standard-alphabet or other-trailing-
+ * bits copy of a good token is refused rather than verified as the same. */
+static bool b64url_canonical(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b64url_value(p[i]) < 0)
+            return false;
+    }
+    if (n % 4 == 1)
+        return false;
+    int last = n > 0 ? b64url_value(p[n - 1]) : 0;
+    return n % 4 == 2 ? (last & 0x0f) == 0 : n % 4 == 3 ? (last & 0x03) == 0 : true;
+}
+
+/* Splits "a.b.c" into three non-empty canonical base64url parts; false for anything else. */
 static bool split_token(const char *token, const char *part[3], size_t part_len[3])
 {
     const char *p = token;
@@ -161,7 +187,7 @@ static bool split_token(const char *token, const char *part[3], size_t part_len[
         if ((i < 2) != (dot != NULL))
             return false;
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n == 0)
+        if (n == 0 || !b64url_canonical(p, n))
             return false;
         part[i] = p;
         part_len[i] = n;
@@ -364,7 +390,7 @@ static cog_status jwks_fetch(struct cog_idp *idp, struct cog_jwks **out, struct 
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    st = cog_http_get(idp->http, url, &hr, err);
+    st = cog_idp_get(idp, url, &hr, err);
     if (st != COG_OK)
         goto out;
     if (hr.status != 200) {

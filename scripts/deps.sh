@@ -9,6 +9,7 @@ packages=(
   check libpam-wrapper libnss-wrapper libpamtest0-dev
   openssl ca-certificates python3 curl bc
   valgrind clang-format
+  clang libclang-rt-14-dev
 )
 # Node runs the reference SDK (the oracle); the image may already have a newer one.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "libcognito/config.h"
+#include "libcognito/util.h"
 
 static const char good[] = "# a comment\n"
                            "region = us-east-1\n"
@@ -94,6 +95,13 @@ static const struct {
     {"= value\n", "test.conf:1: missing key"},
     {"region =\n", "test.conf:1: key 'region' has an empty value"},
     {"\n\n\nclient_secret = bad secret!\n", "test.conf:4: key 'client_secret': not an app"},
+    /* Quotes in messages are text cut at a character, never raw bytes (found by fuzz_config). */
+    {"\xd8 = 1\n", "test.conf:1: unknown key '(not text)'"},
+    {"ke\x1b[31my = 1\n", "unknown key '(not text)'"},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9 = 1\n",
+     "unknown key 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'"},
+    {"timeout = 1234567890123456789012345678901\xc3\xa9\n",
+     "'1234567890123456789012345678901' is not a number"},
 };
 
 START_TEST(test_bad_lines)
@@ -106,6 +114,8 @@ START_TEST(test_bad_lines)
     ck_assert_int_eq(st, COG_ERR_CONFIG);
     ck_assert_msg(strstr(err.message, bad[_i].expect) != NULL, "case %d: got '%s', want '%s'", _i,
                   err.message, bad[_i].expect);
+    /* Messages are logged and shown on terminals. */
+    ck_assert_msg(cog_text_valid(err.message, sizeof(err.message)), "case %d: not text", _i);
     cog_config_free(&cfg);
 }
 END_TEST

@@ -187,22 +187,10 @@ START_TEST(test_wrong_ca)
 
     mock_start(&other, NULL, NULL); /* a second mock makes a second, unrelated CA */
     snprintf(extra, sizeof(extra), "ca_file = %s/ca.pem\n", other.dir);
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/wrongca.conf", mock.dir);
-    mock_write_config(&mock, path, extra);
-
-    struct cog_config cfg;
-    struct cog_idp idp;
-    struct script s = {.password = "Passw0rd!"};
-    struct cog_auth_callbacks cb = {.ctx = &s, .ask_password = ask_password};
-    cog_config_init(&cfg);
-    ck_assert_int_eq(cog_config_load_file(&cfg, path, &err), COG_OK);
-    ck_assert_int_eq(cog_idp_open(&idp, &cfg, &err), COG_OK);
-    ck_assert_int_eq(cog_auth_login(&idp, "alice", &cb, NULL, &res, &err), COG_ERR_UNAVAILABLE);
+    ck_assert_int_eq(login_with(extra, "alice", "Passw0rd!", &res, &err, NULL, NULL),
+                     COG_ERR_UNAVAILABLE);
     ck_assert_ptr_nonnull(strstr(err.message, "SSL"));
     ck_assert_ptr_null(res.id_token);
-    cog_idp_close(&idp);
-    cog_config_free(&cfg);
     mock_stop(&other);
 }
 END_TEST
@@ -251,20 +239,11 @@ START_TEST(test_nothing_listens)
 {
     struct cog_auth_result res;
     struct cog_error err = {0};
-    /* A port nobody listens on (the mock's, after it is gone, is not safe: use 1). */
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/closed.conf", mock.dir);
-    mock_write_config(&mock, path, "endpoint = https://127.0.0.1:1/\n");
-    struct cog_config cfg;
-    struct cog_idp idp;
-    struct script s = {.password = "Passw0rd!"};
-    struct cog_auth_callbacks cb = {.ctx = &s, .ask_password = ask_password};
-    cog_config_init(&cfg);
-    ck_assert_int_eq(cog_config_load_file(&cfg, path, &err), COG_OK);
-    ck_assert_int_eq(cog_idp_open(&idp, &cfg, &err), COG_OK);
-    ck_assert_int_eq(cog_auth_login(&idp, "alice", &cb, NULL, &res, &err), COG_ERR_UNAVAILABLE);
-    cog_idp_close(&idp);
-    cog_config_free(&cfg);
+    /* A port nobody listens on. */
+    ck_assert_int_eq(login_with("endpoint = https://127.0.0.1:1/\n", "alice", "Passw0rd!", &res,
+                                &err, NULL, NULL),
+                     COG_ERR_UNAVAILABLE);
+    ck_assert_ptr_null(res.id_token);
 }
 END_TEST
 

@@ -318,6 +318,45 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* A good token has one spelling: padding, the standard alphabet or other
+ * unused bits in the signature decode to the same bytes, and must still be
+ * refused (found by fuzz_jwt: 'token=' verified as the token). */
+START_TEST(test_one_spelling)
+{
+    char *c = claims(ISS, "id", "aud", CLIENT, 3600, 0);
+    char *t = make_token("{\"kid\":\"good-kid\",\"alg\":\"RS256\"}", c, key);
+    size_t n = strlen(t);
+    char *v = malloc(n + 3);
+    ck_assert_int_eq(verify(t, &id_expect, NULL), COG_OK);
+
+    snprintf(v, n + 3, "%s=", t);
+    ck_assert_int_eq(verify(v, &id_expect, NULL), COG_ERR_TOKEN);
+    snprintf(v, n + 3, "%s==", t);
+    ck_assert_int_eq(verify(v, &id_expect, NULL), COG_ERR_TOKEN);
+
+    /* A 2048-bit signature is 342 characters: the last one carries 4 unused bits. */
+    const char *sig = strrchr(t, '.') + 1;
+    ck_assert_uint_eq(strlen(sig) % 4, 2);
+    memcpy(v, t, n + 1);
+    v[n - 1] = v[n - 1] == 'A' ? 'B' : v[n - 1] == 'Q' ? 'R' : v[n - 1] == 'g' ? 'h' : 'x';
+    ck_assert_int_eq(verify(v, &id_expect, NULL), COG_ERR_TOKEN);
+
+    memcpy(v, t, n + 1);
+    bool changed = false;
+    for (char *p = v + (sig - t); *p != '\0'; p++) {
+        if (*p == '-' || *p == '_') {
+            *p = *p == '-' ? '+' : '/';
+            changed = true;
+        }
+    }
+    if (changed)
+        ck_assert_int_eq(verify(v, &id_expect, NULL), COG_ERR_TOKEN);
+    free(v);
+    free(t);
+    free(c);
+}
+END_TEST
+
 START_TEST(test_decode_unverified)
 {
     char *c = claims(ISS, "id", "aud", CLIENT, 3600, 0);
@@ -345,6 +384,7 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, test_bad_claims);
     tcase_add_test(tc, test_bad_signatures);
     tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_one_spelling);
     tcase_add_test(tc, test_decode_unverified);
     suite_add_tcase(s, tc);
     return s;

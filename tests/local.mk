@@ -91,3 +91,12 @@ EXTRA_DIST += tests/mock tests/lib.sh \
 	tests/cognitoctl_login.sh tests/oracle.sh tests/mock_selftest.sh \
 	tests/oracle/package.json tests/oracle/package-lock.json tests/oracle/oracle_login.js \
 	tests/vectors/srp_vectors.json tests/vectors/sdk_transcripts.json
+
+# The idp transport seam: logins driven by scripted answers (tests/fuzz/fixtures.h).
+if HAVE_CHECK
+check_PROGRAMS += tests/check_transport
+TESTS += tests/check_transport
+endif
+tests_check_transport_SOURCES = tests/check_transport.c tests/fuzz/fixtures.h
+tests_check_transport_CFLAGS = $(TEST_CFLAGS)
+tests_check_transport_LDADD = $(TEST_LIBS)
