@@ -2,9 +2,20 @@
 # Links only the libc-only cache reader. glibc loads it by the exact name
 # libnss_cognito.so.2: -shrext with -avoid-version makes that the file name
 # and the soname, and the libtool archive is not installed.
+# -z defs proves the module needs nothing but libc, except in sanitizer
+# builds: clang leaves the sanitizer runtime to the executable.
+if SANITIZERS
+NSS_MODULE_DEFS =
+else
+if FUZZERS
+NSS_MODULE_DEFS =
+else
+NSS_MODULE_DEFS = -Wl,-z,defs
+endif
+endif
 NSS_MODULE_LDFLAGS = -module -avoid-version -shrext .so.2 -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/nss_cognito/exports.map \
-	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now
+	$(NSS_MODULE_DEFS) -Wl,-z,relro -Wl,-z,now
 nss_LTLIBRARIES = nss_cognito/libnss_cognito.la
 nss_cognito_libnss_cognito_la_SOURCES = nss_cognito/nss_cognito.c nss_cognito/nss_cognito.h
 nss_cognito_libnss_cognito_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
