@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "libcognito/config.h"
+#include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
@@ -43,8 +44,37 @@ static const struct key_def keys[] = {
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
     {"min_uid", KEY_INT, offsetof(struct cog_config, min_uid), 0, 2147483647, false},
+    /* users and groups: mapping.c owns the rules */
+    {"username_attribute", STR(username_attribute, KEY_STRING), false},
+    {"uid_attribute", STR(uid_attribute, KEY_STRING), false},
+    {"uid_min", KEY_INT, offsetof(struct cog_config, uid_min), 1000, COG_ID_MAX, false},
+    {"uid_max", KEY_INT, offsetof(struct cog_config, uid_max), 1000, COG_ID_MAX, false},
+    {"gid_min", KEY_INT, offsetof(struct cog_config, gid_min), 1000, COG_ID_MAX, false},
+    {"gid_max", KEY_INT, offsetof(struct cog_config, gid_max), 1000, COG_ID_MAX, false},
+    {"group_gids", STR(group_gids, KEY_STRING), false},
+    {"group_map", STR(group_map, KEY_STRING), false},
+    {"home_template", STR(home_template, KEY_STRING), false},
+    {"default_shell", STR(default_shell, KEY_PATH), false},
+    {"ssh_key_attribute", STR(ssh_key_attribute, KEY_STRING), false},
+    {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false},
+    {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false},
+    {"local_group_file", STR(local_group_file, KEY_PATH), false},
 };
 #undef STR
+
+/* Rules of string keys that other parts own: NULL when fine, else why. */
+static const struct {
+    const char *name;
+    const char *(*check)(const char *value);
+} key_checks[] = {
+    {"username_attribute", cog_mapping_check_attribute},
+    {"uid_attribute", cog_mapping_check_attribute},
+    {"ssh_key_attribute", cog_mapping_check_attribute},
+    {"group_gids", cog_mapping_check_group_gids},
+    {"group_map", cog_mapping_check_group_map},
+    {"home_template", cog_mapping_check_home_template},
+};
+
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= COG_CONFIG_MAX_KEYS, "raise COG_CONFIG_MAX_KEYS");
 
@@ -56,6 +86,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
     cfg->state_dir = strdup(COG_STATE_DIR_DEFAULT);
+    cog_mapping_config_defaults(cfg);
 }
 
 void cog_config_free(struct cog_config *cfg)
@@ -173,6 +204,10 @@ static const char *check_string(const struct key_def *k, const char *v)
                    : "not an https:// URL";
     if (k->type == KEY_PATH)
         return v[0] == '/' ? NULL : "not an absolute path";
+    for (size_t i = 0; i < sizeof(key_checks) / sizeof(key_checks[0]); i++) {
+        if (strcmp(k->name, key_checks[i].name) == 0)
+            return key_checks[i].check(v);
+    }
     if (strcmp(k->name, "region") == 0)
         return region_valid(v) ? NULL : "not an AWS region name";
     if (strcmp(k->name, "user_pool_id") == 0)
@@ -261,16 +296,6 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
     return COG_OK;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
                                    const char *origin, struct cog_error *err)
 {
@@ -300,7 +325,7 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
         char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
-        char *s = trim(line);
+        char *s = cog_trim(line);
         if (*s != '\0') {
             char *eq = strchr(s, '=');
             if (eq == NULL) {
@@ -309,8 +334,8 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
                 goto out;
             }
             *eq = '\0';
-            char *key = trim(s);
-            char *value = trim(eq + 1);
+            char *key = cog_trim(s);
+            char *value = cog_trim(eq + 1);
             if (*key == '\0') {
                 st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s:%u: missing key", origin, lineno);
                 goto out;
@@ -372,7 +397,7 @@ cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err
     if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_')
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "user_pool_id '%s' is not in region '%s'",
                              cfg->user_pool_id, cfg->region);
-    return COG_OK;
+    return cog_mapping_check_config(cfg, err);
 }
 
 char *cog_config_idp_url(const struct cog_config *cfg)

@@ -41,6 +41,20 @@ struct cog_config {
     int timeout; /* seconds a network step of a login may take */
     int min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
 
+    /* Users and groups (mapping.h, cache.h): how pool users become Unix users. */
+    char *username_attribute;     /* NULL: Cognito's Username */
+    char *uid_attribute;          /* NULL: uid from a hash of sub */
+    int uid_min, uid_max;         /* hashed uids (and private groups' gids) */
+    int gid_min, gid_max;         /* hashed gids of Cognito groups */
+    char *group_gids;             /* "cognito:gid,..." pins groups' gids */
+    char *group_map;              /* "cognito:local,..." adds members to local groups */
+    char *home_template;          /* %u name, %U uid, %% */
+    char *default_shell;          /* login shell of every mapped user */
+    char *ssh_key_attribute;      /* NULL: no SSH keys cached */
+    char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
+    char *local_passwd_file;      /* local accounts the mapping must not collide with */
+    char *local_group_file;       /* local groups: collisions, group_map targets */
+
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];
 };

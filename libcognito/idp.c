@@ -235,7 +235,6 @@ cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char 
 {
     cog_status st;
     char target_hdr[160];
-    struct cog_http_response hr = {0};
     char *body = NULL;
     size_t body_len = 0;
 
@@ -260,20 +259,30 @@ cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char 
     memcpy(body, json, body_len + 1);
     cog_wipe((char *)json, body_len);
 
-    if (idp->transport != NULL)
-        st = idp->transport->post(idp->transport->ctx, url, target, body, body_len, &hr, err);
-    else
-        st = cog_http_post(idp->http, url, headers, body, body_len, &hr, err);
-    if (st != COG_OK)
-        goto out;
-    if (hr.status >= 200 && hr.status < 300)
-        st = cog_idp_parse_body(hr.body, hr.len, resp, err);
-    else
-        st = cog_idp_parse_error(hr.status, hr.body, hr.len, hr.error_type, err);
+    st = cog_idp_post(idp, url, target, headers, body, body_len, resp, err);
 out:
     if (body != NULL) {
         cog_wipe(body, body_len);
         free(body);
+    }
+    return st;
+}
+
+cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *target,
+                        const char *const *headers, const char *body, size_t body_len,
+                        struct json_object **resp, struct cog_error *err)
+{
+    struct cog_http_response hr = {0};
+    cog_status st;
+    if (idp->transport != NULL)
+        st = idp->transport->post(idp->transport->ctx, url, target, body, body_len, &hr, err);
+    else
+        st = cog_http_post(idp->http, url, headers, body, body_len, &hr, err);
+    if (st == COG_OK) {
+        if (hr.status >= 200 && hr.status < 300)
+            st = cog_idp_parse_body(hr.body, hr.len, resp, err);
+        else
+            st = cog_idp_parse_error(hr.status, hr.body, hr.len, hr.error_type, err);
     }
     cog_http_response_clear(&hr);
     return st;

@@ -63,6 +63,14 @@ cog_status cog_idp_call_target(struct cog_idp *idp, const char *url, const char 
                                struct json_object *req, struct json_object **resp,
                                struct cog_error *err);
 
+/* POSTs body with the given headers (NULL-terminated) to url over idp's
+ * connection (or its transport, which gets target instead of the headers)
+ * and reads the answer: a 2xx JSON object into *resp, else the error as
+ * cog_idp_parse_error reads it. */
+cog_status cog_idp_post(struct cog_idp *idp, const char *url, const char *target,
+                        const char *const *headers, const char *body, size_t body_len,
+                        struct json_object **resp, struct cog_error *err);
+
 /* Reads an AWS JSON error answer: `__type` (the part after '#'), falling back
  * to the x-amzn-ErrorType header (the part before ':'); `message`/`Message`.
  * 5xx, throttling and unparsable bodies are COG_ERR_UNAVAILABLE. */

@@ -13,11 +13,24 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/auth_text.c libcognito/auth_mfa.c libcognito/auth_challenges.c \
 	libcognito/auth_recover.c \
 	libcognito/account.c libcognito/account.h \
-	libcognito/qr.c libcognito/qr.h
+	libcognito/qr.c libcognito/qr.h \
+	libcognito/buf.c libcognito/buf.h \
+	libcognito/arena.c libcognito/arena.h \
+	libcognito/idmap.c libcognito/idmap.h \
+	libcognito/sigv4.c libcognito/sigv4.h \
+	libcognito/mapping.c libcognito/mapping.h \
+	libcognito/cache_write.c libcognito/cache_store.c \
+	libcognito/admin.c libcognito/admin.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS)
-libcognito_libcognito_la_LIBADD = $(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) \
-	$(PTHREAD_LIBS)
+libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
+	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(PTHREAD_LIBS)
+
+# The cache reader alone, libc only: the NSS module links just this.
+noinst_LTLIBRARIES += libcognito/libcogcache.la
+libcognito_libcogcache_la_SOURCES = \
+	libcognito/cache_read.c libcognito/cache.h libcognito/cache_format.h
+libcognito_libcogcache_la_CFLAGS = $(AM_CFLAGS)
 
 # What a program linking libcognito needs.
 COGNITO_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)

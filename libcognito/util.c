@@ -33,6 +33,16 @@ char *cog_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+char *cog_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
 /* Length of the UTF-8 sequence starting at s (1..4), or 0 when invalid:
  * overlong forms, surrogates and code points past U+10FFFF are refused. */
 static size_t utf8_seq_len(const unsigned char *s)

@@ -11,6 +11,8 @@ void cog_wipe(void *p, size_t n);
 void cog_free_secret(char *s);
 /* strdup that returns NULL for NULL. */
 char *cog_strdup(const char *s);
+/* Drops leading spaces/tabs and trailing spaces/tabs/CRs in place; returns the start. */
+char *cog_trim(char *s);
 
 /* Usernames go into JSON and logs: bounded length, valid UTF-8, no control characters. */
 #define COG_USERNAME_MAX 128

@@ -37,6 +37,46 @@ tests_check_e2e_SOURCES = tests/check_e2e.c
 tests_check_e2e_CFLAGS = $(TEST_CFLAGS)
 tests_check_e2e_LDADD = $(TEST_LIBS)
 
+# The cache, the mapping, SigV4 and the NSS module (the test build, which
+# also reads COGNITO_NSS_CACHE_DIR; see nss_cognito.c).
+check_LTLIBRARIES += tests/nss/libnss_cognito.la
+tests_nss_libnss_cognito_la_SOURCES = nss_cognito/nss_cognito.c nss_cognito/nss_cognito.h
+tests_nss_libnss_cognito_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -DCOG_NSS_TEST_ENV=1
+tests_nss_libnss_cognito_la_LIBADD = libcognito/libcogcache.la
+tests_nss_libnss_cognito_la_LDFLAGS = $(AM_LDFLAGS) $(NSS_MODULE_LDFLAGS) -rpath $(abs_builddir)/tests/nss
+EXTRA_tests_nss_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/exports.map
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
+	tests/check_login_cache
+TESTS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
+	tests/check_login_cache
+endif
+tests_check_sigv4_SOURCES = tests/check_sigv4.c
+tests_check_sigv4_CFLAGS = $(TEST_CFLAGS)
+tests_check_sigv4_LDADD = $(TEST_LIBS)
+tests_check_cache_SOURCES = tests/check_cache.c tests/cachetest.c tests/cachetest.h
+tests_check_cache_CFLAGS = $(TEST_CFLAGS)
+tests_check_cache_LDADD = $(TEST_LIBS)
+tests_check_mapping_SOURCES = tests/check_mapping.c tests/cachetest.c tests/cachetest.h
+tests_check_mapping_CFLAGS = $(TEST_CFLAGS)
+tests_check_mapping_LDADD = $(TEST_LIBS)
+tests_check_nss_SOURCES = tests/check_nss.c tests/cachetest.c tests/cachetest.h
+tests_check_nss_CFLAGS = $(TEST_CFLAGS)
+tests_check_nss_LDADD = $(TEST_LIBS) -ldl
+tests_check_login_cache_SOURCES = tests/check_login_cache.c tests/cachetest.c tests/cachetest.h
+tests_check_login_cache_CFLAGS = $(TEST_CFLAGS)
+tests_check_login_cache_LDADD = $(TEST_LIBS) -ldl
+# Where the C tests find the test build of the module.
+AM_TESTS_ENVIRONMENT += NSS_TEST_MODULE='$(abs_top_builddir)/tests/nss/.libs/libnss_cognito.so.2'; \
+	export NSS_TEST_MODULE; \
+	NSS_MODULE='$(abs_top_builddir)/nss_cognito/.libs/libnss_cognito.so.2'; export NSS_MODULE;
+
+# libnss_cognito.so.2 links only libc and exports only its entry points;
+# getent/id through nss_wrapper after a real sync; cognitoctl sync itself.
+TESTS += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh
+EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh tests/nsslib.sh
+
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.

@@ -19,11 +19,13 @@ flags=$(sed -n 's/^ *{"\([a-z_]*\)", offsetof(struct pc_args.*/\1/p' "$top_srcdi
 for opt in $flags config= allowed_groups= authtok_type=; do
 	check "documents $opt" grep -q -- "$opt" "$PAGE"
 done
-# Every configuration key (overridable on the PAM line).
+# Every configuration key (each can be overridden on the PAM line) is
+# documented here or in cognito.conf(5).
+CONF_PAGE="$top_srcdir/man/cognito.conf.5"
 keys=$(sed -n 's/^ *{"\([a-z_]*\)", [A-Z]*.*/\1/p' "$top_srcdir/libcognito/config.c")
 [ -n "$keys" ] || fail "found no keys in libcognito/config.c"
 for key in $keys; do
-	check "names the config key $key" grep -q -- "$key" "$PAGE"
+	check "documents the config key $key" grep -q -- "$key" "$PAGE" "$CONF_PAGE"
 done
 # The prompts the tests assert are the ones the page promises.
 for text in '"Password: "' '"SMS code: "' '"Email code: "' '"Authenticator code: "' \

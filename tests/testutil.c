@@ -18,6 +18,15 @@
 
 #include "tests/testutil.h"
 
+int test_main(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 const char *test_srcdir(void)
 {
     const char *d = getenv("top_srcdir");

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <check.h>
+
 struct mock {
     pid_t pid;
     int port;
@@ -18,6 +20,9 @@ struct mock {
 #define MOCK_REGION "us-east-1"
 #define MOCK_POOL_ID "us-east-1_MockPool1"
 #define MOCK_CLIENT_ID "mockclient0123456789abcdef"
+
+/* Runs a suite and frees it; the exit status for main(). */
+int test_main(Suite *s);
 
 /* $top_srcdir (or "."), where tests/ and its data live. */
 const char *test_srcdir(void);

@@ -6,18 +6,22 @@
 #include <json-c/json.h>
 
 #include "libcognito/auth.h"
+#include "libcognito/cache.h"
 #include "libcognito/idp.h"
+#include "libcognito/mapping.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 
 static const char login_usage[] =
-    "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] USER\n"
+    "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache] USER\n"
     "\n"
     "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
     "answering every challenge on the terminal, and prints the verified ID token's\n"
     "claims. When stdin is not a terminal, one answer is read per line, in prompt order.\n"
     "\n"
     "  --show-tokens  also print the ID, access and refresh tokens\n"
+    "  --update-cache put the user into the user cache, as pam_cognito does after a\n"
+    "                 login (needs write access to cache_dir, normally root)\n"
     "  --json         print a JSON object instead of text\n";
 
 static void print_claims_text(struct json_object *claims)
@@ -66,6 +70,25 @@ static int print_result(const struct cog_auth_result *res, bool json, bool show_
     return EXIT_OK;
 }
 
+static void cache_log(void *ctx, int priority, const char *message)
+{
+    (void)ctx;
+    (void)priority;
+    fprintf(stderr, "cognitoctl login: %s\n", message);
+}
+
+/* What pam_cognito does after a login: the verified claims into the cache. */
+static int store_in_cache(const struct cog_config *cfg, const struct cog_auth_result *res)
+{
+    struct cog_error err = {0};
+    struct cog_mapping_log log = {.fn = cache_log};
+    if (cog_cache_store_login(cfg, res->claims, NULL, &log, &err) != COG_OK) {
+        fprintf(stderr, "cognitoctl login: the user cache was not updated\n");
+        return ctl_fail("login", &err);
+    }
+    return EXIT_OK;
+}
+
 int cmd_login(int argc, char **argv, struct globals *g)
 {
     struct cog_config cfg;
@@ -74,7 +97,7 @@ int cmd_login(int argc, char **argv, struct globals *g)
     struct cog_error err = {0};
     struct cog_auth_callbacks cb;
     struct term t;
-    bool show_tokens = false;
+    bool show_tokens = false, update_cache = false;
     const char *user = NULL;
     int rc = ctl_common_options(&argc, argv, g, login_usage);
     if (rc >= 0)
@@ -82,6 +105,8 @@ int cmd_login(int argc, char **argv, struct globals *g)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--show-tokens") == 0)
             show_tokens = true;
+        else if (strcmp(argv[i], "--update-cache") == 0)
+            update_cache = true;
         else if (argv[i][0] == '-' || user != NULL) {
             fputs(login_usage, stderr);
             return EXIT_USAGE;
@@ -106,6 +131,8 @@ int cmd_login(int argc, char **argv, struct globals *g)
         goto out;
     }
     rc = print_result(&res, g->json, show_tokens);
+    if (rc == EXIT_OK && update_cache)
+        rc = store_in_cache(&cfg, &res);
 out:
     cog_auth_result_clear(&res);
     cog_idp_close(&idp);

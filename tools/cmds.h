@@ -37,5 +37,6 @@ int ctl_fail(const char *cmd, const struct cog_error *err);
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage);
 
 int cmd_login(int argc, char **argv, struct globals *g);
+int cmd_sync(int argc, char **argv, struct globals *g);
 
 #endif

@@ -7,6 +7,7 @@
 
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
+    {"sync", "read the whole pool and replace the user cache (admin credentials)", cmd_sync},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -3,6 +3,7 @@ bin_PROGRAMS += tools/cognitoctl
 tools_cognitoctl_SOURCES = \
 	tools/cognitoctl.c \
 	tools/term.c tools/term.h \
-	tools/cmd_login.c tools/cmds.h
+	tools/cmd_login.c tools/cmds.h \
+	tools/cmd_sync.c
 tools_cognitoctl_CFLAGS = $(COGNITO_CFLAGS)
 tools_cognitoctl_LDADD = $(COGNITO_LIBS)

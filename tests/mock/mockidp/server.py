@@ -228,6 +228,10 @@ class Context:
         self.op = op
         self.headers = handler.headers
         self.client_address = handler.client_address
+        # The request as sent, for checks that cover the bytes (SigV4).
+        self.method = handler.command
+        self.path = handler.path
+        self.raw_body = getattr(handler, "raw_body", b"")
 
     def now(self):
         return self.pool.clock.now()
@@ -436,6 +440,7 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self.send_api_error(ApiError("SerializationException", "Request body is not an object"))
             return
+        self.raw_body = raw
         try:
             result = fn(Context(self.idp, self, op), body)
         except ApiError as err:

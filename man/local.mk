@@ -1,0 +1,2 @@
+# Manual pages.
+dist_man_MANS += man/nss_cognito.8 man/cognito.conf.5

@@ -1,0 +1,153 @@
+/* The login-time writer end to end: a real SRP login against the mock IdP
+ * (cog_auth_login verifies the ID token), then cog_cache_store_login with
+ * the verified claims, as pam_cognito does after every successful login;
+ * the NSS module (test build) resolves the never-seen user right after, in
+ * the same process, with its groups. */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <check.h>
+
+#include "libcognito/auth.h"
+#include "libcognito/cache.h"
+#include "libcognito/idp.h"
+#include "libcognito/mapping.h"
+#include "libcognito/util.h"
+#include "tests/cachetest.h"
+#include "tests/testutil.h"
+
+static struct mock mock;
+
+static cog_status ask_password(void *ctx, const char *prompt, char **answer)
+{
+    (void)prompt;
+    *answer = strdup(ctx);
+    return COG_OK;
+}
+
+/* Logs user in against the mock; the verified claims go to the cache. */
+static void login_and_store(const struct cog_config *cfg, const char *user, const char *password,
+                            bool with_getuser)
+{
+    struct cog_idp idp;
+    struct cog_auth_result res = {0};
+    struct cog_error err = {0};
+    struct cog_auth_callbacks cb = {.ctx = (void *)password, .ask_password = ask_password};
+    struct json_object *getuser = NULL;
+
+    ck_assert_int_eq(cog_idp_open(&idp, cfg, &err), COG_OK);
+    ck_assert_msg(cog_auth_login(&idp, user, &cb, NULL, &res, &err) == COG_OK, "%s", err.message);
+    if (with_getuser) {
+        struct json_object *req = json_object_new_object();
+        cog_json_add_string(req, "AccessToken", res.access_token);
+        if (cog_idp_call(&idp, "GetUser", req, &getuser, &err) != COG_OK)
+            getuser = NULL; /* the mock may not implement GetUser yet */
+        cog_json_put_wiped(req);
+    }
+    long long t0 = cog_now_ms();
+    ck_assert_msg(cog_cache_store_login(cfg, res.claims, getuser, NULL, &err) == COG_OK, "%s",
+                  err.message);
+    ck_assert_int_lt(cog_now_ms() - t0, 2000);
+    json_object_put(getuser);
+    cog_auth_result_clear(&res);
+    cog_idp_close(&idp);
+}
+
+START_TEST(test_login_then_nss)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct nssmod nss;
+    struct passwd pw;
+    char buf[1024], extra[2 * PATH_MAX], cache[PATH_MAX];
+
+    mock_start(&mock, NULL, NULL);
+    mock_add_user(&mock, "{\"username\":\"Newcomer\",\"password\":\"Passw0rd!\","
+                         "\"sub\":\"7d1f2c3b-0000-4000-8000-00000000abcd\","
+                         "\"attributes\":{\"name\":\"New Comer\",\"custom:ssh\":"
+                         "\"ssh-ed25519 AAAAkey new@host\"},\"groups\":[\"admins\",\"devs\"]}");
+    mock_add_user(&mock, "{\"username\":\"second\",\"password\":\"Passw0rd!\"}");
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    snprintf(extra, sizeof(extra),
+             "group_map = admins:sudo\nssh_key_attribute = custom:ssh\n"
+             "local_passwd_file = %s/passwd\nlocal_group_file = %s/group\n",
+             mock.dir, mock.dir);
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof(p), "%s/passwd", mock.dir);
+    FILE *f = fopen(p, "w");
+    fputs("root:x:0:0::/root:/bin/sh\n", f);
+    fclose(f);
+    snprintf(p, sizeof(p), "%s/group", mock.dir);
+    f = fopen(p, "w");
+    fputs("root:x:0:\nsudo:x:27:\n", f);
+    fclose(f);
+    mock_write_config(&mock, mock.conf, extra);
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, mock.conf, &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+
+    /* The module is loaded before the user ever logged in: no cache at all. */
+    nssmod_load(&nss, cache);
+    int e = 0;
+    ck_assert_int_eq(nss.getpwnam_r("newcomer", &pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+
+    login_and_store(&cfg, "Newcomer", "Passw0rd!", true);
+    ck_assert_int_eq(nss.getpwnam_r("newcomer", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    uint32_t uid =
+        cog_mapping_hash_id("7d1f2c3b-0000-4000-8000-00000000abcd", 0, 10000000, 1999999999);
+    ck_assert_uint_eq(pw.pw_uid, uid);
+    ck_assert_str_eq(pw.pw_gecos, "New Comer");
+    ck_assert_str_eq(pw.pw_dir, "/home/newcomer");
+    gid_t groups[8];
+    size_t n = nss_groups_of(&nss, "newcomer", uid, groups, 8);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(groups[0], 27);
+    struct group gr;
+    char gbuf[1024];
+    ck_assert_int_eq(nss.getgrnam_r("devs", &gr, gbuf, sizeof(gbuf), &e), NSS_STATUS_SUCCESS);
+    ck_assert_str_eq(gr.gr_mem[0], "newcomer");
+
+    /* What acct_mgmt and authorized-keys read. */
+    struct cog_account acc;
+    ck_assert_int_eq(cog_account_lookup(&cfg, "newcomer", &acc, &err), COG_OK);
+    ck_assert(acc.enabled);
+    ck_assert_str_eq(acc.sub, "7d1f2c3b-0000-4000-8000-00000000abcd");
+    ck_assert_uint_eq(acc.ngroups, 2);
+    ck_assert_uint_eq(acc.nkeys, 1);
+    ck_assert_str_eq(acc.keys[0], "ssh-ed25519 AAAAkey new@host");
+    cog_account_clear(&acc);
+
+    /* A second user logs in: both resolve; the cache files stay 0644. */
+    login_and_store(&cfg, "second", "Passw0rd!", false);
+    ck_assert_int_eq(nss.getpwnam_r("second", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    ck_assert_int_eq(nss.getpwuid_r(uid, &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    ck_assert_str_eq(pw.pw_name, "newcomer");
+    struct stat sb;
+    snprintf(p, sizeof(p), "%s/" COG_CACHE_NSS_DELTA_FILE, cache);
+    ck_assert_int_eq(stat(p, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0644);
+
+    cog_config_free(&cfg);
+    mock_stop(&mock);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("login_cache");
+    TCase *tc = tcase_create("login_cache");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_login_then_nss);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return test_main(suite());
+}
