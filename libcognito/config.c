@@ -43,7 +43,7 @@ static const struct key_def keys[] = {
     {"totp_issuer", STR(totp_issuer, KEY_STRING), false},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
-    {"min_uid", KEY_INT, offsetof(struct cog_config, min_uid), 0, 2147483647, false},
+    {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false},
     /* users and groups: mapping.c owns the rules */
     {"username_attribute", STR(username_attribute, KEY_STRING), false},
     {"uid_attribute", STR(uid_attribute, KEY_STRING), false},
@@ -83,7 +83,7 @@ void cog_config_init(struct cog_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->auth_flow = COG_FLOW_USER_SRP_AUTH;
     cfg->timeout = 10;
-    cfg->min_uid = 1000;
+    cfg->pam_min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
     cfg->state_dir = strdup(COG_STATE_DIR_DEFAULT);
     cog_mapping_config_defaults(cfg);

@@ -39,7 +39,7 @@ struct cog_config {
     char *totp_issuer;   /* issuer shown by authenticator apps; NULL: the pool id */
     enum cog_auth_flow auth_flow;
     int timeout; /* seconds a network step of a login may take */
-    int min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
+    int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
 
     /* Users and groups (mapping.h, cache.h): how pool users become Unix users. */
     char *username_attribute;     /* NULL: Cognito's Username */

@@ -8,7 +8,9 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
+#include "libcognito/cache.h"
 #include "libcognito/idp.h"
+#include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "pam_cognito/acct.h"
 #include "pam_cognito/state.h"
@@ -56,6 +58,23 @@ static bool state_of(const char *user, const struct cog_auth_result *res, struct
     return true;
 }
 
+static void mapping_log(void *ctx, int priority, const char *message)
+{
+    pam_syslog(ctx, priority, "user cache: %s", message);
+}
+
+/* The user and their groups into the NSS cache's logins files, so a user
+ * the last sync has not seen is a Unix user right away. A cache that cannot
+ * be written costs the cache, not the login. */
+static void store_in_cache(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
+                           const struct cog_auth_result *res)
+{
+    struct cog_error err = {0};
+    struct cog_mapping_log log = {.fn = mapping_log, .ctx = pamh};
+    if (cog_cache_store_login(cfg, res->claims, NULL, &log, &err) != COG_OK)
+        pam_syslog(pamh, LOG_ERR, "cannot put %s into the user cache: %s", user, err.message);
+}
+
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
                          const struct cog_auth_result *res)
@@ -71,7 +90,7 @@ void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
         pam_syslog(pamh, LOG_ERR, "cannot write the login record: %s", err.message);
     else
         pc_debug(pamh, args, "login record of %s written (%zu groups)", user, st->n_groups);
-    /* Issue 4: write the user and groups to the NSS cache here. */
+    store_in_cache(pamh, cfg, user, res);
     if (pam_set_data(pamh, DATA_LOGIN, st, cleanup_login) == PAM_SUCCESS)
         st = NULL;
 out:
@@ -98,12 +117,30 @@ static bool take_groups(struct pc_account *acct, const struct pc_state *st)
     return true;
 }
 
-/* Issue 4: the NSS cache reader answers here (active, disabled, deleted). */
-static void from_cache(const struct cog_config *cfg, const char *user, struct pc_account *acct)
+/* The user cache (cognitoctl sync and earlier logins): whether the pool
+ * still has the user enabled, and their groups. No cache, or no such user in
+ * it, leaves the account unknown. */
+static void from_cache(pam_handle_t *pamh, const struct pc_args *args, const struct cog_config *cfg,
+                       const char *user, struct pc_account *acct)
 {
-    (void)cfg;
-    (void)user;
-    (void)acct;
+    struct cog_account a = {0};
+    struct cog_error err = {0};
+
+    if (cog_account_lookup(cfg, user, &a, &err) != COG_OK) {
+        pc_debug(pamh, args, "%s not in the user cache: %s", user, err.message);
+        goto out;
+    }
+    acct->groups = calloc(a.ngroups ? a.ngroups : 1, sizeof(char *));
+    if (acct->groups == NULL)
+        goto out;
+    for (size_t i = 0; i < a.ngroups; i++) {
+        if ((acct->groups[i] = strdup(a.groups[i])) == NULL)
+            goto out;
+        acct->n_groups++;
+    }
+    acct->state = a.enabled ? PC_ACCOUNT_ACTIVE : PC_ACCOUNT_DISABLED;
+out:
+    cog_account_clear(&a);
 }
 
 void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const struct cog_config *cfg,
@@ -130,7 +167,7 @@ void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const str
         goto out;
     }
     pc_debug(pamh, args, "no login record for %s: %s", user, err.message);
-    from_cache(cfg, user, acct);
+    from_cache(pamh, args, cfg, user, acct);
     if (acct->state != PC_ACCOUNT_UNKNOWN)
         acct->source = "cache";
 out:

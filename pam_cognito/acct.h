@@ -25,8 +25,8 @@ struct pc_account {
 };
 
 /* After a verified login of user: remembers it for this PAM handle
- * (pam_set_data) and for the later phases in other processes (the state
- * record). The NSS cache writer (issue 4) belongs here too. */
+ * (pam_set_data), for the later phases in other processes (the state
+ * record), and in the NSS user cache (cog_cache_store_login). */
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
                          const struct cog_auth_result *res);
@@ -34,7 +34,7 @@ void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
 void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user);
 
 /* The one place account facts come from, first that knows: this handle's
- * login, the login record, the NSS cache (issue 4). */
+ * login, the login record, the NSS user cache (cog_account_lookup). */
 void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const struct cog_config *cfg,
                        const char *user, struct pc_account *acct);
 void pc_account_free(struct pc_account *acct);

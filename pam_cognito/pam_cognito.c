@@ -15,6 +15,7 @@
 #include "libcognito/account.h"
 #include "libcognito/auth.h"
 #include "libcognito/idp.h"
+#include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "pam_cognito/acct.h"
 #include "pam_cognito/args.h"
@@ -55,7 +56,7 @@ static void cleanup_secret(pam_handle_t *pamh, void *data, int error_status)
 }
 
 /* The PAM user, if it may be a Cognito user at all. Local system accounts
- * (uid below min_uid, root above all) never are: whoever can sign up to the
+ * (uid below pam_min_uid, root above all) never are: whoever can sign up to the
  * pool as "root" must not become root. */
 static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char **user)
 {
@@ -69,9 +70,9 @@ static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char
         return PAM_USER_UNKNOWN;
     }
     struct passwd *pw = getpwnam(*user);
-    if (pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->min_uid)) {
-        pam_syslog(pamh, LOG_NOTICE, "%s is a system account (uid %ld < min_uid %d)", *user,
-                   (long)pw->pw_uid, cfg->min_uid);
+    if (pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->pam_min_uid)) {
+        pam_syslog(pamh, LOG_NOTICE, "%s is a system account (uid %ld < pam_min_uid %d)", *user,
+                   (long)pw->pw_uid, cfg->pam_min_uid);
         return PAM_USER_UNKNOWN;
     }
     return PAM_SUCCESS;
@@ -129,6 +130,7 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
 {
     struct cog_idp idp = {0};
     struct cog_auth_callbacks cb;
+    char unix_name[COG_UNIX_NAME_MAX + 1];
     struct cog_auth_opts opts = {
         .password = password,
         .allow_password_reset = args->allow_password_reset,
@@ -142,9 +144,11 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
     if (st == COG_OK)
         st = cog_auth_login(&idp, user, &cb, &opts, res, err);
     cog_idp_close(&idp);
-    /* The token must be the PAM user's own: an alias or another user's
-     * token would log someone in as the wrong Unix account. */
-    if (st == COG_OK && strcmp(res->username, user) != 0) {
+    /* The token's user must map to the PAM user itself (cognito.conf(5):
+     * username_attribute, else cognito:username): an alias or another
+     * user's token would log someone in as the wrong Unix account. */
+    if (st == COG_OK && (!cog_mapping_unix_name_of_claims(cfg, res->claims, unix_name) ||
+                         strcmp(unix_name, user) != 0)) {
         st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
         cog_auth_result_clear(res);
     }

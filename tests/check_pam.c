@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
 #include <qrencode.h>
 
+#include "libcognito/cache.h"
+#include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
@@ -69,20 +72,29 @@ static void mock_down(void)
  * a refusal stays PAM_PERM_DENIED. */
 #define MODULE_IGNORED PAM_AUTH_ERR
 
-/* A clean pool with these users (USER JSON objects, NULL-terminated), and
- * no login records left by earlier tests. */
-static void fresh(const char *first, ...)
+/* Removes the files of dir whose names start with none of keep (or all). */
+static void empty_dir(const char *dir, const char *keep)
 {
-    va_list ap;
-    DIR *d = opendir(ph_path("state"));
+    DIR *d = opendir(dir);
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
         char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", ph_path("state"), e->d_name);
-        if (e->d_name[0] != '.')
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && (keep == NULL || strncmp(e->d_name, keep, strlen(keep)) != 0))
             unlink(path);
     }
     if (d != NULL)
         closedir(d);
+}
+
+/* A clean pool with these users (USER JSON objects, NULL-terminated), and
+ * no login records or user cache left by earlier tests (the JWKS stays). */
+static void fresh(const char *first, ...)
+{
+    va_list ap;
+    char cache[PATH_MAX];
+    empty_dir(ph_path("state"), NULL);
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    empty_dir(cache, "jwks-");
     ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
     va_start(ap, first);
     for (const char *u = first; u != NULL; u = va_arg(ap, const char *))
@@ -795,8 +807,12 @@ START_TEST(test_account_in_another_process)
     ck_assert_ptr_nonnull(strstr(text, "\"admins\""));
     free(text);
 
-    /* A record others could have written does not count. */
+    /* A record others could have written does not count (nor, for this
+     * check, the user cache the login also filled). */
     chmod(record, 0644);
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    empty_dir(cache, "jwks-");
     struct pam_testcase ignored[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
     PH_RUN("cognito", "alice", &none, ignored);
     PH_RUN("cognito_groups", "alice", &none, denied);
@@ -814,6 +830,84 @@ START_TEST(test_account_without_cognito_login)
     PH_RUN("cognito", "alice", &none, ignore);
     PH_RUN("cognito_groups", "alice", &none, denied);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* What `cognitoctl sync` would write: alice active in admins, dave disabled
+ * in admins. */
+static void sync_cache(void)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_pool pool;
+    static const struct {
+        const char *name, *sub;
+        bool enabled;
+    } users[] = {{"alice", "0f1e2d3c-0000-4000-8000-00000000a11c", true},
+                 {"dave", "0f1e2d3c-0000-4000-8000-00000000da7e", false}};
+
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+    cog_pool_init(&pool);
+    struct cog_pool_group *g = cog_pool_add_group(&pool);
+    g->name = cog_pool_strdup(&pool, "admins");
+    for (size_t i = 0; i < 2; i++) {
+        struct cog_pool_user *u = cog_pool_add_user(&pool);
+        u->username = cog_pool_strdup(&pool, users[i].name);
+        u->sub = cog_pool_strdup(&pool, users[i].sub);
+        u->enabled = users[i].enabled;
+        u->status = "CONFIRMED";
+        u->created = 1700000000 + (int64_t)i;
+        ck_assert(cog_pool_user_add_group(&pool, u, "admins"));
+    }
+    ck_assert_msg(cog_cache_store_pool(&cfg, &pool, time(NULL), NULL, NULL, &err) == COG_OK, "%s",
+                  err.message);
+    cog_pool_free(&pool);
+    cog_config_free(&cfg);
+}
+
+/* Another module authenticated (SSH keys): the user cache speaks for the
+ * account, disabled users included. */
+START_TEST(test_account_from_cache)
+{
+    fresh(ALICE, NULL);
+    sync_cache();
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase allowed[] = {pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS)};
+    struct pam_testcase denied[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+    struct pam_testcase ignored[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN("cognito", "alice", &none, allowed);
+    PH_RUN("cognito_groups", "alice", &none, allowed);
+    PH_RUN("cognito_wheel", "alice", &none, denied);
+    PH_RUN("cognito", "dave", &none, denied);
+    PH_RUN("cognito", "carol", &none, ignored);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* A login puts a user the last sync did not see into the cache at once. */
+START_TEST(test_login_fills_cache)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_account a = {0};
+    fresh(SAM, NULL);
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+    ck_assert_int_ne(cog_account_lookup(&cfg, "sam", &a, &err), COG_OK);
+
+    const struct ph_turn t[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "sam", &s, cases);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "sam", &a, &err), COG_OK);
+    ck_assert(a.enabled);
+    ck_assert(a.from_login);
+    cog_account_clear(&a);
+    cog_config_free(&cfg);
 }
 END_TEST
 
@@ -902,6 +996,8 @@ static Suite *pam_suite(void)
     tcase_add_test(options, test_allowed_groups);
     tcase_add_test(options, test_account_in_another_process);
     tcase_add_test(options, test_account_without_cognito_login);
+    tcase_add_test(options, test_account_from_cache);
+    tcase_add_test(options, test_login_fills_cache);
     suite_add_tcase(s, options);
     return s;
 }
