@@ -5,68 +5,260 @@
 #include <string.h>
 #include <time.h>
 
-#include "libcognito/auth.h"
+#include "libcognito/auth_internal.h"
 #include "libcognito/jwt.h"
-#include "libcognito/srp.h"
 #include "libcognito/util.h"
 
 /* A hostile or broken server could answer challenges forever. */
 #define MAX_ROUNDS 16
+/* Reset and confirm flows each restart the sign-in once at most. */
+#define MAX_RESTARTS 2
 
-/* One login in flight. */
-struct login {
-    struct cog_idp *idp;
-    const struct cog_config *cfg;
-    const struct cog_auth_callbacks *cb;
-    const struct cog_auth_opts *opts;
-    const char *username; /* as typed */
-    char *user_id;        /* USER_ID_FOR_SRP once known: every later USERNAME */
-    char *password;
-    struct cog_srp *srp;
-    bool passed_mfa;
-    struct cog_error *err;
-};
+static cog_status answer_password_verifier(struct login *l, struct step *s);
 
-/* A challenge handler fills responses (USERNAME and SECRET_HASH are added by
- * the loop) from the challenge parameters, prompting through the callbacks. */
-typedef cog_status (*challenge_fn)(struct login *l, struct json_object *params,
-                                   struct json_object *responses);
-
-static cog_status answer_password_verifier(struct login *l, struct json_object *params,
-                                           struct json_object *responses);
-
-static const struct {
+/* Every challenge the machine answers. retry_on: the status after which the
+ * same challenge is asked again with the same Session (Cognito's session
+ * takes a few tries), up to opts->max_code_attempts. DEVICE_SRP_AUTH is a
+ * row to add, with its own handler. */
+static const struct challenge {
     const char *name;
     challenge_fn fn;
+    cog_status retry_on;
+    bool mfa; /* passing it is a second factor */
 } challenges[] = {
-    {"PASSWORD_VERIFIER", answer_password_verifier},
+    {"PASSWORD_VERIFIER", answer_password_verifier, COG_OK, false},
+    {"SMS_MFA", auth_answer_sms, COG_ERR_CODE, true},
+    {"SOFTWARE_TOKEN_MFA", auth_answer_totp, COG_ERR_CODE, true},
+    {"EMAIL_OTP", auth_answer_email, COG_ERR_CODE, true},
+    {"SELECT_MFA_TYPE", auth_answer_select_mfa, COG_OK, false},
+    {"MFA_SETUP", auth_answer_mfa_setup, COG_OK, true},
+    {"NEW_PASSWORD_REQUIRED", auth_answer_new_password, COG_ERR_INVALID_PASSWORD, false},
+    {"CUSTOM_CHALLENGE", auth_answer_custom, COG_OK, false},
 };
 
-static challenge_fn find_challenge(const char *name)
+static const struct challenge *find_challenge(const char *name)
 {
     for (size_t i = 0; i < sizeof(challenges) / sizeof(challenges[0]); i++) {
         if (strcmp(challenges[i].name, name) == 0)
-            return challenges[i].fn;
+            return &challenges[i];
     }
     return NULL;
 }
 
-static cog_status nomem(struct login *l)
+cog_status auth_nomem(struct login *l)
 {
     return cog_error_set(l->err, COG_ERR_NOMEM, NULL, "out of memory");
 }
 
-static cog_status answer_password_verifier(struct login *l, struct json_object *params,
-                                           struct json_object *responses)
+const char *auth_user(const struct login *l)
+{
+    return l->user_id ? l->user_id : l->username;
+}
+
+int auth_max_attempts(const struct login *l)
+{
+    return l->opts->max_code_attempts > 0 ? l->opts->max_code_attempts : 3;
+}
+
+cog_status auth_spend_request(struct login *l)
+{
+    if (l->requests >= AUTH_MAX_REQUESTS)
+        return cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL,
+                             "the service wanted too many calls");
+    l->requests++;
+    return COG_OK;
+}
+
+bool auth_spend_turn(struct login *l)
+{
+    if (l->turns >= AUTH_MAX_TURNS)
+        return false;
+    l->turns++;
+    return true;
+}
+
+static cog_status too_many_turns(struct login *l)
+{
+    return cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "the service asked too many questions");
+}
+
+cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value)
+{
+    return cog_json_add_string(obj, key, value) ? COG_OK : auth_nomem(l);
+}
+
+/* -- prompts ------------------------------------------------------------------ */
+
+/* After an answer: a missing one is a cancel, and the clock restarts. */
+static cog_status answered(struct login *l, cog_status st, char **answer)
+{
+    if (st != COG_OK || (answer != NULL && *answer == NULL)) {
+        if (answer != NULL) {
+            cog_free_secret(*answer);
+            *answer = NULL;
+        }
+        if (st == COG_ERR_NOMEM)
+            return auth_nomem(l);
+        return cog_error_set(l->err, COG_ERR_ABORTED, NULL, "no answer given");
+    }
+    cog_http_begin_step(l->idp->http);
+    return COG_OK;
+}
+
+static cog_status no_callback(struct login *l, const char *what)
+{
+    return cog_error_set(l->err, COG_ERR_INTERNAL, NULL, "no way to ask for %s", what);
+}
+
+cog_status auth_ask_code(struct login *l, enum cog_code_kind kind, const char *prompt,
+                         char **answer)
+{
+    *answer = NULL;
+    if (l->cb == NULL || l->cb->ask_code == NULL)
+        return no_callback(l, "a code");
+    if (!auth_spend_turn(l))
+        return too_many_turns(l);
+    return answered(l, l->cb->ask_code(l->cb->ctx, kind, prompt, answer), answer);
+}
+
+cog_status auth_ask_text(struct login *l, const char *prompt, char **answer)
+{
+    *answer = NULL;
+    if (l->cb == NULL || l->cb->ask_text == NULL)
+        return no_callback(l, "an answer");
+    if (!auth_spend_turn(l))
+        return too_many_turns(l);
+    return answered(l, l->cb->ask_text(l->cb->ctx, prompt, answer), answer);
+}
+
+/* Twice, until both match: through the front end's own ask_new_password
+ * when it has one, else with two password prompts here. */
+cog_status auth_ask_new_password(struct login *l, char **answer)
+{
+    cog_status st = COG_ERR_ABORTED;
+
+    *answer = NULL;
+    if (l->cb != NULL && l->cb->ask_new_password != NULL) {
+        if (!auth_spend_turn(l))
+            return too_many_turns(l);
+        st = l->cb->ask_new_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD,
+                                     COG_PROMPT_NEW_PASSWORD_AGAIN, answer);
+    } else if (l->cb != NULL && l->cb->ask_password != NULL) {
+        for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
+            char *again = NULL;
+            if (!auth_spend_turn(l))
+                return too_many_turns(l);
+            st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD, answer);
+            if (st == COG_OK && *answer != NULL && !auth_spend_turn(l)) {
+                cog_free_secret(*answer);
+                *answer = NULL;
+                return too_many_turns(l);
+            }
+            if (st == COG_OK && *answer != NULL)
+                st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD_AGAIN, &again);
+            bool same =
+                st == COG_OK && *answer != NULL && again != NULL && strcmp(*answer, again) == 0;
+            cog_free_secret(again);
+            if (same || st != COG_OK)
+                break;
+            cog_free_secret(*answer);
+            *answer = NULL;
+            st = COG_ERR_ABORTED;
+            auth_error(l, COG_TEXT_PASSWORDS_DIFFER);
+        }
+    } else {
+        return no_callback(l, "a new password");
+    }
+    st = answered(l, st, answer);
+    /* Cognito refuses these anyway; saying so here spares a round trip. */
+    if (st == COG_OK && ((*answer)[0] == '\0' || !cog_text_valid(*answer, 1024))) {
+        cog_free_secret(*answer);
+        *answer = NULL;
+        st = cog_error_set(l->err, COG_ERR_INVALID_PASSWORD, "InvalidPasswordException",
+                           "The new password is empty or holds control characters.");
+    }
+    return st;
+}
+
+/* A numbered menu: through the front end's select_mfa when it has one,
+ * else as a message and a visible prompt, asked again on a bad answer. */
+cog_status auth_select(struct login *l, const char *prompt, const char *const *labels, size_t n,
+                       size_t *picked)
+{
+    char ask[32], again[64];
+    char *menu = NULL;
+    cog_status st = COG_ERR_ABORTED;
+
+    if (l->cb != NULL && l->cb->select_mfa != NULL) {
+        if (!auth_spend_turn(l))
+            return too_many_turns(l);
+        st = l->cb->select_mfa(l->cb->ctx, prompt, labels, n, picked);
+        if (st == COG_OK && *picked >= n)
+            st = COG_ERR_ABORTED;
+        return answered(l, st, NULL);
+    }
+    if (l->cb == NULL || l->cb->ask_text == NULL)
+        return no_callback(l, "a choice");
+    if ((menu = cog_auth_menu_text(prompt, labels, n)) == NULL)
+        return auth_nomem(l);
+    cog_auth_choice_prompt(n, ask, sizeof(ask));
+    cog_auth_choice_retry(n, again, sizeof(again));
+    for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
+        char *answer = NULL;
+        auth_info(l, menu);
+        if (!auth_spend_turn(l)) {
+            st = too_many_turns(l);
+            break;
+        }
+        st = l->cb->ask_text(l->cb->ctx, ask, &answer);
+        bool ok = st == COG_OK && cog_auth_parse_choice(answer, n, picked);
+        cog_free_secret(answer);
+        if (ok || st != COG_OK)
+            break;
+        st = COG_ERR_ABORTED;
+        auth_error(l, again);
+    }
+    free(menu);
+    return answered(l, st, NULL);
+}
+
+void auth_info(struct login *l, const char *text)
+{
+    if (l->cb != NULL && l->cb->show_info != NULL && auth_spend_turn(l))
+        l->cb->show_info(l->cb->ctx, text);
+}
+
+void auth_error(struct login *l, const char *text)
+{
+    if (l->cb != NULL && l->cb->show_error != NULL && auth_spend_turn(l))
+        l->cb->show_error(l->cb->ctx, text);
+}
+
+void auth_say_delivery(struct login *l, const char *what, const struct cog_delivery *where)
+{
+    char text[256];
+    const char *how = strcmp(where->medium, "SMS") == 0     ? " by SMS"
+                      : strcmp(where->medium, "EMAIL") == 0 ? " by email"
+                                                            : "";
+    if (where->destination[0] != '\0')
+        snprintf(text, sizeof(text), "%s was sent%s to %s.", what, how, where->destination);
+    else
+        snprintf(text, sizeof(text), "%s was sent%s.", what, how);
+    auth_info(l, text);
+}
+
+/* -- PASSWORD_VERIFIER ---------------------------------------------------------- */
+
+static cog_status answer_password_verifier(struct login *l, struct step *s)
 {
     char sig[COG_SRP_SIGNATURE_MAX] = "";
     char stamp[COG_SRP_TIMESTAMP_MAX];
     cog_status st;
 
-    const char *salt = cog_json_string(params, "SALT");
-    const char *b = cog_json_string(params, "SRP_B");
-    const char *block = cog_json_string(params, "SECRET_BLOCK");
-    const char *user_id = cog_json_string(params, "USER_ID_FOR_SRP");
+    const char *salt = cog_json_string(s->params, "SALT");
+    const char *b = cog_json_string(s->params, "SRP_B");
+    const char *block = cog_json_string(s->params, "SECRET_BLOCK");
+    const char *user_id = cog_json_string(s->params, "USER_ID_FOR_SRP");
     if (l->srp == NULL || salt == NULL || b == NULL || block == NULL || user_id == NULL ||
         !cog_username_valid(user_id)) {
         st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL,
@@ -77,7 +269,7 @@ static cog_status answer_password_verifier(struct login *l, struct json_object *
     free(l->user_id);
     l->user_id = strdup(user_id);
     if (l->user_id == NULL) {
-        st = nomem(l);
+        st = auth_nomem(l);
         goto out;
     }
     cog_srp_timestamp(time(NULL), stamp);
@@ -93,101 +285,130 @@ static cog_status answer_password_verifier(struct login *l, struct json_object *
     st = cog_srp_claim(l->srp, &in, sig, NULL, l->err);
     if (st != COG_OK)
         goto out;
-    if (!cog_json_add_string(responses, "PASSWORD_CLAIM_SECRET_BLOCK", block) ||
-        !cog_json_add_string(responses, "TIMESTAMP", stamp) ||
-        !cog_json_add_string(responses, "PASSWORD_CLAIM_SIGNATURE", sig) ||
-        (l->opts->device_key != NULL &&
-         !cog_json_add_string(responses, "DEVICE_KEY", l->opts->device_key))) {
-        st = nomem(l);
+    if ((st = auth_add(l, s->responses, "PASSWORD_CLAIM_SECRET_BLOCK", block)) != COG_OK ||
+        (st = auth_add(l, s->responses, "TIMESTAMP", stamp)) != COG_OK ||
+        (st = auth_add(l, s->responses, "PASSWORD_CLAIM_SIGNATURE", sig)) != COG_OK)
         goto out;
-    }
+    if (l->opts->device_key != NULL)
+        st = auth_add(l, s->responses, "DEVICE_KEY", l->opts->device_key);
 out:
     cog_wipe(sig, sizeof(sig));
     return st;
 }
 
+/* -- the API calls of a sign-in --------------------------------------------------- */
+
 static cog_status initiate(struct login *l, struct json_object **resp)
 {
+    static const char *const flows[] = {
+        [COG_FLOW_USER_SRP_AUTH] = "USER_SRP_AUTH",
+        [COG_FLOW_USER_PASSWORD_AUTH] = "USER_PASSWORD_AUTH",
+        [COG_FLOW_CUSTOM_AUTH] = "CUSTOM_AUTH",
+    };
     cog_status st;
     struct json_object *req = json_object_new_object();
     struct json_object *ap = json_object_new_object();
 
     *resp = NULL;
-    if (req == NULL || ap == NULL) {
+    if (req == NULL || ap == NULL || json_object_object_add(req, "AuthParameters", ap) != 0) {
         json_object_put(ap);
-        st = nomem(l);
+        st = auth_nomem(l);
         goto out;
     }
-    bool srp = l->cfg->auth_flow == COG_FLOW_USER_SRP_AUTH;
-    if (srp) {
-        st = cog_idp_srp_new(l->idp, &l->srp, l->err);
-        if (st != COG_OK) {
-            json_object_put(ap);
-            goto out;
-        }
-    }
-    bool ok = cog_json_add_string(req, "AuthFlow", srp ? "USER_SRP_AUTH" : "USER_PASSWORD_AUTH") &&
-              cog_json_add_string(req, "ClientId", l->cfg->client_id) &&
-              json_object_object_add(req, "AuthParameters", ap) == 0;
-    if (!ok) {
-        json_object_put(ap);
-        st = nomem(l);
+    bool srp = l->cfg->auth_flow != COG_FLOW_USER_PASSWORD_AUTH;
+    if (srp && (st = cog_idp_srp_new(l->idp, &l->srp, l->err)) != COG_OK)
         goto out;
-    }
-    ok =
-        cog_json_add_string(ap, "USERNAME", l->username) &&
-        (srp ? cog_json_add_string(ap, "SRP_A", cog_srp_A_hex(l->srp))
-             : cog_json_add_string(ap, "PASSWORD", l->password)) &&
-        (l->opts->device_key == NULL || cog_json_add_string(ap, "DEVICE_KEY", l->opts->device_key));
-    if (!ok) {
-        st = nomem(l);
+    if ((st = auth_add(l, req, "AuthFlow", flows[l->cfg->auth_flow])) != COG_OK ||
+        (st = auth_add(l, req, "ClientId", l->cfg->client_id)) != COG_OK ||
+        (st = auth_add(l, ap, "USERNAME", l->username)) != COG_OK)
         goto out;
-    }
+    if (srp)
+        st = auth_add(l, ap, "SRP_A", cog_srp_A_hex(l->srp));
+    else
+        st = auth_add(l, ap, "PASSWORD", l->password);
+    /* What the SDK sends for CUSTOM_AUTH that starts with SRP. */
+    if (st == COG_OK && l->cfg->auth_flow == COG_FLOW_CUSTOM_AUTH)
+        st = auth_add(l, ap, "CHALLENGE_NAME", "SRP_A");
+    if (st == COG_OK && l->opts->device_key != NULL)
+        st = auth_add(l, ap, "DEVICE_KEY", l->opts->device_key);
+    if (st != COG_OK)
+        goto out;
     st = cog_idp_add_secret_hash(l->cfg, ap, "SECRET_HASH", l->username, l->err);
     if (st != COG_OK)
         goto out;
-    st = cog_idp_call(l->idp, "InitiateAuth", req, resp, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_idp_call(l->idp, "InitiateAuth", req, resp, l->err);
 out:
     cog_json_put_wiped(req);
     return st;
 }
 
-/* Sends one RespondToAuthChallenge for the challenge in prev. */
-static cog_status respond(struct login *l, struct json_object *prev, const char *name,
-                          challenge_fn fn, struct json_object **resp)
+/* Sends one RespondToAuthChallenge with the step's answers. */
+static cog_status send_answer(struct login *l, struct step *s, struct json_object **resp)
 {
     cog_status st;
+    const char *user = auth_user(l);
     struct json_object *req = json_object_new_object();
-    struct json_object *responses = json_object_new_object();
-    struct json_object *params = cog_json_object(prev, "ChallengeParameters");
-    const char *session = cog_json_string(prev, "Session");
 
     *resp = NULL;
-    if (req == NULL || responses == NULL ||
-        json_object_object_add(req, "ChallengeResponses", responses) != 0) {
-        json_object_put(responses);
-        st = nomem(l);
+    if (req == NULL ||
+        json_object_object_add(req, "ChallengeResponses", json_object_get(s->responses)) != 0) {
+        if (req != NULL)
+            json_object_put(s->responses);
+        st = auth_nomem(l);
         goto out;
     }
-    st = fn(l, params, responses);
+    if ((st = auth_add(l, req, "ChallengeName", s->name)) != COG_OK ||
+        (st = auth_add(l, req, "ClientId", l->cfg->client_id)) != COG_OK ||
+        (st = auth_add(l, s->responses, "USERNAME", user)) != COG_OK ||
+        (s->session != NULL && (st = auth_add(l, req, "Session", s->session)) != COG_OK))
+        goto out;
+    st = cog_idp_add_secret_hash(l->cfg, s->responses, "SECRET_HASH", user, l->err);
     if (st != COG_OK)
         goto out;
-    const char *user = l->user_id ? l->user_id : l->username;
-    if (!cog_json_add_string(req, "ChallengeName", name) ||
-        !cog_json_add_string(req, "ClientId", l->cfg->client_id) ||
-        !cog_json_add_string(responses, "USERNAME", user) ||
-        (session != NULL && !cog_json_add_string(req, "Session", session))) {
-        st = nomem(l);
-        goto out;
-    }
-    st = cog_idp_add_secret_hash(l->cfg, responses, "SECRET_HASH", user, l->err);
-    if (st != COG_OK)
-        goto out;
-    /* The answer is ready: the network part of this step starts now. */
-    cog_http_begin_step(l->idp->http);
-    st = cog_idp_call(l->idp, "RespondToAuthChallenge", req, resp, l->err);
+    if ((st = auth_spend_request(l)) == COG_OK)
+        st = cog_idp_call(l->idp, "RespondToAuthChallenge", req, resp, l->err);
 out:
     cog_json_put_wiped(req);
+    return st;
+}
+
+/* Answers the challenge in prev, asking again while it may be retried. */
+static cog_status answer_challenge(struct login *l, const struct challenge *c,
+                                   struct json_object *prev, struct json_object **next)
+{
+    cog_status st = COG_OK;
+    const char *session = cog_json_string(prev, "Session");
+    struct step s = {
+        .name = c->name,
+        .params = cog_json_object(prev, "ChallengeParameters"),
+    };
+
+    *next = NULL;
+    if (session != NULL && (s.session = strdup(session)) == NULL) {
+        st = auth_nomem(l);
+        goto out;
+    }
+    for (;; s.attempt++) {
+        s.responses = json_object_new_object();
+        if (s.responses == NULL) {
+            st = auth_nomem(l);
+            goto out;
+        }
+        st = c->fn(l, &s);
+        if (st == COG_OK)
+            st = send_answer(l, &s, next);
+        cog_json_put_wiped(s.responses);
+        s.responses = NULL;
+        if (st == COG_OK || c->retry_on == COG_OK || st != c->retry_on ||
+            s.attempt + 1 >= auth_max_attempts(l))
+            break;
+    }
+    if (st == COG_OK && c->mfa)
+        l->passed_mfa = true;
+out:
+    cog_free_secret(s.session);
+    cog_json_put_wiped(s.kept);
     return st;
 }
 
@@ -219,7 +440,7 @@ static cog_status take_result(struct login *l, struct json_object *ar, struct co
     out->username = strdup(uname);
     if (out->id_token == NULL || out->access_token == NULL || out->username == NULL ||
         (refresh != NULL && out->refresh_token == NULL)) {
-        st = nomem(l);
+        st = auth_nomem(l);
         goto out;
     }
     struct json_object *v;
@@ -241,13 +462,55 @@ out:
     return st;
 }
 
+/* One sign-in attempt: InitiateAuth, then challenges until tokens. */
+static cog_status sign_in(struct login *l, struct cog_auth_result *out)
+{
+    cog_status st;
+    struct json_object *resp = NULL;
+
+    cog_srp_free(l->srp);
+    l->srp = NULL;
+    free(l->user_id);
+    l->user_id = NULL;
+    st = initiate(l, &resp);
+    for (int round = 0; st == COG_OK; round++) {
+        struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
+        const char *name = cog_json_string(resp, "ChallengeName");
+        /* A ChallengeName is never a success, whatever else the answer holds. */
+        if (name == NULL && ar != NULL) {
+            st = take_result(l, ar, out);
+            break;
+        }
+        if (name == NULL) {
+            st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL,
+                               "the service sent neither tokens nor a challenge");
+            break;
+        }
+        const struct challenge *c = find_challenge(name);
+        if (c == NULL) {
+            st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "unsupported challenge %.40s",
+                               cog_text_valid(name, 40) ? name : "?");
+            break;
+        }
+        if (round >= MAX_ROUNDS) {
+            st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "too many challenges");
+            break;
+        }
+        struct json_object *next = NULL;
+        st = answer_challenge(l, c, resp, &next);
+        cog_json_put_wiped(resp);
+        resp = next;
+    }
+    cog_json_put_wiped(resp);
+    return st;
+}
+
 cog_status cog_auth_login(struct cog_idp *idp, const char *username,
                           const struct cog_auth_callbacks *cb, const struct cog_auth_opts *opts,
                           struct cog_auth_result *out, struct cog_error *err)
 {
     static const struct cog_auth_opts no_opts;
     cog_status st;
-    struct json_object *resp = NULL;
     struct login l = {
         .idp = idp,
         .cfg = idp->cfg,
@@ -267,15 +530,16 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
     if (l.opts->password != NULL) {
         l.password = strdup(l.opts->password);
         if (l.password == NULL) {
-            st = nomem(&l);
+            st = auth_nomem(&l);
             goto out;
         }
     } else {
         if (cb == NULL || cb->ask_password == NULL) {
-            st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "no way to ask for the password");
+            st = no_callback(&l, "the password");
             goto out;
         }
-        st = cb->ask_password(cb->ctx, "Password: ", &l.password);
+        l.turns++;
+        st = cb->ask_password(cb->ctx, COG_PROMPT_PASSWORD, &l.password);
         if (st != COG_OK || l.password == NULL) {
             st = cog_error_set(err, COG_ERR_ABORTED, NULL, "no password given");
             goto out;
@@ -289,36 +553,21 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
     }
 
     cog_http_begin_step(idp->http);
-    st = initiate(&l, &resp);
-    for (int round = 0; st == COG_OK; round++) {
-        struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
-        const char *name = cog_json_string(resp, "ChallengeName");
-        /* A ChallengeName is never a success, whatever else the answer holds. */
-        if (name == NULL && ar != NULL) {
-            st = take_result(&l, ar, out);
+    for (int restarts = 0;; restarts++) {
+        st = sign_in(&l, out);
+        if (restarts >= MAX_RESTARTS)
             break;
-        }
-        if (name == NULL) {
-            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
-                               "the service sent neither tokens nor a challenge");
+        /* Both flows end with a fresh sign-in: Cognito grants nothing for them. */
+        if (st == COG_ERR_PASSWORD_RESET_REQUIRED && l.opts->allow_password_reset)
+            st = auth_reset_password(&l);
+        else if (st == COG_ERR_NOT_CONFIRMED && l.opts->allow_confirm)
+            st = auth_confirm_account(&l);
+        else
             break;
-        }
-        challenge_fn fn = find_challenge(name);
-        if (fn == NULL) {
-            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "unsupported challenge");
+        if (st != COG_OK)
             break;
-        }
-        if (round >= MAX_ROUNDS) {
-            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "too many challenges");
-            break;
-        }
-        struct json_object *next = NULL;
-        st = respond(&l, resp, name, fn, &next);
-        cog_json_put_wiped(resp);
-        resp = next;
     }
 out:
-    cog_json_put_wiped(resp);
     cog_srp_free(l.srp);
     cog_free_secret(l.password);
     free(l.user_id);

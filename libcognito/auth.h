@@ -30,10 +30,12 @@ struct cog_auth_callbacks {
     cog_status (*ask_password)(void *ctx, const char *prompt, char **answer);
     /* A one-time code (the front end decides whether to echo it). */
     cog_status (*ask_code)(void *ctx, enum cog_code_kind kind, const char *prompt, char **answer);
-    /* A choice among n labels; *picked is 0-based. */
+    /* A choice among n labels; *picked is 0-based. Optional: without it the
+     * machine shows a numbered menu (show_info) and asks with ask_text. */
     cog_status (*select_mfa)(void *ctx, const char *prompt, const char *const *labels, size_t n,
                              size_t *picked);
-    /* A new password: the callback asks twice and returns it only when both match. */
+    /* A new password: the callback asks twice and returns it only when both
+     * match. Optional: without it the machine asks twice with ask_password. */
     cog_status (*ask_new_password)(void *ctx, const char *prompt, const char *again_prompt,
                                    char **answer);
     /* A visible answer: a required attribute, a custom challenge's answer. */
@@ -44,7 +46,7 @@ struct cog_auth_callbacks {
 
 struct cog_auth_opts {
     const char *password;      /* when set, ask_password is not called (PAM's authtok) */
-    int max_code_attempts;     /* re-prompts after a wrong code; 0: 3 */
+    int max_code_attempts;     /* tries for one code or new password, the first included; 0: 3 */
     bool allow_password_reset; /* PasswordResetRequired → ForgotPassword flow */
     bool allow_confirm;        /* UserNotConfirmed → ConfirmSignUp flow */
     const char *device_key;    /* remembered device (DEVICE_SRP_AUTH) */
@@ -63,6 +65,28 @@ struct cog_auth_result {
     char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */
     char *new_device_group_key;
 };
+
+/* The words every front end shows, so a login reads the same under sshd,
+ * su and cognitoctl. */
+#define COG_PROMPT_PASSWORD "Password: "
+#define COG_PROMPT_NEW_PASSWORD "New password: "
+#define COG_PROMPT_NEW_PASSWORD_AGAIN "Retype new password: "
+#define COG_TEXT_PASSWORDS_DIFFER "The passwords do not match."
+#define COG_MENU_TRIES 3
+
+/* A select_mfa menu as text: the prompt, then one "  N) label" line each.
+ * malloc'd; NULL when out of memory. */
+char *cog_auth_menu_text(const char *prompt, const char *const *labels, size_t n);
+/* "Choice [1-N]: " and "Please enter a number from 1 to N." */
+void cog_auth_choice_prompt(size_t n, char *buf, size_t len);
+void cog_auth_choice_retry(size_t n, char *buf, size_t len);
+/* A menu answer: true with *picked 0-based when it is a number from 1 to n. */
+bool cog_auth_parse_choice(const char *answer, size_t n, size_t *picked);
+
+/* What to tell the user when a login ends with st, beyond the front end's own
+ * "failed"; NULL when nothing should be said (a wrong password and an unknown
+ * user must read the same). */
+const char *cog_auth_failure_text(cog_status st);
 
 /* Runs a whole login for username. COG_OK only with a verified ID token. */
 cog_status cog_auth_login(struct cog_idp *idp, const char *username,

@@ -39,8 +39,11 @@ static const struct key_def keys[] = {
     {"endpoint", STR(endpoint, KEY_URL), false},
     {"ca_file", STR(ca_file, KEY_PATH), false},
     {"cache_dir", STR(cache_dir, KEY_PATH), false},
+    {"state_dir", STR(state_dir, KEY_PATH), false},
+    {"totp_issuer", STR(totp_issuer, KEY_STRING), false},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
+    {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false},
     /* users and groups: mapping.c owns the rules */
     {"username_attribute", STR(username_attribute, KEY_STRING), false},
     {"uid_attribute", STR(uid_attribute, KEY_STRING), false},
@@ -80,7 +83,9 @@ void cog_config_init(struct cog_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->auth_flow = COG_FLOW_USER_SRP_AUTH;
     cfg->timeout = 10;
+    cfg->pam_min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
+    cfg->state_dir = strdup(COG_STATE_DIR_DEFAULT);
     cog_mapping_config_defaults(cfg);
 }
 
@@ -211,6 +216,10 @@ static const char *check_string(const struct key_def *k, const char *v)
         return token_chars_valid(v, 128) ? NULL : "not an app client id";
     if (strcmp(k->name, "client_secret") == 0)
         return token_chars_valid(v, 128) ? NULL : "not an app client secret";
+    /* It becomes the "issuer:" of an otpauth:// label. */
+    if (strcmp(k->name, "totp_issuer") == 0)
+        return strlen(v) <= 64 && strchr(v, ':') == NULL ? NULL
+                                                         : "longer than 64 characters or has a ':'";
     return NULL;
 }
 
@@ -253,10 +262,12 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
             *(enum cog_auth_flow *)slot = COG_FLOW_USER_SRP_AUTH;
         else if (strcmp(value, "USER_PASSWORD_AUTH") == 0)
             *(enum cog_auth_flow *)slot = COG_FLOW_USER_PASSWORD_AUTH;
+        else if (strcmp(value, "CUSTOM_AUTH") == 0)
+            *(enum cog_auth_flow *)slot = COG_FLOW_CUSTOM_AUTH;
         else
             return cog_error_set(err, COG_ERR_CONFIG, NULL,
-                                 "%skey 'auth_flow': '%s' is not USER_SRP_AUTH or "
-                                 "USER_PASSWORD_AUTH",
+                                 "%skey 'auth_flow': '%s' is not USER_SRP_AUTH, "
+                                 "USER_PASSWORD_AUTH or CUSTOM_AUTH",
                                  at, quotable(value, quote, 33));
         break;
     case KEY_URL:

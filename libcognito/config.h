@@ -13,10 +13,16 @@
 #define CACHEDIR "/var/lib/cognito"
 #endif
 #define COG_CONFIG_DEFAULT_PATH SYSCONFDIR "/cognito/cognito.conf"
+/* Root-only records one PAM phase leaves for the next (sshd runs them in
+ * different processes): a tmpfs that a reboot empties. */
+#ifndef COG_STATE_DIR_DEFAULT
+#define COG_STATE_DIR_DEFAULT "/run/cognito"
+#endif
 
 enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
     COG_FLOW_USER_PASSWORD_AUTH,
+    COG_FLOW_CUSTOM_AUTH, /* SRP first, then the pool's custom challenges */
 };
 
 #define COG_CONFIG_MAX_KEYS 64
@@ -29,8 +35,11 @@ struct cog_config {
     char *endpoint;      /* full URL; NULL means https://cognito-idp.<region>.amazonaws.com/ */
     char *ca_file;       /* extra trust anchor; verification is never off */
     char *cache_dir;     /* JWKS and other public caches */
+    char *state_dir;     /* PAM's per-user login records (root only) */
+    char *totp_issuer;   /* issuer shown by authenticator apps; NULL: the pool id */
     enum cog_auth_flow auth_flow;
     int timeout; /* seconds a network step of a login may take */
+    int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
 
     /* Users and groups (mapping.h, cache.h): how pool users become Unix users. */
     char *username_attribute;     /* NULL: Cognito's Username */

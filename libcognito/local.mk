@@ -9,7 +9,11 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \
 	libcognito/jwt.c libcognito/jwt.h \
-	libcognito/auth.c libcognito/auth.h \
+	libcognito/auth.c libcognito/auth.h libcognito/auth_internal.h \
+	libcognito/auth_text.c libcognito/auth_mfa.c libcognito/auth_challenges.c \
+	libcognito/auth_recover.c \
+	libcognito/account.c libcognito/account.h \
+	libcognito/qr.c libcognito/qr.h \
 	libcognito/buf.c libcognito/buf.h \
 	libcognito/arena.c libcognito/arena.h \
 	libcognito/idmap.c libcognito/idmap.h \
@@ -17,9 +21,10 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/mapping.c libcognito/mapping.h \
 	libcognito/cache_write.c libcognito/cache_store.c \
 	libcognito/admin.c libcognito/admin.h
-libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
+libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(QRENCODE_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
-	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(PTHREAD_LIBS)
 
 # The cache reader alone, libc only: the NSS module links just this.
 noinst_LTLIBRARIES += libcognito/libcogcache.la

@@ -1,1 +1,18 @@
-# pam_cognito: filled in by its issue
+# pam_cognito.so: the PAM module. Only the pam_sm_* entry points are exported
+# (pam_cognito.map). -z nodelete keeps it (and libcurl, OpenSSL) loaded after
+# pam_end's dlclose: their one-time initialisation must not be redone, and
+# leaked, by every PAM transaction of a long-lived process.
+pam_LTLIBRARIES = pam_cognito/pam_cognito.la
+pam_cognito_pam_cognito_la_SOURCES = \
+	pam_cognito/pam_cognito.c \
+	pam_cognito/args.c pam_cognito/args.h \
+	pam_cognito/conv.c pam_cognito/conv.h \
+	pam_cognito/state.c pam_cognito/state.h \
+	pam_cognito/acct.c pam_cognito/acct.h
+pam_cognito_pam_cognito_la_CFLAGS = $(COGNITO_CFLAGS)
+pam_cognito_pam_cognito_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -no-undefined \
+	-Wl,--version-script=$(srcdir)/pam_cognito/pam_cognito.map -Wl,-z,nodelete
+pam_cognito_pam_cognito_la_LIBADD = $(COGNITO_LIBS) $(PAM_LIBS)
+EXTRA_pam_cognito_pam_cognito_la_DEPENDENCIES = pam_cognito/pam_cognito.map
+EXTRA_DIST += pam_cognito/pam_cognito.map
+dist_man_MANS += man/pam_cognito.8

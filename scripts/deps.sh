@@ -10,6 +10,8 @@ packages=(
   openssl ca-certificates python3 curl bc
   valgrind clang-format
   clang libclang-rt-14-dev
+  # tests/pam_system.sh: real sshd, ssh, su and sudo logins typed by expect
+  openssh-server openssh-client sudo expect util-linux
 )
 # Node runs the reference SDK (the oracle); the image may already have a newer one.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -72,6 +72,16 @@ mock_ctl fault InitiateAuth throttle count=1 >/dev/null
 login 'Passw0rd!' alice
 expect_eq "throttling exits 3" 3 "$RC"
 
+# A challenge on the terminal: the TOTP code is the second line of input.
+mock_add_user tom 'Passw0rd!' mfa_settings=SOFTWARE_TOKEN_MFA totp_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+login "$(printf 'Passw0rd!\n%s' "$(mock_ctl totp tom)")" tom
+expect_eq "password + TOTP exits 0" 0 "$RC"
+check "asked for the authenticator code" grep -q '^Authenticator code: $' "$TEST_DIR/err"
+login "$(printf 'Passw0rd!\n%s\n%s\n%s' "$(mock_ctl totp tom wrong)" "$(mock_ctl totp tom wrong)" \
+	"$(mock_ctl totp tom wrong)")" tom
+expect_eq "three wrong TOTP codes exit 1" 1 "$RC"
+check "says the code was wrong" grep -q '^That code is wrong or has expired. Try again.$' "$TEST_DIR/err"
+
 "$CTL" --help >"$TEST_DIR/out"
 expect_eq "--help exits 0" 0 $?
 check "--help lists login" grep -q '^  login' "$TEST_DIR/out"

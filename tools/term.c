@@ -94,55 +94,6 @@ static cog_status cb_ask_text(void *ctx, const char *prompt, char **answer)
     return term_ask(ctx, prompt, true, answer);
 }
 
-static cog_status cb_select(void *ctx, const char *prompt, const char *const *labels, size_t n,
-                            size_t *picked)
-{
-    for (int tries = 0; tries < 3; tries++) {
-        char *answer = NULL;
-        fprintf(stderr, "%s\n", prompt);
-        for (size_t i = 0; i < n; i++)
-            fprintf(stderr, "  %zu) %s\n", i + 1, labels[i]);
-        char ask[32];
-        snprintf(ask, sizeof(ask), "Choice [1-%zu]: ", n);
-        cog_status st = term_ask(ctx, ask, true, &answer);
-        if (st != COG_OK)
-            return st;
-        char *end;
-        long v = strtol(answer, &end, 10);
-        bool ok = end != answer && *end == '\0' && v >= 1 && (size_t)v <= n;
-        free(answer);
-        if (ok) {
-            *picked = (size_t)v - 1;
-            return COG_OK;
-        }
-        fprintf(stderr, "Please enter a number from 1 to %zu.\n", n);
-    }
-    return COG_ERR_ABORTED;
-}
-
-static cog_status cb_new_password(void *ctx, const char *prompt, const char *again, char **answer)
-{
-    for (int tries = 0; tries < 3; tries++) {
-        char *first = NULL, *second = NULL;
-        cog_status st = term_ask(ctx, prompt, false, &first);
-        if (st == COG_OK)
-            st = term_ask(ctx, again, false, &second);
-        if (st != COG_OK) {
-            cog_free_secret(first);
-            return st;
-        }
-        bool same = strcmp(first, second) == 0;
-        cog_free_secret(second);
-        if (same) {
-            *answer = first;
-            return COG_OK;
-        }
-        cog_free_secret(first);
-        fputs("The passwords do not match.\n", stderr);
-    }
-    return COG_ERR_ABORTED;
-}
-
 static void cb_info(void *ctx, const char *text)
 {
     struct term *t = ctx;
@@ -161,8 +112,6 @@ void term_callbacks(struct term *t, struct cog_auth_callbacks *cb)
     cb->ctx = t;
     cb->ask_password = cb_ask_password;
     cb->ask_code = cb_ask_code;
-    cb->select_mfa = cb_select;
-    cb->ask_new_password = cb_new_password;
     cb->ask_text = cb_ask_text;
     cb->show_info = cb_info;
     cb->show_error = cb_error;

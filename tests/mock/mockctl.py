@@ -9,9 +9,10 @@ refuses the request, 2 on bad usage.
 
 Verbs:
   add-user NAME PASSWORD [k=v ...]  create/replace a user; PASSWORD "-" = none.
-        k is a USER field (groups, aliases, next_challenges: comma lists;
-        status; enabled=true|false; sub; salt) or else an attribute
-        (email=..., name=..., custom:dept=...)
+        k is a USER field (groups, aliases, next_challenges, mfa_settings:
+        comma lists; status; enabled=true|false; sub; salt; preferred_mfa;
+        totp_secret) or else an attribute (email=..., name=...,
+        custom:dept=...)
   put-user JSON|-                   create/replace from a full USER object
   get-user NAME | del-user NAME | users
   add-group NAME [description=.. precedence=N role_arn=..] | groups
@@ -22,6 +23,10 @@ Verbs:
   faults | clear-faults
   clock [now=EPOCH | offset=SECONDS | real]
   pin-srp [b=HEX] [secret_block=B64] [session=STR]
+  codes USER [KIND]                 codes "sent" to USER; with KIND (SMS_MFA,
+                                    EMAIL_OTP, ForgotPassword, ConfirmSignUp)
+                                    just the latest such code
+  totp USER [wrong]                 USER's TOTP code now (or one that is wrong now)
   config                            region, pool id, client id, endpoint, ...
   raw METHOD PATH [JSON]
   wait [SECONDS]                    wait until the mock answers (default 10)
@@ -34,8 +39,8 @@ import ssl
 import sys
 import time
 
-USER_LIST_FIELDS = ("groups", "aliases", "next_challenges")
-USER_SCALAR_FIELDS = ("status", "sub", "salt")
+USER_LIST_FIELDS = ("groups", "aliases", "next_challenges", "mfa_settings")
+USER_SCALAR_FIELDS = ("status", "sub", "salt", "preferred_mfa", "totp_secret")
 
 
 class CtlError(Exception):
@@ -166,6 +171,16 @@ def run(directory, verb, args):
         return mock.request("POST", "/_mock/clock", {k: _value(v) for k, v in _pairs(args)})
     if verb == "pin-srp":
         return mock.request("POST", "/_mock/srp/pin", dict(_pairs(args)))
+    if verb == "codes":
+        codes = mock.request("GET", "/_mock/codes/" + _quote(args[0]))
+        if len(args) < 2:
+            return codes
+        if args[1] not in codes["latest"]:
+            raise CtlError("no %s code was sent to %s" % (args[1], args[0]))
+        return codes["latest"][args[1]]
+    if verb == "totp":
+        answer = mock.request("GET", "/_mock/totp/" + _quote(args[0]))
+        return answer["wrong" if args[1:] == ["wrong"] else "code"]
     if verb == "config":
         return mock.request("GET", "/_mock/config")
     if verb == "raw":

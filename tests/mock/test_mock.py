@@ -789,6 +789,260 @@ class ServerTest(unittest.TestCase):
                 f.write("%d\n" % self.mock.port)
 
 
+class ChallengeTest(ServerTest):
+    """The challenges after the password (ops_mfa, ops_challenges) and the
+    account operations (ops_account), driven by a client written here."""
+
+    # ServerTest's tests run once, in ServerTest itself.
+    def run(self, result=None):
+        if not self._testMethodName.startswith("test_ch_"):
+            return result
+        return super().run(result)
+
+    def put(self, **user):
+        user.setdefault("password", "Passw0rd!")
+        return self.mock.ctl("POST", "/_mock/users", user)
+
+    def respond_to(self, prev, name, answers, username="alice"):
+        responses = {"USERNAME": username}
+        responses.update(answers)
+        return self.mock.call("RespondToAuthChallenge", {
+            "ChallengeName": name, "ClientId": self.CLIENT, "ChallengeResponses": responses,
+            "Session": prev["Session"]})
+
+    def first_challenge(self, username="alice", password="Passw0rd!"):
+        _, (status, _, body) = self.login(username, password)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def latest_code(self, username, kind):
+        return self.mock.ctl("GET", "/_mock/codes/" + username)["latest"][kind]
+
+    def test_ch_sms_mfa(self):
+        self.put(username="alice", mfa_settings=["SMS_MFA"], attributes={"phone_number": "+15555551111"})
+        ch = self.first_challenge()
+        self.assertEqual(ch["ChallengeName"], "SMS_MFA")
+        self.assertEqual(ch["ChallengeParameters"], {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+                                                     "CODE_DELIVERY_DESTINATION": "+*******1111"})
+        code = self.latest_code("alice", "SMS_MFA")
+        self.assertRegex(code, r"^[0-9]{6}$")
+        wrong = "%06d" % ((int(code) + 1) % 10 ** 6)
+        self.assert_error(self.respond_to(ch, "SMS_MFA", {"SMS_MFA_CODE": wrong}), 400,
+                          "CodeMismatchException", "Invalid code or auth state for the user.")
+        # The same Session takes another try.
+        status, _, body = self.respond_to(ch, "SMS_MFA", {"SMS_MFA_CODE": code})
+        self.assertEqual(status, 200, body)
+        self.assertIn("AuthenticationResult", body)
+
+    def test_ch_wrong_codes_end_the_session(self):
+        self.put(username="alice", mfa_settings=["SMS_MFA"], attributes={"phone_number": "+15555551111"})
+        ch = self.first_challenge()
+        code = self.latest_code("alice", "SMS_MFA")
+        wrong = "%06d" % ((int(code) + 1) % 10 ** 6)
+        for _ in range(3):
+            self.assert_error(self.respond_to(ch, "SMS_MFA", {"SMS_MFA_CODE": wrong}), 400,
+                              "CodeMismatchException")
+        self.assert_error(self.respond_to(ch, "SMS_MFA", {"SMS_MFA_CODE": code}), 400,
+                          "NotAuthorizedException", "Invalid session for the user.")
+
+    def test_ch_totp_and_select(self):
+        from mockidp import totp
+        secret = totp.new_secret()
+        self.put(username="alice", mfa_settings=["SMS_MFA", "SOFTWARE_TOKEN_MFA"], totp_secret=secret,
+                 attributes={"phone_number": "+15555551111"})
+        ch = self.first_challenge()
+        self.assertEqual(ch["ChallengeName"], "SELECT_MFA_TYPE")
+        self.assertEqual(ch["ChallengeParameters"],
+                         {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'})
+        status, _, ch = self.respond_to(ch, "SELECT_MFA_TYPE", {"ANSWER": "SOFTWARE_TOKEN_MFA"})
+        self.assertEqual((status, ch["ChallengeName"], ch["ChallengeParameters"]),
+                         (200, "SOFTWARE_TOKEN_MFA", {}))
+        now = self.mock.ctl("GET", "/_mock/clock")["now"]
+        self.assert_error(self.respond_to(ch, "SOFTWARE_TOKEN_MFA", {
+            "SOFTWARE_TOKEN_MFA_CODE": totp.wrong_code(secret, now)}), 400, "CodeMismatchException")
+        # The SDK sends the code under both names.
+        status, _, body = self.respond_to(ch, "SOFTWARE_TOKEN_MFA", {
+            "SMS_MFA_CODE": totp.code_at(secret, now), "SOFTWARE_TOKEN_MFA_CODE": totp.code_at(secret, now)})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.mock.ctl("GET", "/_mock/totp/alice")["code"], totp.code_at(secret, now))
+        # A preferred method is used without asking.
+        self.put(username="alice", mfa_settings=["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"],
+                 preferred_mfa="EMAIL_OTP", totp_secret=secret,
+                 attributes={"phone_number": "+15555551111", "email": "alice@example.com"})
+        ch = self.first_challenge()
+        self.assertEqual(ch["ChallengeName"], "EMAIL_OTP")
+        self.assertEqual(ch["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"], "a***@e***")
+        status, _, body = self.respond_to(ch, "EMAIL_OTP", {
+            "EMAIL_OTP_CODE": self.latest_code("alice", "EMAIL_OTP")})
+        self.assertEqual(status, 200, body)
+
+    def test_ch_mfa_setup(self):
+        from mockidp import totp
+        self.mock.ctl("POST", "/_mock/pool", {"mfa_configuration": "ON"})
+        ch = self.first_challenge()
+        self.assertEqual((ch["ChallengeName"], ch["ChallengeParameters"]),
+                         ("MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}))
+        self.assert_error(self.respond_to(ch, "MFA_SETUP", {}), 400, "NotAuthorizedException")
+        ch = self.first_challenge()
+        status, _, assoc = self.mock.call("AssociateSoftwareToken", {"Session": ch["Session"]})
+        self.assertEqual(status, 200, assoc)
+        self.assertEqual(set(assoc), {"SecretCode", "Session"})
+        now = self.mock.ctl("GET", "/_mock/clock")["now"]
+        status, resp, body = self.mock.call("VerifySoftwareToken", {
+            "Session": assoc["Session"], "UserCode": totp.wrong_code(assoc["SecretCode"], now)})
+        self.assert_error((status, resp, body), 400, "EnableSoftwareTokenMFAException", "Code mismatch")
+        status, _, ver = self.mock.call("VerifySoftwareToken", {
+            "Session": assoc["Session"], "UserCode": totp.code_at(assoc["SecretCode"], now),
+            "FriendlyDeviceName": "my phone"})
+        self.assertEqual((status, ver["Status"]), (200, "SUCCESS"), ver)
+        status, _, body = self.respond_to(ver, "MFA_SETUP", {})
+        self.assertEqual(status, 200, body)
+        self.assertIn("AuthenticationResult", body)
+        # Enrolled: the next sign-in asks for the app's code.
+        self.assertEqual(self.first_challenge()["ChallengeName"], "SOFTWARE_TOKEN_MFA")
+        # The access-token variant verifies an app without enabling it.
+        token = body["AuthenticationResult"]["AccessToken"]
+        status, _, assoc = self.mock.call("AssociateSoftwareToken", {"AccessToken": token})
+        self.assertEqual((status, list(assoc)), (200, ["SecretCode"]))
+        status, _, ver = self.mock.call("VerifySoftwareToken", {
+            "AccessToken": token, "UserCode": totp.code_at(assoc["SecretCode"], now)})
+        self.assertEqual((status, ver), (200, {"Status": "SUCCESS"}))
+
+    def test_ch_new_password_required(self):
+        self.mock.ctl("POST", "/_mock/pool", {"required_attributes": ["name", "custom:dept"]})
+        self.put(username="alice", status="FORCE_CHANGE_PASSWORD", attributes={"email": "alice@example.com"})
+        ch = self.first_challenge()
+        self.assertEqual(ch["ChallengeName"], "NEW_PASSWORD_REQUIRED")
+        params = ch["ChallengeParameters"]
+        self.assertEqual(params["requiredAttributes"], '["userAttributes.name","userAttributes.custom:dept"]')
+        self.assertEqual(json.loads(params["userAttributes"]),
+                         {"email": "alice@example.com", "email_verified": "true"})
+        answers = {"NEW_PASSWORD": "n3wpassw0rd!", "userAttributes.name": "Alice",
+                   "userAttributes.custom:dept": "ops"}
+        self.assert_error(self.respond_to(ch, "NEW_PASSWORD_REQUIRED", answers), 400,
+                          "InvalidPasswordException",
+                          "Password did not conform with policy: Password must have uppercase characters")
+        answers["NEW_PASSWORD"] = "N3wPassw0rd!"
+        del answers["userAttributes.name"]
+        self.assert_error(self.respond_to(ch, "NEW_PASSWORD_REQUIRED", answers), 400,
+                          "InvalidParameterException", "Invalid attributes given, name is missing")
+        answers["userAttributes.name"] = "Alice"
+        status, _, body = self.respond_to(ch, "NEW_PASSWORD_REQUIRED", answers)
+        self.assertEqual(status, 200, body)
+        user = self.mock.ctl("GET", "/_mock/users/alice")
+        self.assertEqual((user["status"], user["attributes"]["custom:dept"]), ("CONFIRMED", "ops"))
+        _, (status, _, body) = self.login("alice", "N3wPassw0rd!")
+        self.assertIn("AuthenticationResult", body)
+
+    def test_ch_custom_auth(self):
+        self.put(username="alice", custom_challenges=[
+            {"params": {"question": "colour?"}, "answer": "blue", "tries": 2},
+            {"params": {"prompt": "PIN"}, "answer": "1234"}])
+        client = SrpClient(self.POOL)
+        status, _, ch = self.mock.call("InitiateAuth", {
+            "AuthFlow": "CUSTOM_AUTH", "ClientId": self.CLIENT,
+            "AuthParameters": {"USERNAME": "alice", "SRP_A": client.srp_a, "CHALLENGE_NAME": "SRP_A"}})
+        self.assertEqual((status, ch["ChallengeName"]), (200, "PASSWORD_VERIFIER"))
+        ts = timestamp_now()
+        params = ch["ChallengeParameters"]
+        status, _, ch = self.respond(params, client.claim(params, "Passw0rd!", ts), ts,
+                                     session=ch.get("Session"))
+        self.assertEqual((status, ch["ChallengeName"], ch["ChallengeParameters"]),
+                         (200, "CUSTOM_CHALLENGE", {"question": "colour?"}), ch)
+        status, _, ch = self.respond_to(ch, "CUSTOM_CHALLENGE", {"ANSWER": "red"})
+        self.assertEqual((status, ch["ChallengeParameters"]), (200, {"question": "colour?"}))
+        status, _, ch = self.respond_to(ch, "CUSTOM_CHALLENGE", {"ANSWER": "blue"})
+        self.assertEqual((status, ch["ChallengeParameters"]), (200, {"prompt": "PIN"}))
+        self.assert_error(self.respond_to(ch, "CUSTOM_CHALLENGE", {"ANSWER": "0000"}), 400,
+                          "NotAuthorizedException")
+        # Without SRP_A the custom challenges come at once.
+        status, _, ch = self.mock.call("InitiateAuth", {
+            "AuthFlow": "CUSTOM_AUTH", "ClientId": self.CLIENT, "AuthParameters": {"USERNAME": "alice"}})
+        self.assertEqual((status, ch["ChallengeName"]), (200, "CUSTOM_CHALLENGE"))
+
+    def account(self, op, **body):
+        body.setdefault("ClientId", self.CLIENT)
+        return self.mock.call(op, body)
+
+    def test_ch_forgot_password(self):
+        self.put(username="alice", status="RESET_REQUIRED", attributes={"email": "alice@example.com"})
+        status, _, body = self.account("ForgotPassword", Username="alice")
+        self.assertEqual((status, body), (200, {"CodeDeliveryDetails": {
+            "AttributeName": "email", "DeliveryMedium": "EMAIL", "Destination": "a***@e***"}}))
+        code = self.latest_code("alice", "ForgotPassword")
+        self.assert_error(self.account("ConfirmForgotPassword", Username="alice", ConfirmationCode="x" + code,
+                                       Password="Reset1234!"), 400, "CodeMismatchException")
+        self.assert_error(self.account("ConfirmForgotPassword", Username="alice", ConfirmationCode=code,
+                                       Password="reset"), 400, "InvalidPasswordException",
+                          "Password did not conform with policy: Password not long enough")
+        status, _, body = self.account("ConfirmForgotPassword", Username="alice", ConfirmationCode=code,
+                                       Password="Reset1234!")
+        self.assertEqual((status, body), (200, {}))
+        # A code is good once.
+        self.assert_error(self.account("ConfirmForgotPassword", Username="alice", ConfirmationCode=code,
+                                       Password="Reset1234!"), 400, "CodeMismatchException")
+        _, (status, _, body) = self.login("alice", "Reset1234!")
+        self.assertIn("AuthenticationResult", body)
+        self.assert_error(self.account("ForgotPassword", Username="nobody"), 400, "UserNotFoundException")
+
+    def test_ch_confirm_sign_up(self):
+        self.put(username="alice", status="UNCONFIRMED", attributes={"email": "alice@example.com"})
+        _, result = self.login("alice", "Passw0rd!")
+        self.assert_error(result, 400, "UserNotConfirmedException")
+        status, _, body = self.account("ResendConfirmationCode", Username="alice")
+        self.assertEqual((status, body["CodeDeliveryDetails"]["DeliveryMedium"]), (200, "EMAIL"))
+        code = self.latest_code("alice", "ConfirmSignUp")
+        self.assert_error(self.account("ConfirmSignUp", Username="alice", ConfirmationCode="1" + code),
+                          400, "CodeMismatchException")
+        self.assertEqual(self.account("ConfirmSignUp", Username="alice", ConfirmationCode=code)[0], 200)
+        self.assert_error(self.account("ConfirmSignUp", Username="alice", ConfirmationCode=code), 400,
+                          "NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+        self.assert_error(self.account("ResendConfirmationCode", Username="alice"), 400,
+                          "InvalidParameterException", "User is already confirmed.")
+
+    def test_ch_change_password_and_get_user(self):
+        self.put(username="alice", attributes={"email": "alice@example.com"}, mfa_settings=["EMAIL_OTP"])
+        ch = self.first_challenge()
+        _, _, body = self.respond_to(ch, "EMAIL_OTP", {"EMAIL_OTP_CODE": self.latest_code("alice", "EMAIL_OTP")})
+        token = body["AuthenticationResult"]["AccessToken"]
+        status, _, user = self.mock.call("GetUser", {"AccessToken": token})
+        self.assertEqual((status, user["Username"], user["UserMFASettingList"]), (200, "alice", ["EMAIL_OTP"]))
+        self.assertIn({"Name": "email", "Value": "alice@example.com"}, user["UserAttributes"])
+        self.assert_error(self.mock.call("ChangePassword", {
+            "AccessToken": token, "PreviousPassword": "wrong", "ProposedPassword": "N3wPassw0rd!"}),
+            400, "NotAuthorizedException", "Incorrect username or password.")
+        self.assert_error(self.mock.call("ChangePassword", {
+            "AccessToken": token, "PreviousPassword": "Passw0rd!", "ProposedPassword": "NEWPASSW0RD!"}),
+            400, "InvalidPasswordException",
+            "Password did not conform with policy: Password must have lowercase characters")
+        self.assertEqual(self.mock.call("ChangePassword", {
+            "AccessToken": token, "PreviousPassword": "Passw0rd!", "ProposedPassword": "N3wPassw0rd!"})[0],
+            200)
+        self.assert_error(self.mock.call("GetUser", {"AccessToken": token + "x"}), 400,
+                          "NotAuthorizedException")
+
+    def test_ch_token_faults(self):
+        jwks = self.mock.jwks(self.POOL)
+        for fault in ("bad_signature", "alg_none", "unknown_kid", "wrong_aud", "wrong_issuer",
+                      "wrong_token_use", "expired"):
+            with self.subTest(fault=fault):
+                self.mock.ctl("POST", "/_mock/pool", {"token_fault": fault})
+                _, (status, _, body) = self.login("alice", "Passw0rd!")
+                self.assertEqual(status, 200, body)
+                result = body["AuthenticationResult"]
+                self.assertIsNotNone(rs256_verify(result["AccessToken"], jwks))
+                checked = rs256_verify(result["IdToken"], jwks)
+                if fault in ("bad_signature", "alg_none", "unknown_kid"):
+                    self.assertIsNone(checked)
+                    continue
+                claims = checked[1]
+                bad = {"wrong_aud": claims["aud"] != self.CLIENT,
+                       "wrong_issuer": not claims["iss"].endswith(self.POOL),
+                       "wrong_token_use": claims["token_use"] != "id",
+                       "expired": claims["exp"] < time.time() - 600}
+                self.assertTrue(bad[fault], claims)
+
+
 class SecretHashTest(unittest.TestCase):
     POOL = "eu-west-1_Secret01"
     CLIENT = "secretclient0123456789abc"

@@ -48,6 +48,27 @@ DEFAULT_SETTINGS = {
     # When set, "__type" is "<namespace>#<Code>" as other AWS services
     # send it; Cognito itself sends the bare code.
     "error_namespace": "",
+    # Cognito's MfaConfiguration: OFF, OPTIONAL (users who set MFA up get
+    # it) or ON (users without MFA get MFA_SETUP at sign-in).
+    "mfa_configuration": "OPTIONAL",
+    # What MFA_SETUP offers (MFAS_CAN_SETUP).
+    "mfa_can_setup": ["SOFTWARE_TOKEN_MFA"],
+    # Wrong MFA codes one Session takes; the last one ends the Session.
+    "mfa_code_attempts": 3,
+    # The pool's password policy, checked wherever a new password is set.
+    "password_policy": {"min_length": 8, "require_uppercase": True, "require_lowercase": True,
+                        "require_numbers": True, "require_symbols": True},
+    # Attributes a user must give with NEW_PASSWORD_REQUIRED when unset.
+    "required_attributes": [],
+    # Spoils the ID token of every sign-in (see badtokens.py): tests of a
+    # client's token checks.
+    "token_fault": "",
+}
+
+# Settings whose value must be one of a few strings; a module that adds
+# such a setting adds its choices here.
+SETTING_CHOICES = {
+    "mfa_configuration": ("OFF", "OPTIONAL", "ON"),
 }
 
 USER_STATUSES = (
@@ -177,6 +198,7 @@ class Pool:
         self._sessions = {}
         self._refresh_tokens = {}
         self._srp_pins = []
+        self._outbox = []
 
     # -- settings ---------------------------------------------------------
 
@@ -200,6 +222,10 @@ class Pool:
                 value = int(value)
             if not isinstance(value, want) or (want is int and isinstance(value, bool)):
                 raise PoolError("pool setting %s must be %s" % (name, want.__name__))
+            choices = SETTING_CHOICES.get(name)
+            if choices is not None and value not in choices:
+                raise PoolError("pool setting %s must be one of %s" % (
+                    name, ", ".join(c or "\"\"" for c in choices)))
         with self.lock:
             self._settings.update(copy.deepcopy(changes))
             return copy.deepcopy(self._settings)
@@ -441,6 +467,40 @@ class Pool:
                 if t == token or (username is not None and rec["username"] == username):
                     rec["revoked"] = True
 
+    # -- messages Cognito would send (SMS, email) --------------------------
+
+    def send_code(self, username, kind, medium, destination, code):
+        """Records a code "sent" to a user, as Cognito would text or mail
+        it; tests read it back through the control API."""
+        with self.lock:
+            self._outbox.append({"username": username, "kind": kind, "medium": medium,
+                                 "destination": destination, "code": code,
+                                 "time": self.clock.now(), "used": False})
+
+    def sent_codes(self, username):
+        with self.lock:
+            key = self._key(username)
+            return [dict(m) for m in self._outbox if self._key(m["username"]) == key]
+
+    def check_code(self, username, kind, code, ttl):
+        """A code of `kind` sent to username: "ok" (it is then used up),
+        "expired", or "mismatch". Only the latest code of a kind counts,
+        as with Cognito when a code is sent again."""
+        now = self.clock.now()
+        key = self._key(username)
+        with self.lock:
+            latest = None
+            for m in self._outbox:
+                if self._key(m["username"]) == key and m["kind"] == kind:
+                    latest = m
+            if latest is None or latest["used"] or not secrets.compare_digest(
+                    latest["code"].encode(), code.encode()):
+                return "mismatch"
+            if now > latest["time"] + ttl:
+                return "expired"
+            latest["used"] = True
+            return "ok"
+
     # -- test pins --------------------------------------------------------
 
     def pin_srp(self, pin):
@@ -467,6 +527,7 @@ class Pool:
             self._sessions.clear()
             self._refresh_tokens.clear()
             self._srp_pins.clear()
+            self._outbox.clear()
 
     def load_seed(self, seed):
         if not isinstance(seed, dict):

@@ -11,6 +11,7 @@ import json
 import secrets
 import uuid
 
+from . import badtokens
 from . import jwt as jwtlib
 from .server import ApiError
 
@@ -92,7 +93,7 @@ def authentication_result(ctx, user, client_id, auth_time, with_refresh=True):
     result = {
         "AccessToken": jwtlib.encode(access_claims, idp.access_key),
         "ExpiresIn": ttl,
-        "IdToken": jwtlib.encode(id_claims, idp.id_key),
+        "IdToken": badtokens.id_token(idp, id_claims, ctx.pool.setting("token_fault")),
         "TokenType": "Bearer",
     }
     if with_refresh:

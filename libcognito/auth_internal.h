@@ -1,0 +1,88 @@
+/* What the parts of the auth state machine share: the login in flight, the
+ * challenge being answered, and prompt wrappers. Not for front ends. */
+#ifndef COGNITO_AUTH_INTERNAL_H
+#define COGNITO_AUTH_INTERNAL_H
+
+#include "libcognito/account.h"
+#include "libcognito/auth.h"
+#include "libcognito/srp.h"
+
+struct login {
+    struct cog_idp *idp;
+    const struct cog_config *cfg;
+    const struct cog_auth_callbacks *cb;
+    const struct cog_auth_opts *opts;
+    const char *username; /* as typed */
+    char *user_id;        /* USER_ID_FOR_SRP once known: every later USERNAME */
+    char *password;
+    struct cog_srp *srp;
+    bool passed_mfa;
+    struct cog_error *err;
+    unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
+    unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */
+};
+
+/* Whatever a server answers, one login makes at most this many API calls
+ * (token verification's two JWKS fetches aside) and talks to the user at most
+ * this many times: a hostile IdP cannot keep a user or the host busy forever. */
+#define AUTH_MAX_REQUESTS 46
+#define AUTH_MAX_TURNS 48
+
+/* One challenge being answered; a re-prompt answers it again. */
+struct step {
+    const char *name;
+    struct json_object *params;    /* ChallengeParameters */
+    struct json_object *responses; /* the handler fills ChallengeResponses */
+    char *session;                 /* sent with the answer; a handler may replace it */
+    int attempt;                   /* 0, then 1, 2, ... when asked again */
+    struct json_object *kept;      /* answers kept across re-prompts */
+};
+
+/* Said before a code is asked again. */
+#define AUTH_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
+/* Longer than any code Cognito sends. */
+#define AUTH_CODE_MAX 64
+
+typedef cog_status (*challenge_fn)(struct login *l, struct step *s);
+
+/* The challenge handlers (auth_mfa.c, auth_challenges.c). */
+cog_status auth_answer_sms(struct login *l, struct step *s);
+cog_status auth_answer_totp(struct login *l, struct step *s);
+cog_status auth_answer_email(struct login *l, struct step *s);
+cog_status auth_answer_select_mfa(struct login *l, struct step *s);
+cog_status auth_answer_mfa_setup(struct login *l, struct step *s);
+cog_status auth_answer_new_password(struct login *l, struct step *s);
+cog_status auth_answer_custom(struct login *l, struct step *s);
+
+/* The flows that run between two sign-in attempts (auth_recover.c). */
+cog_status auth_reset_password(struct login *l);
+cog_status auth_confirm_account(struct login *l);
+
+/* The user Cognito knows: USER_ID_FOR_SRP once seen, else the typed name. */
+const char *auth_user(const struct login *l);
+int auth_max_attempts(const struct login *l);
+cog_status auth_nomem(struct login *l);
+
+/* Prompts through the callbacks. Each answered prompt starts a new network
+ * step (cog_http_begin_step): the deadline never runs while a human types.
+ * A cancelled prompt is COG_ERR_ABORTED; answers are malloc'd, to be wiped. */
+cog_status auth_ask_code(struct login *l, enum cog_code_kind kind, const char *prompt,
+                         char **answer);
+cog_status auth_ask_text(struct login *l, const char *prompt, char **answer);
+cog_status auth_ask_new_password(struct login *l, char **answer);
+cog_status auth_select(struct login *l, const char *prompt, const char *const *labels, size_t n,
+                       size_t *picked);
+void auth_info(struct login *l, const char *text);
+void auth_error(struct login *l, const char *text);
+/* "A code was sent by SMS to +*******1111." when where says so. */
+void auth_say_delivery(struct login *l, const char *what, const struct cog_delivery *where);
+
+/* Counts one API call against AUTH_MAX_REQUESTS; COG_ERR_UNAVAILABLE past it. */
+cog_status auth_spend_request(struct login *l);
+/* Counts one prompt or message against AUTH_MAX_TURNS; false past it. */
+bool auth_spend_turn(struct login *l);
+
+/* Adds a member, failing with COG_ERR_NOMEM. */
+cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value);
+
+#endif

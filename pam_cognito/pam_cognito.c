@@ -1,0 +1,380 @@
+/* The PAM entry points: pam_sm_authenticate runs a Cognito login with every
+ * challenge as a conversation turn; pam_sm_acct_mgmt checks what is known of
+ * the account; pam_sm_chauthtok changes the Cognito password;
+ * pam_sm_setcred does nothing. Only these four are exported. */
+#include "build-config.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "libcognito/account.h"
+#include "libcognito/auth.h"
+#include "libcognito/idp.h"
+#include "libcognito/mapping.h"
+#include "libcognito/util.h"
+#include "pam_cognito/acct.h"
+#include "pam_cognito/args.h"
+#include "pam_cognito/conv.h"
+
+#define DATA_CHAUTHTOK "pam_cognito_chauthtok"
+#define PROMPT_CURRENT "Current password: "
+#define NEW_PASSWORD_TRIES 3
+
+/* DESIGN.md's table: a wrong password never becomes "unavailable", and only
+ * COG_OK is ever a success. */
+static int auth_result(cog_status st, const struct pc_conv *conv)
+{
+    switch (st) {
+    case COG_OK:
+        return PAM_SUCCESS;
+    case COG_ERR_USER_UNKNOWN:
+        return PAM_USER_UNKNOWN;
+    case COG_ERR_UNAVAILABLE:
+        return PAM_AUTHINFO_UNAVAIL;
+    case COG_ERR_ABORTED:
+        return conv->failed ? PAM_CONV_ERR : PAM_AUTH_ERR;
+    case COG_ERR_NOMEM:
+        return PAM_BUF_ERR;
+    case COG_ERR_CONFIG:
+    case COG_ERR_INTERNAL:
+        return PAM_SERVICE_ERR;
+    default:
+        return PAM_AUTH_ERR;
+    }
+}
+
+static void cleanup_secret(pam_handle_t *pamh, void *data, int error_status)
+{
+    (void)pamh;
+    (void)error_status;
+    cog_free_secret(data);
+}
+
+/* The PAM user, if it may be a Cognito user at all. Local system accounts
+ * (uid below pam_min_uid, root above all) never are: whoever can sign up to the
+ * pool as "root" must not become root. */
+static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char **user)
+{
+    int rc = pam_get_user(pamh, user, NULL);
+    if (rc != PAM_SUCCESS || *user == NULL) {
+        pam_syslog(pamh, LOG_ERR, "cannot get the user name");
+        return rc == PAM_SUCCESS || rc == PAM_CONV_AGAIN ? PAM_SERVICE_ERR : rc;
+    }
+    if (!cog_username_valid(*user)) {
+        pam_syslog(pamh, LOG_NOTICE, "refusing a user name with control characters or too long");
+        return PAM_USER_UNKNOWN;
+    }
+    struct passwd *pw = getpwnam(*user);
+    if (pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->pam_min_uid)) {
+        pam_syslog(pamh, LOG_NOTICE, "%s is a system account (uid %ld < pam_min_uid %d)", *user,
+                   (long)pw->pw_uid, cfg->pam_min_uid);
+        return PAM_USER_UNKNOWN;
+    }
+    return PAM_SUCCESS;
+}
+
+/* Argv, config and user: what every entry point needs first. */
+static int prepare(pam_handle_t *pamh, int flags, int argc, const char **argv, struct pc_args *args,
+                   struct cog_config *cfg, const char **user)
+{
+    int rc = pc_args_parse(pamh, flags, argc, argv, args);
+    cog_config_init(cfg);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    cog_config_free(cfg);
+    rc = pc_config_load(pamh, args, cfg);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    return get_user(pamh, cfg, user);
+}
+
+/* A password from an earlier module (use_first_pass, try_first_pass) or
+ * asked here; what is asked becomes the item for the modules after us. */
+static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct pc_conv *conv,
+                        int item, const char *prompt, const char **password)
+{
+    const void *prev = NULL;
+    char *typed = NULL;
+
+    if (args->use_first_pass || args->try_first_pass) {
+        if (pam_get_item(pamh, item, &prev) == PAM_SUCCESS && prev != NULL) {
+            *password = prev;
+            return PAM_SUCCESS;
+        }
+        if (args->use_first_pass) {
+            pam_syslog(pamh, LOG_NOTICE, "use_first_pass, but no earlier module read a password");
+            return PAM_AUTH_ERR;
+        }
+    }
+    int rc = pc_conv_ask(conv, PAM_PROMPT_ECHO_OFF, prompt, &typed);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    rc = pam_set_item(pamh, item, typed);
+    cog_free_secret(typed);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    return pam_get_item(pamh, item, (const void **)password);
+}
+
+/* A Cognito login of user with password; on COG_OK res holds the tokens of
+ * exactly that user. */
+static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
+                                const struct cog_config *cfg, struct pc_conv *conv,
+                                const char *user, const char *password, struct cog_auth_result *res,
+                                struct cog_error *err)
+{
+    struct cog_idp idp = {0};
+    struct cog_auth_callbacks cb;
+    char unix_name[COG_UNIX_NAME_MAX + 1];
+    struct cog_auth_opts opts = {
+        .password = password,
+        .allow_password_reset = args->allow_password_reset,
+        .allow_confirm = args->allow_confirm,
+    };
+    cog_status st;
+
+    memset(res, 0, sizeof(*res));
+    pc_conv_callbacks(conv, &cb);
+    st = cog_idp_open(&idp, cfg, err);
+    if (st == COG_OK)
+        st = cog_auth_login(&idp, user, &cb, &opts, res, err);
+    cog_idp_close(&idp);
+    /* The token's user must map to the PAM user itself (cognito.conf(5):
+     * username_attribute, else cognito:username): an alias or another
+     * user's token would log someone in as the wrong Unix account. */
+    if (st == COG_OK && (!cog_mapping_unix_name_of_claims(cfg, res->claims, unix_name) ||
+                         strcmp(unix_name, user) != 0)) {
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
+        cog_auth_result_clear(res);
+    }
+    if (st == COG_OK)
+        pc_debug(pamh, args, "Cognito login of %s%s", user, res->passed_mfa ? " with MFA" : "");
+    return st;
+}
+
+static void log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
+                        const struct cog_error *err)
+{
+    int level = st == COG_ERR_UNAVAILABLE || st == COG_ERR_INTERNAL ? LOG_ERR : LOG_NOTICE;
+    pam_syslog(pamh, level, "%s failed for %s: %s%s%s", what, user, cog_status_name(st),
+               err->message[0] ? ": " : "", err->message);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pc_args args;
+    struct cog_config cfg;
+    struct cog_auth_result res = {0};
+    struct cog_error err = {0};
+    struct pc_conv conv = {.pamh = pamh};
+    const char *user = NULL, *password = NULL;
+    cog_status st;
+
+    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    if (rc != PAM_SUCCESS)
+        goto out;
+    conv.echo_codes = args.echo_codes;
+    conv.silent = args.silent;
+    rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
+    if (rc != PAM_SUCCESS)
+        goto out;
+    st = cognito_login(pamh, &args, &cfg, &conv, user, password, &res, &err);
+    rc = auth_result(st, &conv);
+    if (rc == PAM_SUCCESS) {
+        pc_account_remember(pamh, &args, &cfg, user, &res);
+        goto out;
+    }
+    pc_account_forget(pamh, &cfg, user);
+    log_failure(pamh, "authentication", user, st, &err);
+    const char *why = cog_auth_failure_text(st);
+    if (why != NULL)
+        pc_conv_say(&conv, PAM_ERROR_MSG, why);
+out:
+    cog_auth_result_clear(&res);
+    cog_config_free(&cfg);
+    return rc;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh;
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return PAM_SUCCESS;
+}
+
+/* No Cognito login on record and nothing cached: another module
+ * authenticated (SSH keys) or the user is local; not ours to judge, unless
+ * allowed_groups asks us to vouch for a group. */
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pc_args args;
+    struct cog_config cfg;
+    struct pc_account acct = {0};
+    const char *user = NULL;
+
+    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    if (rc == PAM_USER_UNKNOWN)
+        rc = PAM_IGNORE;
+    if (rc != PAM_SUCCESS)
+        goto out;
+    pc_account_lookup(pamh, &args, &cfg, user, &acct);
+    switch (acct.state) {
+    case PC_ACCOUNT_UNKNOWN:
+        rc = args.allowed_groups ? PAM_PERM_DENIED : PAM_IGNORE;
+        break;
+    case PC_ACCOUNT_DISABLED:
+    case PC_ACCOUNT_DELETED:
+        rc = PAM_PERM_DENIED;
+        break;
+    case PC_ACCOUNT_ACTIVE:
+        rc = !args.allowed_groups || pc_account_in_groups(&acct, args.allowed_groups)
+                 ? PAM_SUCCESS
+                 : PAM_PERM_DENIED;
+        break;
+    }
+    if (rc == PAM_PERM_DENIED)
+        pam_syslog(pamh, LOG_NOTICE, "account of %s refused: %s", user,
+                   acct.state == PC_ACCOUNT_UNKNOWN    ? "no Cognito login or cache entry"
+                   : acct.state == PC_ACCOUNT_DISABLED ? "disabled"
+                   : acct.state == PC_ACCOUNT_DELETED  ? "deleted"
+                                                       : "in none of allowed_groups");
+    pc_debug(pamh, &args, "account of %s from %s: %s", user, acct.source ? acct.source : "nowhere",
+             pam_strerror(pamh, rc));
+out:
+    pc_account_free(&acct);
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* The access token of a login with the old password (and its MFA). */
+static int old_password_login(pam_handle_t *pamh, const struct pc_args *args,
+                              const struct cog_config *cfg, struct pc_conv *conv, const char *user,
+                              char **access_token)
+{
+    struct cog_auth_result res = {0};
+    struct cog_error err = {0};
+    const char *old = NULL;
+
+    *access_token = NULL;
+    int rc = get_password(pamh, args, conv, PAM_OLDAUTHTOK, PROMPT_CURRENT, &old);
+    if (rc != PAM_SUCCESS)
+        return rc == PAM_AUTH_ERR ? PAM_AUTHTOK_RECOVERY_ERR : rc;
+    cog_status st = cognito_login(pamh, args, cfg, conv, user, old, &res, &err);
+    rc = auth_result(st, conv);
+    if (rc == PAM_SUCCESS) {
+        *access_token = strdup(res.access_token);
+        if (*access_token == NULL)
+            rc = PAM_BUF_ERR;
+    } else {
+        log_failure(pamh, "password change login", user, st, &err);
+        const char *why = cog_auth_failure_text(st);
+        if (why != NULL)
+            pc_conv_say(conv, PAM_ERROR_MSG, why);
+    }
+    cog_auth_result_clear(&res);
+    return rc;
+}
+
+static int change_password(pam_handle_t *pamh, const struct pc_args *args,
+                           const struct cog_config *cfg, struct pc_conv *conv, const char *user,
+                           const char *access_token)
+{
+    struct cog_idp idp = {0};
+    struct cog_error err = {0};
+    const void *old = NULL;
+    cog_status st;
+    int rc = PAM_AUTHTOK_ERR;
+
+    if (pam_get_item(pamh, PAM_OLDAUTHTOK, &old) != PAM_SUCCESS || old == NULL)
+        return PAM_AUTHTOK_RECOVERY_ERR;
+    st = cog_idp_open(&idp, cfg, &err);
+    if (st != COG_OK)
+        goto failed;
+    /* Nothing is changed until Cognito says so. */
+    st = COG_ERR_INVALID_PASSWORD;
+    for (int tries = 0; tries < NEW_PASSWORD_TRIES; tries++) {
+        const char *new_password = NULL;
+        /* Linux-PAM asks twice ("New password: ", "Retype new password: ")
+         * and honours use_authtok, so stacks with pam_pwquality work. */
+        rc = pam_get_authtok(pamh, PAM_AUTHTOK, &new_password, NULL);
+        if (rc == PAM_TRY_AGAIN && !args->use_authtok)
+            continue;
+        if (rc != PAM_SUCCESS)
+            goto out;
+        cog_http_begin_step(idp.http);
+        st = cog_change_password(&idp, access_token, old, new_password, &err);
+        if (st != COG_ERR_INVALID_PASSWORD || args->use_authtok)
+            break;
+        /* Cognito's policy message, and another try. */
+        if (tries + 1 < NEW_PASSWORD_TRIES)
+            pc_conv_say(conv, PAM_ERROR_MSG, err.message);
+        pam_set_item(pamh, PAM_AUTHTOK, NULL);
+    }
+    if (st == COG_OK) {
+        rc = PAM_SUCCESS;
+        pc_debug(pamh, args, "Cognito password of %s changed", user);
+        goto out;
+    }
+failed:
+    log_failure(pamh, "password change", user, st, &err);
+    rc = st == COG_ERR_UNAVAILABLE ? PAM_AUTHINFO_UNAVAIL : PAM_AUTHTOK_ERR;
+    if (st == COG_ERR_INVALID_PASSWORD && err.message[0] != '\0')
+        pc_conv_say(conv, PAM_ERROR_MSG, err.message);
+out:
+    cog_idp_close(&idp);
+    return rc;
+}
+
+PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pc_args args;
+    struct cog_config cfg;
+    struct pc_conv conv = {.pamh = pamh};
+    const char *user = NULL;
+    const void *data = NULL;
+    char *token = NULL;
+
+    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    if (rc != PAM_SUCCESS)
+        goto out;
+    /* Nothing of ours expires in the PAM sense: NEW_PASSWORD_REQUIRED is
+     * handled during authentication. */
+    if (flags & PAM_CHANGE_EXPIRED_AUTHTOK) {
+        rc = PAM_IGNORE;
+        goto out;
+    }
+    conv.echo_codes = args.echo_codes;
+    conv.silent = args.silent;
+    if (flags & PAM_PRELIM_CHECK) {
+        rc = old_password_login(pamh, &args, &cfg, &conv, user, &token);
+        if (rc == PAM_SUCCESS &&
+            (rc = pam_set_data(pamh, DATA_CHAUTHTOK, token, cleanup_secret)) == PAM_SUCCESS)
+            token = NULL;
+        goto out;
+    }
+    if (!(flags & PAM_UPDATE_AUTHTOK)) {
+        rc = PAM_SERVICE_ERR;
+        goto out;
+    }
+    /* Without a preliminary check of ours (an application that skips it),
+     * the old password is proven now. */
+    if (pam_get_data(pamh, DATA_CHAUTHTOK, &data) != PAM_SUCCESS || data == NULL) {
+        rc = old_password_login(pamh, &args, &cfg, &conv, user, &token);
+        if (rc != PAM_SUCCESS)
+            goto out;
+        data = token;
+    }
+    rc = change_password(pamh, &args, &cfg, &conv, user, data);
+    pam_set_data(pamh, DATA_CHAUTHTOK, NULL, NULL);
+out:
+    cog_free_secret(token);
+    cog_config_free(&cfg);
+    return rc;
+}

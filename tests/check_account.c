@@ -1,0 +1,150 @@
+/* The small pure pieces the challenges rest on: the otpauth:// URI an
+ * authenticator app scans, the QR code drawn from it, the MFA menu's words
+ * and answers, and which server text may be shown at all. */
+#include "build-config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+#include <qrencode.h>
+
+#include "libcognito/account.h"
+#include "libcognito/auth.h"
+#include "libcognito/qr.h"
+
+START_TEST(test_otpauth_uri)
+{
+    char *uri = cog_otpauth_uri("us-east-1_Pool", "alice", "JBSWY3DPEHPK3PXP");
+    ck_assert_str_eq(uri, "otpauth://totp/us-east-1_Pool:alice?secret=JBSWY3DPEHPK3PXP"
+                          "&issuer=us-east-1_Pool");
+    free(uri);
+    /* Spaces, '@', '&', '?', '#' and non-ASCII cannot break the URI apart. */
+    uri = cog_otpauth_uri("Acme Corp & Co", "a.b@example.com?x#y", "ABC");
+    ck_assert_str_eq(uri, "otpauth://totp/Acme%20Corp%20%26%20Co:a.b%40example.com%3Fx%23y"
+                          "?secret=ABC&issuer=Acme%20Corp%20%26%20Co");
+    free(uri);
+    uri = cog_otpauth_uri("\xc3\xa9quipe", "bob", "ABC");
+    ck_assert_str_eq(uri, "otpauth://totp/%C3%A9quipe:bob?secret=ABC&issuer=%C3%A9quipe");
+    free(uri);
+}
+END_TEST
+
+/* Each character holds two module rows; light modules and the margin are
+ * drawn. Read back, the drawing is libqrencode's symbol. */
+START_TEST(test_qr_text_is_the_symbol)
+{
+    static const char *const texts[] = {"otpauth://totp/x:y?secret=AAAA&issuer=x", "A",
+                                        "0123456789012345678901234567890123456789012345678901"};
+    for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        char *qr = NULL;
+        ck_assert_int_eq(cog_qr_text(texts[t], &qr, NULL), COG_OK);
+        QRcode *q = QRcode_encodeString8bit(texts[t], 0, QR_ECLEVEL_L);
+        int size = q->width + 2 * COG_QR_MARGIN;
+        int lines = 1;
+        for (const char *p = qr; *p; p++)
+            lines += *p == '\n';
+        ck_assert_int_eq(lines, (size + 1) / 2);
+        int line = 0, x = 0;
+        for (const char *p = qr; *p;) {
+            if (*p == '\n') {
+                ck_assert_int_eq(x, size);
+                line++, x = 0, p++;
+                continue;
+            }
+            bool top = false, bottom = false;
+            if (*p == ' ') {
+                p++;
+            } else {
+                ck_assert_int_eq(strncmp(p, "\xe2\x96", 2), 0);
+                top = p[2] == '\x80' || p[2] == '\x88';
+                bottom = p[2] == '\x84' || p[2] == '\x88';
+                p += 3;
+            }
+            for (int half = 0; half < 2; half++) {
+                int y = 2 * line + half - COG_QR_MARGIN, mx = x - COG_QR_MARGIN;
+                bool drawn = half ? bottom : top;
+                bool light = 2 * line + half >= size
+                                 ? false
+                                 : mx < 0 || y < 0 || mx >= q->width || y >= q->width ||
+                                       !(q->data[y * q->width + mx] & 1);
+                ck_assert_msg(drawn == light, "text %zu: module (%d,%d)", t, mx, y);
+            }
+            x++;
+        }
+        QRcode_free(q);
+        free(qr);
+    }
+}
+END_TEST
+
+START_TEST(test_menu_words)
+{
+    const char *labels[] = {"Code by SMS", "Authenticator app"};
+    char *menu = cog_auth_menu_text("Choose:", labels, 2);
+    char buf[64];
+    size_t picked = 99;
+    ck_assert_str_eq(menu, "Choose:\n  1) Code by SMS\n  2) Authenticator app");
+    free(menu);
+    cog_auth_choice_prompt(2, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "Choice [1-2]: ");
+    cog_auth_choice_retry(2, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "Please enter a number from 1 to 2.");
+    ck_assert(cog_auth_parse_choice("2", 2, &picked));
+    ck_assert_uint_eq(picked, 1);
+    static const char *const bad[] = {
+        "", "0", "3", "-1", " 1", "1 ", "1x", "+1", "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(!cog_auth_parse_choice(bad[i], 2, &picked), "'%s' accepted", bad[i]);
+    ck_assert(!cog_auth_parse_choice(NULL, 2, &picked));
+}
+END_TEST
+
+/* Text from the server reaches the user's terminal: escape sequences and
+ * other controls must not. */
+START_TEST(test_delivery_text_filtered)
+{
+    struct cog_delivery where;
+    struct json_object *o =
+        json_tokener_parse("{\"CODE_DELIVERY_DELIVERY_MEDIUM\":\"SMS\","
+                           "\"CODE_DELIVERY_DESTINATION\":\"+*******1111\\u001b[2J\"}");
+    cog_delivery_from_json(o, "CODE_DELIVERY_DELIVERY_MEDIUM", "CODE_DELIVERY_DESTINATION", &where);
+    ck_assert_str_eq(where.medium, "SMS");
+    ck_assert_str_eq(where.destination, "");
+    json_object_put(o);
+    o = json_tokener_parse("{\"DeliveryMedium\":\"EMAIL\",\"Destination\":\"a***@e***\"}");
+    cog_delivery_from_json(o, "DeliveryMedium", "Destination", &where);
+    ck_assert_str_eq(where.destination, "a***@e***");
+    json_object_put(o);
+    cog_delivery_from_json(NULL, "a", "b", &where);
+    ck_assert_str_eq(where.medium, "");
+}
+END_TEST
+
+START_TEST(test_failure_texts)
+{
+    /* A wrong password and an unknown user must read the same: nothing. */
+    ck_assert_ptr_null(cog_auth_failure_text(COG_ERR_AUTH));
+    ck_assert_ptr_null(cog_auth_failure_text(COG_ERR_USER_UNKNOWN));
+    ck_assert_ptr_null(cog_auth_failure_text(COG_ERR_TOKEN));
+    ck_assert_ptr_nonnull(cog_auth_failure_text(COG_ERR_UNAVAILABLE));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("account");
+    TCase *tc = tcase_create("pure");
+    tcase_add_test(tc, test_otpauth_uri);
+    tcase_add_test(tc, test_qr_text_is_the_symbol);
+    tcase_add_test(tc, test_menu_words);
+    tcase_add_test(tc, test_delivery_text_filtered);
+    tcase_add_test(tc, test_failure_texts);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

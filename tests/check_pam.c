@@ -1,0 +1,1014 @@
+/* pam_cognito.so through the real Linux-PAM library (pam_wrapper +
+ * libpamtest) against the mock IdP: every challenge as conversation turns
+ * whose exact words are asserted, the failures that must never grant
+ * access, the account phase and the password change. */
+#include "build-config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <json-c/json.h>
+#include <qrencode.h>
+
+#include "libcognito/cache.h"
+#include "libcognito/mapping.h"
+#include "libcognito/util.h"
+#include "tests/pamharness.h"
+#include "tests/testutil.h"
+
+static struct mock mock;
+
+#define TOTP_SECRET "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#define PW "Passw0rd!"
+
+#define PASSWORD(pw)                                                                               \
+    {                                                                                              \
+        PAM_PROMPT_ECHO_OFF, "Password: ", PH_TEXT, pw, PH_EXACT                                   \
+    }
+#define OFF(text, from, ans)                                                                       \
+    {                                                                                              \
+        PAM_PROMPT_ECHO_OFF, text, from, ans, PH_EXACT                                             \
+    }
+#define ON(text, from, ans)                                                                        \
+    {                                                                                              \
+        PAM_PROMPT_ECHO_ON, text, from, ans, PH_EXACT                                              \
+    }
+#define INFO(text)                                                                                 \
+    {                                                                                              \
+        PAM_TEXT_INFO, text, PH_TEXT, NULL, PH_EXACT                                               \
+    }
+#define ERR(text)                                                                                  \
+    {                                                                                              \
+        PAM_ERROR_MSG, text, PH_TEXT, NULL, PH_EXACT                                               \
+    }
+
+#define WRONG_CODE "That code is wrong or has expired. Try again."
+#define SMS_SENT "A code was sent by SMS to +*******1111."
+
+/* -- the mock ---------------------------------------------------------------------- */
+
+static void mock_up(void)
+{
+    mock_start(&mock, NULL, NULL);
+    mock_write_config(&mock, ph_path("cognito.conf"), NULL);
+}
+
+static void mock_down(void)
+{
+    mock_stop(&mock);
+}
+
+/* What pam_acct_mgmt returns when the module says PAM_IGNORE: the account
+ * stacks here are "[success=done ignore=ignore default=die] pam_cognito"
+ * then pam_deny, so ignoring falls through to pam_deny's PAM_AUTH_ERR while
+ * a refusal stays PAM_PERM_DENIED. */
+#define MODULE_IGNORED PAM_AUTH_ERR
+
+/* Removes the files of dir whose names start with none of keep (or all). */
+static void empty_dir(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && (keep == NULL || strncmp(e->d_name, keep, strlen(keep)) != 0))
+            unlink(path);
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
+/* A clean pool with these users (USER JSON objects, NULL-terminated), and
+ * no login records or user cache left by earlier tests (the JWKS stays). */
+static void fresh(const char *first, ...)
+{
+    va_list ap;
+    char cache[PATH_MAX];
+    empty_dir(ph_path("state"), NULL);
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    empty_dir(cache, "jwks-");
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
+    va_start(ap, first);
+    for (const char *u = first; u != NULL; u = va_arg(ap, const char *))
+        mock_add_user(&mock, u);
+    va_end(ap);
+    mock_reset_stats(&mock);
+}
+
+static void pool(const char *settings)
+{
+    char *body = NULL;
+    long st = mock_control(&mock, "POST", "/_mock/pool", settings, &body);
+    ck_assert_msg(st == 200, "pool settings refused: %s", body);
+    free(body);
+}
+
+#define ALICE                                                                                      \
+    "{\"username\":\"alice\",\"password\":\"" PW "\",\"groups\":[\"admins\",\"ops\"],"             \
+    "\"attributes\":{\"email\":\"alice@example.com\"}}"
+#define SAM                                                                                        \
+    "{\"username\":\"sam\",\"password\":\"" PW "\",\"mfa_settings\":[\"SMS_MFA\"],"                \
+    "\"attributes\":{\"phone_number\":\"+15555551111\"}}"
+#define TOM                                                                                        \
+    "{\"username\":\"tom\",\"password\":\"" PW "\",\"mfa_settings\":[\"SOFTWARE_TOKEN_MFA\"],"     \
+    "\"totp_secret\":\"" TOTP_SECRET "\"}"
+#define EVE                                                                                        \
+    "{\"username\":\"eve\",\"password\":\"" PW "\",\"mfa_settings\":[\"EMAIL_OTP\"],"              \
+    "\"attributes\":{\"email\":\"eve@example.com\"}}"
+#define BOB                                                                                        \
+    "{\"username\":\"bob\",\"password\":\"" PW "\","                                               \
+    "\"mfa_settings\":[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"],\"totp_secret\":\"" TOTP_SECRET "\","   \
+    "\"attributes\":{\"phone_number\":\"+15555551111\"}}"
+
+/* The stored user as JSON (caller puts it). */
+static struct json_object *get_user(const char *name)
+{
+    char path[128], *body = NULL;
+    snprintf(path, sizeof(path), "/_mock/users/%s", name);
+    ck_assert_int_eq(mock_control(&mock, "GET", path, NULL, &body), 200);
+    struct json_object *o = json_tokener_parse(body);
+    free(body);
+    ck_assert_ptr_nonnull(o);
+    return o;
+}
+
+/* -- one test per conversation turn --------------------------------------------------- */
+
+START_TEST(test_password)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_SETCRED, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+    };
+    PH_RUN("cognito", "alice", &s, cases);
+    /* One login: InitiateAuth and one answer (the JWKS may come once). */
+    ck_assert_int_eq(mock_stat(&mock, NULL, "InitiateAuth"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RespondToAuthChallenge"), 1);
+}
+END_TEST
+
+START_TEST(test_sms_mfa)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO(SMS_SENT),
+        OFF("SMS code: ", PH_CODE, "SMS_MFA"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "sam", &s, cases);
+}
+END_TEST
+
+START_TEST(test_totp_mfa)
+{
+    fresh(TOM, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        OFF("Authenticator code: ", PH_TOTP, NULL),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "tom", .totp_secret = TOTP_SECRET};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "tom", &s, cases);
+}
+END_TEST
+
+START_TEST(test_email_otp)
+{
+    fresh(EVE, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO("A code was sent by email to e***@e***."),
+        OFF("Email code: ", PH_CODE, "EMAIL_OTP"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "eve"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "eve", &s, cases);
+}
+END_TEST
+
+START_TEST(test_echo_codes)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO(SMS_SENT),
+        ON("SMS code: ", PH_CODE, "SMS_MFA"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_echo", "sam", &s, cases);
+}
+END_TEST
+
+#define MENU "Choose how to confirm this sign-in:\n  1) Code by SMS\n  2) Authenticator app"
+
+START_TEST(test_select_mfa_type)
+{
+    fresh(BOB, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO(MENU),
+        ON("Choice [1-2]: ", PH_TEXT, "3"),
+        ERR("Please enter a number from 1 to 2."),
+        INFO(MENU),
+        ON("Choice [1-2]: ", PH_TEXT, "2"),
+        OFF("Authenticator code: ", PH_TOTP, NULL),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "bob", .totp_secret = TOTP_SECRET};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "bob", &s, cases);
+
+    const struct ph_turn t2[] = {
+        PASSWORD(PW),
+        INFO(MENU),
+        ON("Choice [1-2]: ", PH_TEXT, "1"),
+        INFO(SMS_SENT),
+        OFF("SMS code: ", PH_CODE, "SMS_MFA"),
+    };
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "bob"};
+    PH_RUN("cognito", "bob", &s2, cases);
+}
+END_TEST
+
+/* The QR code shown must encode exactly the expected otpauth:// URI: read
+ * the drawing back into modules and compare with libqrencode's symbol. */
+static void assert_qr_encodes(const char *qr, const char *uri)
+{
+    QRcode *q = QRcode_encodeString8bit(uri, 0, QR_ECLEVEL_L);
+    ck_assert_ptr_nonnull(q);
+    int size = q->width + 4; /* margin 2 on each side */
+    int line = 0, x = 0;
+    for (const char *p = qr; *p; line += *p == '\n' ? 1 : 0, x = *p == '\n' ? 0 : x, p++) {
+        if (*p == '\n')
+            continue;
+        bool top, bottom;
+        if (*p == ' ') {
+            top = bottom = false;
+        } else {
+            ck_assert(strncmp(p, "\xe2\x96", 2) == 0);
+            top = p[2] == '\x80' || p[2] == '\x88';
+            bottom = p[2] == '\x84' || p[2] == '\x88';
+            p += 2;
+        }
+        for (int half = 0; half < 2; half++) {
+            int y = 2 * line + half - 2, mx = x - 2;
+            bool drawn = half ? bottom : top;
+            if (2 * line + half >= size) {
+                ck_assert(!drawn);
+                continue;
+            }
+            bool light = mx < 0 || y < 0 || mx >= q->width || y >= q->width ||
+                         !(q->data[y * q->width + mx] & 1);
+            ck_assert_msg(drawn == light, "QR module (%d,%d) differs", mx, y);
+        }
+        x++;
+    }
+    ck_assert_int_eq(line + 1, (size + 1) / 2);
+    QRcode_free(q);
+}
+
+START_TEST(test_mfa_setup)
+{
+    fresh(ALICE, NULL);
+    pool("{\"mfa_configuration\":\"ON\"}");
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO("This account needs an authenticator app (TOTP). Scan this QR code with it:"),
+        {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR},
+        {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_SECRET},
+        OFF("Authenticator code: ", PH_TOTP_SHOWN, NULL),
+        INFO("The authenticator app is set up."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "alice", &s, cases);
+
+    /* The key shown is the one the pool now holds, in the URI and the QR code. */
+    struct json_object *u = get_user("alice");
+    char secret[128];
+    snprintf(secret, sizeof(secret), "%s",
+             json_object_get_string(json_object_object_get(u, "totp_secret")));
+    ck_assert_str_eq(s.shown_secret, secret);
+    char uri[256];
+    snprintf(uri, sizeof(uri),
+             "otpauth://totp/" MOCK_POOL_ID ":alice?secret=%s&issuer=" MOCK_POOL_ID, secret);
+    ck_assert_str_eq(s.shown_uri, uri);
+    assert_qr_encodes(s.qr, uri);
+    json_object_put(u);
+    ph_script_clear(&s);
+
+    /* Enrolled: the next login asks for the app's code. */
+    const struct ph_turn t2[] = {PASSWORD(PW), OFF("Authenticator code: ", PH_TOTP, NULL)};
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "alice", .totp_secret = secret};
+    PH_RUN("cognito", "alice", &s2, cases);
+}
+END_TEST
+
+START_TEST(test_new_password_required)
+{
+    fresh("{\"username\":\"fran\",\"password\":\"" PW "\",\"status\":\"FORCE_CHANGE_PASSWORD\","
+          "\"attributes\":{\"email\":\"fran@example.com\"}}",
+          NULL);
+    pool("{\"required_attributes\":[\"name\",\"custom:dept\"]}");
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO("You must choose a new password."),
+        OFF("New password: ", PH_TEXT, "n3wpassw0rd!"),
+        OFF("Retype new password: ", PH_TEXT, "n3wpassw0rd?"),
+        ERR("The passwords do not match."),
+        OFF("New password: ", PH_TEXT, "n3wpassw0rd!"),
+        OFF("Retype new password: ", PH_TEXT, "n3wpassw0rd!"),
+        ON("Full name: ", PH_TEXT, "Fran F"),
+        ON("custom:dept: ", PH_TEXT, "ops"),
+        ERR("Password did not conform with policy: Password must have uppercase characters"),
+        OFF("New password: ", PH_TEXT, "N3wPassw0rd!"),
+        OFF("Retype new password: ", PH_TEXT, "N3wPassw0rd!"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "fran"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "fran", &s, cases);
+
+    struct json_object *u = get_user("fran");
+    struct json_object *attrs = json_object_object_get(u, "attributes");
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(u, "status")), "CONFIRMED");
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(attrs, "name")), "Fran F");
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(attrs, "custom:dept")), "ops");
+    json_object_put(u);
+    /* The new password is the password now. */
+    const struct ph_turn t2[] = {PASSWORD("N3wPassw0rd!")};
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "fran"};
+    PH_RUN("cognito", "fran", &s2, cases);
+}
+END_TEST
+
+START_TEST(test_custom_challenge)
+{
+    fresh("{\"username\":\"cus\",\"password\":\"" PW "\",\"custom_challenges\":["
+          "{\"params\":{\"question\":\"Favourite colour?\"},\"answer\":\"blue\",\"tries\":2},"
+          "{\"params\":{\"hint\":\"last 4 digits of your badge\"},\"answer\":\"1234\"}]}",
+          NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        ON("Favourite colour? ", PH_TEXT, "red"),
+        ON("Favourite colour? ", PH_TEXT, "blue"),
+        INFO("The sign-in asks:\n  hint: last 4 digits of your badge"),
+        ON("Answer: ", PH_TEXT, "1234"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "cus"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_custom", "cus", &s, cases);
+
+    const struct ph_turn t2[] = {
+        PASSWORD(PW),
+        ON("Favourite colour? ", PH_TEXT, "red"),
+        ON("Favourite colour? ", PH_TEXT, "green"),
+    };
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "cus"};
+    struct pam_testcase fails[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito_custom", "cus", &s2, fails);
+}
+END_TEST
+
+#define RITA                                                                                       \
+    "{\"username\":\"rita\",\"password\":\"" PW "\",\"status\":\"RESET_REQUIRED\","                \
+    "\"attributes\":{\"email\":\"rita@example.com\"}}"
+
+START_TEST(test_password_reset)
+{
+    fresh(RITA, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO("Your password must be reset before you can sign in."),
+        INFO("A password reset code was sent by email to r***@e***."),
+        OFF("Password reset code: ", PH_WRONG_CODE, "ForgotPassword"),
+        OFF("New password: ", PH_TEXT, "Reset1234!"),
+        OFF("Retype new password: ", PH_TEXT, "Reset1234!"),
+        ERR(WRONG_CODE),
+        OFF("Password reset code: ", PH_CODE, "ForgotPassword"),
+        INFO("Your password has been reset."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "rita"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_reset", "rita", &s, cases);
+    /* Signed in with the new password: the old one is gone. */
+    const struct ph_turn t2[] = {PASSWORD(PW)};
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "rita"};
+    struct pam_testcase fails[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "rita", &s2, fails);
+}
+END_TEST
+
+START_TEST(test_password_reset_off)
+{
+    fresh(RITA, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        ERR("Your password must be reset before you can sign in. Reset it where you manage "
+            "your account, or ask an administrator."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "rita"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "rita", &s, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ForgotPassword"), 0);
+}
+END_TEST
+
+#define UNA                                                                                        \
+    "{\"username\":\"una\",\"password\":\"" PW "\",\"status\":\"UNCONFIRMED\","                    \
+    "\"attributes\":{\"email\":\"una@example.com\"}}"
+
+START_TEST(test_confirm_sign_up)
+{
+    fresh(UNA, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO("Your account is not confirmed yet. Enter the confirmation code you were sent, or "
+             "just press Enter to get a new one."),
+        OFF("Confirmation code: ", PH_TEXT, ""),
+        INFO("A confirmation code was sent by email to u***@e***."),
+        OFF("Confirmation code: ", PH_WRONG_CODE, "ConfirmSignUp"),
+        ERR(WRONG_CODE),
+        OFF("Confirmation code: ", PH_CODE, "ConfirmSignUp"),
+        INFO("Your account is confirmed."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "una"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_confirm", "una", &s, cases);
+    struct json_object *u = get_user("una");
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(u, "status")), "CONFIRMED");
+    json_object_put(u);
+}
+END_TEST
+
+START_TEST(test_confirm_sign_up_off)
+{
+    fresh(UNA, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        ERR("Your account is not confirmed yet. Confirm it with the code you were sent, or ask "
+            "an administrator."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "una"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "una", &s, cases);
+}
+END_TEST
+
+START_TEST(test_chauthtok)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {
+        OFF("Current password: ", PH_TEXT, PW),
+        INFO(SMS_SENT),
+        OFF("SMS code: ", PH_CODE, "SMS_MFA"),
+        OFF("New password: ", PH_TEXT, "Short1!"),
+        OFF("Retype new password: ", PH_TEXT, "Short1!"),
+        ERR("Password did not conform with policy: Password not long enough"),
+        OFF("New password: ", PH_TEXT, "N3wPassw0rd!"),
+        OFF("Retype new password: ", PH_TEXT, "N3wPassw0rd!"),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS)};
+    PH_RUN("cognito", "sam", &s, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ChangePassword"), 2);
+
+    const struct ph_turn t2[] = {
+        PASSWORD("N3wPassw0rd!"),
+        INFO(SMS_SENT),
+        OFF("SMS code: ", PH_CODE, "SMS_MFA"),
+    };
+    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "sam"};
+    struct pam_testcase auth[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "sam", &s2, auth);
+}
+END_TEST
+
+START_TEST(test_chauthtok_wrong_old_password)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {OFF("Current password: ", PH_TEXT, "Wrong0ne!")};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_CHAUTHTOK, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "alice", &s, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ChangePassword"), 0);
+}
+END_TEST
+
+/* -- nothing here may grant access ------------------------------------------------- */
+
+/* The login failed, and left nothing the account phase could take for one. */
+static void assert_refused(const char *service, const char *user, const struct ph_turn *t, size_t n,
+                           int expected)
+{
+    struct ph_script s = {.turns = t, .n = n, .mock = &mock, .user = user};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, expected),
+    };
+    PH_RUN(service, user, &s, cases);
+    struct ph_script none = {.mock = &mock, .user = user};
+    struct pam_testcase acct[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN(service, user, &none, acct);
+}
+#define ASSERT_REFUSED(service, user, t, expected)                                                 \
+    assert_refused(service, user, t, sizeof(t) / sizeof((t)[0]), expected)
+
+START_TEST(test_wrong_password)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD("Passw0rd?")};
+    ASSERT_REFUSED("cognito", "alice", t, PAM_AUTH_ERR);
+}
+END_TEST
+
+START_TEST(test_wrong_code_three_times)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        INFO(SMS_SENT),
+        OFF("SMS code: ", PH_WRONG_CODE, "SMS_MFA"),
+        ERR(WRONG_CODE),
+        OFF("SMS code: ", PH_WRONG_CODE, "SMS_MFA"),
+        ERR(WRONG_CODE),
+        OFF("SMS code: ", PH_WRONG_CODE, "SMS_MFA"),
+        ERR("Too many wrong codes."),
+    };
+    ASSERT_REFUSED("cognito", "sam", t, PAM_AUTH_ERR);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RespondToAuthChallenge"), 4);
+}
+END_TEST
+
+START_TEST(test_wrong_totp_three_times)
+{
+    fresh(TOM, NULL);
+    const struct ph_turn t[] = {
+        PASSWORD(PW),
+        OFF("Authenticator code: ", PH_WRONG_TOTP, NULL),
+        ERR(WRONG_CODE),
+        OFF("Authenticator code: ", PH_WRONG_TOTP, NULL),
+        ERR(WRONG_CODE),
+        OFF("Authenticator code: ", PH_WRONG_TOTP, NULL),
+        ERR("Too many wrong codes."),
+    };
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "tom", .totp_secret = TOTP_SECRET};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "tom", &s, cases);
+}
+END_TEST
+
+START_TEST(test_unknown_user)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    ASSERT_REFUSED("cognito", "mallory", t, PAM_USER_UNKNOWN);
+    /* A pool that hides existence: the same as a wrong password. */
+    pool("{\"prevent_user_existence_errors\":true}");
+    ASSERT_REFUSED("cognito", "mallory", t, PAM_AUTH_ERR);
+}
+END_TEST
+
+START_TEST(test_disabled_user)
+{
+    fresh("{\"username\":\"dave\",\"password\":\"" PW "\",\"enabled\":false}", NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    ASSERT_REFUSED("cognito", "dave", t, PAM_AUTH_ERR);
+}
+END_TEST
+
+#define UNAVAILABLE ERR("The sign-in service is unavailable. Try again later.")
+
+START_TEST(test_throttled)
+{
+    fresh(ALICE, NULL);
+    mock_fault(&mock, "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\"}");
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    ASSERT_REFUSED("cognito", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"status\",\"status\":503}");
+    ASSERT_REFUSED("cognito", "alice", t, PAM_AUTHINFO_UNAVAIL);
+}
+END_TEST
+
+START_TEST(test_idp_down)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    /* A stalled IdP: unavailable within timeout (2 s) + 0.5 s. */
+    mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"stall\",\"seconds\":30}");
+    long long t0 = cog_now_ms();
+    ASSERT_REFUSED("cognito_fast", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    long long took = cog_now_ms() - t0;
+    ck_assert_msg(took < 2500, "took %lld ms with timeout=2", took);
+    /* A stall after the user typed a code: that step has its own 2 s. */
+    fresh(SAM, NULL);
+    mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"stall\",\"seconds\":30,"
+                      "\"after\":1}");
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA"), UNAVAILABLE};
+    t0 = cog_now_ms();
+    ASSERT_REFUSED("cognito_fast", "sam", sms, PAM_AUTHINFO_UNAVAIL);
+    took = cog_now_ms() - t0;
+    ck_assert_msg(took >= 1500 && took < 2500, "took %lld ms with timeout=2", took);
+    /* Nobody listening at all. */
+    t0 = cog_now_ms();
+    ASSERT_REFUSED("cognito_down", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    ck_assert_msg(cog_now_ms() - t0 < 2500, "took %lld ms", cog_now_ms() - t0);
+}
+END_TEST
+
+static const char *const token_faults[] = {
+    "bad_signature", "alg_none",        "wrong_aud",   "expired",
+    "wrong_issuer",  "wrong_token_use", "unknown_kid",
+};
+
+START_TEST(test_bad_token)
+{
+    char setting[96];
+    fresh(ALICE, NULL);
+    snprintf(setting, sizeof(setting), "{\"token_fault\":\"%s\"}", token_faults[_i]);
+    pool(setting);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    ASSERT_REFUSED("cognito", "alice", t, PAM_AUTH_ERR);
+    /* The login itself went through: only the token check refused it. */
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RespondToAuthChallenge"), 1);
+    /* An unknown kid is worth one JWKS refetch, never more. */
+    if (strcmp(token_faults[_i], "unknown_kid") == 0)
+        ck_assert_int_le(mock_stat(&mock, NULL, "jwks"), 2);
+}
+END_TEST
+
+/* An alias signs the user in, but the token names "alice", not the PAM user. */
+START_TEST(test_token_of_another_user)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    ASSERT_REFUSED("cognito", "alice@example.com", t, PAM_AUTH_ERR);
+}
+END_TEST
+
+START_TEST(test_conversation_fails)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW), INFO(SMS_SENT), OFF("SMS code: ", PH_FAIL, NULL)};
+    ASSERT_REFUSED("cognito", "sam", t, PAM_CONV_ERR);
+    const struct ph_turn t2[] = {OFF("Password: ", PH_FAIL, NULL)};
+    ASSERT_REFUSED("cognito", "sam", t2, PAM_CONV_ERR);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "InitiateAuth"), 1);
+}
+END_TEST
+
+START_TEST(test_system_account_refused)
+{
+    fresh("{\"username\":\"root\",\"password\":\"" PW "\"}", NULL);
+    struct ph_script s = {.mock = &mock, .user = "root"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN),
+        pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
+    };
+    PH_RUN("cognito", "root", &s, cases);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_bad_options)
+{
+    fresh(ALICE, NULL);
+    static const char *const services[] = {"cognito_bogus", "cognito_secret", "cognito_badval"};
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+        struct ph_script s = {.mock = &mock, .user = "alice"};
+        struct pam_testcase cases[] = {
+            pam_test(PAMTEST_AUTHENTICATE, PAM_SERVICE_ERR),
+            pam_test(PAMTEST_ACCOUNT, PAM_SERVICE_ERR),
+        };
+        PH_RUN(services[i], "alice", &s, cases);
+    }
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* -- use_first_pass, try_first_pass, PAM_SILENT --------------------------------------- */
+
+START_TEST(test_use_first_pass)
+{
+    fresh(ALICE, NULL);
+    struct ph_script s = {.mock = &mock, .user = "alice"};
+    struct pam_testcase ok[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    struct pam_testcase no[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    setenv("PAM_AUTHTOK", PW, 1);
+    PH_RUN("cognito_first", "alice", &s, ok);
+    setenv("PAM_AUTHTOK", "Passw0rd?", 1);
+    PH_RUN("cognito_first", "alice", &s, no);
+    unsetenv("PAM_AUTHTOK");
+    /* No earlier password: refused without a prompt or a request. */
+    mock_reset_stats(&mock);
+    PH_RUN("cognito_first", "alice", &s, no);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_try_first_pass)
+{
+    fresh(ALICE, NULL);
+    struct ph_script s = {.mock = &mock, .user = "alice"};
+    struct pam_testcase ok[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    setenv("PAM_AUTHTOK", PW, 1);
+    PH_RUN("cognito_try", "alice", &s, ok);
+    unsetenv("PAM_AUTHTOK");
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    PH_RUN("cognito_try", "alice", &s2, ok);
+    /* Without either option the module asks, whatever an earlier module read. */
+    setenv("PAM_AUTHTOK", "Passw0rd?", 1);
+    struct ph_script s3 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    PH_RUN("cognito_stacked", "alice", &s3, ok);
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
+START_TEST(test_silent)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW), OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {
+        pam_test_flags(PAMTEST_AUTHENTICATE, PAM_SUCCESS, PAM_SILENT),
+    };
+    PH_RUN("cognito", "sam", &s, cases);
+}
+END_TEST
+
+/* -- the account phase ------------------------------------------------------------ */
+
+START_TEST(test_allowed_groups)
+{
+    fresh(ALICE, "{\"username\":\"carol\",\"password\":\"" PW "\",\"groups\":[\"devs\"]}", NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase in[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+    };
+    PH_RUN("cognito_groups", "alice", &s, in);
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "carol"};
+    struct pam_testcase out[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED),
+    };
+    PH_RUN("cognito_groups", "carol", &s2, out);
+}
+END_TEST
+
+/* sshd runs authentication in a child process: the account phase, in
+ * another transaction, knows the login from the record alone. */
+START_TEST(test_account_in_another_process)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase auth[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase allowed[] = {pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS)};
+    struct pam_testcase denied[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+
+    PH_RUN("cognito", "alice", &s, auth);
+    PH_RUN("cognito_groups", "alice", &none, allowed);
+    PH_RUN("cognito_wheel", "alice", &none, denied);
+
+    /* The record: private, in a private directory, no secret in it. */
+    struct stat sb;
+    ck_assert_int_eq(stat(ph_path("state"), &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    DIR *d = opendir(ph_path("state"));
+    struct dirent *e;
+    char record[512] = "";
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.')
+            snprintf(record, sizeof(record), "%s/%s", ph_path("state"), e->d_name);
+    }
+    closedir(d);
+    ck_assert_int_eq(stat(record, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *text = test_read_file(record, NULL);
+    ck_assert_ptr_null(strstr(text, PW));
+    ck_assert_ptr_null(strstr(text, "eyJ"));
+    ck_assert_ptr_nonnull(strstr(text, "\"admins\""));
+    free(text);
+
+    /* A record others could have written does not count (nor, for this
+     * check, the user cache the login also filled). */
+    chmod(record, 0644);
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    empty_dir(cache, "jwks-");
+    struct pam_testcase ignored[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN("cognito", "alice", &none, ignored);
+    PH_RUN("cognito_groups", "alice", &none, denied);
+}
+END_TEST
+
+/* Another module authenticated (SSH keys): no record, not ours to judge,
+ * unless allowed_groups asks us to vouch for a group. */
+START_TEST(test_account_without_cognito_login)
+{
+    fresh(ALICE, NULL);
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase ignore[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    struct pam_testcase denied[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+    PH_RUN("cognito", "alice", &none, ignore);
+    PH_RUN("cognito_groups", "alice", &none, denied);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* What `cognitoctl sync` would write: alice active in admins, dave disabled
+ * in admins. */
+static void sync_cache(void)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_pool pool;
+    static const struct {
+        const char *name, *sub;
+        bool enabled;
+    } users[] = {{"alice", "0f1e2d3c-0000-4000-8000-00000000a11c", true},
+                 {"dave", "0f1e2d3c-0000-4000-8000-00000000da7e", false}};
+
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+    cog_pool_init(&pool);
+    struct cog_pool_group *g = cog_pool_add_group(&pool);
+    g->name = cog_pool_strdup(&pool, "admins");
+    for (size_t i = 0; i < 2; i++) {
+        struct cog_pool_user *u = cog_pool_add_user(&pool);
+        u->username = cog_pool_strdup(&pool, users[i].name);
+        u->sub = cog_pool_strdup(&pool, users[i].sub);
+        u->enabled = users[i].enabled;
+        u->status = "CONFIRMED";
+        u->created = 1700000000 + (int64_t)i;
+        ck_assert(cog_pool_user_add_group(&pool, u, "admins"));
+    }
+    ck_assert_msg(cog_cache_store_pool(&cfg, &pool, time(NULL), NULL, NULL, &err) == COG_OK, "%s",
+                  err.message);
+    cog_pool_free(&pool);
+    cog_config_free(&cfg);
+}
+
+/* Another module authenticated (SSH keys): the user cache speaks for the
+ * account, disabled users included. */
+START_TEST(test_account_from_cache)
+{
+    fresh(ALICE, NULL);
+    sync_cache();
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase allowed[] = {pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS)};
+    struct pam_testcase denied[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+    struct pam_testcase ignored[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN("cognito", "alice", &none, allowed);
+    PH_RUN("cognito_groups", "alice", &none, allowed);
+    PH_RUN("cognito_wheel", "alice", &none, denied);
+    PH_RUN("cognito", "dave", &none, denied);
+    PH_RUN("cognito", "carol", &none, ignored);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* A login puts a user the last sync did not see into the cache at once. */
+START_TEST(test_login_fills_cache)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_account a = {0};
+    fresh(SAM, NULL);
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+    ck_assert_int_ne(cog_account_lookup(&cfg, "sam", &a, &err), COG_OK);
+
+    const struct ph_turn t[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "sam"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "sam", &s, cases);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "sam", &a, &err), COG_OK);
+    ck_assert(a.enabled);
+    ck_assert(a.from_login);
+    cog_account_clear(&a);
+    cog_config_free(&cfg);
+}
+END_TEST
+
+/* -- the build --------------------------------------------------------------------- */
+
+/* An account line whose PAM_IGNORE shows (see MODULE_IGNORED). */
+#define ACCT(args)                                                                                 \
+    "account [success=done ignore=ignore default=die] @MODULE@ @ARGS@" args "\n"                   \
+    "account required pam_deny.so\n"
+
+static void write_services(void)
+{
+    ph_service("other", "auth required pam_deny.so\naccount required pam_deny.so\n"
+                        "password required pam_deny.so\nsession required pam_deny.so\n");
+    ph_service("cognito",
+               "auth required @MODULE@ @ARGS@\n" ACCT("") "password required @MODULE@ @ARGS@\n");
+    ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
+    ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
+    ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
+    ph_service("cognito_custom", "auth required @MODULE@ @ARGS@ auth_flow=CUSTOM_AUTH\n");
+    ph_service("cognito_fast", "auth required @MODULE@ @ARGS@ timeout=2\n" ACCT(""));
+    ph_service("cognito_down",
+               "auth required @MODULE@ @ARGS@ timeout=2 endpoint=https://127.0.0.1:1/\n" ACCT(""));
+    ph_service("cognito_groups",
+               "auth required @MODULE@ @ARGS@\n" ACCT(" allowed_groups=wheel,admins"));
+    ph_service("cognito_wheel", ACCT(" allowed_groups=wheel"));
+    ph_service("cognito_bogus", "auth required @MODULE@ @ARGS@ frobnicate\n" ACCT(" frobnicate"));
+    ph_service("cognito_secret",
+               "auth required @MODULE@ @ARGS@ client_secret=abc\n" ACCT(" client_secret=abc"));
+    ph_service("cognito_badval", "auth required @MODULE@ @ARGS@ timeout=0\n" ACCT(" timeout=0"));
+    ph_service("cognito_first", "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
+                                "auth required @MODULE@ @ARGS@ use_first_pass\n");
+    ph_service("cognito_try", "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
+                              "auth required @MODULE@ @ARGS@ try_first_pass\n");
+    ph_service("cognito_stacked", "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
+                                  "auth required @MODULE@ @ARGS@\n");
+}
+
+static Suite *pam_suite(void)
+{
+    Suite *s = suite_create("pam");
+    TCase *turns = tcase_create("turns");
+    tcase_add_unchecked_fixture(turns, mock_up, mock_down);
+    tcase_set_timeout(turns, 60);
+    tcase_add_test(turns, test_password);
+    tcase_add_test(turns, test_sms_mfa);
+    tcase_add_test(turns, test_totp_mfa);
+    tcase_add_test(turns, test_email_otp);
+    tcase_add_test(turns, test_echo_codes);
+    tcase_add_test(turns, test_select_mfa_type);
+    tcase_add_test(turns, test_mfa_setup);
+    tcase_add_test(turns, test_new_password_required);
+    tcase_add_test(turns, test_custom_challenge);
+    tcase_add_test(turns, test_password_reset);
+    tcase_add_test(turns, test_password_reset_off);
+    tcase_add_test(turns, test_confirm_sign_up);
+    tcase_add_test(turns, test_confirm_sign_up_off);
+    tcase_add_test(turns, test_chauthtok);
+    tcase_add_test(turns, test_chauthtok_wrong_old_password);
+    suite_add_tcase(s, turns);
+
+    TCase *refused = tcase_create("refused");
+    tcase_add_unchecked_fixture(refused, mock_up, mock_down);
+    tcase_set_timeout(refused, 60);
+    tcase_add_test(refused, test_wrong_password);
+    tcase_add_test(refused, test_wrong_code_three_times);
+    tcase_add_test(refused, test_wrong_totp_three_times);
+    tcase_add_test(refused, test_unknown_user);
+    tcase_add_test(refused, test_disabled_user);
+    tcase_add_test(refused, test_throttled);
+    tcase_add_test(refused, test_idp_down);
+    tcase_add_loop_test(refused, test_bad_token, 0,
+                        (int)(sizeof(token_faults) / sizeof(token_faults[0])));
+    tcase_add_test(refused, test_token_of_another_user);
+    tcase_add_test(refused, test_conversation_fails);
+    tcase_add_test(refused, test_system_account_refused);
+    tcase_add_test(refused, test_bad_options);
+    suite_add_tcase(s, refused);
+
+    TCase *options = tcase_create("options");
+    tcase_add_unchecked_fixture(options, mock_up, mock_down);
+    tcase_set_timeout(options, 60);
+    tcase_add_test(options, test_use_first_pass);
+    tcase_add_test(options, test_try_first_pass);
+    tcase_add_test(options, test_silent);
+    tcase_add_test(options, test_allowed_groups);
+    tcase_add_test(options, test_account_in_another_process);
+    tcase_add_test(options, test_account_without_cognito_login);
+    tcase_add_test(options, test_account_from_cache);
+    tcase_add_test(options, test_login_fills_cache);
+    suite_add_tcase(s, options);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    ph_run_wrapped(argv, write_services);
+    SRunner *sr = srunner_create(pam_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

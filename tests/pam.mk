@@ -1,0 +1,58 @@
+# pam_cognito.so through the real Linux-PAM library under pam_wrapper and
+# libpamtest, against the mock IdP (tests/check_pam re-runs itself wrapped).
+PAM_TEST_SOURCES = tests/pamharness.c tests/pamharness.h tests/totp.c tests/totp.h
+PAM_TEST_CFLAGS = $(TEST_CFLAGS) $(QRENCODE_CFLAGS) \
+	-DPAM_WRAPPER_MODULES='"$(PAM_WRAPPER_MODULES)"'
+PAM_TEST_LIBS = $(TEST_LIBS) $(PAMTEST_LIBS) $(QRENCODE_LIBS) $(PAM_LIBS)
+
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_pam
+TESTS += tests/check_pam
+endif
+endif
+tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES)
+tests_check_pam_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_pam_LDADD = $(PAM_TEST_LIBS)
+
+# Many logins in one process, every challenge kind mixed: run under valgrind
+# by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/pam_loop
+endif
+endif
+tests_pam_loop_SOURCES = tests/pam_loop.c $(PAM_TEST_SOURCES)
+tests_pam_loop_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_pam_loop_LDADD = $(PAM_TEST_LIBS)
+EXTRA_DIST += tests/pam_valgrind.sh
+
+# Only the PAM entry points leave the module.
+TESTS += tests/pam_exports.sh
+# sshd, su and sudo logging in Cognito users through the module, in a private
+# mount namespace (skips unless root).
+TESTS += tests/pam_system.sh
+EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
+	tests/pam_system.exp
+# The man page names every option, key and prompt.
+TESTS += tests/pam_manpage.sh
+EXTRA_DIST += tests/pam_manpage.sh
+
+# The otpauth:// URI, the QR drawing, the menu's words, server text filtering.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_account
+TESTS += tests/check_account
+endif
+tests_check_account_SOURCES = tests/check_account.c
+tests_check_account_CFLAGS = $(TEST_CFLAGS) $(QRENCODE_CFLAGS)
+tests_check_account_LDADD = $(TEST_LIBS) $(QRENCODE_LIBS)
+
+# The challenge machine against scripted servers: the SDK's request shapes,
+# and a bounded number of requests and prompts whatever a server answers.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_challenges
+TESTS += tests/check_challenges
+endif
+tests_check_challenges_SOURCES = tests/check_challenges.c
+tests_check_challenges_CFLAGS = $(TEST_CFLAGS)
+tests_check_challenges_LDADD = $(TEST_LIBS)

@@ -1,0 +1,123 @@
+#!/bin/sh
+# pam_cognito under the real programs: sshd (keyboard-interactive, the PAM
+# conversation in sshd's child process), su and sudo, each logging in a
+# Cognito user against the mock IdP, typed by expect. Runs in a private mount
+# namespace whose /etc/passwd, /etc/group, /etc/pam.d and /etc/sudoers are
+# bind-mounted copies: the host's /etc is never touched.
+#
+# Skips (77) only where that cannot work: not root, no unshare, no sshd,
+# ssh, su, sudo or expect.
+
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace, sshd, su and sudo"
+for cmd in unshare expect ssh ssh-keygen setpriv su sudo; do
+	command -v "$cmd" >/dev/null 2>&1 || skip "$cmd not found"
+done
+[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd not found"
+unshare --mount --pid --fork --mount-proc true 2>/dev/null ||
+	skip "cannot make mount and PID namespaces here"
+MODULE="$top_builddir/pam_cognito/.libs/pam_cognito.so"
+[ -f "$MODULE" ] || fail "no $MODULE: build first"
+
+TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+mock_start
+mock_ctl pool mfa_configuration=ON >/dev/null || fail "pool setting"
+mock_add_user alice 'Passw0rd!' groups=admins mfa_settings=SOFTWARE_TOKEN_MFA \
+	totp_secret=$TOTP_SECRET email=alice@example.com
+# No MFA yet: enrols a TOTP app at login (MFA_SETUP) through sshd.
+mock_add_user newt 'Passw0rd!' groups=admins
+# Authenticates, but is in no allowed group: the account phase refuses.
+mock_add_user carol 'Passw0rd!' groups=devs mfa_settings=SOFTWARE_TOKEN_MFA \
+	totp_secret=$TOTP_SECRET
+mock_write_config "state_dir = $TEST_DIR/state"
+
+# -- what the namespace sees ---------------------------------------------------
+# alice, newt and carol are Unix users here (before the NSS module exists,
+# copies of /etc/passwd and /etc/group carry them).
+chmod 0711 "$TEST_DIR"
+mkdir -p "$TEST_DIR/etc/pam.d" "$TEST_DIR/home"
+cp /etc/passwd "$TEST_DIR/etc/passwd"
+cp /etc/group "$TEST_DIR/etc/group"
+uid=43210
+for u in alice newt carol; do
+	mkdir -p "$TEST_DIR/home/$u"
+	echo "$u:x:$uid:$uid:Cognito $u:$TEST_DIR/home/$u:/bin/sh" >>"$TEST_DIR/etc/passwd"
+	echo "$u:x:$uid:" >>"$TEST_DIR/etc/group"
+	chown "$uid:$uid" "$TEST_DIR/home/$u"
+	uid=$((uid + 1))
+done
+
+ARGS="config=$MOCK_CONF"
+for svc in sshd su sudo; do
+	cat >"$TEST_DIR/etc/pam.d/$svc" <<EOT
+auth     required $MODULE $ARGS
+account  required $MODULE $ARGS allowed_groups=admins
+password required pam_deny.so
+session  required pam_permit.so
+EOT
+done
+cat >"$TEST_DIR/etc/pam.d/other" <<EOT
+auth     required pam_deny.so
+account  required pam_deny.so
+password required pam_deny.so
+session  required pam_deny.so
+EOT
+cat >"$TEST_DIR/etc/sudoers" <<EOT
+Defaults !lecture, !fqdn, passwd_tries=1, timestamp_timeout=0
+root  ALL=(ALL:ALL) ALL
+alice ALL=(ALL:ALL) ALL
+carol ALL=(ALL:ALL) ALL
+EOT
+chmod 0440 "$TEST_DIR/etc/sudoers"
+
+PORT=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ssh-keygen -q -t ed25519 -N '' -f "$TEST_DIR/ssh_host_ed25519_key" || fail "ssh-keygen"
+cat >"$TEST_DIR/sshd_config" <<EOT
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $TEST_DIR/ssh_host_ed25519_key
+PidFile $TEST_DIR/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication no
+AuthenticationMethods keyboard-interactive
+PermitRootLogin no
+AuthorizedKeysFile none
+StrictModes no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+LogLevel VERBOSE
+EOT
+
+export TEST_DIR PORT MOCK_DIR PYTHON3 top_srcdir
+# A PID namespace too: when this test dies, however it dies, sshd and
+# everything else started inside dies with it (--kill-child).
+unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
+	sh "$top_srcdir/tests/pam_system_ns.sh" \
+	>"$TEST_DIR/results" 2>"$TEST_DIR/ns.log"
+echo "namespace script exited $? (in $TEST_DIR)"
+
+result() {
+	sed -n "s/^$1 //p" "$TEST_DIR/results"
+}
+for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_not_in_group su_ok su_wrong_totp sudo_ok \
+	sudo_wrong_totp; do
+	expect_eq "$case" ok "$(result "$case")"
+done
+# sshd ran keyboard-interactive PAM in a child, then the session as alice.
+check "sshd logged the Cognito user in by keyboard-interactive" \
+	grep -q "Accepted keyboard-interactive/pam for alice" "$TEST_DIR/sshd.log"
+check "the enrolled app is the user's TOTP now" \
+	sh -c "mock_ctl() { \"$PYTHON3\" \"$MOCKCTL\" \"$MOCK_DIR\" \"\$@\"; }; mock_ctl get-user newt | grep -q totp_secret"
+if [ "$LIB_FAILED" -ne 0 ]; then
+	echo "--- results ---"
+	cat "$TEST_DIR/results"
+	echo "--- what the programs printed ---"
+	cat "$TEST_DIR/ns.log"
+	echo "--- sshd log ---"
+	tail -60 "$TEST_DIR/sshd.log"
+fi
+finish
