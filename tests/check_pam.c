@@ -19,6 +19,7 @@
 #include <qrencode.h>
 
 #include "libcognito/cache.h"
+#include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "tests/pamharness.h"
@@ -906,6 +907,19 @@ START_TEST(test_login_fills_cache)
     ck_assert_int_eq(cog_account_lookup(&cfg, "sam", &a, &err), COG_OK);
     ck_assert(a.enabled);
     ck_assert(a.from_login);
+
+    /* And NSS knows sam right after, with the uid the account record has. */
+    struct nssmod nss;
+    struct passwd pw;
+    char buf[1024];
+    int e = 0;
+    nssmod_load(&nss, cfg.cache_dir);
+    ck_assert_int_eq(nss.getpwnam_r("sam", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    ck_assert_str_eq(pw.pw_name, "sam");
+    ck_assert_uint_eq(pw.pw_uid, a.uid);
+    ck_assert_uint_eq(pw.pw_gid, a.uid);
+    ck_assert_int_eq(nss.getpwuid_r(a.uid, &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    ck_assert_str_eq(pw.pw_name, "sam");
     cog_account_clear(&a);
     cog_config_free(&cfg);
 }

@@ -11,9 +11,9 @@ check_PROGRAMS += tests/check_pam
 TESTS += tests/check_pam
 endif
 endif
-tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES)
+tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES) tests/cachetest.c tests/cachetest.h
 tests_check_pam_CFLAGS = $(PAM_TEST_CFLAGS)
-tests_check_pam_LDADD = $(PAM_TEST_LIBS)
+tests_check_pam_LDADD = $(PAM_TEST_LIBS) -ldl
 
 # Many logins in one process, every challenge kind mixed: run under valgrind
 # by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
