@@ -36,7 +36,15 @@ int ctl_fail(const char *cmd, const struct cog_error *err);
  * removing them; returns -1 to go on, else an exit status (after --help). */
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage);
 
+/* Prints a JSON value, pretty, as every --json output is (not consumed). */
+struct json_object;
+void ctl_print_json(struct json_object *o);
+
 int cmd_login(int argc, char **argv, struct globals *g);
 int cmd_sync(int argc, char **argv, struct globals *g);
+int cmd_users(int argc, char **argv, struct globals *g);
+int cmd_authorized_keys(int argc, char **argv, struct globals *g);
+int cmd_cache(int argc, char **argv, struct globals *g);
+int cmd_check_config(int argc, char **argv, struct globals *g);
 
 #endif

@@ -3,11 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "tools/cmds.h"
 
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
     {"sync", "read the whole pool and replace the user cache (admin credentials)", cmd_sync},
+    {"users", "list the cached users, or show one as NSS sees it", cmd_users},
+    {"authorized-keys", "print a user's SSH keys from the cache (sshd)", cmd_authorized_keys},
+    {"cache", "show, verify, or drop a user from the user cache", cmd_cache},
+    {"check-config", "validate the configuration and reach the user pool", cmd_check_config},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -128,4 +134,10 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
     argv[out] = NULL;
     *argc = out;
     return -1;
+}
+
+void ctl_print_json(struct json_object *o)
+{
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
 }

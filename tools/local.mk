@@ -4,6 +4,7 @@ tools_cognitoctl_SOURCES = \
 	tools/cognitoctl.c \
 	tools/term.c tools/term.h \
 	tools/cmd_login.c tools/cmds.h \
-	tools/cmd_sync.c
+	tools/cmd_sync.c \
+	tools/cmd_admin.c
 tools_cognitoctl_CFLAGS = $(COGNITO_CFLAGS)
 tools_cognitoctl_LDADD = $(COGNITO_LIBS)
