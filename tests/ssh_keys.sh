@@ -7,14 +7,12 @@
 # A disabled user, one outside allowed_groups, a wrong key, and a user the
 # administrator disables in the pool (then syncs) are all refused.
 #
-# Runs in private mount and PID namespaces (tests/ssh_keys_ns.sh) whose
-# /etc/passwd, /etc/group and /etc/pam.d are bind-mounted copies: the
-# users resolve through the passwd copy (the harness that resolves them
-# through libnss_cognito is branch sysnss's). Skips (77) when not root or
-# without unshare, sshd or ssh.
+# Runs in private mount and PID namespaces (tests/ssh_keys_ns.sh) where
+# /etc/pam.d is a copy and the users are resolved by the real
+# libnss_cognito.so.2 from the cache the sync wrote (tests/ns_nss.sh), as
+# installed. Skips (77) when not root or without unshare, sshd or ssh.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
-. "$top_srcdir/tests/nsslib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace and sshd"
 for cmd in unshare ssh ssh-keygen; do
@@ -26,13 +24,20 @@ unshare --mount --pid --fork --mount-proc true 2>/dev/null ||
 	skip "cannot make mount and PID namespaces here"
 MODULE="$(cd "$top_builddir" && pwd)/pam_cognito/.libs/pam_cognito.so"
 CTL="$top_builddir/tools/cognitoctl"
-for f in "$MODULE" "$CTL" "$NSS_TEST_SO"; do
+for f in "$MODULE" "$CTL"; do
 	[ -f "$f" ] || fail "no $f: build first"
+done
+
+. "$top_srcdir/tests/ns_nss.sh"
+for name in alice bob carol admins; do
+	if grep -q "^$name:" /etc/passwd /etc/group; then
+		skip "this host has a local $name, which would hide the Cognito one"
+	fi
 done
 
 mock_start
 chmod 0711 "$TEST_DIR" # AuthorizedKeysCommandUser reads the config and the cache
-mkdir -p "$TEST_DIR/keys" "$TEST_DIR/etc/pam.d" "$TEST_DIR/home" "$TEST_DIR/sbin"
+mkdir -p "$TEST_DIR/keys" "$TEST_DIR/etc/pam.d" "$TEST_DIR/home" "$TEST_DIR/sbin" "$TEST_DIR/ns"
 for u in alice bob carol; do
 	ssh-keygen -q -t ed25519 -N '' -C "$u@laptop" -f "$TEST_DIR/keys/$u" || fail "ssh-keygen"
 done
@@ -41,26 +46,12 @@ mock_add_user alice 'Passw0rd!' groups=admins "custom:ssh_public_key=$(cat "$TES
 mock_add_user bob 'Passw0rd!' groups=admins enabled=false \
 	"custom:ssh_public_key=$(cat "$TEST_DIR/keys/bob.pub")"
 mock_add_user carol 'Passw0rd!' "custom:ssh_public_key=$(cat "$TEST_DIR/keys/carol.pub")"
-# The host's own accounts, which the mapping must not collide with: not the
-# namespace's passwd, where the copies below stand in for the NSS module.
-cp /etc/passwd "$TEST_DIR/passwd"
-cp /etc/group "$TEST_DIR/group"
+# One cache for the sync, pam_cognito, the module and authorized-keys: the
+# module's compiled-in directory, which is $MOCK_CACHE_DIR in the namespace.
 mock_write_config "state_dir = $TEST_DIR/state" "ssh_key_attribute = custom:ssh_public_key" \
-	"local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group"
-export AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001 AWS_SECRET_ACCESS_KEY='mock/Admin+Secret/Key0123456789abcdefghij'
-"$CTL" sync --quiet --config "$MOCK_CONF" || fail "sync"
-
-# The Unix users the cache made, as a passwd copy (uids from the module itself).
-cp "$TEST_DIR/passwd" "$TEST_DIR/etc/passwd"
-cp "$TEST_DIR/group" "$TEST_DIR/etc/group"
-for u in alice bob carol; do
-	line=$(nss_run getent passwd "$u") || fail "the cache has no $u"
-	uid=$(echo "$line" | cut -d: -f3)
-	mkdir -p "$TEST_DIR/home/$u"
-	chown "$uid:$uid" "$TEST_DIR/home/$u"
-	echo "$u:x:$uid:$uid::$TEST_DIR/home/$u:/bin/sh" >>"$TEST_DIR/etc/passwd"
-	echo "$u:x:$uid:" >>"$TEST_DIR/etc/group"
-done
+	"cache_dir = $NSS_CACHEDIR" "home_template = $TEST_DIR/home/%u"
+AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001
+AWS_SECRET_ACCESS_KEY='mock/Admin+Secret/Key0123456789abcdefghij'
 
 # sshd runs an AuthorizedKeysCommand only from a root-owned path nobody
 # else can write: a copy, mounted over /usr/local/sbin inside the namespace.
@@ -97,7 +88,8 @@ PrintLastLog no
 LogLevel VERBOSE
 EOT
 
-export TEST_DIR PORT MOCK_DIR MOCK_CONF PYTHON3 MOCKCTL CTL top_srcdir
+export TEST_DIR PORT MOCK_DIR MOCK_CONF MOCK_CACHE_DIR PYTHON3 MOCKCTL CTL top_srcdir top_builddir \
+	NSS_MODULE NSS_CACHEDIR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
 	sh "$top_srcdir/tests/ssh_keys_ns.sh" >"$TEST_DIR/results" 2>"$TEST_DIR/ns.log"
 echo "namespace script exited $? (in $TEST_DIR)"
@@ -105,6 +97,8 @@ echo "namespace script exited $? (in $TEST_DIR)"
 result() {
 	sed -n "s/^$1 //p" "$TEST_DIR/results"
 }
+expect_eq "cognitoctl sync filled the cache" ok "$(result sync)"
+expect_eq "alice is no file's user, NSS gives her" "alice" "$(result nss_alice)"
 expect_eq "alice logs in with the key from the pool" "alice" "$(result alice_key)"
 expect_eq "bob, disabled in the pool, is refused" "255" "$(result bob_disabled)"
 expect_eq "carol's key is good, but the account phase refuses her (allowed_groups)" "255" \

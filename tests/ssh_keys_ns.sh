@@ -1,16 +1,27 @@
 #!/bin/sh
 # The inside of tests/ssh_keys.sh, in its private mount namespace: the
-# test's passwd, group and pam.d over /etc's, cognitoctl over
-# /usr/local/sbin, sshd started; prints "CASE RESULT" per case (what ssh
-# printed, or its exit status when it printed nothing).
+# test's pam.d over /etc's, cognitoctl over /usr/local/sbin, the real
+# libnss_cognito.so.2 on the test's cache (tests/ns_nss.sh) filled by a
+# sync, sshd started; prints "CASE RESULT" per case (what ssh printed, or
+# its exit status when it printed nothing).
 
 set -u
-for f in passwd group; do
-	mount --bind "$TEST_DIR/etc/$f" "/etc/$f" || { echo "mount /etc/$f failed" >&2; exit 1; }
-done
+. "$top_srcdir/tests/ns_nss.sh"
 mount --bind "$TEST_DIR/etc/pam.d" /etc/pam.d || { echo "mount /etc/pam.d failed" >&2; exit 1; }
+ns_nss_enable "$MOCK_CACHE_DIR" "$TEST_DIR/ns" || exit 1
+# After ns_nss_enable: its cachedir may be an overlay over /usr/local.
 mount --bind "$TEST_DIR/sbin" /usr/local/sbin || { echo "mount /usr/local/sbin failed" >&2; exit 1; }
 mkdir -p /run/sshd && chmod 0755 /run/sshd
+
+if "$CTL" sync --quiet --config "$MOCK_CONF" >&2; then
+	echo "sync ok"
+else
+	echo "sync failed"
+fi
+echo "nss_alice $(getent passwd alice | cut -d: -f1)"
+for u in alice bob carol; do
+	mkdir -p "$TEST_DIR/home/$u" && chown "$u:$u" "$TEST_DIR/home/$u"
+done
 
 /usr/sbin/sshd -D -e -f "$TEST_DIR/sshd_config" 2>"$TEST_DIR/sshd.log" </dev/null >/dev/null &
 sshd=$!
