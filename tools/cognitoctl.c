@@ -22,6 +22,8 @@ static void usage(FILE *out)
     fprintf(out, "Usage: cognitoctl [--config PATH] [--json] COMMAND [ARGS...]\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < ctl_user_ncommands; i++)
+        fprintf(out, "  %-18s %s\n", ctl_user_commands[i].name, ctl_user_commands[i].summary);
     fprintf(out, "\n`cognitoctl COMMAND --help` shows a command's options.\n"
                  "Exit status: 0 ok, 1 refused, 2 usage or configuration error,\n"
                  "3 service unavailable, 4 internal error.\n");
@@ -62,6 +64,10 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < NCOMMANDS; c++) {
         if (strcmp(argv[i], commands[c].name) == 0)
             return commands[c].run(argc - i, argv + i, &g);
+    }
+    for (size_t c = 0; c < ctl_user_ncommands; c++) {
+        if (strcmp(argv[i], ctl_user_commands[c].name) == 0)
+            return ctl_user_run(&ctl_user_commands[c], argc - i, argv + i, &g);
     }
     fprintf(stderr, "cognitoctl: unknown command '%s'\n", argv[i]);
     usage(stderr);
