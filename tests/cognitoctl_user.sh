@@ -242,6 +242,12 @@ ctl refresh --refresh-token-stdin -u alice <"$TEST_DIR/rt"
 expect_eq "refresh from stdin: exit 0" 0 "$(rc)"
 ctl attributes --use-cached --token-file "$TF" </dev/null
 expect_eq "a command with the cached tokens, no password: exit 0" 0 "$(rc)"
+printf '%s\nN3w-R3set-Passw0rd!\nN3w-R3set-Passw0rd!\n' "$PW" | ctl change-password --use-cached --token-file "$TF"
+expect_eq "change-password with the cached tokens asks the current password: exit 0" 0 "$(rc)"
+check "it did" mentions "Current password: "
+PW='N3w-R3set-Passw0rd!'
+printf '%s\n' "$PW" | ctl attributes -u alice
+expect_eq "the new password logs in" 0 "$(rc)"
 chmod 0644 "$TF"
 ctl refresh --token-file "$TF" </dev/null
 expect_eq "a token file others can read: exit 1" 1 "$(rc)"

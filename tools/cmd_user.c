@@ -318,10 +318,13 @@ static int run_change_password(struct session *s, int argc, char **argv)
 {
     struct cog_error err = {0};
     char *password = NULL;
-    int rc = ask_new_password(s, &password);
+    int rc = EXIT_OK;
     (void)argc;
     (void)argv;
-    if (rc != EXIT_OK)
+    /* With --use-cached no login asked for it: ChangePassword needs it. */
+    if (s->password == NULL && (rc = ask(s, "Current password: ", false, &s->password)) != EXIT_OK)
+        return rc;
+    if ((rc = ask_new_password(s, &password)) != EXIT_OK)
         return rc;
     if (cog_change_password(&s->idp, s->res.access_token, s->password, password, &err) != COG_OK)
         rc = fail(s, &err);
