@@ -242,6 +242,12 @@ ctl refresh --refresh-token-stdin -u alice <"$TEST_DIR/rt"
 expect_eq "refresh from stdin: exit 0" 0 "$(rc)"
 ctl attributes --use-cached --token-file "$TF" </dev/null
 expect_eq "a command with the cached tokens, no password: exit 0" 0 "$(rc)"
+"$PYTHON3" -c 'import json, sys; d = json.load(open(sys.argv[1])); d["expires_at"] = 0
+json.dump(d, open(sys.argv[1], "w"))' "$TF"
+ctl attributes --use-cached --token-file "$TF" </dev/null
+expect_eq "expired cached tokens are refreshed first: exit 0" 0 "$(rc)"
+check "and the file holds the new expiry" "$PYTHON3" -c 'import json, sys, time
+sys.exit(json.load(open(sys.argv[1]))["expires_at"] < time.time())' "$TF"
 printf '%s\nN3w-R3set-Passw0rd!\nN3w-R3set-Passw0rd!\n' "$PW" | ctl change-password --use-cached --token-file "$TF"
 expect_eq "change-password with the cached tokens asks the current password: exit 0" 0 "$(rc)"
 check "it did" mentions "Current password: "

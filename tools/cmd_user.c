@@ -180,6 +180,7 @@ static int tokens_from_cache(struct session *s)
     s->user = s->res.username;
     if (expires_at > (long long)time(NULL) + 60)
         return EXIT_OK;
+    s->user = NULL; /* s->res is about to be replaced */
     if (s->res.refresh_token == NULL ||
         cog_auth_refresh(&s->idp, s->res.refresh_token, s->res.username, NULL, &fresh, &err) !=
             COG_OK) {
@@ -190,6 +191,7 @@ static int tokens_from_cache(struct session *s)
     }
     cog_auth_result_clear(&s->res);
     s->res = fresh;
+    s->user = s->res.username;
     return ctl_tokens_save(s->token_file, &s->res);
 }
 
@@ -866,8 +868,11 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     if ((rc = ctl_token_path(token_file, path, sizeof(path))) != EXIT_OK)
         return rc;
     s.token_file = path;
-    if (s.user == NULL && !s.use_cached && !(cmd->run == run_refresh && !refresh_stdin))
-        s.user = login_name();
+    bool user_from_file = s.use_cached || (cmd->run == run_refresh && !refresh_stdin);
+    if (s.user == NULL && !user_from_file && (s.user = login_name()) == NULL) {
+        fprintf(stderr, "cognitoctl %s: name the user with -u\n", cmd->name);
+        return EXIT_USAGE;
+    }
     if (s.user != NULL && !cog_username_valid(s.user)) {
         fprintf(stderr, "cognitoctl %s: '%.64s' is not a valid user name\n", cmd->name, s.user);
         return EXIT_USAGE;
