@@ -67,10 +67,12 @@ tests_check_nss_LDADD = $(TEST_LIBS) -ldl
 tests_check_login_cache_SOURCES = tests/check_login_cache.c tests/cachetest.c tests/cachetest.h
 tests_check_login_cache_CFLAGS = $(TEST_CFLAGS)
 tests_check_login_cache_LDADD = $(TEST_LIBS) -ldl
-# Where the C tests find the test build of the module.
+# Where the tests find the test build of the module, the installed one, and
+# the cache directory compiled into the installed one.
 AM_TESTS_ENVIRONMENT += NSS_TEST_MODULE='$(abs_top_builddir)/tests/nss/.libs/libnss_cognito.so.2'; \
 	export NSS_TEST_MODULE; \
-	NSS_MODULE='$(abs_top_builddir)/nss_cognito/.libs/libnss_cognito.so.2'; export NSS_MODULE;
+	NSS_MODULE='$(abs_top_builddir)/nss_cognito/.libs/libnss_cognito.so.2'; export NSS_MODULE; \
+	NSS_CACHEDIR='$(cachedir)'; export NSS_CACHEDIR;
 
 # libnss_cognito.so.2 links only libc and exports only its entry points;
 # getent/id through nss_wrapper after a real sync; cognitoctl sync itself.

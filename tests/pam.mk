@@ -29,11 +29,12 @@ EXTRA_DIST += tests/pam_valgrind.sh
 
 # Only the PAM entry points leave the module.
 TESTS += tests/pam_exports.sh
-# sshd, su and sudo logging in Cognito users through the module, in a private
-# mount namespace (skips unless root).
+# sshd, su and sudo logging in Cognito users through the module, who are Unix
+# users through the real libnss_cognito.so.2, in a private mount namespace
+# (skips unless root).
 TESTS += tests/pam_system.sh
 EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
-	tests/pam_system.exp
+	tests/pam_system.exp tests/ns_nss.sh
 # The man page names every option, key and prompt.
 TESTS += tests/pam_manpage.sh
 EXTRA_DIST += tests/pam_manpage.sh

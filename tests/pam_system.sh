@@ -2,8 +2,11 @@
 # pam_cognito under the real programs: sshd (keyboard-interactive, the PAM
 # conversation in sshd's child process), su and sudo, each logging in a
 # Cognito user against the mock IdP, typed by expect. Runs in a private mount
-# namespace whose /etc/passwd, /etc/group, /etc/pam.d and /etc/sudoers are
-# bind-mounted copies: the host's /etc is never touched.
+# namespace whose /etc/pam.d and /etc/sudoers are bind-mounted copies, and
+# where the Cognito users are Unix users the way they are when installed:
+# not in /etc/passwd or /etc/group, but resolved by the real
+# libnss_cognito.so.2 from the user cache, which `cognitoctl sync` fills
+# (tests/ns_nss.sh). The host's files are never touched.
 #
 # Skips (77) only where that cannot work: not root, no unshare, no sshd,
 # ssh, su, sudo or expect.
@@ -19,35 +22,34 @@ unshare --mount --pid --fork --mount-proc true 2>/dev/null ||
 	skip "cannot make mount and PID namespaces here"
 MODULE="$top_builddir/pam_cognito/.libs/pam_cognito.so"
 [ -f "$MODULE" ] || fail "no $MODULE: build first"
+CTL="$top_builddir/tools/cognitoctl"
+[ -x "$CTL" ] || fail "no $CTL: build first"
+. "$top_srcdir/tests/ns_nss.sh"
+for name in alice newt carol dave admins devs ops; do
+	if grep -q "^$name:" /etc/passwd /etc/group; then
+		skip "this host has a local $name, which would hide the Cognito one"
+	fi
+done
 
 TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 mock_start
 mock_ctl pool mfa_configuration=ON >/dev/null || fail "pool setting"
+ALICE_SUB=5f0c1d2e-0000-4000-8000-a11ce0000001
 mock_add_user alice 'Passw0rd!' groups=admins mfa_settings=SOFTWARE_TOKEN_MFA \
-	totp_secret=$TOTP_SECRET email=alice@example.com
+	totp_secret=$TOTP_SECRET email=alice@example.com name=Alice sub=$ALICE_SUB
 # No MFA yet: enrols a TOTP app at login (MFA_SETUP) through sshd.
 mock_add_user newt 'Passw0rd!' groups=admins
 # Authenticates, but is in no allowed group: the account phase refuses.
 mock_add_user carol 'Passw0rd!' groups=devs mfa_settings=SOFTWARE_TOKEN_MFA \
 	totp_secret=$TOTP_SECRET
-mock_write_config "state_dir = $TEST_DIR/state"
+# The module and cognitoctl sync use the cache directory compiled into
+# libnss_cognito.so.2, as installed; in the namespace it is $MOCK_CACHE_DIR.
+mock_write_config "state_dir = $TEST_DIR/state" "cache_dir = $NSS_CACHEDIR" \
+	"home_template = $TEST_DIR/home/%u"
 
 # -- what the namespace sees ---------------------------------------------------
-# alice, newt and carol are Unix users here (before the NSS module exists,
-# copies of /etc/passwd and /etc/group carry them).
 chmod 0711 "$TEST_DIR"
-mkdir -p "$TEST_DIR/etc/pam.d" "$TEST_DIR/home"
-cp /etc/passwd "$TEST_DIR/etc/passwd"
-cp /etc/group "$TEST_DIR/etc/group"
-uid=43210
-for u in alice newt carol; do
-	mkdir -p "$TEST_DIR/home/$u"
-	echo "$u:x:$uid:$uid:Cognito $u:$TEST_DIR/home/$u:/bin/sh" >>"$TEST_DIR/etc/passwd"
-	echo "$u:x:$uid:" >>"$TEST_DIR/etc/group"
-	chown "$uid:$uid" "$TEST_DIR/home/$u"
-	uid=$((uid + 1))
-done
-
+mkdir -p "$TEST_DIR/etc/pam.d" "$TEST_DIR/home" "$TEST_DIR/ns"
 ARGS="config=$MOCK_CONF"
 for svc in sshd su sudo; do
 	cat >"$TEST_DIR/etc/pam.d/$svc" <<EOT
@@ -66,8 +68,7 @@ EOT
 cat >"$TEST_DIR/etc/sudoers" <<EOT
 Defaults !lecture, !fqdn, passwd_tries=1, timestamp_timeout=0
 root  ALL=(ALL:ALL) ALL
-alice ALL=(ALL:ALL) ALL
-carol ALL=(ALL:ALL) ALL
+%admins ALL=(ALL:ALL) ALL
 EOT
 chmod 0440 "$TEST_DIR/etc/sudoers"
 
@@ -92,7 +93,11 @@ PrintLastLog no
 LogLevel VERBOSE
 EOT
 
-export TEST_DIR PORT MOCK_DIR PYTHON3 top_srcdir
+# The mock's admin key, for cognitoctl sync in the namespace.
+AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001
+AWS_SECRET_ACCESS_KEY='mock/Admin+Secret/Key0123456789abcdefghij'
+export TEST_DIR PORT MOCK_DIR MOCK_CONF MOCK_CACHE_DIR PYTHON3 MOCKCTL top_srcdir top_builddir \
+	CTL NSS_MODULE NSS_CACHEDIR TOTP_SECRET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 # A PID namespace too: when this test dies, however it dies, sshd and
 # everything else started inside dies with it (--kill-child).
 unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
@@ -103,10 +108,37 @@ echo "namespace script exited $? (in $TEST_DIR)"
 result() {
 	sed -n "s/^$1 //p" "$TEST_DIR/results"
 }
+expect_eq "cognitoctl sync filled the cache" ok "$(result sync)"
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_not_in_group su_ok su_wrong_totp sudo_ok \
-	sudo_wrong_totp; do
+	sudo_wrong_totp ssh_not_synced; do
 	expect_eq "$case" ok "$(result "$case")"
 done
+
+# Who the Cognito users were in the namespace (tests/pam_system_ns.sh):
+# in no file, yet Unix users, with the uid cognito.conf(5)'s rule gives
+# alice's sub, computed here independently.
+probe() {
+	sed -n "s/^$2 //p" "$TEST_DIR/probe.$1"
+}
+uid=$("$PYTHON3" -c 'import hashlib, sys
+h = int.from_bytes(hashlib.sha256(sys.argv[1].encode()).digest()[:8], "big")
+print(10000000 + h % (1999999999 - 10000000 + 1))' "$ALICE_SUB")
+expect_eq "the namespace's passwd file has no Cognito user" "" "$(probe synced files)"
+line="alice:*:$uid:$uid:Alice:$TEST_DIR/home/alice:/bin/bash"
+expect_eq "getent passwd alice: the module's answer" "$line" "$(probe synced getent)"
+expect_eq "getent -s cognito (that module alone) says the same" "$line" "$(probe synced getent-s)"
+expect_eq "getent passwd UID finds her" "$line" "$(probe synced getent-uid)"
+expect_eq "id alice: her uid and private group" "uid=$uid(alice) gid=$uid(alice)" \
+	"$(probe synced id | cut -d' ' -f1-2)"
+check "id alice: her Cognito group admins (initgroups)" grep -q '^id .*,[0-9]*(admins)' \
+	"$TEST_DIR/probe.synced"
+expect_eq "dave, new in the pool since the sync, is no Unix user" "" "$(probe synced dave)"
+# A login writes the user's groups into the cache, which the module reads:
+# the group alice joined after the sync shows once she has logged in.
+check "before her login, alice is not in ops" sh -c "! grep -q '(ops)' '$TEST_DIR/probe.synced'"
+check "after it, id alice shows ops" grep -q '^id .*,[0-9]*(ops)' "$TEST_DIR/probe.logged_in"
+check "sshd did not know dave" grep -q "Invalid user dave" "$TEST_DIR/sshd.log"
+expect_eq "and his attempt left him unknown" "" "$(probe logged_in dave)"
 # sshd ran keyboard-interactive PAM in a child, then the session as alice.
 check "sshd logged the Cognito user in by keyboard-interactive" \
 	grep -q "Accepted keyboard-interactive/pam for alice" "$TEST_DIR/sshd.log"
@@ -115,6 +147,8 @@ check "the enrolled app is the user's TOTP now" \
 if [ "$LIB_FAILED" -ne 0 ]; then
 	echo "--- results ---"
 	cat "$TEST_DIR/results"
+	echo "--- what NSS said ---"
+	cat "$TEST_DIR/probe.synced" "$TEST_DIR/probe.logged_in"
 	echo "--- what the programs printed ---"
 	cat "$TEST_DIR/ns.log"
 	echo "--- sshd log ---"
