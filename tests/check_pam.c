@@ -19,6 +19,7 @@
 #include <qrencode.h>
 
 #include "libcognito/cache.h"
+#include "libcognito/idp.h"
 #include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
@@ -56,10 +57,17 @@ static struct mock mock;
 
 /* -- the mock ---------------------------------------------------------------------- */
 
+/* The mock's default identity pool (ops_identity.py). */
+#define IDENTITY_POOL "us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+
 static void mock_up(void)
 {
+    char extra[256];
     mock_start(&mock, NULL, NULL);
-    mock_write_config(&mock, ph_path("cognito.conf"), NULL);
+    /* Only the stacks with a session line use the identity pool. */
+    snprintf(extra, sizeof(extra), "identity_endpoint = %s\nidentity_pool_id = " IDENTITY_POOL "\n",
+             mock.url);
+    mock_write_config(&mock, ph_path("cognito.conf"), extra);
 }
 
 static void mock_down(void)
@@ -94,6 +102,9 @@ static void fresh(const char *first, ...)
     va_list ap;
     char cache[PATH_MAX];
     empty_dir(ph_path("state"), NULL);
+    empty_dir(ph_path("state/sessions"), NULL);
+    empty_dir(ph_path("private/offline"), NULL);
+    empty_dir(ph_path("private/devices"), NULL);
     snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
     empty_dir(cache, "jwks-");
     ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
@@ -796,7 +807,8 @@ START_TEST(test_account_in_another_process)
     struct dirent *e;
     char record[512] = "";
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.')
+        /* The login record; sessions/ holds the tokens (test_session_store). */
+        if (e->d_name[0] != '.' && e->d_type == DT_REG)
             snprintf(record, sizeof(record), "%s/%s", ph_path("state"), e->d_name);
     }
     closedir(d);
@@ -925,6 +937,227 @@ START_TEST(test_login_fills_cache)
 }
 END_TEST
 
+/* -- the session: AWS credentials, the tokens' end ------------------------------------- */
+
+/* How many files dir holds (0 when it is missing). */
+static int count_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static long long json_int_at(struct json_object *o, const char *key)
+{
+    struct json_object *x = NULL;
+    ck_assert_msg(json_object_object_get_ex(o, key, &x), "no %s", key);
+    return json_object_get_int64(x);
+}
+
+/* The access key id of the last credentials the mock's identity pool issued. */
+static void last_issued_key(char out[64])
+{
+    struct json_object *o = mock_get_json(&mock, "/_mock/identity"), *issued = NULL;
+    ck_assert(json_object_object_get_ex(o, "issued", &issued));
+    size_t n = json_object_array_length(issued);
+    ck_assert_uint_gt(n, 0);
+    struct json_object *last = json_object_array_get_idx(issued, n - 1);
+    snprintf(out, 64, "%s", cog_json_string(last, "access_key_id"));
+    json_object_put(o);
+}
+
+static long long revoked_refresh_tokens(void)
+{
+    struct json_object *o = mock_get_json(&mock, "/_mock/tokens");
+    long long n = json_int_at(o, "revoked");
+    json_object_put(o);
+    return n;
+}
+
+/* The four AWS variables (and the expiry) as the mock issued them. */
+static void assert_aws_env(pam_handle_t *ph)
+{
+    char key[64];
+    last_issued_key(key);
+    const char *id = pam_getenv(ph, "AWS_ACCESS_KEY_ID");
+    ck_assert_ptr_nonnull(id);
+    ck_assert_str_eq(id, key);
+    ck_assert_int_eq(strncmp(id, "ASIA", 4), 0);
+    const char *secret = pam_getenv(ph, "AWS_SECRET_ACCESS_KEY");
+    ck_assert_ptr_nonnull(secret);
+    ck_assert_uint_eq(strlen(secret), 40);
+    const char *token = pam_getenv(ph, "AWS_SESSION_TOKEN");
+    ck_assert_ptr_nonnull(token);
+    ck_assert_int_eq(strncmp(token, "IQoJb3JpZ2luX2Vj", 16), 0);
+    ck_assert_str_eq(pam_getenv(ph, "AWS_REGION"), "us-east-1");
+    ck_assert_str_eq(pam_getenv(ph, "AWS_DEFAULT_REGION"), "us-east-1");
+    const char *exp = pam_getenv(ph, "AWS_CREDENTIAL_EXPIRATION");
+    ck_assert_ptr_nonnull(exp);
+    ck_assert_uint_eq(strlen(exp), 20); /* 2026-11-22T04:00:00Z */
+    /* The session's id is the module's business, not the shell's. */
+    ck_assert_ptr_null(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+}
+
+static void assert_no_aws_env(pam_handle_t *ph)
+{
+    static const char *const names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_SESSION_TOKEN", "AWS_REGION"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(pam_getenv(ph, names[i]) == NULL, "%s is set", names[i]);
+}
+
+#define SESSION_IGNORED PAM_SESSION_ERR
+#define NO_AWS INFO("AWS credentials are not available in this session.")
+
+/* One process, as su, sudo and login do: the session has the user's own AWS
+ * credentials, and closing it revokes the login's refresh token. */
+START_TEST(test_session_aws)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &s, cases, 4);
+    assert_aws_env(ph);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetCredentialsForIdentity"), 1);
+    /* The tokens wait in a root-only record until the session closes. */
+    struct stat sb;
+    ck_assert_int_eq(stat(ph_path("state/sessions"), &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 1);
+    ck_assert_int_eq(revoked_refresh_tokens(), 0);
+
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RevokeToken"), 1);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 0);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_uint_eq(s.pos, s.n);
+}
+END_TEST
+
+/* sshd authenticates in a child and opens the session in its parent: the
+ * tokens reach the other transaction through the root-only store. */
+START_TEST(test_session_in_another_process)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase auth[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_session", "alice", &s, auth);
+
+    /* The record holds tokens: root's alone, and nobody else's words. */
+    DIR *d = opendir(ph_path("state/sessions"));
+    ck_assert_ptr_nonnull(d);
+    char record[PATH_MAX] = "";
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.')
+            snprintf(record, sizeof(record), "%s/%s", ph_path("state/sessions"), e->d_name);
+    closedir(d);
+    struct stat sb;
+    ck_assert_int_eq(stat(record, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *text = test_read_file(record, NULL);
+    ck_assert_ptr_null(strstr(text, PW));
+    free(text);
+
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase open[] = {
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &none, open, 2);
+    assert_aws_env(ph);
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 0);
+
+    /* The login's tokens served one session: another finds none. */
+    struct pam_testcase again[] = {pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED)};
+    PH_RUN("cognito_session_only", "alice", &none, again);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 1);
+}
+END_TEST
+
+/* on_close=signout: GlobalSignOut ends every sign-in of the user. */
+START_TEST(test_session_signout)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase first[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "alice", &s, first); /* another sign-in, never closed */
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    PH_RUN("cognito_signout", "alice", &s2, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GlobalSignOut"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RevokeToken"), 0);
+    ck_assert_int_eq(revoked_refresh_tokens(), 2);
+}
+END_TEST
+
+/* The identity pool failing costs the session its AWS credentials, never the
+ * login: logged, and said once. */
+START_TEST(test_session_identity_fails)
+{
+    fresh(ALICE, NULL);
+    mock_fault(&mock, "{\"op\":\"GetCredentialsForIdentity\",\"kind\":\"status\",\"status\":500}");
+    const struct ph_turn t[] = {PASSWORD(PW), NO_AWS};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &s, cases, 3);
+    assert_no_aws_env(ph);
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_uint_eq(s.pos, s.n);
+    /* The identity pool refusing the token: the same. */
+    fresh(ALICE, NULL);
+    pool("{\"identity_pool_id\":\"us-east-1:00000000-0000-4000-8000-000000000000\"}");
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases2[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    PH_RUN("cognito_session", "alice", &s2, cases2);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+}
+END_TEST
+
+/* A session of a login that was not ours (SSH keys, a local password):
+ * nothing to do, nothing asked of Cognito. */
+START_TEST(test_session_not_ours)
+{
+    fresh(ALICE, NULL);
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED),
+        pam_test(PAMTEST_CLOSE_SESSION, SESSION_IGNORED),
+    };
+    PH_RUN("cognito_session_only", "alice", &none, cases);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
 /* -- the build --------------------------------------------------------------------- */
 
 /* An account line whose PAM_IGNORE shows (see MODULE_IGNORED). */
@@ -938,6 +1171,15 @@ static void write_services(void)
                         "password required pam_deny.so\nsession required pam_deny.so\n");
     ph_service("cognito",
                "auth required @MODULE@ @ARGS@\n" ACCT("") "password required @MODULE@ @ARGS@\n");
+    ph_service("cognito_session",
+               "auth required @MODULE@ @ARGS@\n" ACCT("") "session required @MODULE@ @ARGS@\n");
+    /* PAM_IGNORE shows as pam_deny's PAM_SESSION_ERR (see MODULE_IGNORED). */
+    ph_service("cognito_session_only",
+               "session [success=done ignore=ignore default=die] @MODULE@ @ARGS@\n"
+               "session required pam_deny.so\n");
+    ph_service(
+        "cognito_signout",
+        "auth required @MODULE@ @ARGS@\nsession required @MODULE@ @ARGS@ on_close=signout\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1013,6 +1255,16 @@ static Suite *pam_suite(void)
     tcase_add_test(options, test_account_from_cache);
     tcase_add_test(options, test_login_fills_cache);
     suite_add_tcase(s, options);
+
+    TCase *session = tcase_create("session");
+    tcase_add_unchecked_fixture(session, mock_up, mock_down);
+    tcase_set_timeout(session, 60);
+    tcase_add_test(session, test_session_aws);
+    tcase_add_test(session, test_session_in_another_process);
+    tcase_add_test(session, test_session_signout);
+    tcase_add_test(session, test_session_identity_fails);
+    tcase_add_test(session, test_session_not_ours);
+    suite_add_tcase(s, session);
     return s;
 }
 
