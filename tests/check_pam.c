@@ -16,6 +16,7 @@
 
 #include <check.h>
 #include <json-c/json.h>
+#include <openssl/sha.h>
 #include <qrencode.h>
 
 #include "libcognito/cache.h"
@@ -1158,6 +1159,128 @@ START_TEST(test_session_not_ours)
 }
 END_TEST
 
+/* -- offline login ------------------------------------------------------------------ */
+
+#define OFFLINE_OK INFO("Cognito is unreachable: logged in with your cached password")
+
+static void auth_expect(const char *service, const char *user, const struct ph_turn *t, size_t n,
+                        int expected)
+{
+    struct ph_script s = {.turns = t, .n = n, .mock = &mock, .user = user};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, expected)};
+    PH_RUN(service, user, &s, cases);
+}
+#define AUTH_EXPECT(service, user, t, expected)                                                    \
+    auth_expect(service, user, t, sizeof(t) / sizeof((t)[0]), expected)
+
+/* The user's offline verifier record, or "" when there is none. */
+static const char *verifier_path(const char *user)
+{
+    static char path[PATH_MAX];
+    unsigned char md[32];
+    char hex[65];
+    SHA256((const unsigned char *)user, strlen(user), md);
+    cog_hex_encode(md, sizeof(md), hex);
+    snprintf(path, sizeof(path), "%s/%s", ph_path("private/offline"), hex);
+    return access(path, F_OK) == 0 ? path : "";
+}
+
+/* An online login keeps a slow salted verifier, root's alone; with Cognito
+ * unreachable it lets the right password in, and only that one. */
+START_TEST(test_offline_login)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    const char *path = verifier_path("alice");
+    ck_assert_str_ne(path, "");
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_int_eq(stat(ph_path("private"), &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    char *text = test_read_file(path, NULL);
+    ck_assert_ptr_null(strstr(text, PW));
+    ck_assert_ptr_nonnull(strstr(text, "\"$y$")); /* yescrypt */
+    free(text);
+
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down", "alice", offline, PAM_SUCCESS);
+    const struct ph_turn wrong[] = {PASSWORD("Passw0rd?")};
+    AUTH_EXPECT("cognito_offline_down", "alice", wrong, PAM_AUTH_ERR);
+    /* Another user has no verifier: unavailable, as without the option. */
+    const struct ph_turn other[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "carol", other, PAM_AUTHINFO_UNAVAIL);
+    /* The option off: the verifier is never consulted. */
+    AUTH_EXPECT("cognito_down", "alice", other, PAM_AUTHINFO_UNAVAIL);
+}
+END_TEST
+
+/* A verifier older than offline_max_age counts for nothing. */
+START_TEST(test_offline_too_old)
+{
+    struct cog_error err = {0};
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    /* The last online login, eight days ago (offline_max_age = 7d). */
+    const char *path = verifier_path("alice");
+    char *text = test_read_file(path, NULL);
+    struct json_object *o = json_tokener_parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(o);
+    json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL) - 8 * 86400));
+    const char *s = json_object_to_json_string(o);
+    ck_assert_int_eq(cog_write_file_atomic(path, s, strlen(s), 0600, &err), COG_OK);
+    json_object_put(o);
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    /* Within a longer bound it would have counted. */
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down_30d", "alice", offline, PAM_SUCCESS);
+}
+END_TEST
+
+/* Cognito refusing the password (it was changed elsewhere) removes the
+ * verifier: a refused user never gets in offline. */
+START_TEST(test_offline_never_after_refusal)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    ck_assert_str_ne(verifier_path("alice"), "");
+    mock_add_user(&mock, "{\"username\":\"alice\",\"password\":\"N3w-Passw0rd!\"}");
+    /* NotAuthorized online: refused, never turned into an offline success. */
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_AUTH_ERR);
+    ck_assert_str_eq(verifier_path("alice"), "");
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    /* The new password online replaces the verifier; the old one is out. */
+    const struct ph_turn new_pw[] = {PASSWORD("N3w-Passw0rd!")};
+    AUTH_EXPECT("cognito_offline", "alice", new_pw, PAM_SUCCESS);
+    const struct ph_turn old_pw[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline_down", "alice", old_pw, PAM_AUTH_ERR);
+    const struct ph_turn offline[] = {PASSWORD("N3w-Passw0rd!"), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down", "alice", offline, PAM_SUCCESS);
+}
+END_TEST
+
+/* A user whose logins take MFA gets in offline only with
+ * offline_login_mfa_users=yes. */
+START_TEST(test_offline_mfa_user)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_offline", "sam", sms, PAM_SUCCESS);
+    ck_assert_str_ne(verifier_path("sam"), "");
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "sam", t, PAM_AUTHINFO_UNAVAIL);
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down_mfa", "sam", offline, PAM_SUCCESS);
+}
+END_TEST
+
 /* -- the build --------------------------------------------------------------------- */
 
 /* An account line whose PAM_IGNORE shows (see MODULE_IGNORED). */
@@ -1180,6 +1303,13 @@ static void write_services(void)
     ph_service(
         "cognito_signout",
         "auth required @MODULE@ @ARGS@\nsession required @MODULE@ @ARGS@ on_close=signout\n");
+    ph_service("cognito_offline", "auth required @MODULE@ @ARGS@ offline_login=password\n");
+#define DOWN "timeout=2 endpoint=https://127.0.0.1:1/ offline_login=password"
+    ph_service("cognito_offline_down", "auth required @MODULE@ @ARGS@ " DOWN "\n");
+    ph_service("cognito_offline_down_30d",
+               "auth required @MODULE@ @ARGS@ " DOWN " offline_max_age=30d\n");
+    ph_service("cognito_offline_down_mfa",
+               "auth required @MODULE@ @ARGS@ " DOWN " offline_login_mfa_users\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1265,6 +1395,15 @@ static Suite *pam_suite(void)
     tcase_add_test(session, test_session_identity_fails);
     tcase_add_test(session, test_session_not_ours);
     suite_add_tcase(s, session);
+
+    TCase *offline = tcase_create("offline");
+    tcase_add_unchecked_fixture(offline, mock_up, mock_down);
+    tcase_set_timeout(offline, 60);
+    tcase_add_test(offline, test_offline_login);
+    tcase_add_test(offline, test_offline_too_old);
+    tcase_add_test(offline, test_offline_never_after_refusal);
+    tcase_add_test(offline, test_offline_mfa_user);
+    suite_add_tcase(s, offline);
     return s;
 }
 
