@@ -1173,17 +1173,20 @@ static void auth_expect(const char *service, const char *user, const struct ph_t
 #define AUTH_EXPECT(service, user, t, expected)                                                    \
     auth_expect(service, user, t, sizeof(t) / sizeof((t)[0]), expected)
 
-/* The user's offline verifier record, or "" when there is none. */
-static const char *verifier_path(const char *user)
+/* The module's record of user in dir (store.h: named by the SHA-256 of the
+ * name), or "" when there is none. */
+static const char *record_of(const char *dir, const char *user)
 {
     static char path[PATH_MAX];
-    unsigned char md[32];
-    char hex[65];
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
     SHA256((const unsigned char *)user, strlen(user), md);
     cog_hex_encode(md, sizeof(md), hex);
-    snprintf(path, sizeof(path), "%s/%s", ph_path("private/offline"), hex);
+    snprintf(path, sizeof(path), "%s/%s", ph_path(dir), hex);
     return access(path, F_OK) == 0 ? path : "";
 }
+#define verifier_path(user) record_of("private/offline", user)
+#define device_path(user) record_of("private/devices", user)
 
 /* An online login keeps a slow salted verifier, root's alone; with Cognito
  * unreachable it lets the right password in, and only that one. */
@@ -1281,6 +1284,89 @@ START_TEST(test_offline_mfa_user)
 }
 END_TEST
 
+/* -- remembered devices ------------------------------------------------------------- */
+
+/* The one device the mock keeps for user. */
+static struct json_object *only_device(const char *user, struct json_object **all)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/_mock/devices/%s", user);
+    *all = mock_get_json(&mock, path);
+    struct json_object *devs = json_object_object_get(*all, "devices");
+    ck_assert_int_eq(json_object_array_length(devs), 1);
+    return json_object_array_get_idx(devs, 0);
+}
+
+static const char *const device_tracking[] = {"ALWAYS", "USER_OPT_IN"};
+
+/* After a login that passed MFA the host is a remembered device of the
+ * user; the next login proves the device by its SRP and is not asked for
+ * the code. */
+START_TEST(test_remembered_device)
+{
+    char setting[64];
+    struct json_object *all;
+    fresh(SAM, NULL);
+    snprintf(setting, sizeof(setting), "{\"device_tracking\":\"%s\"}", device_tracking[_i]);
+    pool(setting);
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ConfirmDevice"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "UpdateDeviceStatus"), _i == 1);
+    struct json_object *dev = only_device("sam", &all);
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "confirmed")));
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "remembered")));
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "has_verifier")));
+    char key[128];
+    snprintf(key, sizeof(key), "%s", cog_json_string(dev, "key"));
+    json_object_put(all);
+    /* Its secret is root's alone, on this host. */
+    const char *path = device_path("sam");
+    ck_assert_str_ne(path, "");
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *text = test_read_file(path, NULL);
+    ck_assert_ptr_nonnull(strstr(text, key));
+    free(text);
+
+    mock_reset_stats(&mock);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_device", "sam", t, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ConfirmDevice"), 0);
+    dev = only_device("sam", &all);
+    ck_assert_str_eq(cog_json_string(dev, "key"), key);
+    ck_assert_int_eq(json_object_get_int(json_object_object_get(dev, "authentications")), 1);
+    json_object_put(all);
+
+    /* Without remember_device the device is neither used nor made. */
+    AUTH_EXPECT("cognito", "sam", sms, PAM_SUCCESS);
+}
+END_TEST
+
+/* A device Cognito no longer knows costs one MFA login, never a lockout;
+ * that login remembers a new one. */
+START_TEST(test_forgotten_device)
+{
+    char path[256];
+    struct json_object *all;
+    fresh(SAM, NULL);
+    pool("{\"device_tracking\":\"ALWAYS\"}");
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    struct json_object *dev = only_device("sam", &all);
+    snprintf(path, sizeof(path), "/_mock/devices/sam/%s", cog_json_string(dev, "key"));
+    json_object_put(all);
+    ck_assert_int_eq(mock_control(&mock, "DELETE", path, NULL, NULL), 200);
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    ck_assert_str_ne(device_path("sam"), "");
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_device", "sam", t, PAM_SUCCESS);
+}
+END_TEST
+
 /* -- the build --------------------------------------------------------------------- */
 
 /* An account line whose PAM_IGNORE shows (see MODULE_IGNORED). */
@@ -1310,6 +1396,7 @@ static void write_services(void)
                "auth required @MODULE@ @ARGS@ " DOWN " offline_max_age=30d\n");
     ph_service("cognito_offline_down_mfa",
                "auth required @MODULE@ @ARGS@ " DOWN " offline_login_mfa_users\n");
+    ph_service("cognito_device", "auth required @MODULE@ @ARGS@ remember_device\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1404,6 +1491,14 @@ static Suite *pam_suite(void)
     tcase_add_test(offline, test_offline_never_after_refusal);
     tcase_add_test(offline, test_offline_mfa_user);
     suite_add_tcase(s, offline);
+
+    TCase *devices = tcase_create("devices");
+    tcase_add_unchecked_fixture(devices, mock_up, mock_down);
+    tcase_set_timeout(devices, 60);
+    tcase_add_loop_test(devices, test_remembered_device, 0,
+                        (int)(sizeof(device_tracking) / sizeof(device_tracking[0])));
+    tcase_add_test(devices, test_forgotten_device);
+    suite_add_tcase(s, devices);
     return s;
 }
 
