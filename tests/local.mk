@@ -90,7 +90,7 @@ dist-hook-mock:
 EXTRA_DIST += tests/mock tests/lib.sh \
 	tests/cognitoctl_login.sh tests/oracle.sh tests/mock_selftest.sh \
 	tests/oracle/package.json tests/oracle/package-lock.json tests/oracle/oracle_login.js \
-	tests/oracle/oracle_device.js \
+	tests/oracle/oracle_device.js tests/oracle/oracle_http.js \
 	tests/vectors/srp_vectors.json tests/vectors/sdk_transcripts.json
 
 # After the password: identity-pool credentials, refresh, revocation and

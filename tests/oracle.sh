@@ -60,7 +60,8 @@ if ! oracle_installed "$ORACLE_DIR"; then
 		ORACLE_DIR="$TEST_DIR/oracle"
 		mkdir -p "$ORACLE_DIR"
 		cp "$ORACLE_SRC/package.json" "$ORACLE_SRC/package-lock.json" \
-			"$ORACLE_SRC/oracle_login.js" "$ORACLE_SRC/oracle_device.js" "$ORACLE_DIR/" || fail "cannot copy the oracle"
+			"$ORACLE_SRC/oracle_login.js" "$ORACLE_SRC/oracle_device.js" \
+			"$ORACLE_SRC/oracle_http.js" "$ORACLE_DIR/" || fail "cannot copy the oracle"
 	fi
 	if ! npm_ci "$ORACLE_DIR" || ! oracle_installed "$ORACLE_DIR"; then
 		cat "$TEST_DIR/npm.log" >&2

@@ -19,26 +19,12 @@
 // prints "challenge:NAME" and exits 2.
 'use strict';
 
-const https = require('https');
+const { getJson } = require('./oracle_http');
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = require('amazon-cognito-identity-js');
 
 function usage() {
   process.stderr.write('usage: oracle_device.js ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD\n');
   process.exit(64);
-}
-
-function getJson(url) {
-  return new Promise((resolve, reject) => {
-    https.get(url, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { data += c; });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`));
-        try { return resolve(JSON.parse(data)); } catch (e) { return reject(e); }
-      });
-    }).on('error', reject);
-  });
 }
 
 function fail(err) {
