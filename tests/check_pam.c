@@ -1144,6 +1144,72 @@ START_TEST(test_session_identity_fails)
 }
 END_TEST
 
+/* alice as a Unix user (nss_wrapper): uid 43210 as root, else our own. */
+static uid_t alice_uid(void)
+{
+    return geteuid() == 0 ? 43210 : getuid();
+}
+
+/* aws_credentials=file: no keys in the environment; a credential_process
+ * file only the user can read, and a profile in the user's ~/.aws/config
+ * that leaves the user's own sections alone. Closing removes the file. */
+START_TEST(test_session_aws_file)
+{
+    char path[PATH_MAX], cred[PATH_MAX], key[64];
+    struct stat sb;
+    fresh(ALICE, NULL);
+    snprintf(path, sizeof(path), "%s/home/alice/.aws", ph_dir());
+    mkdir(path, 0700);
+    ck_assert_int_eq(chown(path, alice_uid(), alice_uid()), 0);
+    snprintf(path, sizeof(path), "%s/home/alice/.aws/config", ph_dir());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[default]\nregion = eu-west-1\n", f);
+    fclose(f);
+    ck_assert_int_eq(chown(path, alice_uid(), alice_uid()), 0);
+
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_file", "alice", &s, cases, 3);
+    assert_no_aws_env(ph);
+    last_issued_key(key);
+    snprintf(cred, sizeof(cred), "%s/aws/%u.json", ph_dir(), (unsigned)alice_uid());
+    ck_assert_int_eq(stat(cred, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_uint_eq(sb.st_uid, alice_uid());
+    char *text = test_read_file(cred, NULL);
+    struct json_object *o = json_tokener_parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(json_int_at(o, "Version"), 1);
+    ck_assert_str_eq(cog_json_string(o, "AccessKeyId"), key);
+    ck_assert_ptr_nonnull(cog_json_string(o, "SecretAccessKey"));
+    ck_assert_ptr_nonnull(cog_json_string(o, "SessionToken"));
+    ck_assert_ptr_nonnull(cog_json_string(o, "Expiration"));
+    json_object_put(o);
+    char *config = test_read_file(path, NULL);
+    char want[2 * PATH_MAX];
+    snprintf(want, sizeof(want), "[profile cognito]\n");
+    ck_assert_msg(strncmp(config, "[default]\nregion = eu-west-1\n", 29) == 0, "%s", config);
+    ck_assert_ptr_nonnull(strstr(config, want));
+    snprintf(want, sizeof(want), "credential_process = /bin/cat %s\nregion = us-east-1\n", cred);
+    ck_assert_msg(strstr(config, want) != NULL, "%s", config);
+    free(config);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_uint_eq(sb.st_uid, alice_uid());
+
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_ne(access(cred, F_OK), 0);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+}
+END_TEST
+
 /* A session of a login that was not ours (SSH keys, a local password):
  * nothing to do, nothing asked of Cognito. */
 START_TEST(test_session_not_ours)
@@ -1374,8 +1440,45 @@ END_TEST
     "account [success=done ignore=ignore default=die] @MODULE@ @ARGS@" args "\n"                   \
     "account required pam_deny.so\n"
 
+/* The Unix users the module may look up (nss_wrapper): root, and alice with
+ * a home of her own in the test dir. */
+/* Outside a test (no ck_assert here): stop the run. */
+static void must(bool ok, const char *what)
+{
+    if (!ok) {
+        perror(what);
+        exit(EXIT_FAILURE);
+    }
+}
+
+static void write_users(void)
+{
+    char path[PATH_MAX], home[PATH_MAX];
+    unsigned uid = (unsigned)alice_uid();
+    snprintf(path, sizeof(path), "%s/passwd", ph_dir());
+    /* alice reaches her home through it (the module writes there as her). */
+    must(chmod(ph_dir(), 0711) == 0, ph_dir());
+    snprintf(home, sizeof(home), "%s/home", ph_dir());
+    must(mkdir(home, 0755) == 0, home);
+    snprintf(home, sizeof(home), "%s/home/alice", ph_dir());
+    must(mkdir(home, 0755) == 0, home);
+    must(chown(home, uid, uid) == 0, home);
+    FILE *f = fopen(path, "w");
+    must(f != NULL, path);
+    fprintf(f, "root:x:0:0:root:/root:/bin/sh\nalice:x:%u:%u:Alice:%s:/bin/sh\n", uid, uid, home);
+    must(fclose(f) == 0, path);
+    setenv("NSS_WRAPPER_PASSWD", path, 1);
+    snprintf(path, sizeof(path), "%s/group", ph_dir());
+    f = fopen(path, "w");
+    must(f != NULL, path);
+    fprintf(f, "root:x:0:\nalice:x:%u:\n", uid);
+    must(fclose(f) == 0, path);
+    setenv("NSS_WRAPPER_GROUP", path, 1);
+}
+
 static void write_services(void)
 {
+    write_users();
     ph_service("other", "auth required pam_deny.so\naccount required pam_deny.so\n"
                         "password required pam_deny.so\nsession required pam_deny.so\n");
     ph_service("cognito",
@@ -1397,6 +1500,8 @@ static void write_services(void)
     ph_service("cognito_offline_down_mfa",
                "auth required @MODULE@ @ARGS@ " DOWN " offline_login_mfa_users\n");
     ph_service("cognito_device", "auth required @MODULE@ @ARGS@ remember_device\n");
+    ph_service("cognito_file", "auth required @MODULE@ @ARGS@\n"
+                               "session required @MODULE@ @ARGS@ aws_credentials=file\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1480,6 +1585,7 @@ static Suite *pam_suite(void)
     tcase_add_test(session, test_session_in_another_process);
     tcase_add_test(session, test_session_signout);
     tcase_add_test(session, test_session_identity_fails);
+    tcase_add_test(session, test_session_aws_file);
     tcase_add_test(session, test_session_not_ours);
     suite_add_tcase(s, session);
 
@@ -1505,6 +1611,7 @@ static Suite *pam_suite(void)
 int main(int argc, char **argv)
 {
     (void)argc;
+    ph_also_preload("libnss_wrapper.so");
     ph_run_wrapped(argv, write_services);
     SRunner *sr = srunner_create(pam_suite());
     srunner_run_all(sr, CK_NORMAL);
