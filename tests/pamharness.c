@@ -182,6 +182,7 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
      * (1.1.4) reads its switch under uid_wrapper's name. */
     setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
     setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+    setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
     setenv("PAM_WRAPPER_SERVICE_DIR", pamd, 1);
     fflush(NULL);
     pid_t pid = fork();
