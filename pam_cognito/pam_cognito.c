@@ -338,6 +338,10 @@ static int find_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 {
     struct cog_error err = {0};
     int rc = prepare(pamh, flags, argc, argv, args, cfg, user);
+    /* sudo opens the session of the target user (root): the id of the
+     * login's tokens must not reach that command's environment either. */
+    if (rc != PAM_SUCCESS && pam_getenv(pamh, PC_SESSION_ENV) != NULL)
+        pam_putenv(pamh, PC_SESSION_ENV);
     if (rc == PAM_USER_UNKNOWN)
         return PAM_IGNORE;
     if (rc != PAM_SUCCESS)

@@ -1210,6 +1210,28 @@ START_TEST(test_session_aws_file)
 }
 END_TEST
 
+/* sudo authenticates the user, then opens the session of root: not ours,
+ * and the id of the login's tokens goes nowhere near root's command. */
+START_TEST(test_session_of_another_user)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session_only", "alice", &s, cases, 2);
+    ck_assert_ptr_nonnull(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+    ck_assert_int_eq(pam_set_item(ph, PAM_USER, "root"), PAM_SUCCESS);
+    ck_assert_int_eq(pam_open_session(ph, 0), SESSION_IGNORED);
+    ck_assert_ptr_null(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+    assert_no_aws_env(ph);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 0);
+}
+END_TEST
+
 /* A session of a login that was not ours (SSH keys, a local password):
  * nothing to do, nothing asked of Cognito. */
 START_TEST(test_session_not_ours)
@@ -1487,6 +1509,7 @@ static void write_services(void)
                "auth required @MODULE@ @ARGS@\n" ACCT("") "session required @MODULE@ @ARGS@\n");
     /* PAM_IGNORE shows as pam_deny's PAM_SESSION_ERR (see MODULE_IGNORED). */
     ph_service("cognito_session_only",
+               "auth required @MODULE@ @ARGS@\n"
                "session [success=done ignore=ignore default=die] @MODULE@ @ARGS@\n"
                "session required pam_deny.so\n");
     ph_service(
@@ -1587,6 +1610,7 @@ static Suite *pam_suite(void)
     tcase_add_test(session, test_session_identity_fails);
     tcase_add_test(session, test_session_aws_file);
     tcase_add_test(session, test_session_not_ours);
+    tcase_add_test(session, test_session_of_another_user);
     suite_add_tcase(s, session);
 
     TCase *offline = tcase_create("offline");
