@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "libcognito/account.h"
+#include "libcognito/srp.h"
 #include "libcognito/util.h"
 
 void cog_delivery_from_json(struct json_object *obj, const char *medium_key,
@@ -193,6 +194,80 @@ cog_status cog_verify_software_token(struct cog_idp *idp, const char *session,
     st = take_session(resp, session, new_session, err);
 out:
     cog_json_put_wiped(resp);
+    return st;
+}
+
+/* A call whose answer holds nothing we need. */
+static cog_status call_simple(struct cog_idp *idp, const char *op, struct cog_error *err,
+                              const char *k1, const char *v1, const char *k2, const char *v2,
+                              const char *k3, const char *v3)
+{
+    struct json_object *resp = NULL;
+    cog_status st = call(idp, op, NULL, &resp, err, k1, v1, k2, v2, k3, v3, NULL);
+    cog_json_put_wiped(resp);
+    return st;
+}
+
+cog_status cog_revoke_token(struct cog_idp *idp, const char *refresh_token, struct cog_error *err)
+{
+    return call_simple(idp, "RevokeToken", err, "Token", refresh_token, "ClientId",
+                       idp->cfg->client_id, "ClientSecret", idp->cfg->client_secret);
+}
+
+cog_status cog_global_sign_out(struct cog_idp *idp, const char *access_token, struct cog_error *err)
+{
+    return call_simple(idp, "GlobalSignOut", err, "AccessToken", access_token, NULL, NULL, NULL,
+                       NULL);
+}
+
+cog_status cog_update_device_status(struct cog_idp *idp, const char *access_token,
+                                    const char *device_key, bool remembered, struct cog_error *err)
+{
+    return call_simple(idp, "UpdateDeviceStatus", err, "AccessToken", access_token, "DeviceKey",
+                       device_key, "DeviceRememberedStatus",
+                       remembered ? "remembered" : "not_remembered");
+}
+
+cog_status cog_forget_device(struct cog_idp *idp, const char *access_token, const char *device_key,
+                             struct cog_error *err)
+{
+    return call_simple(idp, "ForgetDevice", err, "AccessToken", access_token, "DeviceKey",
+                       device_key, NULL, NULL);
+}
+
+cog_status cog_confirm_device(struct cog_idp *idp, const char *access_token, const char *device_key,
+                              const struct cog_srp_device_secret *secret, const char *device_name,
+                              bool *user_confirmation_necessary, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    struct json_object *req = json_object_new_object();
+    struct json_object *config = json_object_new_object();
+    struct json_object *resp = NULL, *v;
+
+    *user_confirmation_necessary = false;
+    if (req == NULL || config == NULL ||
+        json_object_object_add(req, "DeviceSecretVerifierConfig", config) != 0) {
+        json_object_put(config);
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if (!cog_json_add_string(req, "AccessToken", access_token) ||
+        !cog_json_add_string(req, "DeviceKey", device_key) ||
+        !cog_json_add_string(config, "PasswordVerifier", secret->verifier_b64) ||
+        !cog_json_add_string(config, "Salt", secret->salt_b64) ||
+        (device_name != NULL && !cog_json_add_string(req, "DeviceName", device_name))) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    st = cog_idp_call(idp, "ConfirmDevice", req, &resp, err);
+    if (st != COG_OK)
+        goto out;
+    if (json_object_object_get_ex(resp, "UserConfirmationNecessary", &v) &&
+        json_object_is_type(v, json_type_boolean))
+        *user_confirmation_necessary = json_object_get_boolean(v);
+out:
+    cog_json_put_wiped(req);
+    json_object_put(resp);
     return st;
 }
 

@@ -5,6 +5,8 @@
 #ifndef COGNITO_ACCOUNT_H
 #define COGNITO_ACCOUNT_H
 
+#include <stdbool.h>
+
 #include "libcognito/error.h"
 #include "libcognito/idp.h"
 
@@ -48,6 +50,28 @@ cog_status cog_verify_software_token(struct cog_idp *idp, const char *session,
                                      const char *access_token, const char *code,
                                      const char *device_name, char **new_session,
                                      struct cog_error *err);
+
+/* RevokeToken: the refresh token, and the access and ID tokens it issued,
+ * stop working. ClientSecret goes along when the app client has one. */
+cog_status cog_revoke_token(struct cog_idp *idp, const char *refresh_token, struct cog_error *err);
+/* GlobalSignOut: every token of the access token's user, on every device. */
+cog_status cog_global_sign_out(struct cog_idp *idp, const char *access_token,
+                               struct cog_error *err);
+
+/* ConfirmDevice: the device NewDeviceMetadata named becomes the user's, with
+ * the verifier of a device secret (cog_srp_device_secret_new). The pool then
+ * either remembers it at once, or wants the user's word:
+ * *user_confirmation_necessary, answered by cog_update_device_status. */
+struct cog_srp_device_secret;
+cog_status cog_confirm_device(struct cog_idp *idp, const char *access_token, const char *device_key,
+                              const struct cog_srp_device_secret *secret, const char *device_name,
+                              bool *user_confirmation_necessary, struct cog_error *err);
+/* UpdateDeviceStatus: "remembered" or "not_remembered". */
+cog_status cog_update_device_status(struct cog_idp *idp, const char *access_token,
+                                    const char *device_key, bool remembered, struct cog_error *err);
+/* ForgetDevice: the device is no longer the user's. */
+cog_status cog_forget_device(struct cog_idp *idp, const char *access_token, const char *device_key,
+                             struct cog_error *err);
 
 /* otpauth://totp/ISSUER:ACCOUNT?secret=SECRET&issuer=ISSUER, percent-encoded
  * (Google's Key URI format, which authenticator apps scan). malloc'd. */

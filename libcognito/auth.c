@@ -18,22 +18,24 @@ static cog_status answer_password_verifier(struct login *l, struct step *s);
 
 /* Every challenge the machine answers. retry_on: the status after which the
  * same challenge is asked again with the same Session (Cognito's session
- * takes a few tries), up to opts->max_code_attempts. DEVICE_SRP_AUTH is a
- * row to add, with its own handler. */
+ * takes a few tries), up to opts->max_code_attempts. */
 static const struct challenge {
     const char *name;
     challenge_fn fn;
     cog_status retry_on;
-    bool mfa; /* passing it is a second factor */
+    bool mfa;    /* passing it is a second factor */
+    bool device; /* the remembered device's own proof */
 } challenges[] = {
-    {"PASSWORD_VERIFIER", answer_password_verifier, COG_OK, false},
-    {"SMS_MFA", auth_answer_sms, COG_ERR_CODE, true},
-    {"SOFTWARE_TOKEN_MFA", auth_answer_totp, COG_ERR_CODE, true},
-    {"EMAIL_OTP", auth_answer_email, COG_ERR_CODE, true},
-    {"SELECT_MFA_TYPE", auth_answer_select_mfa, COG_OK, false},
-    {"MFA_SETUP", auth_answer_mfa_setup, COG_OK, true},
-    {"NEW_PASSWORD_REQUIRED", auth_answer_new_password, COG_ERR_INVALID_PASSWORD, false},
-    {"CUSTOM_CHALLENGE", auth_answer_custom, COG_OK, false},
+    {"PASSWORD_VERIFIER", answer_password_verifier, COG_OK, false, false},
+    {"SMS_MFA", auth_answer_sms, COG_ERR_CODE, true, false},
+    {"SOFTWARE_TOKEN_MFA", auth_answer_totp, COG_ERR_CODE, true, false},
+    {"EMAIL_OTP", auth_answer_email, COG_ERR_CODE, true, false},
+    {"SELECT_MFA_TYPE", auth_answer_select_mfa, COG_OK, false, false},
+    {"MFA_SETUP", auth_answer_mfa_setup, COG_OK, true, false},
+    {"NEW_PASSWORD_REQUIRED", auth_answer_new_password, COG_ERR_INVALID_PASSWORD, false, false},
+    {"CUSTOM_CHALLENGE", auth_answer_custom, COG_OK, false, false},
+    {"DEVICE_SRP_AUTH", auth_answer_device_srp, COG_OK, false, true},
+    {"DEVICE_PASSWORD_VERIFIER", auth_answer_device_verifier, COG_OK, false, true},
 };
 
 static const struct challenge *find_challenge(const char *name)
@@ -251,8 +253,6 @@ void auth_say_delivery(struct login *l, const char *what, const struct cog_deliv
 
 static cog_status answer_password_verifier(struct login *l, struct step *s)
 {
-    char sig[COG_SRP_SIGNATURE_MAX] = "";
-    char stamp[COG_SRP_TIMESTAMP_MAX];
     cog_status st;
 
     const char *salt = cog_json_string(s->params, "SALT");
@@ -272,7 +272,6 @@ static cog_status answer_password_verifier(struct login *l, struct step *s)
         st = auth_nomem(l);
         goto out;
     }
-    cog_srp_timestamp(time(NULL), stamp);
     struct cog_srp_claim_input in = {
         .pool_name = cog_config_pool_name(l->cfg),
         .user_id = l->user_id,
@@ -280,18 +279,33 @@ static cog_status answer_password_verifier(struct login *l, struct step *s)
         .salt_hex = salt,
         .B_hex = b,
         .secret_block_b64 = block,
-        .timestamp = stamp,
     };
-    st = cog_srp_claim(l->srp, &in, sig, NULL, l->err);
+    st = auth_add_claim(l, s, l->srp, &in);
+out:
+    return st;
+}
+
+cog_status auth_add_claim(struct login *l, struct step *s, struct cog_srp *srp,
+                          struct cog_srp_claim_input *in)
+{
+    char sig[COG_SRP_SIGNATURE_MAX] = "";
+    char stamp[COG_SRP_TIMESTAMP_MAX];
+    cog_status st;
+
+    cog_srp_timestamp(cog_idp_now(l->idp), stamp);
+    in->timestamp = stamp;
+    st = cog_srp_claim(srp, in, sig, NULL, l->err);
     if (st != COG_OK)
         goto out;
-    if ((st = auth_add(l, s->responses, "PASSWORD_CLAIM_SECRET_BLOCK", block)) != COG_OK ||
+    if ((st = auth_add(l, s->responses, "PASSWORD_CLAIM_SECRET_BLOCK", in->secret_block_b64)) !=
+            COG_OK ||
         (st = auth_add(l, s->responses, "TIMESTAMP", stamp)) != COG_OK ||
         (st = auth_add(l, s->responses, "PASSWORD_CLAIM_SIGNATURE", sig)) != COG_OK)
         goto out;
-    if (l->opts->device_key != NULL)
-        st = auth_add(l, s->responses, "DEVICE_KEY", l->opts->device_key);
+    if (l->device_key != NULL)
+        st = auth_add(l, s->responses, "DEVICE_KEY", l->device_key);
 out:
+    in->timestamp = NULL;
     cog_wipe(sig, sizeof(sig));
     return st;
 }
@@ -329,8 +343,8 @@ static cog_status initiate(struct login *l, struct json_object **resp)
     /* What the SDK sends for CUSTOM_AUTH that starts with SRP. */
     if (st == COG_OK && l->cfg->auth_flow == COG_FLOW_CUSTOM_AUTH)
         st = auth_add(l, ap, "CHALLENGE_NAME", "SRP_A");
-    if (st == COG_OK && l->opts->device_key != NULL)
-        st = auth_add(l, ap, "DEVICE_KEY", l->opts->device_key);
+    if (st == COG_OK && l->device_key != NULL)
+        st = auth_add(l, ap, "DEVICE_KEY", l->device_key);
     if (st != COG_OK)
         goto out;
     st = cog_idp_add_secret_hash(l->cfg, ap, "SECRET_HASH", l->username, l->err);
@@ -406,6 +420,12 @@ static cog_status answer_challenge(struct login *l, const struct challenge *c,
     }
     if (st == COG_OK && c->mfa)
         l->passed_mfa = true;
+    if (st == COG_OK && strcmp(c->name, "NEW_PASSWORD_REQUIRED") == 0)
+        l->password_changed = true;
+    if (st == COG_OK && strcmp(c->name, "DEVICE_PASSWORD_VERIFIER") == 0)
+        l->device_authenticated = true;
+    if (st != COG_OK && c->device)
+        l->device_failed = true;
 out:
     cog_free_secret(s.session);
     cog_json_put_wiped(s.kept);
@@ -454,6 +474,8 @@ static cog_status take_result(struct login *l, struct json_object *ar, struct co
         out->new_device_group_key = cog_strdup(gk);
     }
     out->passed_mfa = l->passed_mfa;
+    out->device_authenticated = l->device_authenticated;
+    out->password_changed = l->password_changed;
     out->claims = claims;
     claims = NULL;
 out:
@@ -470,8 +492,11 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
 
     cog_srp_free(l->srp);
     l->srp = NULL;
+    cog_srp_free(l->device_srp);
+    l->device_srp = NULL;
     free(l->user_id);
     l->user_id = NULL;
+    l->passed_mfa = l->device_authenticated = l->device_failed = false;
     st = initiate(l, &resp);
     for (int round = 0; st == COG_OK; round++) {
         struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
@@ -502,6 +527,35 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
         resp = next;
     }
     cog_json_put_wiped(resp);
+    return st;
+}
+
+/* Cognito's answer to a DEVICE_KEY it does not know; the SDK tells it from a
+ * missing app client the same way, by the word "device" in the message. */
+static bool device_not_found(const struct cog_error *err)
+{
+    return strcmp(err->code, "ResourceNotFoundException") == 0 &&
+           strcasestr(err->message, "device") != NULL;
+}
+
+/* A sign-in with the remembered device, and when Cognito refuses the
+ * device (forgotten, or its proof fails) one more without it: a device
+ * the pool no longer knows must not lock its user out. A refusal of the
+ * password is not the device's fault and is never retried. */
+static cog_status sign_in_with_device(struct login *l, struct cog_auth_result *out)
+{
+    cog_status st = sign_in(l, out);
+    if (st == COG_OK || l->device_key == NULL ||
+        !(device_not_found(l->err) || (l->device_failed && st != COG_ERR_UNAVAILABLE &&
+                                       st != COG_ERR_ABORTED && st != COG_ERR_NOMEM)))
+        return st;
+    bool was_not_found = device_not_found(l->err);
+    l->device_key = NULL;
+    st = sign_in(l, out);
+    /* The same answer without the device: it was not the device. */
+    if (!(was_not_found && st != COG_OK && device_not_found(l->err)) &&
+        l->opts->device_refused != NULL)
+        *l->opts->device_refused = true;
     return st;
 }
 
@@ -552,27 +606,92 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
         goto out;
     }
 
+    if (l.opts->device_key != NULL && l.opts->device_group_key != NULL &&
+        l.opts->device_password != NULL)
+        l.device_key = l.opts->device_key;
     cog_http_begin_step(idp->http);
     for (int restarts = 0;; restarts++) {
-        st = sign_in(&l, out);
+        st = sign_in_with_device(&l, out);
         if (restarts >= MAX_RESTARTS)
             break;
         /* Both flows end with a fresh sign-in: Cognito grants nothing for them. */
-        if (st == COG_ERR_PASSWORD_RESET_REQUIRED && l.opts->allow_password_reset)
+        if (st == COG_ERR_PASSWORD_RESET_REQUIRED && l.opts->allow_password_reset) {
             st = auth_reset_password(&l);
-        else if (st == COG_ERR_NOT_CONFIRMED && l.opts->allow_confirm)
+            l.password_changed = st == COG_OK;
+        } else if (st == COG_ERR_NOT_CONFIRMED && l.opts->allow_confirm) {
             st = auth_confirm_account(&l);
-        else
+        } else {
             break;
+        }
         if (st != COG_OK)
             break;
     }
 out:
     cog_srp_free(l.srp);
+    cog_srp_free(l.device_srp);
     cog_free_secret(l.password);
     free(l.user_id);
     if (st != COG_OK)
         cog_auth_result_clear(out);
+    return st;
+}
+
+cog_status cog_auth_refresh(struct cog_idp *idp, const char *refresh_token, const char *username,
+                            const char *device_key, struct cog_auth_result *out,
+                            struct cog_error *err)
+{
+    static const struct cog_auth_opts no_opts;
+    cog_status st;
+    struct json_object *req = json_object_new_object();
+    struct json_object *ap = json_object_new_object();
+    struct json_object *resp = NULL;
+    struct login l = {
+        .idp = idp, .cfg = idp->cfg, .opts = &no_opts, .username = username, .err = err};
+
+    memset(out, 0, sizeof(*out));
+    if (req == NULL || ap == NULL || json_object_object_add(req, "AuthParameters", ap) != 0) {
+        json_object_put(ap);
+        st = auth_nomem(&l);
+        goto out;
+    }
+    if (refresh_token == NULL || refresh_token[0] == '\0' ||
+        (username != NULL && !cog_username_valid(username))) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "no usable refresh token or username");
+        goto out;
+    }
+    if ((st = auth_add(&l, req, "AuthFlow", "REFRESH_TOKEN_AUTH")) != COG_OK ||
+        (st = auth_add(&l, req, "ClientId", idp->cfg->client_id)) != COG_OK ||
+        (st = auth_add(&l, ap, "REFRESH_TOKEN", refresh_token)) != COG_OK ||
+        (device_key != NULL && (st = auth_add(&l, ap, "DEVICE_KEY", device_key)) != COG_OK))
+        goto out;
+    /* A client with a secret: Cognito hashes the user the tokens name. */
+    if (idp->cfg->client_secret != NULL && username == NULL) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "the app client has a secret: the refresh needs the username");
+        goto out;
+    }
+    if (username != NULL &&
+        (st = cog_idp_add_secret_hash(idp->cfg, ap, "SECRET_HASH", username, err)) != COG_OK)
+        goto out;
+    cog_http_begin_step(idp->http);
+    st = cog_idp_call(idp, "InitiateAuth", req, &resp, err);
+    if (st != COG_OK)
+        goto out;
+    struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
+    if (ar == NULL || cog_json_string(resp, "ChallengeName") != NULL) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
+                           "the service answered a refresh with a challenge");
+        goto out;
+    }
+    st = take_result(&l, ar, out);
+    if (st == COG_OK && out->refresh_token == NULL &&
+        (out->refresh_token = strdup(refresh_token)) == NULL)
+        st = auth_nomem(&l);
+out:
+    if (st != COG_OK)
+        cog_auth_result_clear(out);
+    cog_json_put_wiped(req);
+    cog_json_put_wiped(resp);
     return st;
 }
 

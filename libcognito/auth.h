@@ -49,9 +49,15 @@ struct cog_auth_opts {
     int max_code_attempts;     /* tries for one code or new password, the first included; 0: 3 */
     bool allow_password_reset; /* PasswordResetRequired → ForgotPassword flow */
     bool allow_confirm;        /* UserNotConfirmed → ConfirmSignUp flow */
-    const char *device_key;    /* remembered device (DEVICE_SRP_AUTH) */
+    /* A remembered device: DEVICE_KEY goes with the sign-in, and the
+     * device answers DEVICE_SRP_AUTH with its own SRP (group key as pool
+     * name, device key as user, device password). */
+    const char *device_key;
     const char *device_group_key;
     const char *device_password;
+    /* Set when Cognito refused the device (forgotten, unknown): the login
+     * then went on once more without it, and the caller should drop it. */
+    bool *device_refused;
 };
 
 struct cog_auth_result {
@@ -62,6 +68,8 @@ struct cog_auth_result {
     char *username;             /* cognito:username from the verified ID token */
     struct json_object *claims; /* the verified ID token's payload */
     bool passed_mfa;            /* an MFA challenge was answered */
+    bool device_authenticated;  /* the remembered device proved itself (DEVICE_SRP_AUTH) */
+    bool password_changed;      /* the login set a new password (new-password or reset flow) */
     char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */
     char *new_device_group_key;
 };
@@ -95,5 +103,15 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
 
 /* Wipes tokens and frees everything in res. */
 void cog_auth_result_clear(struct cog_auth_result *res);
+
+/* REFRESH_TOKEN_AUTH: new ID and access tokens from a refresh token, the ID
+ * token verified as a login's is. username (cognito:username of the earlier
+ * tokens) makes the SECRET_HASH a client with a secret needs; device_key is
+ * the remembered device the tokens were issued to, or NULL. On COG_OK out
+ * holds the new tokens and a copy of refresh_token (Cognito sends no new
+ * one). NotAuthorized (revoked, expired) is COG_ERR_AUTH. */
+cog_status cog_auth_refresh(struct cog_idp *idp, const char *refresh_token, const char *username,
+                            const char *device_key, struct cog_auth_result *out,
+                            struct cog_error *err);
 
 #endif

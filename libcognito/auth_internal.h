@@ -16,6 +16,11 @@ struct login {
     char *user_id;        /* USER_ID_FOR_SRP once known: every later USERNAME */
     char *password;
     struct cog_srp *srp;
+    const char *device_key; /* the remembered device in use, or NULL */
+    struct cog_srp *device_srp;
+    bool device_failed;        /* a DEVICE_* step was refused */
+    bool device_authenticated; /* DEVICE_PASSWORD_VERIFIER was accepted */
+    bool password_changed;
     bool passed_mfa;
     struct cog_error *err;
     unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
@@ -53,6 +58,9 @@ cog_status auth_answer_select_mfa(struct login *l, struct step *s);
 cog_status auth_answer_mfa_setup(struct login *l, struct step *s);
 cog_status auth_answer_new_password(struct login *l, struct step *s);
 cog_status auth_answer_custom(struct login *l, struct step *s);
+/* The remembered device's SRP (auth_device.c). */
+cog_status auth_answer_device_srp(struct login *l, struct step *s);
+cog_status auth_answer_device_verifier(struct login *l, struct step *s);
 
 /* The flows that run between two sign-in attempts (auth_recover.c). */
 cog_status auth_reset_password(struct login *l);
@@ -81,6 +89,12 @@ void auth_say_delivery(struct login *l, const char *what, const struct cog_deliv
 cog_status auth_spend_request(struct login *l);
 /* Counts one prompt or message against AUTH_MAX_TURNS; false past it. */
 bool auth_spend_turn(struct login *l);
+
+/* Makes the SRP claim of in (its timestamp now) and adds what answers it:
+ * PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE, and
+ * DEVICE_KEY when a device is in use. */
+cog_status auth_add_claim(struct login *l, struct step *s, struct cog_srp *srp,
+                          struct cog_srp_claim_input *in);
 
 /* Adds a member, failing with COG_ERR_NOMEM. */
 cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value);

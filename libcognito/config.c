@@ -20,47 +20,71 @@ enum key_type {
     KEY_PATH,
     KEY_INT,
     KEY_AUTH_FLOW,
+    KEY_CHOICE,   /* one of `choices`, stored as its index in an enum field */
+    KEY_BOOL,     /* yes/no, true/false, on/off, 1/0 */
+    KEY_DURATION, /* seconds, or a number with s, m, h or d */
 };
 
 struct key_def {
     const char *name;
     enum key_type type;
     size_t offset;
-    long min, max; /* KEY_INT bounds */
-    bool secret;   /* never echoed in errors; needs a root-only file */
+    long min, max;              /* KEY_INT and KEY_DURATION bounds */
+    bool secret;                /* never echoed in errors; needs a root-only file */
+    const char *const *choices; /* KEY_CHOICE: NULL-terminated, in enum order */
 };
 
+static const char *const aws_credentials_choices[] = {"env", "file", "off", NULL};
+static const char *const on_close_choices[] = {"revoke", "signout", "none", NULL};
+static const char *const offline_choices[] = {"off", "password", NULL};
+
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
+#define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
 static const struct key_def keys[] = {
-    {"region", STR(region, KEY_STRING), false},
-    {"user_pool_id", STR(user_pool_id, KEY_STRING), false},
-    {"client_id", STR(client_id, KEY_STRING), false},
-    {"client_secret", STR(client_secret, KEY_STRING), true},
-    {"endpoint", STR(endpoint, KEY_URL), false},
-    {"ca_file", STR(ca_file, KEY_PATH), false},
-    {"cache_dir", STR(cache_dir, KEY_PATH), false},
-    {"state_dir", STR(state_dir, KEY_PATH), false},
-    {"totp_issuer", STR(totp_issuer, KEY_STRING), false},
-    {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false},
-    {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false},
-    {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false},
+    {"region", STR(region, KEY_STRING), false, NULL},
+    {"user_pool_id", STR(user_pool_id, KEY_STRING), false, NULL},
+    {"client_id", STR(client_id, KEY_STRING), false, NULL},
+    {"client_secret", STR(client_secret, KEY_STRING), true, NULL},
+    {"endpoint", STR(endpoint, KEY_URL), false, NULL},
+    {"ca_file", STR(ca_file, KEY_PATH), false, NULL},
+    {"cache_dir", STR(cache_dir, KEY_PATH), false, NULL},
+    {"state_dir", STR(state_dir, KEY_PATH), false, NULL},
+    {"totp_issuer", STR(totp_issuer, KEY_STRING), false, NULL},
+    {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false, NULL},
+    {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false, NULL},
+    {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false, NULL},
     /* users and groups: mapping.c owns the rules */
-    {"username_attribute", STR(username_attribute, KEY_STRING), false},
-    {"uid_attribute", STR(uid_attribute, KEY_STRING), false},
-    {"uid_min", KEY_INT, offsetof(struct cog_config, uid_min), 1000, COG_ID_MAX, false},
-    {"uid_max", KEY_INT, offsetof(struct cog_config, uid_max), 1000, COG_ID_MAX, false},
-    {"gid_min", KEY_INT, offsetof(struct cog_config, gid_min), 1000, COG_ID_MAX, false},
-    {"gid_max", KEY_INT, offsetof(struct cog_config, gid_max), 1000, COG_ID_MAX, false},
-    {"group_gids", STR(group_gids, KEY_STRING), false},
-    {"group_map", STR(group_map, KEY_STRING), false},
-    {"home_template", STR(home_template, KEY_STRING), false},
-    {"default_shell", STR(default_shell, KEY_PATH), false},
-    {"ssh_key_attribute", STR(ssh_key_attribute, KEY_STRING), false},
-    {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false},
-    {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false},
-    {"local_group_file", STR(local_group_file, KEY_PATH), false},
+    {"username_attribute", STR(username_attribute, KEY_STRING), false, NULL},
+    {"uid_attribute", STR(uid_attribute, KEY_STRING), false, NULL},
+    {"uid_min", KEY_INT, offsetof(struct cog_config, uid_min), 1000, COG_ID_MAX, false, NULL},
+    {"uid_max", KEY_INT, offsetof(struct cog_config, uid_max), 1000, COG_ID_MAX, false, NULL},
+    {"gid_min", KEY_INT, offsetof(struct cog_config, gid_min), 1000, COG_ID_MAX, false, NULL},
+    {"gid_max", KEY_INT, offsetof(struct cog_config, gid_max), 1000, COG_ID_MAX, false, NULL},
+    {"group_gids", STR(group_gids, KEY_STRING), false, NULL},
+    {"group_map", STR(group_map, KEY_STRING), false, NULL},
+    {"home_template", STR(home_template, KEY_STRING), false, NULL},
+    {"default_shell", STR(default_shell, KEY_PATH), false, NULL},
+    {"ssh_key_attribute", STR(ssh_key_attribute, KEY_STRING), false, NULL},
+    {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false, NULL},
+    {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false, NULL},
+    {"local_group_file", STR(local_group_file, KEY_PATH), false, NULL},
+    /* after the password */
+    {"identity_pool_id", STR(identity_pool_id, KEY_STRING), false, NULL},
+    {"identity_endpoint", STR(identity_endpoint, KEY_URL), false, NULL},
+    {"aws_credentials", CHOICE(aws_credentials, aws_credentials_choices)},
+    {"aws_credentials_dir", STR(aws_credentials_dir, KEY_PATH), false, NULL},
+    {"aws_profile", STR(aws_profile, KEY_STRING), false, NULL},
+    {"on_close", CHOICE(on_close, on_close_choices)},
+    {"remember_device", KEY_BOOL, offsetof(struct cog_config, remember_device), 0, 0, false, NULL},
+    {"private_dir", STR(private_dir, KEY_PATH), false, NULL},
+    {"offline_login", CHOICE(offline_login, offline_choices)},
+    {"offline_max_age", KEY_DURATION, offsetof(struct cog_config, offline_max_age), 60,
+     10L * 365 * 86400, false, NULL},
+    {"offline_login_mfa_users", KEY_BOOL, offsetof(struct cog_config, offline_login_mfa_users), 0,
+     0, false, NULL},
 };
 #undef STR
+#undef CHOICE
 
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
@@ -86,13 +110,22 @@ void cog_config_init(struct cog_config *cfg)
     cfg->pam_min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
     cfg->state_dir = strdup(COG_STATE_DIR_DEFAULT);
+    cfg->private_dir = strdup(COG_PRIVATE_DIR_DEFAULT);
+    cfg->aws_credentials_dir = strdup(COG_AWS_CREDENTIALS_DIR_DEFAULT);
+    cfg->aws_profile = strdup("cognito");
+    cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
     cog_mapping_config_defaults(cfg);
+}
+
+static bool holds_string(const struct key_def *k)
+{
+    return k->type == KEY_STRING || k->type == KEY_URL || k->type == KEY_PATH;
 }
 
 void cog_config_free(struct cog_config *cfg)
 {
     for (size_t i = 0; i < NKEYS; i++) {
-        if (keys[i].type == KEY_INT || keys[i].type == KEY_AUTH_FLOW)
+        if (!holds_string(&keys[i]))
             continue;
         char **slot = (char **)((char *)cfg + keys[i].offset);
         if (keys[i].secret)
@@ -194,6 +227,36 @@ static bool token_chars_valid(const char *v, size_t max)
     return true;
 }
 
+/* REGION:ID, as in us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9. */
+static bool identity_pool_id_valid(const char *v)
+{
+    const char *colon = strchr(v, ':');
+    char region[40];
+    if (colon == NULL || (size_t)(colon - v) >= sizeof(region) || strlen(colon + 1) < 1 ||
+        strlen(colon + 1) > 64)
+        return false;
+    memcpy(region, v, (size_t)(colon - v));
+    region[colon - v] = '\0';
+    for (const char *p = colon + 1; *p; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+              *p == '-'))
+            return false;
+    }
+    return region_valid(region);
+}
+
+/* Names and paths that go into ~/.aws/config and a credential_process
+ * command line unquoted. */
+static bool plain_chars(const char *v, const char *extra)
+{
+    for (const char *p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr(extra, *p) != NULL))
+            return false;
+    }
+    return true;
+}
+
 /* Checks a string value against its key's rule; NULL when fine, else why. */
 static const char *check_string(const struct key_def *k, const char *v)
 {
@@ -202,8 +265,13 @@ static const char *check_string(const struct key_def *k, const char *v)
         return strncmp(v, "https://", 8) == 0 && v[8] != '\0' && !strchr(v, ' ')
                    ? NULL
                    : "not an https:// URL";
+    if (k->type == KEY_PATH && v[0] != '/')
+        return "not an absolute path";
+    if (strcmp(k->name, "aws_credentials_dir") == 0)
+        return plain_chars(v, "/._-") ? NULL
+                                      : "a path with characters other than A-Z a-z 0-9 / . _ -";
     if (k->type == KEY_PATH)
-        return v[0] == '/' ? NULL : "not an absolute path";
+        return NULL;
     for (size_t i = 0; i < sizeof(key_checks) / sizeof(key_checks[0]); i++) {
         if (strcmp(k->name, key_checks[i].name) == 0)
             return key_checks[i].check(v);
@@ -217,10 +285,61 @@ static const char *check_string(const struct key_def *k, const char *v)
     if (strcmp(k->name, "client_secret") == 0)
         return token_chars_valid(v, 128) ? NULL : "not an app client secret";
     /* It becomes the "issuer:" of an otpauth:// label. */
+    if (strcmp(k->name, "identity_pool_id") == 0)
+        return identity_pool_id_valid(v) ? NULL : "not an identity pool id (REGION:ID)";
+    if (strcmp(k->name, "aws_profile") == 0)
+        return strlen(v) <= 64 && plain_chars(v, "._-")
+                   ? NULL
+                   : "not a profile name (at most 64 of A-Z a-z 0-9 . _ -)";
     if (strcmp(k->name, "totp_issuer") == 0)
         return strlen(v) <= 64 && strchr(v, ':') == NULL ? NULL
                                                          : "longer than 64 characters or has a ':'";
     return NULL;
+}
+
+/* "a, b or c" of a choice key, into buf (at least 64 bytes). */
+static const char *choice_list(const struct key_def *k, char *buf)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; k->choices[i] != NULL && len < 60; i++) {
+        const char *sep = i == 0 ? "" : k->choices[i + 1] == NULL ? " or " : ", ";
+        len += (size_t)snprintf(buf + len, 64 - len, "%s%s", sep, k->choices[i]);
+    }
+    return buf;
+}
+
+/* "90", "90s", "15m", "12h", "7d" in seconds; -1 when it is none of those. */
+static long parse_duration(const char *v)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    long unit = 1;
+    if (errno != 0 || end == v || n < 0 || v[0] == '-' || v[0] == '+')
+        return -1;
+    if (*end != '\0') {
+        if (end[1] != '\0')
+            return -1;
+        switch (*end) {
+        case 's':
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (n > LONG_MAX / unit)
+        return -1;
+    return n * unit;
 }
 
 cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *value,
@@ -270,6 +389,43 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
                                  "USER_PASSWORD_AUTH or CUSTOM_AUTH",
                                  at, quotable(value, quote, 33));
         break;
+    case KEY_CHOICE: {
+        char names[64];
+        int n = 0;
+        while (k->choices[n] != NULL && strcmp(k->choices[n], value) != 0)
+            n++;
+        if (k->choices[n] == NULL)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': '%s' is not one of %s", at,
+                                 k->name, quotable(value, quote, 33), choice_list(k, names));
+        *(int *)slot = n;
+        break;
+    }
+    case KEY_BOOL: {
+        static const char *const yes[] = {"yes", "true", "on", "1"};
+        static const char *const no[] = {"no", "false", "off", "0"};
+        int v = -1;
+        for (size_t i = 0; i < 4; i++) {
+            if (strcmp(value, yes[i]) == 0)
+                v = 1;
+            else if (strcmp(value, no[i]) == 0)
+                v = 0;
+        }
+        if (v < 0)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%skey '%s': '%s' is not yes or no", at,
+                                 k->name, quotable(value, quote, 33));
+        *(bool *)slot = v == 1;
+        break;
+    }
+    case KEY_DURATION: {
+        long n = parse_duration(value);
+        if (n < k->min || n > k->max)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                                 "%skey '%s': '%s' is not a duration from %ld to %ld seconds "
+                                 "(a number with s, m, h or d)",
+                                 at, k->name, quotable(value, quote, 33), k->min, k->max);
+        *(int *)slot = (int)n;
+        break;
+    }
     case KEY_URL:
     case KEY_PATH:
     case KEY_STRING: {
@@ -400,16 +556,22 @@ cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err
     return cog_mapping_check_config(cfg, err);
 }
 
+/* An endpoint key's URL with the trailing '/' requests are made under. */
+static char *with_slash(const char *endpoint)
+{
+    char *out = NULL;
+    size_t n = strlen(endpoint);
+    bool slash = n > 0 && endpoint[n - 1] == '/';
+    if (asprintf(&out, "%s%s", endpoint, slash ? "" : "/") < 0)
+        return NULL;
+    return out;
+}
+
 char *cog_config_idp_url(const struct cog_config *cfg)
 {
     char *out = NULL;
-    if (cfg->endpoint != NULL) {
-        size_t n = strlen(cfg->endpoint);
-        bool slash = n > 0 && cfg->endpoint[n - 1] == '/';
-        if (asprintf(&out, "%s%s", cfg->endpoint, slash ? "" : "/") < 0)
-            return NULL;
-        return out;
-    }
+    if (cfg->endpoint != NULL)
+        return with_slash(cfg->endpoint);
     if (asprintf(&out, "https://cognito-idp.%s.amazonaws.com/", cfg->region) < 0)
         return NULL;
     return out;
@@ -441,4 +603,34 @@ const char *cog_config_pool_name(const struct cog_config *cfg)
 {
     const char *us = cfg->user_pool_id ? strchr(cfg->user_pool_id, '_') : NULL;
     return us ? us + 1 : NULL;
+}
+
+void cog_config_identity_region(const struct cog_config *cfg, char *out, size_t len)
+{
+    const char *id = cfg->identity_pool_id;
+    const char *colon = id ? strchr(id, ':') : NULL;
+    if (colon != NULL)
+        snprintf(out, len, "%.*s", (int)(colon - id), id);
+    else
+        snprintf(out, len, "%s", cfg->region ? cfg->region : "");
+}
+
+char *cog_config_identity_url(const struct cog_config *cfg)
+{
+    char region[40];
+    char *out = NULL;
+    if (cfg->identity_endpoint != NULL)
+        return with_slash(cfg->identity_endpoint);
+    cog_config_identity_region(cfg, region, sizeof(region));
+    if (asprintf(&out, "https://cognito-identity.%s.amazonaws.com/", region) < 0)
+        return NULL;
+    return out;
+}
+
+char *cog_config_identity_provider(const struct cog_config *cfg)
+{
+    char *out = NULL;
+    if (asprintf(&out, "cognito-idp.%s.amazonaws.com/%s", cfg->region, cfg->user_pool_id) < 0)
+        return NULL;
+    return out;
 }

@@ -18,11 +18,40 @@
 #ifndef COG_STATE_DIR_DEFAULT
 #define COG_STATE_DIR_DEFAULT "/run/cognito"
 #endif
+/* Root-only secrets that must outlive a reboot: remembered devices and
+ * offline-login verifiers. */
+#ifndef COG_PRIVATE_DIR_DEFAULT
+#define COG_PRIVATE_DIR_DEFAULT CACHEDIR "/private"
+#endif
+/* Per-user AWS credential files (aws_credentials = file): a tmpfs. */
+#ifndef COG_AWS_CREDENTIALS_DIR_DEFAULT
+#define COG_AWS_CREDENTIALS_DIR_DEFAULT "/run/cognito-credentials"
+#endif
+#define COG_OFFLINE_MAX_AGE_DEFAULT (7 * 86400)
 
 enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
     COG_FLOW_USER_PASSWORD_AUTH,
     COG_FLOW_CUSTOM_AUTH, /* SRP first, then the pool's custom challenges */
+};
+
+/* Where a session's AWS credentials go (pam_cognito's session phase). */
+enum cog_aws_output {
+    COG_AWS_ENV = 0, /* the PAM environment: AWS_ACCESS_KEY_ID, ... */
+    COG_AWS_FILE,    /* a user-only file and a credential_process profile */
+    COG_AWS_OFF,
+};
+
+/* What closing a session does with its tokens. */
+enum cog_on_close {
+    COG_CLOSE_REVOKE = 0, /* RevokeToken on the refresh token */
+    COG_CLOSE_SIGNOUT,    /* GlobalSignOut: every token of the user, everywhere */
+    COG_CLOSE_NONE,
+};
+
+enum cog_offline {
+    COG_OFFLINE_OFF = 0,
+    COG_OFFLINE_PASSWORD, /* a cached password verifier, while Cognito is unreachable */
 };
 
 #define COG_CONFIG_MAX_KEYS 64
@@ -38,7 +67,7 @@ struct cog_config {
     char *state_dir;     /* PAM's per-user login records (root only) */
     char *totp_issuer;   /* issuer shown by authenticator apps; NULL: the pool id */
     enum cog_auth_flow auth_flow;
-    int timeout; /* seconds a network step of a login may take */
+    int timeout;     /* seconds a network step of a login may take */
     int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
 
     /* Users and groups (mapping.h, cache.h): how pool users become Unix users. */
@@ -54,6 +83,19 @@ struct cog_config {
     char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
     char *local_passwd_file;      /* local accounts the mapping must not collide with */
     char *local_group_file;       /* local groups: collisions, group_map targets */
+
+    /* After the password: AWS credentials, token lifecycle, devices, offline. */
+    char *identity_pool_id;  /* REGION:UUID; NULL: no AWS credentials */
+    char *identity_endpoint; /* NULL: https://cognito-identity.<its region>.amazonaws.com/ */
+    enum cog_aws_output aws_credentials;
+    char *aws_credentials_dir;  /* file mode: <dir>/<uid>.json */
+    char *aws_profile;          /* file mode: the ~/.aws/config profile */
+    enum cog_on_close on_close; /* revoke, signout, none */
+    bool remember_device;       /* make the host a remembered device after MFA */
+    char *private_dir;          /* root-only, persistent: devices, offline verifiers */
+    enum cog_offline offline_login;
+    int offline_max_age;          /* seconds a verifier counts after its online login */
+    bool offline_login_mfa_users; /* offline login also for users who pass MFA */
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];
@@ -92,5 +134,11 @@ cog_config_issuer(const struct cog_config *cfg); /* https://cognito-idp.R.amazon
 char *cog_config_jwks_url(const struct cog_config *cfg); /* <idp url><pool>/.well-known/jwks.json */
 /* The part of the pool id after '_' (SRP pool name); points into cfg. */
 const char *cog_config_pool_name(const struct cog_config *cfg);
+/* identity_endpoint with a trailing '/', or the identity pool's regional one. */
+char *cog_config_identity_url(const struct cog_config *cfg);
+/* The Logins key of the user pool: cognito-idp.REGION.amazonaws.com/POOL. */
+char *cog_config_identity_provider(const struct cog_config *cfg);
+/* The identity pool's region (the part before ':'); AWS_REGION of a session. */
+void cog_config_identity_region(const struct cog_config *cfg, char *out, size_t len);
 
 #endif

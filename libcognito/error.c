@@ -89,6 +89,8 @@ static const struct {
     {"ServiceUnavailableException", COG_ERR_UNAVAILABLE},
     {"UnexpectedLambdaException", COG_ERR_UNAVAILABLE},
     {"InvalidLambdaResponseException", COG_ERR_UNAVAILABLE},
+    /* The identity pool's: a federated provider did not answer. */
+    {"ExternalServiceException", COG_ERR_UNAVAILABLE},
 };
 
 cog_status cog_status_from_exception(const char *code)

@@ -59,6 +59,22 @@ cog_status cog_idp_srp_new(const struct cog_idp *idp, struct cog_srp **out, stru
     return cog_srp_new(out, err);
 }
 
+cog_status cog_idp_device_srp_new(const struct cog_idp *idp, struct cog_srp **out,
+                                  struct cog_error *err)
+{
+    if (idp->transport != NULL && idp->transport->device_srp_a != NULL)
+        return cog_srp_new_from_a(idp->transport->device_srp_a, idp->transport->device_srp_a_len,
+                                  out, err);
+    return cog_srp_new(out, err);
+}
+
+time_t cog_idp_now(const struct cog_idp *idp)
+{
+    if (idp->transport != NULL && idp->transport->now != 0)
+        return idp->transport->now;
+    return time(NULL);
+}
+
 void cog_idp_close(struct cog_idp *idp)
 {
     if (idp == NULL)

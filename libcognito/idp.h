@@ -3,6 +3,8 @@
 #ifndef COGNITO_IDP_H
 #define COGNITO_IDP_H
 
+#include <time.h>
+
 #include <json-c/json.h>
 #include "libcognito/config.h"
 #include "libcognito/error.h"
@@ -26,6 +28,11 @@ struct cog_idp_transport {
     /* SRP's private a (big-endian) for byte-exact replays; NULL: random, as in production. */
     const unsigned char *srp_a;
     size_t srp_a_len;
+    /* The same for a remembered device's SRP (DEVICE_SRP_AUTH). */
+    const unsigned char *device_srp_a;
+    size_t device_srp_a_len;
+    /* The clock the TIMESTAMPs of SRP claims are made from; 0: the real one. */
+    time_t now;
 };
 
 struct cog_idp {
@@ -47,9 +54,14 @@ void cog_idp_close(struct cog_idp *idp);
 cog_status cog_idp_get(struct cog_idp *idp, const char *url, struct cog_http_response *resp,
                        struct cog_error *err);
 
-/* A fresh SRP client for a login on idp: random a, or the transport's srp_a. */
+/* A fresh SRP client for a login on idp: random a, or the transport's srp_a
+ * (device_srp_a for a device). */
 struct cog_srp;
 cog_status cog_idp_srp_new(const struct cog_idp *idp, struct cog_srp **out, struct cog_error *err);
+cog_status cog_idp_device_srp_new(const struct cog_idp *idp, struct cog_srp **out,
+                                  struct cog_error *err);
+/* Now, or the transport's fixed time. */
+time_t cog_idp_now(const struct cog_idp *idp);
 
 /* Calls AWSCognitoIdentityProviderService.<op> with req (not consumed).
  * On COG_OK, *resp is the parsed JSON object (caller puts it). On a service

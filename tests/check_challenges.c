@@ -294,6 +294,34 @@ START_TEST(test_custom_auth_shape)
 }
 END_TEST
 
+/* A remembered device: PASSWORD_VERIFIER with DEVICE_KEY, then
+ * DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER as the SDK answers them. */
+START_TEST(test_remembered_device_shape)
+{
+    struct replay r = {0};
+    static const struct cog_auth_opts device = {
+        .password = "Passw0rd!",
+        .device_key = "us-east-1_dev",
+        .device_group_key = "-ab12CDe3F",
+        .device_password = "XtFf2PWS4tSpMQD6oHmPFdt802O95RjPgfPsIMRIXwS34sGR9cwKjQ==",
+    };
+    run(&r,
+        "remembered-device: PASSWORD_VERIFIER answered with DEVICE_SRP_AUTH (see "
+        "srp_vectors.json case5 for the math)",
+        CONF, &device);
+    ck_assert_uint_eq(r.n, 4);
+    for (size_t i = 1; i < 4; i++)
+        assert_same_shape(&r, i, i);
+    /* The SDK names the device on InitiateAuth only once it has loaded it;
+     * we always do. */
+    struct json_object *ap = cog_json_object(r.bodies[0], "AuthParameters");
+    ck_assert_str_eq(cog_json_string(ap, "DEVICE_KEY"), "us-east-1_dev");
+    json_object_object_del(ap, "DEVICE_KEY");
+    assert_same_shape(&r, 0, 0);
+    replay_free(&r);
+}
+END_TEST
+
 /* PasswordResetRequired on InitiateAuth, then the SDK's forgotPassword and
  * confirmPassword requests. */
 START_TEST(test_password_reset_shape)
@@ -398,6 +426,7 @@ int main(void)
     tcase_add_test(tc, test_new_password_shape);
     tcase_add_test(tc, test_custom_auth_shape);
     tcase_add_test(tc, test_password_reset_shape);
+    tcase_add_test(tc, test_remembered_device_shape);
     tcase_add_test(tc, test_endless_server_is_bounded);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -102,7 +102,75 @@ static const struct {
      "unknown key 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'"},
     {"timeout = 1234567890123456789012345678901\xc3\xa9\n",
      "'1234567890123456789012345678901' is not a number"},
+    /* after the password */
+    {"identity_pool_id = us-east-1_abc\n", "is not an identity pool id"},
+    {"identity_pool_id = us-east-1:not-hex!\n", "is not an identity pool id"},
+    {"identity_endpoint = http://x/\n", "is not an https:// URL"},
+    {"aws_credentials = env,file\n", "'env,file' is not one of env, file or off"},
+    {"on_close = delete\n", "'delete' is not one of revoke, signout or none"},
+    {"offline_login = yes\n", "'yes' is not one of off or password"},
+    {"remember_device = maybe\n", "'maybe' is not yes or no"},
+    {"offline_max_age = 30\n", "'30' is not a duration from 60 to"},
+    {"offline_max_age = 7w\n", "'7w' is not a duration"},
+    {"offline_max_age = -1d\n", "is not a duration"},
+    {"offline_max_age = 99999999999999999999d\n", "is not a duration"},
+    {"aws_profile = my profile\n", "is not a profile name"},
+    {"aws_credentials_dir = /run/a b\n", "a path with characters other than"},
+    {"private_dir = var/lib\n", "is not an absolute path"},
 };
+
+START_TEST(test_session_keys)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    char region[40];
+    ck_assert_int_eq(parse(&cfg,
+                           "region = eu-west-1\nuser_pool_id = eu-west-1_X\nclient_id = abc\n"
+                           "identity_pool_id = eu-central-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9\n"
+                           "aws_credentials = file\non_close = signout\nremember_device = yes\n"
+                           "offline_login = password\noffline_max_age = 3d\n"
+                           "offline_login_mfa_users = true\naws_profile = work.cognito\n",
+                           &err),
+                     COG_OK);
+    ck_assert_int_eq(cfg.aws_credentials, COG_AWS_FILE);
+    ck_assert_int_eq(cfg.on_close, COG_CLOSE_SIGNOUT);
+    ck_assert(cfg.remember_device);
+    ck_assert_int_eq(cfg.offline_login, COG_OFFLINE_PASSWORD);
+    ck_assert_int_eq(cfg.offline_max_age, 3 * 86400);
+    ck_assert(cfg.offline_login_mfa_users);
+    ck_assert_str_eq(cfg.aws_profile, "work.cognito");
+    /* The identity pool's own region names its endpoint. */
+    char *url = cog_config_identity_url(&cfg);
+    ck_assert_str_eq(url, "https://cognito-identity.eu-central-1.amazonaws.com/");
+    free(url);
+    cog_config_identity_region(&cfg, region, sizeof(region));
+    ck_assert_str_eq(region, "eu-central-1");
+    char *provider = cog_config_identity_provider(&cfg);
+    ck_assert_str_eq(provider, "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X");
+    free(provider);
+    cog_config_free(&cfg);
+
+    /* Defaults: env credentials, revoke on close, nothing remembered or cached. */
+    ck_assert_int_eq(parse(&cfg,
+                           "region = eu-west-1\nuser_pool_id = eu-west-1_X\nclient_id = abc\n"
+                           "identity_endpoint = https://127.0.0.1:9/\noffline_max_age = 90m\n",
+                           &err),
+                     COG_OK);
+    ck_assert_ptr_null(cfg.identity_pool_id);
+    ck_assert_int_eq(cfg.aws_credentials, COG_AWS_ENV);
+    ck_assert_int_eq(cfg.on_close, COG_CLOSE_REVOKE);
+    ck_assert(!cfg.remember_device);
+    ck_assert_int_eq(cfg.offline_login, COG_OFFLINE_OFF);
+    ck_assert(!cfg.offline_login_mfa_users);
+    ck_assert_int_eq(cfg.offline_max_age, 90 * 60);
+    ck_assert_str_eq(cfg.aws_profile, "cognito");
+    ck_assert_str_eq(cfg.private_dir, CACHEDIR "/private");
+    url = cog_config_identity_url(&cfg);
+    ck_assert_str_eq(url, "https://127.0.0.1:9/");
+    free(url);
+    cog_config_free(&cfg);
+}
+END_TEST
 
 START_TEST(test_bad_lines)
 {
@@ -260,6 +328,7 @@ static Suite *config_suite(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_good_file);
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_session_keys);
     tcase_add_loop_test(tc, test_bad_lines, 0, (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, test_secret_never_echoed);
     tcase_add_test(tc, test_missing_required);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 
@@ -125,16 +126,29 @@ static struct json_object *parsed(const char *body)
     return o;
 }
 
-static struct json_object *vector_case1(void)
+static struct json_object *vector_case(size_t i)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/tests/vectors/srp_vectors.json", test_srcdir());
     struct json_object *all = json_object_from_file(path);
     ck_assert_ptr_nonnull(all);
     struct json_object *c =
-        json_object_get(json_object_array_get_idx(json_object_object_get(all, "cases"), 0));
+        json_object_get(json_object_array_get_idx(json_object_object_get(all, "cases"), i));
     json_object_put(all);
     return c;
+}
+
+static struct json_object *vector_case1(void)
+{
+    return vector_case(0);
+}
+
+/* Big-endian bytes of a hex string of exactly 2*len digits. */
+static void hex_bytes(const char *hex, unsigned char *out, size_t len)
+{
+    ck_assert_uint_eq(strlen(hex), 2 * len);
+    for (size_t i = 0; i < len; i++)
+        ck_assert_int_eq(sscanf(hex + 2 * i, "%2hhx", &out[i]), 1);
 }
 
 /* With the SDK's a, SRP_A goes out byte for byte as the SDK sent it, and
@@ -260,6 +274,175 @@ START_TEST(test_incomplete_transport_refused)
 }
 END_TEST
 
+/* case5: the SDK's login on a remembered device, with its a for the
+ * user, its a for the device and its clock. */
+struct device_replay {
+    struct json_object *vc;
+    unsigned char a[128], device_a[128];
+    struct cog_idp_transport t;
+    struct cog_config cfg;
+};
+
+static void device_replay_init(struct device_replay *d, struct script *s)
+{
+    struct cog_error err;
+    char conf[512];
+    d->vc = vector_case(4);
+    struct json_object *in = json_object_object_get(d->vc, "inputs");
+    struct json_object *dev = json_object_object_get(d->vc, "device_srp");
+    hex_bytes(cog_json_string(in, "a_hex_128_bytes"), d->a, sizeof(d->a));
+    hex_bytes(cog_json_string(dev, "device_a_hex_128_bytes"), d->device_a, sizeof(d->device_a));
+    /* 2026-07-04T12:34:56Z */
+    struct tm tm = {
+        .tm_year = 126, .tm_mon = 6, .tm_mday = 4, .tm_hour = 12, .tm_min = 34, .tm_sec = 56};
+    ck_assert_str_eq(cog_json_string(in, "now_utc"), "2026-07-04T12:34:56Z");
+    d->t = (struct cog_idp_transport){.ctx = s,
+                                      .post = script_post,
+                                      .get = script_get,
+                                      .srp_a = d->a,
+                                      .srp_a_len = sizeof(d->a),
+                                      .device_srp_a = d->device_a,
+                                      .device_srp_a_len = sizeof(d->device_a),
+                                      .now = timegm(&tm)};
+    snprintf(
+        conf, sizeof(conf),
+        "region = us-east-1\nuser_pool_id = %s\nclient_id = %s\nendpoint = https://idp.test/\n",
+        cog_json_string(in, "user_pool_id"), cog_json_string(in, "client_id"));
+    cog_config_init(&d->cfg);
+    ck_assert_int_eq(cog_config_parse_buffer(&d->cfg, conf, strlen(conf), "test", &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&d->cfg, &err), COG_OK);
+    free(d->cfg.cache_dir);
+    d->cfg.cache_dir = NULL;
+}
+
+static cog_status device_replay_run(struct device_replay *d, bool *refused, struct cog_error *err)
+{
+    struct cog_idp idp;
+    struct cog_auth_result res;
+    struct json_object *dev = json_object_object_get(d->vc, "device_srp");
+    const struct cog_auth_opts opts = {
+        .password = cog_json_string(json_object_object_get(d->vc, "inputs"), "password"),
+        .device_key = cog_json_string(dev, "device_key"),
+        .device_group_key = cog_json_string(dev, "device_group_key"),
+        .device_password = cog_json_string(dev, "random_password"),
+        .device_refused = refused,
+    };
+    ck_assert_int_eq(cog_idp_open_transport(&idp, &d->cfg, &d->t, err), COG_OK);
+    cog_status st = cog_auth_login(&idp, "alice", NULL, &opts, &res, err);
+    cog_auth_result_clear(&res);
+    cog_idp_close(&idp);
+    return st;
+}
+
+static void device_replay_free(struct device_replay *d)
+{
+    cog_config_free(&d->cfg);
+    json_object_put(d->vc);
+}
+
+/* The remembered-device login byte for byte as the SDK made it: SRP_A of
+ * the device, both claims (same clock), DEVICE_KEY wherever the SDK sends it. */
+START_TEST(test_device_srp_replay)
+{
+    struct script s = {.n = 4};
+    struct device_replay d;
+    struct cog_error err = {0};
+    bool refused = false;
+
+    device_replay_init(&d, &s);
+    struct json_object *wire = json_object_object_get(d.vc, "sdk_transcript");
+    ck_assert_uint_eq(json_object_array_length(wire), 4);
+    for (size_t i = 0; i < 4; i++)
+        s.answers[i] = (struct answer){
+            200, NULL, cog_json_string(json_object_array_get_idx(wire, i), "response_json")};
+    /* The transcript's tokens are unsigned: everything up to them must match. */
+    ck_assert_int_eq(device_replay_run(&d, &refused, &err), COG_ERR_TOKEN);
+    ck_assert(!refused);
+    ck_assert_uint_eq(s.used, 4);
+    for (size_t i = 0; i < 4; i++) {
+        struct json_object *theirs =
+            json_tokener_parse(cog_json_string(json_object_array_get_idx(wire, i), "request_json"));
+        struct json_object *ours = parsed(s.bodies[i]);
+        const char *inner = i == 0 ? "AuthParameters" : "ChallengeResponses";
+        json_object_object_foreach(cog_json_object(theirs, inner), key, val)
+        {
+            const char *mine = cog_json_string(cog_json_object(ours, inner), key);
+            ck_assert_msg(mine != NULL, "request %zu lacks %s.%s", i, inner, key);
+            ck_assert_msg(strcmp(mine, json_object_get_string(val)) == 0,
+                          "request %zu %s.%s: we send %s, the SDK %s", i, inner, key, mine,
+                          json_object_get_string(val));
+        }
+        if (i > 0) {
+            ck_assert_str_eq(cog_json_string(ours, "ChallengeName"),
+                             cog_json_string(theirs, "ChallengeName"));
+            ck_assert_str_eq(cog_json_string(ours, "Session"), cog_json_string(theirs, "Session"));
+        }
+        json_object_put(theirs);
+        json_object_put(ours);
+    }
+    /* We also name the device when starting, as the brief of the flow says. */
+    struct json_object *init = parsed(s.bodies[0]);
+    ck_assert_str_eq(cog_json_string(cog_json_object(init, "AuthParameters"), "DEVICE_KEY"),
+                     "us-east-1_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    json_object_put(init);
+    device_replay_free(&d);
+    script_free(&s);
+}
+END_TEST
+
+#define NOT_FOUND                                                                                  \
+    "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Device does not exist.\"}"
+#define WRONG_PW                                                                                   \
+    "{\"__type\":\"NotAuthorizedException\",\"message\":\"Incorrect username or password.\"}"
+
+/* A forgotten device: Cognito says so after the password, and the login
+ * starts again without it (the caller is told to drop it). */
+START_TEST(test_forgotten_device_falls_back)
+{
+    struct script s = {.n = 4};
+    struct device_replay d;
+    struct cog_error err = {0};
+    bool refused = false;
+
+    device_replay_init(&d, &s);
+    const char *challenge = cog_json_string(
+        json_object_array_get_idx(json_object_object_get(d.vc, "sdk_transcript"), 0),
+        "response_json");
+    s.answers[0] = (struct answer){200, NULL, challenge};
+    s.answers[1] = (struct answer){400, "ResourceNotFoundException:", NOT_FOUND};
+    s.answers[2] = (struct answer){200, NULL, challenge};
+    s.answers[3] = (struct answer){400, "NotAuthorizedException:", WRONG_PW};
+    ck_assert_int_eq(device_replay_run(&d, &refused, &err), COG_ERR_AUTH);
+    ck_assert(refused);
+    ck_assert_uint_eq(s.used, 4);
+    ck_assert_ptr_nonnull(strstr(s.bodies[1], "DEVICE_KEY"));
+    ck_assert_ptr_null(strstr(s.bodies[2], "DEVICE_KEY"));
+    ck_assert_ptr_null(strstr(s.bodies[3], "DEVICE_KEY"));
+    script_free(&s);
+
+    /* The same refusal without the device: it was not the device's fault. */
+    struct script s2 = {.n = 4};
+    d.t.ctx = &s2;
+    refused = false;
+    s2.answers[0] = s2.answers[2] = (struct answer){200, NULL, challenge};
+    s2.answers[1] = s2.answers[3] = (struct answer){400, "ResourceNotFoundException:", NOT_FOUND};
+    ck_assert_int_eq(device_replay_run(&d, &refused, &err), COG_ERR_SERVICE);
+    ck_assert(!refused);
+    script_free(&s2);
+
+    /* A wrong password with a device is a wrong password: no second try. */
+    struct script s3 = {.n = 2};
+    d.t.ctx = &s3;
+    s3.answers[0] = (struct answer){200, NULL, challenge};
+    s3.answers[1] = (struct answer){400, "NotAuthorizedException:", WRONG_PW};
+    ck_assert_int_eq(device_replay_run(&d, &refused, &err), COG_ERR_AUTH);
+    ck_assert(!refused);
+    ck_assert_uint_eq(s3.used, 2);
+    script_free(&s3);
+    device_replay_free(&d);
+}
+END_TEST
+
 static Suite *transport_suite(void)
 {
     Suite *s = suite_create("transport");
@@ -269,6 +452,8 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, test_wrong_token_use_refused);
     tcase_add_test(tc, test_transport_failure_is_unavailable);
     tcase_add_test(tc, test_incomplete_transport_refused);
+    tcase_add_test(tc, test_device_srp_replay);
+    tcase_add_test(tc, test_forgotten_device_falls_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -92,7 +92,18 @@ dist-hook-mock:
 EXTRA_DIST += tests/mock tests/lib.sh \
 	tests/cognitoctl_login.sh tests/oracle.sh tests/mock_selftest.sh \
 	tests/oracle/package.json tests/oracle/package-lock.json tests/oracle/oracle_login.js \
+	tests/oracle/oracle_device.js tests/oracle/oracle_http.js \
 	tests/vectors/srp_vectors.json tests/vectors/sdk_transcripts.json
+
+# After the password: identity-pool credentials, refresh, revocation and
+# remembered devices, libcognito against the mock.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_tokens
+TESTS += tests/check_tokens
+endif
+tests_check_tokens_SOURCES = tests/check_tokens.c
+tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
+tests_check_tokens_LDADD = $(TEST_LIBS)
 
 # The idp transport seam: logins driven by scripted answers (tests/fuzz/fixtures.h).
 if HAVE_CHECK

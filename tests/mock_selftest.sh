@@ -12,4 +12,5 @@ command -v openssl >/dev/null 2>&1 || skip "openssl CLI not found"
 test_dir
 TMPDIR=$TEST_DIR
 export TMPDIR
-"$PYTHON3" "$top_srcdir/tests/mock/test_mock.py"
+"$PYTHON3" "$top_srcdir/tests/mock/test_mock.py" || exit 1
+"$PYTHON3" "$top_srcdir/tests/mock/test_mock_session.py"

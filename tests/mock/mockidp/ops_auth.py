@@ -27,6 +27,8 @@ from .server import ApiError, operation
 AUTH_FLOWS = {}
 CHALLENGES = {}
 CHALLENGE_PLANNERS = []
+RESULT_HOOKS = []
+PRE_CLAIM_CHECKS = []
 
 # The enum values Cognito accepts; a value outside them is a validation
 # error, a value inside them that the mock lacks is said to be missing.
@@ -85,6 +87,21 @@ def challenge(name):
         CHALLENGES[name] = cls()
         return cls
     return register
+
+
+def result_hook(fn):
+    """Registers fn(ctx, sess, user, result): it may add to a finished
+    sign-in's AuthenticationResult (NewDeviceMetadata, say)."""
+    RESULT_HOOKS.append(fn)
+    return fn
+
+
+def pre_claim_check(fn):
+    """Registers fn(ctx, sess, user, responses), run on a PASSWORD_VERIFIER
+    answer before its SECRET_BLOCK is used up: a refusal here (an unknown
+    DEVICE_KEY, say) lets the client send the same answer again."""
+    PRE_CLAIM_CHECKS.append(fn)
+    return fn
 
 
 def planner(fn):
@@ -227,10 +244,10 @@ def advance(ctx, sess, user):
         ctx.pool.rekey_session(sess, name)
         return {"ChallengeName": name, "ChallengeParameters": params, "Session": sess.token}
     ctx.pool.drop_session(sess)
-    return {
-        "AuthenticationResult": tokens.authentication_result(ctx, user, sess.client_id, sess.auth_time),
-        "ChallengeParameters": {},
-    }
+    result = tokens.authentication_result(ctx, user, sess.client_id, sess.auth_time)
+    for fn in RESULT_HOOKS:
+        fn(ctx, sess, user, result)
+    return {"AuthenticationResult": result, "ChallengeParameters": {}}
 
 
 # -- operations -----------------------------------------------------------------
@@ -371,6 +388,9 @@ class PasswordVerifier(ChallengeStep):
         return sess
 
     def answer(self, ctx, sess, user, responses):
+        if user is not None:
+            for fn in PRE_CLAIM_CHECKS:
+                fn(ctx, sess, user, responses)
         # One claim per SECRET_BLOCK, right or wrong: no offline retries.
         if not ctx.pool.drop_session(sess):
             raise ApiError("NotAuthorizedException", WRONG_PASSWORD)
@@ -413,18 +433,21 @@ def _user_password_auth(ctx, client_id, params):
 def _refresh_token_auth(ctx, client_id, params):
     token = require(params, "REFRESH_TOKEN")
     rec = ctx.pool.refresh_token(token)
-    if rec is None or rec["revoked"] or rec["client_id"] != client_id:
+    if rec is None or rec["client_id"] != client_id:
         raise ApiError("NotAuthorizedException", "Invalid Refresh Token")
+    if rec["revoked"]:
+        raise ApiError("NotAuthorizedException", "Refresh Token has been revoked")
     if ctx.now() > rec["expires"]:
         raise ApiError("NotAuthorizedException", "Refresh Token has expired")
+    # A token issued to a device is good only with that device's key.
+    if rec["device_key"] and params.get("DEVICE_KEY") != rec["device_key"]:
+        raise ApiError("NotAuthorizedException", "Invalid Refresh Token")
     user = ctx.pool.get_user(rec["username"])
     if user is None:
         raise ApiError("NotAuthorizedException", "Invalid Refresh Token")
     check_secret_hash(ctx, params.get("SECRET_HASH"), user.username, user.sub)
     if not user.enabled:
         raise ApiError("NotAuthorizedException", "User is disabled.")
-    return {
-        "AuthenticationResult": tokens.authentication_result(ctx, user, client_id, ctx.now(),
-                                                             with_refresh=False),
-        "ChallengeParameters": {},
-    }
+    result = tokens.authentication_result(ctx, user, client_id, ctx.now(), with_refresh=False,
+                                          origin_jti=rec["origin_jti"])
+    return {"AuthenticationResult": result, "ChallengeParameters": {}}

@@ -63,12 +63,26 @@ DEFAULT_SETTINGS = {
     # Spoils the ID token of every sign-in (see badtokens.py): tests of a
     # client's token checks.
     "token_fault": "",
+    # The app client's EnableTokenRevocation (RevokeToken works only with it).
+    "token_revocation": True,
+    # Cognito's device tracking (ops_devices.py): OFF; ALWAYS (every
+    # confirmed device is remembered); USER_OPT_IN (remembered only after
+    # UpdateDeviceStatus "remembered").
+    "device_tracking": "OFF",
+    # Whether a remembered device that proved itself skips MFA (what
+    # remembering a device is for).
+    "remembered_device_skips_mfa": True,
+    # The identity pool (ops_identity.py): its id ("" = "<region>:" + a
+    # fixed UUID) and how long the AWS credentials it hands out last.
+    "identity_pool_id": "",
+    "identity_credentials_ttl": 3600,
 }
 
 # Settings whose value must be one of a few strings; a module that adds
 # such a setting adds its choices here.
 SETTING_CHOICES = {
     "mfa_configuration": ("OFF", "OPTIONAL", "ON"),
+    "device_tracking": ("OFF", "ALWAYS", "USER_OPT_IN"),
 }
 
 USER_STATUSES = (
@@ -199,6 +213,9 @@ class Pool:
         self._refresh_tokens = {}
         self._srp_pins = []
         self._outbox = []
+        # State of the parts that add services (devices, identities), by
+        # name; emptied by reset() with the rest. Use under self.lock.
+        self.ext = {}
 
     # -- settings ---------------------------------------------------------
 
@@ -448,12 +465,16 @@ class Pool:
 
     # -- refresh tokens ---------------------------------------------------
 
-    def add_refresh_token(self, token, username, client_id):
+    def add_refresh_token(self, token, username, client_id, origin_jti=None, device_key=None):
+        """Records a refresh token: whose, for which client, from which
+        sign-in (origin_jti, shared by every token that sign-in and its
+        refreshes issue) and for which device, if any."""
         now = self.clock.now()
         with self.lock:
             self._refresh_tokens[token] = {
-                "username": username, "client_id": client_id,
+                "username": username, "client_id": client_id, "issued": now,
                 "expires": now + self._settings["refresh_token_ttl"], "revoked": False,
+                "origin_jti": origin_jti, "device_key": device_key,
             }
 
     def refresh_token(self, token):
@@ -461,11 +482,34 @@ class Pool:
             rec = self._refresh_tokens.get(token) if isinstance(token, str) else None
             return dict(rec) if rec else None
 
-    def revoke_refresh_tokens(self, username=None, token=None):
+    def bind_refresh_token(self, token, device_key):
+        with self.lock:
+            if token in self._refresh_tokens:
+                self._refresh_tokens[token]["device_key"] = device_key
+
+    def revoke_refresh_tokens(self, username=None, token=None, device_key=None):
+        """Revokes one token, every token of a user, or every token of a
+        device; returns how many were live."""
+        n = 0
         with self.lock:
             for t, rec in self._refresh_tokens.items():
-                if t == token or (username is not None and rec["username"] == username):
+                if (t == token or (username is not None and rec["username"] == username) or
+                        (device_key is not None and rec["device_key"] == device_key)):
+                    n += 0 if rec["revoked"] else 1
                     rec["revoked"] = True
+        return n
+
+    def revoked_origins(self):
+        """origin_jti of every revoked refresh token: the access tokens of
+        those sign-ins are revoked with them."""
+        with self.lock:
+            return {rec["origin_jti"] for rec in self._refresh_tokens.values()
+                    if rec["revoked"] and rec["origin_jti"]}
+
+    def refresh_tokens(self):
+        """The records (not the tokens), for the control API."""
+        with self.lock:
+            return [dict(rec) for rec in self._refresh_tokens.values()]
 
     # -- messages Cognito would send (SMS, email) --------------------------
 
@@ -528,6 +572,7 @@ class Pool:
             self._refresh_tokens.clear()
             self._srp_pins.clear()
             self._outbox.clear()
+            self.ext.clear()
 
     def load_seed(self, seed):
         if not isinstance(seed, dict):

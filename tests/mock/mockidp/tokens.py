@@ -81,12 +81,13 @@ def new_refresh_token():
     return ".".join(parts)
 
 
-def authentication_result(ctx, user, client_id, auth_time, with_refresh=True):
-    """The AuthenticationResult object of a finished sign-in."""
+def authentication_result(ctx, user, client_id, auth_time, with_refresh=True, origin_jti=None):
+    """The AuthenticationResult object of a finished sign-in (or, with
+    the sign-in's origin_jti and no refresh token, of a refresh)."""
     idp = ctx.idp
     now = ctx.now()
     ttl = ctx.pool.setting("token_ttl")
-    origin_jti, event_id = str(uuid.uuid4()), str(uuid.uuid4())
+    origin_jti, event_id = origin_jti or str(uuid.uuid4()), str(uuid.uuid4())
     with ctx.pool.lock:
         id_claims = id_token_claims(idp, user, client_id, now, auth_time, origin_jti, event_id, ttl)
         access_claims = access_token_claims(idp, user, client_id, now, auth_time, origin_jti, event_id, ttl)
@@ -98,7 +99,7 @@ def authentication_result(ctx, user, client_id, auth_time, with_refresh=True):
     }
     if with_refresh:
         token = new_refresh_token()
-        ctx.pool.add_refresh_token(token, user.username, client_id)
+        ctx.pool.add_refresh_token(token, user.username, client_id, origin_jti=origin_jti)
         result["RefreshToken"] = token
     # Cognito's key order: AccessToken, ExpiresIn, IdToken, RefreshToken, TokenType.
     return {k: result[k] for k in ("AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType")
@@ -116,6 +117,10 @@ def user_from_access_token(ctx, token):
         raise ApiError("NotAuthorizedException", "Invalid Access Token")
     if ctx.now() >= claims.get("exp", 0):
         raise ApiError("NotAuthorizedException", "Access Token has expired")
+    # RevokeToken and GlobalSignOut end the sign-ins they revoke, access
+    # tokens included.
+    if claims.get("origin_jti") in ctx.pool.revoked_origins():
+        raise ApiError("NotAuthorizedException", "Access Token has been revoked")
     user = ctx.pool.get_user(claims.get("username", ""))
     if user is None or user.sub != claims.get("sub"):
         raise ApiError("NotAuthorizedException", "Invalid Access Token")
