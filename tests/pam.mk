@@ -56,3 +56,6 @@ endif
 tests_check_challenges_SOURCES = tests/check_challenges.c
 tests_check_challenges_CFLAGS = $(TEST_CFLAGS)
 tests_check_challenges_LDADD = $(TEST_LIBS)
+# The Debian packages installed, used and purged on a throwaway copy of the
+# machine (CI runs it on the .debs scripts/deb.sh builds).
+EXTRA_DIST += tests/pkg_install.sh tests/pkg_install_ns.sh
