@@ -2,8 +2,10 @@
 # Builds the Debian packages libpam-cognito, libnss-cognito and
 # cognito-tools from this tree, the way a build daemon would: from a clean
 # copy of the tracked (and new, not ignored) files, with
-# `dpkg-buildpackage -us -uc`, which runs `make check`. Installs the
-# Build-Depends first when some are missing.
+# `dpkg-buildpackage -us -uc`, which runs `make check`; then lintian, which
+# must report no error and no warning (debian/*.lintian-overrides hold the
+# justified exceptions). Installs the Build-Depends and lintian first when
+# some are missing.
 #
 #   scripts/deb.sh [OUTDIR]        # the .debs land in OUTDIR (default _build_deb)
 #   DEB_BUILD_OPTIONS=nocheck scripts/deb.sh    # without make check
@@ -14,11 +16,12 @@ out=$(realpath -m "${1:-$top/_build_deb}")
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v dpkg-checkbuilddeps >/dev/null 2>&1 || ! dpkg-checkbuilddeps 2>/dev/null; then
-  echo "deb: installing the Build-Depends" >&2
+if ! command -v lintian >/dev/null 2>&1 || ! command -v dpkg-checkbuilddeps >/dev/null 2>&1 ||
+  ! dpkg-checkbuilddeps 2>/dev/null; then
+  echo "deb: installing the Build-Depends and lintian" >&2
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends build-essential dpkg-dev >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends build-essential dpkg-dev lintian >/dev/null
   $SUDO apt-get build-dep -y -qq --no-install-recommends "$top" >/dev/null
 fi
 
@@ -46,3 +49,14 @@ dpkg-buildpackage -us -uc >"$out/build.log" 2>&1 || {
 }
 cd "$out"
 ls -1 ./*.deb ./*.changes
+changes=$(ls ./*.changes)
+# The .changes names the source package and every .deb.
+echo "deb: lintian $changes"
+status=0
+lintian --fail-on error,warning "$changes" >lintian.log 2>&1 || status=$?
+grep -v '^running with root privileges' lintian.log || true
+if [ "$status" -ne 0 ]; then
+  echo "deb: lintian reports errors or warnings (above)" >&2
+  exit 1
+fi
+echo "deb: lintian: no errors, no warnings"
