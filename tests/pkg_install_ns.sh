@@ -101,6 +101,11 @@ t "common-auth: pam_cognito takes the typed password" \
 	grep -q -E 'authinfo_unavail=ignore.*pam_cognito\.so try_first_pass' /etc/pam.d/common-auth
 t "common-account has pam_cognito" enabled_in account
 t "common-password has pam_cognito" enabled_in password
+t "common-session: pam_unix, then pam_cognito (optional)" sh -c \
+	"grep -n -E 'pam_(unix|cognito)\\.so' /etc/pam.d/common-session | cut -d: -f1 | paste -sd' ' |
+	 { read -r u c && [ \"\$u\" -lt \"\$c\" ]; } && grep -q -E '^session[[:space:]]+optional[[:space:]]+pam_cognito\\.so' /etc/pam.d/common-session"
+t "but not in the sessions of cron and other non-interactive services" sh -c \
+	"! grep -q pam_cognito /etc/pam.d/common-session-noninteractive"
 grep -v '^#' /etc/pam.d/common-auth | grep . >&2
 
 # -- logins through the installed stack (Debian's /etc/pam.d/sshd) -------------------
