@@ -64,28 +64,34 @@ static void load_key(struct demo *d)
     fclose(f);
 }
 
-/* One line from the terminal (echo off for secrets) or from stdin. */
-static char *read_answer(bool echo)
+/* Shows the prompt and reads one line from the terminal (echo off for
+ * secrets, switched off before the prompt appears so that nothing typed
+ * early is echoed or flushed away) or from stdin. */
+static char *read_answer(const char *prompt, bool echo)
 {
     char line[ANSWER_MAX];
     struct termios old, quiet;
     bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    bool hide = tty && !echo;
 
-    fflush(stdout);
-    if (tty && !echo) {
+    if (hide) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     }
+    fputs(prompt, stdout);
+    fflush(stdout);
     char *got = fgets(line, sizeof(line), stdin);
-    if (tty && !echo) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (hide) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
         putchar('\n');
     }
     if (got == NULL)
         return NULL;
     line[strcspn(line, "\n")] = '\0';
-    return strdup(line);
+    char *answer = strdup(line);
+    explicit_bzero(line, sizeof(line));
+    return answer;
 }
 
 /* What the demo types by itself, shown as a person would see it typed;
@@ -111,10 +117,11 @@ static char *ask(struct demo *d, const struct pam_message *m)
     if (strstr(m->msg, "Authenticator code") != NULL && d->key[0] != '\0' &&
         test_totp(d->key, time(NULL), code))
         printf("   [demo: the authenticator app shows %s now]\n", code);
-    fputs(m->msg, stdout);
-    if (!d->interactive)
+    if (!d->interactive) {
+        fputs(m->msg, stdout);
         return auto_answer(m->msg, code);
-    return read_answer(m->msg_style == PAM_PROMPT_ECHO_ON);
+    }
+    return read_answer(m->msg, m->msg_style == PAM_PROMPT_ECHO_ON);
 }
 
 static int conversation(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -148,7 +155,7 @@ static int conversation(int n, const struct pam_message **msg, struct pam_respon
 fail:
     for (int i = 0; i < n; i++) {
         if (r[i].resp != NULL) {
-            memset(r[i].resp, 0, strlen(r[i].resp));
+            explicit_bzero(r[i].resp, strlen(r[i].resp));
             free(r[i].resp);
         }
     }
