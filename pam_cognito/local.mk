@@ -22,3 +22,13 @@ pam_cognito_pam_cognito_la_LIBADD = $(COGNITO_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
 EXTRA_pam_cognito_pam_cognito_la_DEPENDENCIES = pam_cognito/pam_cognito.map
 EXTRA_DIST += pam_cognito/pam_cognito.map
 dist_man_MANS += man/pam_cognito.8
+
+# A PAM module is loaded by path, never linked: its libtool archive has no
+# use once installed.
+install-data-hook: install-data-hook-pam
+install-data-hook-pam:
+	rm -f $(DESTDIR)$(pamdir)/pam_cognito.la
+uninstall-hook: uninstall-hook-pam
+uninstall-hook-pam:
+	rm -f $(DESTDIR)$(pamdir)/pam_cognito.so
+.PHONY: install-data-hook-pam uninstall-hook-pam

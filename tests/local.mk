@@ -113,3 +113,10 @@ endif
 tests_check_transport_SOURCES = tests/check_transport.c tests/fuzz/fixtures.h
 tests_check_transport_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_LDADD = $(TEST_LIBS)
+
+# The manual pages render cleanly; cognitoctl(1) covers every command and option.
+TESTS += tests/manpages.sh
+EXTRA_DIST += tests/manpages.sh
+# The configuration template shows every key and parses.
+TESTS += tests/conf_template.sh
+EXTRA_DIST += tests/conf_template.sh
