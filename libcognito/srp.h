@@ -43,7 +43,7 @@ struct cog_srp_claim_input {
 /* Intermediate values in lowercase hex, for known-answer tests only. */
 struct cog_srp_trace {
     char *u_padhex;
-    char *x_hex;       /* x.toString(16), unpadded */
+    char *x_hex; /* x.toString(16), unpadded */
     char *S_padhex;
     char *hkdf_key_hex;
     char *message_hex; /* the bytes the signature covers */
@@ -65,8 +65,8 @@ void cog_srp_timestamp(time_t now, char out[COG_SRP_TIMESTAMP_MAX]);
 
 /* SECRET_HASH = base64(HMAC-SHA256(key = client_secret, msg = username || client_id)). */
 #define COG_SECRET_HASH_MAX 64
-cog_status cog_secret_hash(const char *client_secret, const char *username,
-                           const char *client_id, char out[COG_SECRET_HASH_MAX]);
+cog_status cog_secret_hash(const char *client_secret, const char *username, const char *client_id,
+                           char out[COG_SECRET_HASH_MAX]);
 
 /* padHex of a big-endian magnitude (tests): lowercase hex, malloc'd. */
 char *cog_srp_padhex(const unsigned char *be, size_t len, int negative);
@@ -77,9 +77,9 @@ char *cog_srp_padhex(const unsigned char *be, size_t len, int negative);
  * Outputs are base64 of padHex, as the SDK sends them. random40/salt16 may be
  * NULL to draw them from the CSPRNG. All outputs malloc'd. */
 struct cog_srp_device_secret {
-    char *password_b64;  /* keep root-only: the device's password */
-    char *salt_b64;      /* DeviceSecretVerifierConfig.Salt */
-    char *verifier_b64;  /* DeviceSecretVerifierConfig.PasswordVerifier */
+    char *password_b64; /* keep root-only: the device's password */
+    char *salt_b64;     /* DeviceSecretVerifierConfig.Salt */
+    char *verifier_b64; /* DeviceSecretVerifierConfig.PasswordVerifier */
 };
 cog_status cog_srp_device_secret_new(const char *device_group_key, const char *device_key,
                                      const unsigned char *random40, const unsigned char *salt16,

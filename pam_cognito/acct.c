@@ -77,12 +77,13 @@ static void store_in_cache(pam_handle_t *pamh, const struct cog_config *cfg, con
 
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
-                         const struct cog_auth_result *res)
+                         const struct cog_auth_result *res, const char *session_id)
 {
     struct cog_error err = {0};
     struct pc_state *st = calloc(1, sizeof(*st));
 
-    if (st == NULL || !state_of(user, res, st)) {
+    if (st == NULL || !state_of(user, res, st) ||
+        (session_id != NULL && (st->session_id = strdup(session_id)) == NULL)) {
         pam_syslog(pamh, LOG_ERR, "out of memory recording the login of %s", user);
         goto out;
     }

@@ -23,6 +23,12 @@ static const struct {
     {"allow_confirm", offsetof(struct pc_args, allow_confirm)},
 };
 
+/* Yes/no config keys that may stand alone on a PAM line, meaning yes. */
+static const char *const bare_keys[] = {
+    "remember_device=yes",
+    "offline_login_mfa_users=yes",
+};
+
 /* Everyone can read /etc/pam.d: a secret there would not be one. */
 static const char *const file_only_keys[] = {"client_secret"};
 
@@ -58,7 +64,17 @@ int pc_args_parse(pam_handle_t *pamh, int pam_flags, int argc, const char **argv
         const char *arg = argv[i];
         const char *eq = strchr(arg, '=');
         if (eq == NULL) {
-            if (!set_flag(args, arg))
+            const char *bare = NULL;
+            for (size_t k = 0; k < sizeof(bare_keys) / sizeof(bare_keys[0]); k++) {
+                size_t n = strcspn(bare_keys[k], "=");
+                if (strlen(arg) == n && strncmp(arg, bare_keys[k], n) == 0)
+                    bare = bare_keys[k];
+            }
+            if (bare != NULL && args->n_override < PC_MAX_OVERRIDES)
+                args->override[args->n_override++] = bare;
+            else if (bare != NULL)
+                return refuse(pamh, "too many key=value options at", arg);
+            else if (!set_flag(args, arg))
                 return refuse(pamh, "unknown option", arg);
             continue;
         }

@@ -1,7 +1,9 @@
 /* The PAM entry points: pam_sm_authenticate runs a Cognito login with every
- * challenge as a conversation turn; pam_sm_acct_mgmt checks what is known of
- * the account; pam_sm_chauthtok changes the Cognito password;
- * pam_sm_setcred does nothing. Only these four are exported. */
+ * challenge as a conversation turn (on a remembered device, and offline
+ * within bounds); pam_sm_acct_mgmt checks what is known of the account;
+ * pam_sm_open_session puts AWS credentials into the session and
+ * pam_sm_close_session ends the login's tokens; pam_sm_chauthtok changes the
+ * Cognito password; pam_sm_setcred does nothing. Only these six are exported. */
 #include "build-config.h"
 
 #include <pwd.h>
@@ -20,6 +22,10 @@
 #include "pam_cognito/acct.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
+#include "pam_cognito/device.h"
+#include "pam_cognito/lifecycle.h"
+#include "pam_cognito/offline.h"
+#include "pam_cognito/session.h"
 
 #define DATA_CHAUTHTOK "pam_cognito_chauthtok"
 #define PROMPT_CURRENT "Current password: "
@@ -122,28 +128,42 @@ static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct p
 }
 
 /* A Cognito login of user with password; on COG_OK res holds the tokens of
- * exactly that user. */
+ * exactly that user. The remembered device, if any, goes along (and goes
+ * away if Cognito refuses it); with remember, an MFA login makes this host
+ * a remembered device. *device_key (malloc'd, may be NULL) names the device
+ * the tokens were issued to. */
 static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
                                 const struct cog_config *cfg, struct pc_conv *conv,
-                                const char *user, const char *password, struct cog_auth_result *res,
+                                const char *user, const char *password, bool remember,
+                                struct cog_auth_result *res, char **device_key,
                                 struct cog_error *err)
 {
     struct cog_idp idp = {0};
     struct cog_auth_callbacks cb;
+    struct pc_device dev = {0};
     char unix_name[COG_UNIX_NAME_MAX + 1];
+    bool refused = false;
     struct cog_auth_opts opts = {
         .password = password,
         .allow_password_reset = args->allow_password_reset,
         .allow_confirm = args->allow_confirm,
+        .device_refused = &refused,
     };
     cog_status st;
 
     memset(res, 0, sizeof(*res));
+    *device_key = NULL;
+    if (pc_device_load(pamh, args, cfg, user, &dev)) {
+        opts.device_key = dev.key;
+        opts.device_group_key = dev.group_key;
+        opts.device_password = dev.password;
+    }
     pc_conv_callbacks(conv, &cb);
     st = cog_idp_open(&idp, cfg, err);
     if (st == COG_OK)
         st = cog_auth_login(&idp, user, &cb, &opts, res, err);
-    cog_idp_close(&idp);
+    if (refused)
+        pc_device_forget(pamh, cfg, user);
     /* The token's user must map to the PAM user itself (cognito.conf(5):
      * username_attribute, else cognito:username): an alias or another
      * user's token would log someone in as the wrong Unix account. */
@@ -152,9 +172,52 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
         cog_auth_result_clear(res);
     }
-    if (st == COG_OK)
-        pc_debug(pamh, args, "Cognito login of %s%s", user, res->passed_mfa ? " with MFA" : "");
+    if (st == COG_OK) {
+        pc_debug(pamh, args, "Cognito login of %s%s%s", user, res->passed_mfa ? " with MFA" : "",
+                 res->device_authenticated ? " on its remembered device" : "");
+        if (remember)
+            pc_device_remember(pamh, args, cfg, &idp, user, res);
+        *device_key = cog_strdup(res->device_authenticated ? dev.key : res->new_device_key);
+    }
+    cog_idp_close(&idp);
+    pc_device_clear(&dev);
     return st;
+}
+
+/* Cognito refused this login: what it says about the password's verifier. */
+static bool refusal(cog_status st)
+{
+    switch (st) {
+    case COG_ERR_AUTH:
+    case COG_ERR_USER_UNKNOWN:
+    case COG_ERR_CODE:
+    case COG_ERR_PASSWORD_RESET_REQUIRED:
+    case COG_ERR_NOT_CONFIRMED:
+    case COG_ERR_INVALID_PASSWORD:
+    case COG_ERR_TOKEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* After a verified login: its tokens for the session, the account record,
+ * the offline verifier. */
+static void after_login(pam_handle_t *pamh, const struct pc_args *args,
+                        const struct cog_config *cfg, const char *user, const char *password,
+                        const struct cog_auth_result *res, const char *device_key)
+{
+    char *session_id = NULL;
+    if (pc_session_wanted(cfg))
+        pc_session_begin(pamh, args, cfg, user, res, device_key, &session_id);
+    pc_account_remember(pamh, args, cfg, user, res, session_id);
+    free(session_id);
+    /* The password typed is not the one any more after a new-password flow. */
+    if (res->password_changed)
+        pc_offline_forget(pamh, args, cfg, user);
+    else
+        pc_offline_remember(pamh, args, cfg, user, password,
+                            res->passed_mfa || res->device_authenticated);
 }
 
 static void log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
@@ -173,6 +236,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     struct cog_error err = {0};
     struct pc_conv conv = {.pamh = pamh};
     const char *user = NULL, *password = NULL;
+    char *device_key = NULL;
     cog_status st;
 
     int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
@@ -183,18 +247,30 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
-    st = cognito_login(pamh, &args, &cfg, &conv, user, password, &res, &err);
+    st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &res, &device_key, &err);
     rc = auth_result(st, &conv);
     if (rc == PAM_SUCCESS) {
-        pc_account_remember(pamh, &args, &cfg, user, &res);
+        after_login(pamh, &args, &cfg, user, password, &res, device_key);
         goto out;
     }
     pc_account_forget(pamh, &cfg, user);
     log_failure(pamh, "authentication", user, st, &err);
+    /* A refused user has no offline fallback; an unreachable Cognito may
+     * leave one, within bounds (offline.h). */
+    if (refusal(st)) {
+        pc_offline_forget(pamh, &args, &cfg, user);
+    } else if (st == COG_ERR_UNAVAILABLE) {
+        int offline = pc_offline_login(pamh, &args, &cfg, &conv, user, password);
+        if (offline != PAM_AUTHINFO_UNAVAIL) {
+            rc = offline;
+            goto out;
+        }
+    }
     const char *why = cog_auth_failure_text(st);
     if (why != NULL)
         pc_conv_say(&conv, PAM_ERROR_MSG, why);
 out:
+    free(device_key);
     cog_auth_result_clear(&res);
     cog_config_free(&cfg);
     return rc;
@@ -253,6 +329,71 @@ out:
     return rc;
 }
 
+/* The Cognito session of this transaction's user: the one its login left
+ * (open, which takes it) or the one open_session took (close). Other logins
+ * (SSH keys, local users) have none, and are not ours: PAM_IGNORE. */
+static int find_session(pam_handle_t *pamh, int flags, int argc, const char **argv, bool open,
+                        struct pc_args *args, struct cog_config *cfg, const char **user,
+                        struct pc_session *s)
+{
+    struct cog_error err = {0};
+    int rc = prepare(pamh, flags, argc, argv, args, cfg, user);
+    /* sudo opens the session of the target user (root): the id of the
+     * login's tokens must not reach that command's environment either. */
+    if (rc != PAM_SUCCESS && pam_getenv(pamh, PC_SESSION_ENV) != NULL)
+        pam_putenv(pamh, PC_SESSION_ENV);
+    if (rc == PAM_USER_UNKNOWN)
+        return PAM_IGNORE;
+    if (rc != PAM_SUCCESS)
+        return rc;
+    cog_status st = open ? pc_session_take(pamh, cfg, *user, s, &err)
+                         : pc_session_current(pamh, cfg, *user, s, &err);
+    if (st != COG_OK) {
+        pc_debug(pamh, args, "no Cognito session of %s: %s", *user, err.message);
+        return PAM_IGNORE;
+    }
+    return PAM_SUCCESS;
+}
+
+/* A Cognito login's session: AWS credentials when an identity pool is
+ * configured. Nothing here undoes the login: once a session of ours is
+ * found, PAM_SUCCESS. */
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pc_args args;
+    struct cog_config cfg;
+    struct pc_session s = {0};
+    const char *user = NULL;
+
+    int rc = find_session(pamh, flags, argc, argv, true, &args, &cfg, &user, &s);
+    if (rc == PAM_SUCCESS) {
+        struct pc_conv conv = {.pamh = pamh, .silent = args.silent};
+        pc_lifecycle_open(pamh, &args, &cfg, &conv, user, &s);
+    }
+    pc_session_clear(&s);
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* The end of the login's tokens (on_close), its credentials file and its
+ * session record. */
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pc_args args;
+    struct cog_config cfg;
+    struct pc_session s = {0};
+    const char *user = NULL;
+
+    int rc = find_session(pamh, flags, argc, argv, false, &args, &cfg, &user, &s);
+    if (rc == PAM_SUCCESS) {
+        pc_lifecycle_close(pamh, &args, &cfg, user, &s);
+        pc_session_end(pamh, &cfg, &s);
+    }
+    pc_session_clear(&s);
+    cog_config_free(&cfg);
+    return rc;
+}
+
 /* The access token of a login with the old password (and its MFA). */
 static int old_password_login(pam_handle_t *pamh, const struct pc_args *args,
                               const struct cog_config *cfg, struct pc_conv *conv, const char *user,
@@ -266,7 +407,9 @@ static int old_password_login(pam_handle_t *pamh, const struct pc_args *args,
     int rc = get_password(pamh, args, conv, PAM_OLDAUTHTOK, PROMPT_CURRENT, &old);
     if (rc != PAM_SUCCESS)
         return rc == PAM_AUTH_ERR ? PAM_AUTHTOK_RECOVERY_ERR : rc;
-    cog_status st = cognito_login(pamh, args, cfg, conv, user, old, &res, &err);
+    char *device_key = NULL;
+    cog_status st = cognito_login(pamh, args, cfg, conv, user, old, false, &res, &device_key, &err);
+    free(device_key);
     rc = auth_result(st, conv);
     if (rc == PAM_SUCCESS) {
         *access_token = strdup(res.access_token);
@@ -320,6 +463,8 @@ static int change_password(pam_handle_t *pamh, const struct pc_args *args,
     if (st == COG_OK) {
         rc = PAM_SUCCESS;
         pc_debug(pamh, args, "Cognito password of %s changed", user);
+        /* The old password must not open the host offline. */
+        pc_offline_forget(pamh, args, cfg, user);
         goto out;
     }
 failed:

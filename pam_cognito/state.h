@@ -25,11 +25,12 @@ struct pc_state {
     long long auth_time;
     long long expires;
     bool passed_mfa;
+    char *session_id; /* the session tokens this login left (session.h), until opened */
 };
 
 void pc_state_free(struct pc_state *st);
 
-/* Writes dir/<sha256(user) in hex> atomically (0600), making dir (0700) if needed. */
+/* Writes the user's record (store.h: dir/<sha256(user)>, 0600, dir 0700). */
 cog_status pc_state_write(const char *dir, const struct pc_state *st, struct cog_error *err);
 /* Reads the user's record; COG_OK only for a well-formed, unexpired record of
  * this very user in a directory and file only root can change. */

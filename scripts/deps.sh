@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential autoconf automake libtool pkg-config
-  libpam0g-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libqrencode-dev
+  libpam0g-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libqrencode-dev libcrypt-dev
   check libpam-wrapper libnss-wrapper libpamtest0-dev
   openssl ca-certificates python3 curl bc
   valgrind clang-format

@@ -6,5 +6,10 @@ EXTRA_DIST += systemd/cognito-sync.service.in systemd/cognito-sync.timer
 CLEANFILES += systemd/cognito-sync.service
 systemd/cognito-sync.service: $(top_srcdir)/systemd/cognito-sync.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \
-	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@cachedir[@]|$(cachedir)|g' \
-		$(top_srcdir)/systemd/cognito-sync.service.in >$@.tmp && mv $@.tmp $@
+	$(subst_paths) $(top_srcdir)/systemd/cognito-sync.service.in >$@.tmp && mv $@.tmp $@
+
+# /run/cognito at boot (configure --with-tmpfilesdir).
+if HAVE_TMPFILES
+tmpfiles_DATA = systemd/tmpfiles/pam_cognito.conf
+endif
+EXTRA_DIST += systemd/tmpfiles/pam_cognito.conf

@@ -16,9 +16,11 @@
 
 #include <check.h>
 #include <json-c/json.h>
+#include <openssl/sha.h>
 #include <qrencode.h>
 
 #include "libcognito/cache.h"
+#include "libcognito/idp.h"
 #include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
@@ -56,10 +58,17 @@ static struct mock mock;
 
 /* -- the mock ---------------------------------------------------------------------- */
 
+/* The mock's default identity pool (ops_identity.py). */
+#define IDENTITY_POOL "us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+
 static void mock_up(void)
 {
+    char extra[256];
     mock_start(&mock, NULL, NULL);
-    mock_write_config(&mock, ph_path("cognito.conf"), NULL);
+    /* Only the stacks with a session line use the identity pool. */
+    snprintf(extra, sizeof(extra), "identity_endpoint = %s\nidentity_pool_id = " IDENTITY_POOL "\n",
+             mock.url);
+    mock_write_config(&mock, ph_path("cognito.conf"), extra);
 }
 
 static void mock_down(void)
@@ -94,6 +103,9 @@ static void fresh(const char *first, ...)
     va_list ap;
     char cache[PATH_MAX];
     empty_dir(ph_path("state"), NULL);
+    empty_dir(ph_path("state/sessions"), NULL);
+    empty_dir(ph_path("private/offline"), NULL);
+    empty_dir(ph_path("private/devices"), NULL);
     snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
     empty_dir(cache, "jwks-");
     ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
@@ -796,7 +808,8 @@ START_TEST(test_account_in_another_process)
     struct dirent *e;
     char record[512] = "";
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.')
+        /* The login record; sessions/ holds the tokens (test_session_store). */
+        if (e->d_name[0] != '.' && e->d_type == DT_REG)
             snprintf(record, sizeof(record), "%s/%s", ph_path("state"), e->d_name);
     }
     closedir(d);
@@ -925,6 +938,523 @@ START_TEST(test_login_fills_cache)
 }
 END_TEST
 
+/* -- the session: AWS credentials, the tokens' end ------------------------------------- */
+
+/* How many files dir holds (0 when it is missing). */
+static int count_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static long long json_int_at(struct json_object *o, const char *key)
+{
+    struct json_object *x = NULL;
+    ck_assert_msg(json_object_object_get_ex(o, key, &x), "no %s", key);
+    return json_object_get_int64(x);
+}
+
+/* The access key id of the last credentials the mock's identity pool issued. */
+static void last_issued_key(char out[64])
+{
+    struct json_object *o = mock_get_json(&mock, "/_mock/identity"), *issued = NULL;
+    ck_assert(json_object_object_get_ex(o, "issued", &issued));
+    size_t n = json_object_array_length(issued);
+    ck_assert_uint_gt(n, 0);
+    struct json_object *last = json_object_array_get_idx(issued, n - 1);
+    snprintf(out, 64, "%s", cog_json_string(last, "access_key_id"));
+    json_object_put(o);
+}
+
+static long long revoked_refresh_tokens(void)
+{
+    struct json_object *o = mock_get_json(&mock, "/_mock/tokens");
+    long long n = json_int_at(o, "revoked");
+    json_object_put(o);
+    return n;
+}
+
+/* The four AWS variables (and the expiry) as the mock issued them. */
+static void assert_aws_env(pam_handle_t *ph)
+{
+    char key[64];
+    last_issued_key(key);
+    const char *id = pam_getenv(ph, "AWS_ACCESS_KEY_ID");
+    ck_assert_ptr_nonnull(id);
+    ck_assert_str_eq(id, key);
+    ck_assert_int_eq(strncmp(id, "ASIA", 4), 0);
+    const char *secret = pam_getenv(ph, "AWS_SECRET_ACCESS_KEY");
+    ck_assert_ptr_nonnull(secret);
+    ck_assert_uint_eq(strlen(secret), 40);
+    const char *token = pam_getenv(ph, "AWS_SESSION_TOKEN");
+    ck_assert_ptr_nonnull(token);
+    ck_assert_int_eq(strncmp(token, "IQoJb3JpZ2luX2Vj", 16), 0);
+    ck_assert_str_eq(pam_getenv(ph, "AWS_REGION"), "us-east-1");
+    ck_assert_str_eq(pam_getenv(ph, "AWS_DEFAULT_REGION"), "us-east-1");
+    const char *exp = pam_getenv(ph, "AWS_CREDENTIAL_EXPIRATION");
+    ck_assert_ptr_nonnull(exp);
+    ck_assert_uint_eq(strlen(exp), 20); /* 2026-11-22T04:00:00Z */
+    /* The session's id is the module's business, not the shell's. */
+    ck_assert_ptr_null(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+}
+
+static void assert_no_aws_env(pam_handle_t *ph)
+{
+    static const char *const names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_SESSION_TOKEN", "AWS_REGION"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(pam_getenv(ph, names[i]) == NULL, "%s is set", names[i]);
+}
+
+#define SESSION_IGNORED PAM_SESSION_ERR
+#define NO_AWS INFO("AWS credentials are not available in this session.")
+
+/* One process, as su, sudo and login do: the session has the user's own AWS
+ * credentials, and closing it revokes the login's refresh token. */
+START_TEST(test_session_aws)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &s, cases, 4);
+    assert_aws_env(ph);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetCredentialsForIdentity"), 1);
+    /* The tokens wait in a root-only record until the session closes. */
+    struct stat sb;
+    ck_assert_int_eq(stat(ph_path("state/sessions"), &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 1);
+    ck_assert_int_eq(revoked_refresh_tokens(), 0);
+
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RevokeToken"), 1);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 0);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_uint_eq(s.pos, s.n);
+}
+END_TEST
+
+/* sshd authenticates in a child and opens the session in its parent: the
+ * tokens reach the other transaction through the root-only store. */
+START_TEST(test_session_in_another_process)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase auth[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito_session", "alice", &s, auth);
+
+    /* The record holds tokens: root's alone, and nobody else's words. */
+    DIR *d = opendir(ph_path("state/sessions"));
+    ck_assert_ptr_nonnull(d);
+    char record[PATH_MAX] = "";
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.')
+            snprintf(record, sizeof(record), "%s/%s", ph_path("state/sessions"), e->d_name);
+    closedir(d);
+    struct stat sb;
+    ck_assert_int_eq(stat(record, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *text = test_read_file(record, NULL);
+    ck_assert_ptr_null(strstr(text, PW));
+    free(text);
+
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase open[] = {
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &none, open, 2);
+    assert_aws_env(ph);
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+    ck_assert_int_eq(count_files(ph_path("state/sessions")), 0);
+
+    /* The login's tokens served one session: another finds none. */
+    struct pam_testcase again[] = {pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED)};
+    PH_RUN("cognito_session_only", "alice", &none, again);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 1);
+}
+END_TEST
+
+/* on_close=signout: GlobalSignOut ends every sign-in of the user. */
+START_TEST(test_session_signout)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase first[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "alice", &s, first); /* another sign-in, never closed */
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    PH_RUN("cognito_signout", "alice", &s2, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GlobalSignOut"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "RevokeToken"), 0);
+    ck_assert_int_eq(revoked_refresh_tokens(), 2);
+}
+END_TEST
+
+/* The identity pool failing costs the session its AWS credentials, never the
+ * login: logged, and said once. */
+START_TEST(test_session_identity_fails)
+{
+    fresh(ALICE, NULL);
+    mock_fault(&mock, "{\"op\":\"GetCredentialsForIdentity\",\"kind\":\"status\",\"status\":500}");
+    const struct ph_turn t[] = {PASSWORD(PW), NO_AWS};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &s, cases, 3);
+    assert_no_aws_env(ph);
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_uint_eq(s.pos, s.n);
+    /* The identity pool refusing the token: the same. */
+    fresh(ALICE, NULL);
+    pool("{\"identity_pool_id\":\"us-east-1:00000000-0000-4000-8000-000000000000\"}");
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases2[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    PH_RUN("cognito_session", "alice", &s2, cases2);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+}
+END_TEST
+
+/* alice as a Unix user (nss_wrapper): uid 43210 as root, else our own. */
+static uid_t alice_uid(void)
+{
+    return geteuid() == 0 ? 43210 : getuid();
+}
+
+/* aws_credentials=file: no keys in the environment; a credential_process
+ * file only the user can read, and a profile in the user's ~/.aws/config
+ * that leaves the user's own sections alone. Closing removes the file. */
+START_TEST(test_session_aws_file)
+{
+    char path[PATH_MAX], cred[PATH_MAX], key[64];
+    struct stat sb;
+    fresh(ALICE, NULL);
+    snprintf(path, sizeof(path), "%s/home/alice/.aws", ph_dir());
+    mkdir(path, 0700);
+    ck_assert_int_eq(chown(path, alice_uid(), alice_uid()), 0);
+    snprintf(path, sizeof(path), "%s/home/alice/.aws/config", ph_dir());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[default]\nregion = eu-west-1\n", f);
+    fclose(f);
+    ck_assert_int_eq(chown(path, alice_uid(), alice_uid()), 0);
+
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_file", "alice", &s, cases, 3);
+    assert_no_aws_env(ph);
+    last_issued_key(key);
+    snprintf(cred, sizeof(cred), "%s/aws/%u.json", ph_dir(), (unsigned)alice_uid());
+    ck_assert_int_eq(stat(cred, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_uint_eq(sb.st_uid, alice_uid());
+    char *text = test_read_file(cred, NULL);
+    struct json_object *o = json_tokener_parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(json_int_at(o, "Version"), 1);
+    ck_assert_str_eq(cog_json_string(o, "AccessKeyId"), key);
+    ck_assert_ptr_nonnull(cog_json_string(o, "SecretAccessKey"));
+    ck_assert_ptr_nonnull(cog_json_string(o, "SessionToken"));
+    ck_assert_ptr_nonnull(cog_json_string(o, "Expiration"));
+    json_object_put(o);
+    char *config = test_read_file(path, NULL);
+    char want[2 * PATH_MAX];
+    snprintf(want, sizeof(want), "[profile cognito]\n");
+    ck_assert_msg(strncmp(config, "[default]\nregion = eu-west-1\n", 29) == 0, "%s", config);
+    ck_assert_ptr_nonnull(strstr(config, want));
+    snprintf(want, sizeof(want), "credential_process = /bin/cat %s\nregion = us-east-1\n", cred);
+    ck_assert_msg(strstr(config, want) != NULL, "%s", config);
+    free(config);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_uint_eq(sb.st_uid, alice_uid());
+
+    ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_ne(access(cred, F_OK), 0);
+    ck_assert_int_eq(revoked_refresh_tokens(), 1);
+}
+END_TEST
+
+/* sudo authenticates the user, then opens the session of root: not ours,
+ * and the id of the login's tokens goes nowhere near root's command. */
+START_TEST(test_session_of_another_user)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    pam_handle_t *ph = ph_run_keep("cognito_session_only", "alice", &s, cases, 2);
+    ck_assert_ptr_nonnull(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+    ck_assert_int_eq(pam_set_item(ph, PAM_USER, "root"), PAM_SUCCESS);
+    ck_assert_int_eq(pam_open_session(ph, 0), SESSION_IGNORED);
+    ck_assert_ptr_null(pam_getenv(ph, "PAM_COGNITO_SESSION"));
+    assert_no_aws_env(ph);
+    pam_end(ph, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetId"), 0);
+}
+END_TEST
+
+/* A session of a login that was not ours (SSH keys, a local password):
+ * nothing to do, nothing asked of Cognito. */
+START_TEST(test_session_not_ours)
+{
+    fresh(ALICE, NULL);
+    struct ph_script none = {.mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED),
+        pam_test(PAMTEST_CLOSE_SESSION, SESSION_IGNORED),
+    };
+    PH_RUN("cognito_session_only", "alice", &none, cases);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* -- offline login ------------------------------------------------------------------ */
+
+#define OFFLINE_OK INFO("Cognito is unreachable: logged in with your cached password")
+
+static void auth_expect(const char *service, const char *user, const struct ph_turn *t, size_t n,
+                        int expected)
+{
+    struct ph_script s = {.turns = t, .n = n, .mock = &mock, .user = user};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, expected)};
+    PH_RUN(service, user, &s, cases);
+}
+#define AUTH_EXPECT(service, user, t, expected)                                                    \
+    auth_expect(service, user, t, sizeof(t) / sizeof((t)[0]), expected)
+
+/* The module's record of user in dir (store.h: named by the SHA-256 of the
+ * name), or "" when there is none. */
+static const char *record_of(const char *dir, const char *user)
+{
+    static char path[PATH_MAX];
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    SHA256((const unsigned char *)user, strlen(user), md);
+    cog_hex_encode(md, sizeof(md), hex);
+    snprintf(path, sizeof(path), "%s/%s", ph_path(dir), hex);
+    return access(path, F_OK) == 0 ? path : "";
+}
+#define verifier_path(user) record_of("private/offline", user)
+#define device_path(user) record_of("private/devices", user)
+
+/* An online login keeps a slow salted verifier, root's alone; with Cognito
+ * unreachable it lets the right password in, and only that one. */
+START_TEST(test_offline_login)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    const char *path = verifier_path("alice");
+    ck_assert_str_ne(path, "");
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_int_eq(stat(ph_path("private"), &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    char *text = test_read_file(path, NULL);
+    ck_assert_ptr_null(strstr(text, PW));
+    ck_assert_ptr_nonnull(strstr(text, "\"$y$")); /* yescrypt */
+    free(text);
+
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down", "alice", offline, PAM_SUCCESS);
+    const struct ph_turn wrong[] = {PASSWORD("Passw0rd?")};
+    AUTH_EXPECT("cognito_offline_down", "alice", wrong, PAM_AUTH_ERR);
+    /* Another user has no verifier: unavailable, as without the option. */
+    const struct ph_turn other[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "carol", other, PAM_AUTHINFO_UNAVAIL);
+    /* The option off: the verifier is never consulted. */
+    AUTH_EXPECT("cognito_down", "alice", other, PAM_AUTHINFO_UNAVAIL);
+}
+END_TEST
+
+/* A verifier older than offline_max_age counts for nothing. */
+START_TEST(test_offline_too_old)
+{
+    struct cog_error err = {0};
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    /* The last online login, eight days ago (offline_max_age = 7d). */
+    const char *path = verifier_path("alice");
+    char *text = test_read_file(path, NULL);
+    struct json_object *o = json_tokener_parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(o);
+    json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL) - 8 * 86400));
+    const char *s = json_object_to_json_string(o);
+    ck_assert_int_eq(cog_write_file_atomic(path, s, strlen(s), 0600, &err), COG_OK);
+    json_object_put(o);
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    /* Within a longer bound it would have counted. */
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down_30d", "alice", offline, PAM_SUCCESS);
+}
+END_TEST
+
+/* Cognito refusing the password (it was changed elsewhere) removes the
+ * verifier: a refused user never gets in offline. */
+START_TEST(test_offline_never_after_refusal)
+{
+    fresh(ALICE, NULL);
+    const struct ph_turn ok[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
+    ck_assert_str_ne(verifier_path("alice"), "");
+    mock_add_user(&mock, "{\"username\":\"alice\",\"password\":\"N3w-Passw0rd!\"}");
+    /* NotAuthorized online: refused, never turned into an offline success. */
+    AUTH_EXPECT("cognito_offline", "alice", ok, PAM_AUTH_ERR);
+    ck_assert_str_eq(verifier_path("alice"), "");
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "alice", t, PAM_AUTHINFO_UNAVAIL);
+    /* The new password online replaces the verifier; the old one is out. */
+    const struct ph_turn new_pw[] = {PASSWORD("N3w-Passw0rd!")};
+    AUTH_EXPECT("cognito_offline", "alice", new_pw, PAM_SUCCESS);
+    const struct ph_turn old_pw[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_offline_down", "alice", old_pw, PAM_AUTH_ERR);
+    const struct ph_turn offline[] = {PASSWORD("N3w-Passw0rd!"), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down", "alice", offline, PAM_SUCCESS);
+}
+END_TEST
+
+/* A user whose logins take MFA gets in offline only with
+ * offline_login_mfa_users=yes. */
+START_TEST(test_offline_mfa_user)
+{
+    fresh(SAM, NULL);
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_offline", "sam", sms, PAM_SUCCESS);
+    ck_assert_str_ne(verifier_path("sam"), "");
+    const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
+    AUTH_EXPECT("cognito_offline_down", "sam", t, PAM_AUTHINFO_UNAVAIL);
+    const struct ph_turn offline[] = {PASSWORD(PW), OFFLINE_OK};
+    AUTH_EXPECT("cognito_offline_down_mfa", "sam", offline, PAM_SUCCESS);
+}
+END_TEST
+
+/* -- remembered devices ------------------------------------------------------------- */
+
+/* The one device the mock keeps for user. */
+static struct json_object *only_device(const char *user, struct json_object **all)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/_mock/devices/%s", user);
+    *all = mock_get_json(&mock, path);
+    struct json_object *devs = json_object_object_get(*all, "devices");
+    ck_assert_int_eq(json_object_array_length(devs), 1);
+    return json_object_array_get_idx(devs, 0);
+}
+
+static const char *const device_tracking[] = {"ALWAYS", "USER_OPT_IN"};
+
+/* After a login that passed MFA the host is a remembered device of the
+ * user; the next login proves the device by its SRP and is not asked for
+ * the code. */
+START_TEST(test_remembered_device)
+{
+    char setting[64];
+    struct json_object *all;
+    fresh(SAM, NULL);
+    snprintf(setting, sizeof(setting), "{\"device_tracking\":\"%s\"}", device_tracking[_i]);
+    pool(setting);
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ConfirmDevice"), 1);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "UpdateDeviceStatus"), _i == 1);
+    struct json_object *dev = only_device("sam", &all);
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "confirmed")));
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "remembered")));
+    ck_assert(json_object_get_boolean(json_object_object_get(dev, "has_verifier")));
+    char key[128];
+    snprintf(key, sizeof(key), "%s", cog_json_string(dev, "key"));
+    json_object_put(all);
+    /* Its secret is root's alone, on this host. */
+    const char *path = device_path("sam");
+    ck_assert_str_ne(path, "");
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *text = test_read_file(path, NULL);
+    ck_assert_ptr_nonnull(strstr(text, key));
+    free(text);
+
+    mock_reset_stats(&mock);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_device", "sam", t, PAM_SUCCESS);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "ConfirmDevice"), 0);
+    dev = only_device("sam", &all);
+    ck_assert_str_eq(cog_json_string(dev, "key"), key);
+    ck_assert_int_eq(json_object_get_int(json_object_object_get(dev, "authentications")), 1);
+    json_object_put(all);
+
+    /* Without remember_device the device is neither used nor made. */
+    AUTH_EXPECT("cognito", "sam", sms, PAM_SUCCESS);
+}
+END_TEST
+
+/* A device Cognito no longer knows costs one MFA login, never a lockout;
+ * that login remembers a new one. */
+START_TEST(test_forgotten_device)
+{
+    char path[256];
+    struct json_object *all;
+    fresh(SAM, NULL);
+    pool("{\"device_tracking\":\"ALWAYS\"}");
+    const struct ph_turn sms[] = {PASSWORD(PW), INFO(SMS_SENT),
+                                  OFF("SMS code: ", PH_CODE, "SMS_MFA")};
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    struct json_object *dev = only_device("sam", &all);
+    snprintf(path, sizeof(path), "/_mock/devices/sam/%s", cog_json_string(dev, "key"));
+    json_object_put(all);
+    ck_assert_int_eq(mock_control(&mock, "DELETE", path, NULL, NULL), 200);
+    AUTH_EXPECT("cognito_device", "sam", sms, PAM_SUCCESS);
+    ck_assert_str_ne(device_path("sam"), "");
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    AUTH_EXPECT("cognito_device", "sam", t, PAM_SUCCESS);
+}
+END_TEST
+
 /* -- the build --------------------------------------------------------------------- */
 
 /* An account line whose PAM_IGNORE shows (see MODULE_IGNORED). */
@@ -932,12 +1462,69 @@ END_TEST
     "account [success=done ignore=ignore default=die] @MODULE@ @ARGS@" args "\n"                   \
     "account required pam_deny.so\n"
 
+/* The Unix users the module may look up (nss_wrapper): root, and alice with
+ * a home of her own in the test dir. */
+/* Outside a test (no ck_assert here): stop the run. */
+static void must(bool ok, const char *what)
+{
+    if (!ok) {
+        perror(what);
+        exit(EXIT_FAILURE);
+    }
+}
+
+static void write_users(void)
+{
+    char path[PATH_MAX], home[PATH_MAX];
+    unsigned uid = (unsigned)alice_uid();
+    snprintf(path, sizeof(path), "%s/passwd", ph_dir());
+    /* alice reaches her home through it (the module writes there as her). */
+    must(chmod(ph_dir(), 0711) == 0, ph_dir());
+    snprintf(home, sizeof(home), "%s/home", ph_dir());
+    must(mkdir(home, 0755) == 0, home);
+    snprintf(home, sizeof(home), "%s/home/alice", ph_dir());
+    must(mkdir(home, 0755) == 0, home);
+    must(chown(home, uid, uid) == 0, home);
+    FILE *f = fopen(path, "w");
+    must(f != NULL, path);
+    fprintf(f, "root:x:0:0:root:/root:/bin/sh\nalice:x:%u:%u:Alice:%s:/bin/sh\n", uid, uid, home);
+    must(fclose(f) == 0, path);
+    setenv("NSS_WRAPPER_PASSWD", path, 1);
+    snprintf(path, sizeof(path), "%s/group", ph_dir());
+    f = fopen(path, "w");
+    must(f != NULL, path);
+    fprintf(f, "root:x:0:\nalice:x:%u:\n", uid);
+    must(fclose(f) == 0, path);
+    setenv("NSS_WRAPPER_GROUP", path, 1);
+}
+
 static void write_services(void)
 {
+    write_users();
     ph_service("other", "auth required pam_deny.so\naccount required pam_deny.so\n"
                         "password required pam_deny.so\nsession required pam_deny.so\n");
     ph_service("cognito",
                "auth required @MODULE@ @ARGS@\n" ACCT("") "password required @MODULE@ @ARGS@\n");
+    ph_service("cognito_session",
+               "auth required @MODULE@ @ARGS@\n" ACCT("") "session required @MODULE@ @ARGS@\n");
+    /* PAM_IGNORE shows as pam_deny's PAM_SESSION_ERR (see MODULE_IGNORED). */
+    ph_service("cognito_session_only",
+               "auth required @MODULE@ @ARGS@\n"
+               "session [success=done ignore=ignore default=die] @MODULE@ @ARGS@\n"
+               "session required pam_deny.so\n");
+    ph_service(
+        "cognito_signout",
+        "auth required @MODULE@ @ARGS@\nsession required @MODULE@ @ARGS@ on_close=signout\n");
+    ph_service("cognito_offline", "auth required @MODULE@ @ARGS@ offline_login=password\n");
+#define DOWN "timeout=2 endpoint=https://127.0.0.1:1/ offline_login=password"
+    ph_service("cognito_offline_down", "auth required @MODULE@ @ARGS@ " DOWN "\n");
+    ph_service("cognito_offline_down_30d",
+               "auth required @MODULE@ @ARGS@ " DOWN " offline_max_age=30d\n");
+    ph_service("cognito_offline_down_mfa",
+               "auth required @MODULE@ @ARGS@ " DOWN " offline_login_mfa_users\n");
+    ph_service("cognito_device", "auth required @MODULE@ @ARGS@ remember_device\n");
+    ph_service("cognito_file", "auth required @MODULE@ @ARGS@\n"
+                               "session required @MODULE@ @ARGS@ aws_credentials=file\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1013,12 +1600,42 @@ static Suite *pam_suite(void)
     tcase_add_test(options, test_account_from_cache);
     tcase_add_test(options, test_login_fills_cache);
     suite_add_tcase(s, options);
+
+    TCase *session = tcase_create("session");
+    tcase_add_unchecked_fixture(session, mock_up, mock_down);
+    tcase_set_timeout(session, 60);
+    tcase_add_test(session, test_session_aws);
+    tcase_add_test(session, test_session_in_another_process);
+    tcase_add_test(session, test_session_signout);
+    tcase_add_test(session, test_session_identity_fails);
+    tcase_add_test(session, test_session_aws_file);
+    tcase_add_test(session, test_session_not_ours);
+    tcase_add_test(session, test_session_of_another_user);
+    suite_add_tcase(s, session);
+
+    TCase *offline = tcase_create("offline");
+    tcase_add_unchecked_fixture(offline, mock_up, mock_down);
+    tcase_set_timeout(offline, 60);
+    tcase_add_test(offline, test_offline_login);
+    tcase_add_test(offline, test_offline_too_old);
+    tcase_add_test(offline, test_offline_never_after_refusal);
+    tcase_add_test(offline, test_offline_mfa_user);
+    suite_add_tcase(s, offline);
+
+    TCase *devices = tcase_create("devices");
+    tcase_add_unchecked_fixture(devices, mock_up, mock_down);
+    tcase_set_timeout(devices, 60);
+    tcase_add_loop_test(devices, test_remembered_device, 0,
+                        (int)(sizeof(device_tracking) / sizeof(device_tracking[0])));
+    tcase_add_test(devices, test_forgotten_device);
+    suite_add_tcase(s, devices);
     return s;
 }
 
 int main(int argc, char **argv)
 {
     (void)argc;
+    ph_also_preload("libnss_wrapper.so");
     ph_run_wrapped(argv, write_services);
     SRunner *sr = srunner_create(pam_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -118,16 +118,6 @@ static cog_status login(struct session *s, const char *user, const struct cog_au
     return cog_auth_login(&s->idp, user, &cb, &opts, res, &s->err);
 }
 
-static struct json_object *control_json(const char *path)
-{
-    char *body = NULL;
-    ck_assert_int_eq(mock_control(&mock, "GET", path, NULL, &body), 200);
-    struct json_object *o = json_tokener_parse(body);
-    free(body);
-    ck_assert_ptr_nonnull(o);
-    return o;
-}
-
 /* -- the identity pool --------------------------------------------------------------- */
 
 START_TEST(test_identity_credentials)
@@ -148,7 +138,7 @@ START_TEST(test_identity_credentials)
     ck_assert_int_le(llabs(c.expiration - (long long)time(NULL) - 3600), 10);
 
     /* What the mock issued is what we hold. */
-    struct json_object *id = control_json("/_mock/identity");
+    struct json_object *id = mock_get_json(&mock, "/_mock/identity");
     struct json_object *issued = json_object_object_get(id, "issued");
     ck_assert_int_eq(json_object_array_length(issued), 1);
     ck_assert_str_eq(cog_json_string(json_object_array_get_idx(issued, 0), "access_key_id"),
@@ -362,7 +352,7 @@ START_TEST(test_remembered_device)
     cog_auth_result_clear(&r);
     ck_assert_int_eq(cog_auth_refresh(&s.idp, res.refresh_token, "sam", NULL, &r, &s.err),
                      COG_ERR_AUTH);
-    struct json_object *devs = control_json("/_mock/devices/sam");
+    struct json_object *devs = mock_get_json(&mock, "/_mock/devices/sam");
     struct json_object *one = json_object_array_get_idx(json_object_object_get(devs, "devices"), 0);
     ck_assert_str_eq(cog_json_string(one, "name"), "host1");
     ck_assert_int_eq(json_object_get_int(json_object_object_get(one, "authentications")), 1);

@@ -95,6 +95,11 @@ finish() {
 	exit 0
 }
 
+# config_keys: every key libcognito/config.c knows, one a line.
+config_keys() {
+	sed -n 's/^ *{"\([a-z_]*\)", [A-Z]*.*/\1/p' "$top_srcdir/libcognito/config.c" | sort -u
+}
+
 # -- cleanup -------------------------------------------------------------------
 
 # at_exit COMMAND: run COMMAND (with eval) when the test exits.

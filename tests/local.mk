@@ -94,6 +94,7 @@ dist-hook-mock:
 EXTRA_DIST += tests/mock tests/lib.sh \
 	tests/cognitoctl_login.sh tests/oracle.sh tests/mock_selftest.sh \
 	tests/oracle/package.json tests/oracle/package-lock.json tests/oracle/oracle_login.js \
+	tests/oracle/oracle_device.js tests/oracle/oracle_http.js \
 	tests/vectors/srp_vectors.json tests/vectors/sdk_transcripts.json
 
 # After the password: identity-pool credentials, refresh, revocation and
@@ -118,3 +119,6 @@ tests_check_transport_LDADD = $(TEST_LIBS)
 # The manual pages render cleanly; cognitoctl(1) covers every command and option.
 TESTS += tests/manpages.sh
 EXTRA_DIST += tests/manpages.sh
+# The configuration template shows every key and parses.
+TESTS += tests/conf_template.sh
+EXTRA_DIST += tests/conf_template.sh

@@ -3,7 +3,8 @@
 # (pinned in tests/oracle/package.json) runs its USER_SRP_AUTH login
 # against the mock's server-side SRP: a good password must succeed, a bad
 # one must fail with NotAuthorizedException, an unknown user with
-# UserNotFoundException. pam_cognito's own SRP is tested against the same
+# UserNotFoundException; after an MFA login it confirms a device and logs
+# in again with DEVICE_SRP_AUTH. pam_cognito's own SRP is tested against the same
 # server, so if both pass, both do Cognito's SRP.
 #
 # Needs node and, the first time, npm (to fetch the SDK by the committed
@@ -59,7 +60,8 @@ if ! oracle_installed "$ORACLE_DIR"; then
 		ORACLE_DIR="$TEST_DIR/oracle"
 		mkdir -p "$ORACLE_DIR"
 		cp "$ORACLE_SRC/package.json" "$ORACLE_SRC/package-lock.json" \
-			"$ORACLE_SRC/oracle_login.js" "$ORACLE_DIR/" || fail "cannot copy the oracle"
+			"$ORACLE_SRC/oracle_login.js" "$ORACLE_SRC/oracle_device.js" \
+			"$ORACLE_SRC/oracle_http.js" "$ORACLE_DIR/" || fail "cannot copy the oracle"
 	fi
 	if ! npm_ci "$ORACLE_DIR" || ! oracle_installed "$ORACLE_DIR"; then
 		cat "$TEST_DIR/npm.log" >&2
@@ -107,5 +109,24 @@ expect_eq "a login is InitiateAuth + RespondToAuthChallenge" \
 mock_ctl pool prevent_user_existence_errors=true >/dev/null
 oracle nobody 'Passw0rd!'
 expect_eq "unknown user when the pool hides existence" "1 NotAuthorizedException" "$ORACLE_RC $ORACLE_OUT"
+
+# A remembered device: the SDK confirms it after an SMS MFA login, then
+# logs in with DEVICE_SRP_AUTH, which the mock checks against the verifier
+# the SDK made; the pool skips MFA for it.
+mock_ctl pool device_tracking=ALWAYS >/dev/null
+mock_add_user sam 'Passw0rd!' mfa_settings=SMS_MFA phone_number=+15555551111
+mock_ctl reset-stats >/dev/null
+DEVICE_OUT=$(NODE_EXTRA_CA_CERTS="$MOCK_CA" "$NODE" "$ORACLE_DIR/oracle_device.js" \
+	"$MOCK_ENDPOINT" "$MOCK_POOL_ID" "$MOCK_CLIENT_ID" sam 'Passw0rd!' 2>"$TEST_DIR/node.err")
+DEVICE_RC=$?
+[ -s "$TEST_DIR/node.err" ] && cat "$TEST_DIR/node.err" >&2
+DEVICE_KEY=$(printf '%s\n' "$DEVICE_OUT" | sed -n 's/^confirmed //p')
+check "SDK confirms a device after MFA" test -n "$DEVICE_KEY"
+expect_eq "SDK logs in on the remembered device without the MFA code" \
+	"0 confirmed $DEVICE_KEY device-login $DEVICE_KEY" "$DEVICE_RC $(printf '%s' "$DEVICE_OUT" | tr '\n' ' ')"
+# Password verifier, SMS code; password verifier, DEVICE_SRP_AUTH,
+# DEVICE_PASSWORD_VERIFIER: no second code.
+expect_eq "one ConfirmDevice; five answers, no second SMS code" "1 5" \
+	"$(mock_stat ops.ConfirmDevice) $(mock_stat ops.RespondToAuthChallenge)"
 
 finish

@@ -57,3 +57,12 @@ endif
 tests_check_challenges_SOURCES = tests/check_challenges.c
 tests_check_challenges_CFLAGS = $(TEST_CFLAGS)
 tests_check_challenges_LDADD = $(TEST_LIBS)
+# The Debian packages installed, used and purged on a throwaway copy of the
+# machine (CI runs it on the .debs scripts/deb.sh builds).
+EXTRA_DIST += tests/pkg_install.sh tests/pkg_install_ns.sh
+
+# The PAM application of scripts/demo.sh (built with everything, never installed).
+noinst_PROGRAMS += tests/demo_login
+tests_demo_login_SOURCES = tests/demo_login.c tests/totp.c tests/totp.h
+tests_demo_login_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_demo_login_LDADD = $(PAM_LIBS) $(OPENSSL_LIBS)

@@ -14,9 +14,10 @@ test_dir
 readelf --dyn-syms --wide "$MODULE" |
 	awk '$7 != "UND" && ($5 == "GLOBAL" || $5 == "WEAK") && $8 != "" { print $8 }' |
 	sed 's/@.*//' | sort >"$TEST_DIR/exported"
-printf '%s\n' pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_setcred \
+printf '%s\n' pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session \
+	pam_sm_open_session pam_sm_setcred \
 	>"$TEST_DIR/wanted"
-expect_eq "exactly the four pam_sm_* entry points are exported" \
+expect_eq "exactly the six pam_sm_* entry points are exported" \
 	"$(cat "$TEST_DIR/wanted")" "$(cat "$TEST_DIR/exported")"
 if command -v nm >/dev/null 2>&1; then
 	expect_eq "nm -D agrees" "$(cat "$TEST_DIR/wanted")" \

@@ -22,7 +22,7 @@ done
 # Every configuration key (each can be overridden on the PAM line) is
 # documented here or in cognito.conf(5).
 CONF_PAGE="$top_srcdir/man/cognito.conf.5"
-keys=$(sed -n 's/^ *{"\([a-z_]*\)", [A-Z]*.*/\1/p' "$top_srcdir/libcognito/config.c")
+keys=$(config_keys)
 [ -n "$keys" ] || fail "found no keys in libcognito/config.c"
 for key in $keys; do
 	check "documents the config key $key" grep -q -- "$key" "$PAGE" "$CONF_PAGE"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pam_cognito under the real programs: sshd (keyboard-interactive, the PAM
 # conversation in sshd's child process), su and sudo, each logging in a
-# Cognito user against the mock IdP, typed by expect. Runs in a private mount
+# Cognito user against the mock IdP, typed by expect; the sshd session's shell has the
+# identity pool's AWS credentials (ssh_aws). Runs in a private mount
 # namespace whose /etc/pam.d and /etc/sudoers are bind-mounted copies, and
 # where the Cognito users are Unix users the way they are when installed:
 # not in /etc/passwd or /etc/group, but resolved by the real
@@ -44,8 +45,11 @@ mock_add_user carol 'Passw0rd!' groups=devs mfa_settings=SOFTWARE_TOKEN_MFA \
 	totp_secret=$TOTP_SECRET
 # The module and cognitoctl sync use the cache directory compiled into
 # libnss_cognito.so.2, as installed; in the namespace it is $MOCK_CACHE_DIR.
+# The session: alice's AWS credentials from the mock's identity pool.
 mock_write_config "state_dir = $TEST_DIR/state" "cache_dir = $NSS_CACHEDIR" \
-	"home_template = $TEST_DIR/home/%u"
+	"home_template = $TEST_DIR/home/%u" "private_dir = $TEST_DIR/private" \
+	"identity_pool_id = us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" \
+	"identity_endpoint = $MOCK_ENDPOINT"
 
 # -- what the namespace sees ---------------------------------------------------
 chmod 0711 "$TEST_DIR"
@@ -56,6 +60,7 @@ for svc in sshd su sudo; do
 auth     required $MODULE $ARGS
 account  required $MODULE $ARGS allowed_groups=admins
 password required pam_deny.so
+session  optional $MODULE $ARGS
 session  required pam_permit.so
 EOT
 done
@@ -110,7 +115,7 @@ result() {
 }
 expect_eq "cognitoctl sync filled the cache" ok "$(result sync)"
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_not_in_group su_ok su_wrong_totp sudo_ok \
-	sudo_wrong_totp ssh_not_synced; do
+	sudo_wrong_totp ssh_not_synced ssh_aws; do
 	expect_eq "$case" ok "$(result "$case")"
 done
 
@@ -139,6 +144,17 @@ check "before her login, alice is not in ops" sh -c "! grep -q '(ops)' '$TEST_DI
 check "after it, id alice shows ops" grep -q '^id .*,[0-9]*(ops)' "$TEST_DIR/probe.logged_in"
 check "sshd did not know dave" grep -q "Invalid user dave" "$TEST_DIR/sshd.log"
 expect_eq "and his attempt left him unknown" "" "$(probe logged_in dave)"
+# ssh_aws: the shell had the access key the identity pool issued last.
+issued=$("$PYTHON3" "$MOCKCTL" "$MOCK_DIR" raw GET /_mock/identity |
+	"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["issued"][-1]["access_key_id"])')
+check "the sshd session's AWS_ACCESS_KEY_ID is the identity pool's ($issued)" \
+	grep -q "aws-key-$issued-us-east-1-secret-token" "$TEST_DIR/ns.log"
+# Closing a session revoked its login's refresh token: ssh_ok, ssh_enrol
+# and su_ok at least (sudo's session is root's, not a Cognito user's, and
+# the last sshd session may still be closing when the namespace ends).
+revoked=$("$PYTHON3" "$MOCKCTL" "$MOCK_DIR" raw GET /_mock/tokens |
+	"$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["revoked"])')
+check "closing the sessions revoked their refresh tokens ($revoked)" test "$revoked" -ge 3
 # sshd ran keyboard-interactive PAM in a child, then the session as alice.
 check "sshd logged the Cognito user in by keyboard-interactive" \
 	grep -q "Accepted keyboard-interactive/pam for alice" "$TEST_DIR/sshd.log"

@@ -63,7 +63,7 @@ until grep -q "Server listening" "$TEST_DIR/sshd.log" 2>/dev/null; do
 done
 
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_not_in_group su_ok su_wrong_totp sudo_ok \
-	sudo_wrong_totp ssh_not_synced; do
+	sudo_wrong_totp ssh_not_synced ssh_aws; do
 	echo "=== $case" >&2
 	if LC_ALL=C.UTF-8 expect "$top_srcdir/tests/pam_system.exp" "$case" >&2; then
 		echo "$case ok"

@@ -59,7 +59,10 @@ void ph_service(const char *name, const char *text)
     const char *top = getenv("top_builddir");
 
     snprintf(module, sizeof(module), "%s/pam_cognito/.libs/pam_cognito.so", top ? top : ".");
-    snprintf(args, sizeof(args), "config=%s/cognito.conf state_dir=%s/state", ph_dir(), ph_dir());
+    snprintf(args, sizeof(args),
+             "config=%s/cognito.conf state_dir=%s/state private_dir=%s/private "
+             "aws_credentials_dir=%s/aws",
+             ph_dir(), ph_dir(), ph_dir(), ph_dir());
     snprintf(body, sizeof(body), "%s", text);
     replace(body, sizeof(body), "@MODULE@", module);
     replace(body, sizeof(body), "@ARGS@", args);
@@ -137,6 +140,13 @@ static void exec_self(char **argv)
     execvp(args[0], args);
 }
 
+static const char *extra_preload = "";
+
+void ph_also_preload(const char *lib)
+{
+    extra_preload = lib;
+}
+
 void ph_run_wrapped(char **argv, void (*write_services)(void))
 {
     char dir[PATH_MAX], pamd[PATH_MAX + 8], preload[PATH_MAX + 64], asan[PATH_MAX];
@@ -161,7 +171,8 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
     write_services();
 
     asan_runtime(asan, sizeof(asan));
-    snprintf(preload, sizeof(preload), "%s%slibpam_wrapper.so", asan, asan[0] ? " " : "");
+    snprintf(preload, sizeof(preload), "%s%slibpam_wrapper.so%s%s", asan, asan[0] ? " " : "",
+             extra_preload[0] ? " " : "", extra_preload);
     if (asan[0] != '\0')
         lsan_suppress_pam_wrapper(dir);
     setenv("LD_PRELOAD", preload, 1);
@@ -171,6 +182,7 @@ void ph_run_wrapped(char **argv, void (*write_services)(void))
      * (1.1.4) reads its switch under uid_wrapper's name. */
     setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
     setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+    setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
     setenv("PAM_WRAPPER_SERVICE_DIR", pamd, 1);
     fflush(NULL);
     pid_t pid = fork();
@@ -404,8 +416,10 @@ static int script_conv(int n, const struct pam_message **msgs, struct pam_respon
     return PAM_SUCCESS;
 }
 
-void ph_run(const char *service, const char *user, struct ph_script *s, struct pam_testcase *cases,
-            size_t n_cases)
+/* Runs the cases, asserting that each returned what it expects and the
+ * script did not fail; ok is what pamtest should answer. */
+static void run_cases(const char *service, const char *user, struct ph_script *s,
+                      struct pam_testcase *cases, size_t n_cases, enum pamtest_err ok)
 {
     enum pamtest_err perr = _pamtest_conv(service, user, script_conv, s, cases, n_cases, NULL);
     if (perr == PAMTEST_ERR_CASE) {
@@ -414,10 +428,25 @@ void ph_run(const char *service, const char *user, struct ph_script *s, struct p
                      f->pam_operation, f->op_rv, pam_strerror(NULL, f->op_rv), f->expected_rv,
                      s->transcript, s->failed ? "script: " : "", s->failed ? s->why : "");
     }
-    ck_assert_msg(perr == PAMTEST_ERR_OK, "pamtest: %s", pamtest_strerror(perr));
+    ck_assert_msg(perr == PAMTEST_ERR_OK || perr == ok, "pamtest: %s", pamtest_strerror(perr));
     ck_assert_msg(!s->failed, "%s\nconversation:\n%s", s->why, s->transcript);
+}
+
+void ph_run(const char *service, const char *user, struct ph_script *s, struct pam_testcase *cases,
+            size_t n_cases)
+{
+    run_cases(service, user, s, cases, n_cases, PAMTEST_ERR_OK);
     ck_assert_msg(s->pos == s->n, "the conversation stopped at turn %zu of %zu:\n%s", s->pos, s->n,
                   s->transcript);
+}
+
+pam_handle_t *ph_run_keep(const char *service, const char *user, struct ph_script *s,
+                          struct pam_testcase *cases, size_t n_cases)
+{
+    ck_assert_int_eq(cases[n_cases - 1].pam_operation, PAMTEST_KEEPHANDLE);
+    run_cases(service, user, s, cases, n_cases, PAMTEST_ERR_KEEPHANDLE);
+    ck_assert_ptr_nonnull(cases[n_cases - 1].case_out.ph);
+    return cases[n_cases - 1].case_out.ph;
 }
 
 void ph_script_clear(struct ph_script *s)

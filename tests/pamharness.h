@@ -18,10 +18,15 @@
  * build) and PAM_WRAPPER_SERVICE_DIR, removes the dir and exits with the
  * child's status. In the wrapped child it returns. */
 void ph_run_wrapped(char **argv, void (*write_services)(void));
-/* The temp dir: cognito.conf and state/ (the module's state_dir) live here. */
+/* One more library to preload with pam_wrapper (nss_wrapper, say); call
+ * before ph_run_wrapped. */
+void ph_also_preload(const char *lib);
+/* The temp dir: cognito.conf, state/ (the module's state_dir), private/
+ * (private_dir) and aws/ (aws_credentials_dir) live here. */
 const char *ph_dir(void);
 /* Writes pam.d/NAME from text, where @MODULE@ is the module's path and
- * @ARGS@ "config=<dir>/cognito.conf state_dir=<dir>/state". */
+ * @ARGS@ "config=<dir>/cognito.conf state_dir=<dir>/state
+ * private_dir=<dir>/private aws_credentials_dir=<dir>/aws". */
 void ph_service(const char *name, const char *text);
 /* ph_dir()/leaf into a static buffer. */
 const char *ph_path(const char *leaf);
@@ -78,6 +83,10 @@ void ph_run(const char *service, const char *user, struct ph_script *s, struct p
 #define PH_RUN(service, user, script, cases)                                                       \
     ph_run(service, user, script, cases, sizeof(cases) / sizeof((cases)[0]))
 void ph_script_clear(struct ph_script *s);
+/* The same with PAMTEST_KEEPHANDLE as the last case: the handle is the
+ * caller's, to go on with and pam_end. */
+pam_handle_t *ph_run_keep(const char *service, const char *user, struct ph_script *s,
+                          struct pam_testcase *cases, size_t n_cases);
 
 /* The latest code of kind sent to user ("SMS_MFA", "EMAIL_OTP", ...), or "". */
 void ph_latest_code(const struct mock *m, const char *user, const char *kind, char out[16]);

@@ -242,13 +242,20 @@ void mock_add_user(const struct mock *m, const char *user_json)
     free(body);
 }
 
-long mock_stat(const struct mock *m, const char *key, const char *op)
+struct json_object *mock_get_json(const struct mock *m, const char *path)
 {
     char *body = NULL;
+    ck_assert_int_eq(mock_control(m, "GET", path, NULL, &body), 200);
+    struct json_object *o = json_tokener_parse(body);
+    ck_assert_msg(o != NULL, "GET %s: not JSON: %s", path, body);
+    free(body);
+    return o;
+}
+
+long mock_stat(const struct mock *m, const char *key, const char *op)
+{
     long v = -1;
-    ck_assert_int_eq(mock_control(m, "GET", "/_mock/stats", NULL, &body), 200);
-    struct json_object *o = json_tokener_parse(body), *x;
-    ck_assert_ptr_nonnull(o);
+    struct json_object *o = mock_get_json(m, "/_mock/stats"), *x;
     if (op != NULL) {
         struct json_object *ops;
         if (json_object_object_get_ex(o, "ops", &ops) && json_object_object_get_ex(ops, op, &x))
@@ -259,7 +266,6 @@ long mock_stat(const struct mock *m, const char *key, const char *op)
         v = json_object_get_int64(x);
     }
     json_object_put(o);
-    free(body);
     return v;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <check.h>
+#include <json-c/json.h>
 
 struct mock {
     pid_t pid;
@@ -42,6 +43,8 @@ long mock_control(const struct mock *m, const char *method, const char *path, co
                   char **body);
 /* POST /_mock/users with a USER JSON object; aborts the test unless 200. */
 void mock_add_user(const struct mock *m, const char *user_json);
+/* GET path of the control API as JSON (caller puts it); aborts unless 200. */
+struct json_object *mock_get_json(const struct mock *m, const char *path);
 /* Counters from /_mock/stats (op NULL: all requests). */
 long mock_stat(const struct mock *m, const char *key, const char *op);
 void mock_reset_stats(const struct mock *m);

@@ -18,8 +18,8 @@
 // token_use; a failed check exits 3.
 'use strict';
 
+const { getJson } = require('./oracle_http');
 const crypto = require('crypto');
-const https = require('https');
 const {
   AuthenticationDetails,
   CognitoUser,
@@ -29,20 +29,6 @@ const {
 function usage() {
   process.stderr.write('usage: oracle_login.js ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD\n');
   process.exit(64);
-}
-
-function getJson(url) {
-  return new Promise((resolve, reject) => {
-    https.get(url, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { data += c; });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`));
-        try { return resolve(JSON.parse(data)); } catch (e) { return reject(e); }
-      });
-    }).on('error', reject);
-  });
 }
 
 function b64urlJson(part) {
