@@ -267,6 +267,22 @@ check "the token file is gone" test ! -e "$TF"
 ctl refresh --refresh-token-stdin -u alice <"$TEST_DIR/rt"
 expect_eq "the refresh token is revoked: exit 1" 1 "$(rc)"
 
+# SMS MFA for newbie: a phone number, then preferred; the next login asks
+# for the texted code, which turns it off again.
+printf 'Passw0rd!\n' | ctl set-attribute -u newbie phone_number=+15555550100
+expect_eq "a phone number: exit 0" 0 "$(rc)"
+printf 'Passw0rd!\n' | ctl mfa -u newbie prefer sms
+expect_eq "mfa prefer sms: exit 0" 0 "$(rc)"
+expect_eq "SMS is enabled and preferred" "['SMS_MFA'] SMS_MFA" \
+	"$(user_field newbie 'u["mfa_settings"], u["preferred_mfa"]')"
+sent=$(codes_sent newbie)
+after_new_code newbie SMS_MFA "$sent" | {
+	printf 'Passw0rd!\n'
+	cat
+} | ctl mfa -u newbie disable sms
+expect_eq "a login with the texted code, then mfa disable sms: exit 0" 0 "$(rc)"
+expect_eq "SMS is off" "[] None" "$(user_field newbie 'u["mfa_settings"], u.get("preferred_mfa")')"
+
 # -- delete-account -------------------------------------------------------------------
 printf '%s\nnot-newbie\n' 'Passw0rd!' | ctl delete-account -u newbie
 expect_eq "delete-account not confirmed: exit 1" 1 "$(rc)"
