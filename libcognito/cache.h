@@ -268,6 +268,21 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
                                 int64_t listed_at, struct cog_mapping_log *log,
                                 struct cog_sync_stats *stats, struct cog_error *err);
 
+/* The four files of a cache directory, mapped when present and sound (a
+ * damaged or foreign file counts as absent), with their two views. */
+struct cog_cache_files {
+    struct cog_cache_map nss, nss_d, acc, acc_d;
+    struct cog_cache_view vnss, vacc;
+};
+cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, struct cog_error *err);
+void cog_cache_files_close(struct cog_cache_files *f);
+
+/* `cognitoctl cache drop`: hides the Unix user name from both views until a
+ * sync or a login brings the user back (the logins files are rewritten
+ * under the lock). COG_ERR_USER_UNKNOWN when the cache has no such user. */
+cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
+                               struct cog_error *err);
+
 /* ---- account facts ------------------------------------------------------------- */
 
 struct cog_account {

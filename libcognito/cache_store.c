@@ -25,13 +25,7 @@
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
-/* The four files of a cache directory, mapped when present and sound. */
-struct files {
-    struct cog_cache_map nss, nss_d, acc, acc_d;
-    struct cog_cache_view vnss, vacc;
-};
-
-static void files_close(struct files *f)
+void cog_cache_files_close(struct cog_cache_files *f)
 {
     cog_cache_map_close(&f->nss);
     cog_cache_map_close(&f->nss_d);
@@ -52,7 +46,7 @@ static cog_status map_one(const char *dir, const char *name, enum cog_disk_kind 
     return COG_OK;
 }
 
-static cog_status files_open(const char *dir, struct files *f, struct cog_error *err)
+cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, struct cog_error *err)
 {
     cog_status st;
     memset(f, 0, sizeof(*f));
@@ -253,12 +247,27 @@ static void delta_free(struct delta *d)
     cog_strmap_free(&d->groups);
 }
 
+/* The delta, completed with the old logins' groups its users are in and
+ * every group's members, as the new logins files; readers are told. */
+static cog_status write_logins(const char *dir, struct delta *d, const struct cog_cache_files *f,
+                               struct cog_error *err)
+{
+    cog_status st;
+    if ((st = copy_groups(d, f->vnss.delta, err)) != COG_OK ||
+        (st = fill_members(d->m, err)) != COG_OK ||
+        (st = write_model(dir, d->m, COG_CACHE_NSS_DELTA_FILE, COG_CACHE_ACCOUNTS_DELTA_FILE,
+                          err)) != COG_OK ||
+        (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
+        return st;
+    return cog_cache_sync_dir(dir, err);
+}
+
 /* ---- a login ------------------------------------------------------------------------ */
 
 /* Full files, empty, when there are none: readers need one to exist (no
  * file means "unavailable") and to carry the notify word. Only a missing or
  * damaged file is replaced. */
-static cog_status ensure_full(const char *dir, struct files *f, struct cog_error *err)
+static cog_status ensure_full(const char *dir, struct cog_cache_files *f, struct cog_error *err)
 {
     struct cog_cache_model empty;
     cog_status st = COG_OK;
@@ -278,8 +287,8 @@ static cog_status ensure_full(const char *dir, struct files *f, struct cog_error
         ((st = cog_cache_build(&empty, COG_DISK_NSS, &img, &len, err)) != COG_OK ||
          (st = cog_cache_replace(dir, COG_CACHE_NSS_FILE, img, len, err)) != COG_OK))
         goto out;
-    files_close(f);
-    st = files_open(dir, f, err);
+    cog_cache_files_close(f);
+    st = cog_cache_files_open(dir, f, err);
     if (st == COG_OK && (f->nss.base == NULL || f->acc.base == NULL))
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot read back the cache", dir);
 out:
@@ -289,7 +298,7 @@ out:
 }
 
 /* The old logins file's records, minus what x replaces. */
-static cog_status carry_old_logins(struct delta *d, const struct files *f,
+static cog_status carry_old_logins(struct delta *d, const struct cog_cache_files *f,
                                    const struct cog_cache_user *x, struct cog_error *err)
 {
     cog_status st = COG_OK;
@@ -326,7 +335,7 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
     struct cog_pool pool;
     struct cog_cache_model one, dm;
     struct delta d = {.m = &dm};
-    struct files f;
+    struct cog_cache_files f;
     struct cog_cache_lock lk = {-1};
     struct cog_mapping_log quiet = {0};
     const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
@@ -355,7 +364,8 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
     }
 
     if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK ||
-        (st = files_open(dir, &f, err)) != COG_OK || (st = ensure_full(dir, &f, err)) != COG_OK)
+        (st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
+        (st = ensure_full(dir, &f, err)) != COG_OK)
         goto out;
     struct cog_mapping_input in = {
         .cfg = cfg,
@@ -390,17 +400,10 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
         goto out;
     for (size_t i = 0; i < one.ngroups && st == COG_OK; i++)
         st = add_group(&d, one.groups[i].name, one.groups[i].gid, err);
-    if (st != COG_OK || (st = copy_groups(&d, f.vnss.delta, err)) != COG_OK ||
-        (st = fill_members(&dm, err)) != COG_OK)
-        goto out;
-
-    if ((st = write_model(dir, &dm, COG_CACHE_NSS_DELTA_FILE, COG_CACHE_ACCOUNTS_DELTA_FILE,
-                          err)) != COG_OK ||
-        (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
-        goto out;
-    st = cog_cache_sync_dir(dir, err);
+    if (st == COG_OK)
+        st = write_logins(dir, &d, &f, err);
 out:
-    files_close(&f);
+    cog_cache_files_close(&f);
     cog_cache_unlock(&lk);
     delta_free(&d);
     cog_cache_model_free(&dm);
@@ -409,11 +412,63 @@ out:
     return st;
 }
 
+/* ---- dropping a user ------------------------------------------------------------- */
+
+cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
+                               struct cog_error *err)
+{
+    cog_status st;
+    struct cog_cache_model dm;
+    struct delta d = {.m = &dm};
+    struct cog_cache_files f;
+    struct cog_cache_lock lk = {-1};
+    struct cog_view_user vu;
+    const struct cog_cache_map *am;
+    const struct cog_disk_account *a;
+    const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
+
+    memset(&f, 0, sizeof(f));
+    cog_cache_model_init(&dm);
+    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK ||
+        (st = cog_cache_files_open(dir, &f, err)) != COG_OK)
+        goto out;
+    if (f.vnss.main == NULL && f.vnss.delta == NULL) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s: no cache yet", dir);
+        goto out;
+    }
+    if ((st = ensure_full(dir, &f, err)) != COG_OK)
+        goto out;
+    if (cog_view_user_by_name(&f.vnss, name, &vu) != COG_CACHE_OK) {
+        st = cog_error_set(err, COG_ERR_USER_UNKNOWN, NULL, "no user '%.64s' in the cache", name);
+        goto out;
+    }
+    /* "-" matches no record: one without account facts has sub "". */
+    struct cog_cache_user x = {.name = name, .uid = vu.rec->uid, .sub = "-"};
+    if (cog_view_account_by_name(&f.vacc, name, &am, &a) == COG_CACHE_OK &&
+        (x.sub = cog_cache_model_strdup(&dm, cog_cache_str(am, a->sub))) == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    dm.delta = true;
+    dm.built_at = time(NULL);
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->built_at;
+    if ((st = carry_old_logins(&d, &f, &x, err)) != COG_OK ||
+        (st = add_hidden(&d, name, x.uid, err)) != COG_OK)
+        goto out;
+    st = write_logins(dir, &d, &f, err);
+out:
+    cog_cache_files_close(&f);
+    cog_cache_unlock(&lk);
+    delta_free(&d);
+    cog_cache_model_free(&dm);
+    return st;
+}
+
 /* ---- a sync ------------------------------------------------------------------------- */
 
 /* Logins of the old logins file newer than the listing: the listing may
  * predate them. Their ids are reserved unless the listing has the user. */
-static cog_status keep_new_logins(struct delta *d, const struct files *f,
+static cog_status keep_new_logins(struct delta *d, const struct cog_cache_files *f,
                                   const struct cog_pool *pool, int64_t listed_at,
                                   uint32_t **reserved, size_t *nreserved, struct cog_error *err)
 {
@@ -471,7 +526,7 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
                                 struct cog_sync_stats *stats, struct cog_error *err)
 {
     cog_status st;
-    struct files f, fresh;
+    struct cog_cache_files f, fresh;
     struct cog_cache_model full, dm;
     struct delta d = {.m = &dm};
     struct cog_cache_lock lk = {-1};
@@ -485,7 +540,7 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     cog_cache_model_init(&full);
     cog_cache_model_init(&dm);
     if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK ||
-        (st = files_open(dir, &f, err)) != COG_OK)
+        (st = cog_cache_files_open(dir, &f, err)) != COG_OK)
         goto out;
     dm.delta = true;
     dm.built_at = time(NULL);
@@ -507,7 +562,7 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
         goto out;
 
     /* The kept logins, now shadowing the new full file. */
-    if ((st = files_open(dir, &fresh, err)) != COG_OK)
+    if ((st = cog_cache_files_open(dir, &fresh, err)) != COG_OK)
         goto out;
     size_t live = dm.nusers;
     for (size_t i = 0; i < live && st == COG_OK; i++) {
@@ -541,8 +596,8 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
         stats->build_ms = cog_now_ms() - t0;
     }
 out:
-    files_close(&fresh);
-    files_close(&f);
+    cog_cache_files_close(&fresh);
+    cog_cache_files_close(&f);
     cog_cache_unlock(&lk);
     free(reserved);
     delta_free(&d);

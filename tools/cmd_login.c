@@ -13,7 +13,8 @@
 #include "tools/term.h"
 
 static const char login_usage[] =
-    "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache] USER\n"
+    "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache]\n"
+    "                        [--cache-tokens [--token-file PATH]] USER\n"
     "\n"
     "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
     "answering every challenge on the terminal, and prints the verified ID token's\n"
@@ -22,6 +23,9 @@ static const char login_usage[] =
     "  --show-tokens  also print the ID, access and refresh tokens\n"
     "  --update-cache put the user into the user cache, as pam_cognito does after a\n"
     "                 login (needs write access to cache_dir, normally root)\n"
+    "  --cache-tokens keep the tokens in a file only you can read (default\n"
+    "                 ~/.cache/cognitoctl/tokens.json, or --token-file PATH), for\n"
+    "                 `cognitoctl refresh` and the --use-cached of other commands\n"
     "  --json         print a JSON object instead of text\n";
 
 static void print_claims_text(struct json_object *claims)
@@ -97,8 +101,9 @@ int cmd_login(int argc, char **argv, struct globals *g)
     struct cog_error err = {0};
     struct cog_auth_callbacks cb;
     struct term t;
-    bool show_tokens = false, update_cache = false;
-    const char *user = NULL;
+    bool show_tokens = false, update_cache = false, cache_tokens = false;
+    const char *user = NULL, *token_file = NULL;
+    char path[4096];
     int rc = ctl_common_options(&argc, argv, g, login_usage);
     if (rc >= 0)
         return rc;
@@ -107,6 +112,10 @@ int cmd_login(int argc, char **argv, struct globals *g)
             show_tokens = true;
         else if (strcmp(argv[i], "--update-cache") == 0)
             update_cache = true;
+        else if (strcmp(argv[i], "--cache-tokens") == 0)
+            cache_tokens = true;
+        else if (strcmp(argv[i], "--token-file") == 0 && i + 1 < argc)
+            token_file = argv[++i];
         else if (argv[i][0] == '-' || user != NULL) {
             fputs(login_usage, stderr);
             return EXIT_USAGE;
@@ -117,6 +126,8 @@ int cmd_login(int argc, char **argv, struct globals *g)
         fputs(login_usage, stderr);
         return EXIT_USAGE;
     }
+    if (cache_tokens && (rc = ctl_token_path(token_file, path, sizeof(path))) != EXIT_OK)
+        return rc;
     rc = ctl_load_config(g, &cfg);
     if (rc != EXIT_OK)
         return rc;
@@ -133,6 +144,8 @@ int cmd_login(int argc, char **argv, struct globals *g)
     rc = print_result(&res, g->json, show_tokens);
     if (rc == EXIT_OK && update_cache)
         rc = store_in_cache(&cfg, &res);
+    if (rc == EXIT_OK && cache_tokens)
+        rc = ctl_tokens_save(path, &res);
 out:
     cog_auth_result_clear(&res);
     cog_idp_close(&idp);

@@ -3,6 +3,7 @@
 #define COGNITOCTL_CMDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "libcognito/config.h"
 #include "libcognito/error.h"
 
@@ -36,7 +37,39 @@ int ctl_fail(const char *cmd, const struct cog_error *err);
  * removing them; returns -1 to go on, else an exit status (after --help). */
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage);
 
+/* Prints a JSON value, pretty, as every --json output is (not consumed). */
+struct json_object;
+void ctl_print_json(struct json_object *o);
+
+/* The user's self-service commands (cmd_user.c): one table, one driver. */
+struct session;
+struct user_command {
+    const char *name;
+    const char *summary;
+    int (*run)(struct session *s, int argc, char **argv);
+    bool needs_token; /* logs in (or uses the token file) first */
+    int min_args, max_args;
+    const char *usage;
+    bool keep_password; /* the login's password is needed again (change-password) */
+    bool (*args_ok)(int argc, char **argv); /* checked before any login; NULL: any */
+};
+extern const struct user_command ctl_user_commands[];
+extern const size_t ctl_user_ncommands;
+int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct globals *g);
+
+/* The token file (tokens.c): only when the user asks, 0600 in a 0700 directory.
+ * ctl_token_path: the given path, else $XDG_CACHE_HOME or ~/.cache/cognitoctl/tokens.json. */
+struct cog_auth_result;
+int ctl_token_path(const char *given, char *buf, size_t len);
+int ctl_tokens_save(const char *path, const struct cog_auth_result *res);
+/* Refuses a file others can read or write. */
+int ctl_tokens_load(const char *path, struct cog_auth_result *res, long long *expires_at);
+
 int cmd_login(int argc, char **argv, struct globals *g);
 int cmd_sync(int argc, char **argv, struct globals *g);
+int cmd_users(int argc, char **argv, struct globals *g);
+int cmd_authorized_keys(int argc, char **argv, struct globals *g);
+int cmd_cache(int argc, char **argv, struct globals *g);
+int cmd_check_config(int argc, char **argv, struct globals *g);
 
 #endif

@@ -3,11 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "tools/cmds.h"
 
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
     {"sync", "read the whole pool and replace the user cache (admin credentials)", cmd_sync},
+    {"users", "list the cached users, or show one as NSS sees it", cmd_users},
+    {"authorized-keys", "print a user's SSH keys from the cache (sshd)", cmd_authorized_keys},
+    {"cache", "show, verify, or drop a user from the user cache", cmd_cache},
+    {"check-config", "validate the configuration and reach the user pool", cmd_check_config},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -16,6 +22,8 @@ static void usage(FILE *out)
     fprintf(out, "Usage: cognitoctl [--config PATH] [--json] COMMAND [ARGS...]\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < ctl_user_ncommands; i++)
+        fprintf(out, "  %-18s %s\n", ctl_user_commands[i].name, ctl_user_commands[i].summary);
     fprintf(out, "\n`cognitoctl COMMAND --help` shows a command's options.\n"
                  "Exit status: 0 ok, 1 refused, 2 usage or configuration error,\n"
                  "3 service unavailable, 4 internal error.\n");
@@ -56,6 +64,10 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < NCOMMANDS; c++) {
         if (strcmp(argv[i], commands[c].name) == 0)
             return commands[c].run(argc - i, argv + i, &g);
+    }
+    for (size_t c = 0; c < ctl_user_ncommands; c++) {
+        if (strcmp(argv[i], ctl_user_commands[c].name) == 0)
+            return ctl_user_run(&ctl_user_commands[c], argc - i, argv + i, &g);
     }
     fprintf(stderr, "cognitoctl: unknown command '%s'\n", argv[i]);
     usage(stderr);
@@ -128,4 +140,10 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
     argv[out] = NULL;
     *argc = out;
     return -1;
+}
+
+void ctl_print_json(struct json_object *o)
+{
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
 }

@@ -4,6 +4,9 @@ tools_cognitoctl_SOURCES = \
 	tools/cognitoctl.c \
 	tools/term.c tools/term.h \
 	tools/cmd_login.c tools/cmds.h \
-	tools/cmd_sync.c
+	tools/cmd_sync.c \
+	tools/cmd_admin.c \
+	tools/cmd_user.c \
+	tools/tokens.c
 tools_cognitoctl_CFLAGS = $(COGNITO_CFLAGS)
 tools_cognitoctl_LDADD = $(COGNITO_LIBS)

@@ -76,6 +76,10 @@ DEFAULT_SETTINGS = {
     # fixed UUID) and how long the AWS credentials it hands out last.
     "identity_pool_id": "",
     "identity_credentials_ttl": 3600,
+    # Attributes the app client may not write (its WriteAttributes lack
+    # them): SignUp and UpdateUserAttributes refuse them
+    # (ops_selfservice.py). Immutable ones (sub, ...) are never writable.
+    "unwritable_attributes": [],
 }
 
 # Settings whose value must be one of a few strings; a module that adds

@@ -1,0 +1,192 @@
+#!/bin/sh
+# cognitoctl's fleet commands against the mock and the cache a real sync
+# wrote: authorized-keys (sshd's AuthorizedKeysCommand: keys of enabled
+# users only, never the network, also as an unprivileged user), users (what
+# NSS gives, checked against libnss_cognito itself), cache (show, verify
+# that catches damage and a loose mode, drop that hides a user at once) and
+# check-config (a good file, a wrong pool, an unreachable pool, refused
+# admin credentials, a bad file).
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/nsslib.sh"
+
+CTL="$top_builddir/tools/cognitoctl"
+for f in "$CTL" "$NSS_TEST_SO"; do
+	[ -f "$f" ] || fail "no $f: build first"
+done
+# The mock's admin credentials (tests/mock/README.md).
+KEY=AKIAMOCKADMIN0000001 SECRET='mock/Admin+Secret/Key0123456789abcdefghij'
+K1='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAlice1 alice@laptop'
+K2='ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQAlice2 alice@desk'
+KB='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBob bob@laptop'
+
+mock_start
+nss_files "root:x:0:0::/root:/bin/sh" "root:x:0:
+sudo:x:27:"
+WITH_KEYS="ssh_key_attribute = custom:ssh_public_key"
+mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+	"local_group_file = $TEST_DIR/group" "group_map = admins:sudo"
+mock_ctl add-group admins >/dev/null
+# Two keys and a line that is no key (a control character): the cache keeps the keys.
+mock_add_user alice 'Passw0rd!' groups=admins name='Alice A' \
+	"custom:ssh_public_key=$K1
+  $K2  
+bad$(printf '\001')key"
+mock_add_user bob 'Passw0rd!' enabled=false "custom:ssh_public_key=$KB"
+mock_add_user carol 'Passw0rd!'
+
+ctl() {
+	"$CTL" "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	RC=$?
+}
+json() {
+	"$PYTHON3" -c "import json, sys; d = json.load(open(sys.argv[1])); print($1)" "$TEST_DIR/out"
+}
+
+# -- before any sync ------------------------------------------------------------
+ctl authorized-keys --config "$MOCK_CONF" alice
+expect_eq "no cache yet: authorized-keys exits 3 (sshd ignores its output)" 3 "$RC"
+check "and prints no key" test ! -s "$TEST_DIR/out"
+check "and says why" grep -q "no cache yet" "$TEST_DIR/err"
+ctl cache verify --config "$MOCK_CONF"
+expect_eq "cache verify without a cache exits 1" 1 "$RC"
+
+export AWS_ACCESS_KEY_ID="$KEY" AWS_SECRET_ACCESS_KEY="$SECRET"
+"$CTL" sync --quiet --config "$MOCK_CONF" || fail "sync"
+
+# -- authorized-keys --------------------------------------------------------------
+mock_ctl reset-stats >/dev/null
+ctl authorized-keys --config "$MOCK_CONF" alice
+expect_eq "alice's keys: exit 0" 0 "$RC"
+printf '%s\n%s\n' "$K1" "$K2" >"$TEST_DIR/want"
+check "both of alice's keys, one a line, trimmed, the bad line left out" \
+	cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+ctl authorized-keys --config "$MOCK_CONF" bob
+expect_eq "a disabled user: exit 0" 0 "$RC"
+check "and no key, though the pool holds one" test ! -s "$TEST_DIR/out"
+ctl authorized-keys --config "$MOCK_CONF" carol
+expect_eq "a user without keys: exit 0" 0 "$RC"
+check "and nothing printed" test ! -s "$TEST_DIR/out"
+ctl authorized-keys --config "$MOCK_CONF" nosuchuser
+expect_eq "an unknown user: exit 0" 0 "$RC"
+check "and nothing printed, nothing said" sh -c "test ! -s '$TEST_DIR/out' && test ! -s '$TEST_DIR/err'"
+ctl authorized-keys --config "$MOCK_CONF" "$(printf 'ali\033ce')"
+expect_eq "a name that is no user name: exit 2" 2 "$RC"
+ctl authorized-keys --config "$MOCK_CONF"
+expect_eq "no user: exit 2" 2 "$RC"
+expect_eq "authorized-keys made no request to the pool" 0 "$(mock_stat requests)"
+
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	chmod 0711 "$TEST_DIR"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CTL" authorized-keys --config "$MOCK_CONF" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody (AuthorizedKeysCommandUser): exit 0" 0 $?
+	check "as nobody: the same keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+else
+	echo "ok - # SKIP not root: cannot run as an unprivileged user"
+fi
+
+# -- users -------------------------------------------------------------------------
+ctl users --config "$MOCK_CONF"
+expect_eq "users lists: exit 0" 0 "$RC"
+nss_uid() { nss_run getent passwd "$1" | cut -d: -f3; }
+ALICE_UID=$(nss_uid alice)
+[ -n "$ALICE_UID" ] || fail "NSS does not know alice"
+check "alice is listed with the uid NSS gives" \
+	grep -Eq "^alice +$ALICE_UID +$ALICE_UID +CONFIRMED +yes$" "$TEST_DIR/out"
+check "bob is listed as disabled" grep -Eq "^bob +$(nss_uid bob) .* no$" "$TEST_DIR/out"
+ctl users --config "$MOCK_CONF" --json
+expect_eq "users --json: three users" "alice bob carol" \
+	"$(json '" ".join(sorted(u["name"] for u in d))')"
+ctl users show alice --config "$MOCK_CONF" --json
+expect_eq "show: exit 0" 0 "$RC"
+expect_eq "show: the uid NSS gives" "$ALICE_UID" "$(json 'd["uid"]')"
+expect_eq "show: the gecos NSS gives" "$(nss_run getent passwd alice | cut -d: -f5)" "$(json 'd["gecos"]')"
+expect_eq "show: the groups NSS gives (private, Cognito, group_map's local)" "admins alice sudo" \
+	"$(json '" ".join(sorted(d["unix_groups"]))')"
+expect_eq "show: the Cognito groups" "admins" "$(json '" ".join(d["cognito_groups"])')"
+expect_eq "show: both keys" 2 "$(json 'len(d["ssh_keys"])')"
+expect_eq "show: the sub" "$(mock_ctl get-user alice | "$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["attributes"]["sub"])')" \
+	"$(json 'd["sub"]')"
+ctl users show bob --config "$MOCK_CONF"
+check "show in text says disabled" grep -Eq "^enabled +false$" "$TEST_DIR/out"
+ctl users show nosuchuser --config "$MOCK_CONF"
+expect_eq "show of an unknown user exits 1" 1 "$RC"
+check "and says so" grep -q "no user 'nosuchuser' in the cache" "$TEST_DIR/err"
+ctl users frobnicate --config "$MOCK_CONF"
+expect_eq "users with a bad argument exits 2" 2 "$RC"
+
+# -- cache ----------------------------------------------------------------------------
+ctl cache --config "$MOCK_CONF"
+expect_eq "cache show: exit 0" 0 "$RC"
+check "names the full file, its state and counts" \
+	grep -q "^$MOCK_CACHE_DIR/nss.cache: ok, [0-9]* bytes, built .*, 3 records, 1 groups$" "$TEST_DIR/out"
+check "and the absent logins file" grep -q "^$MOCK_CACHE_DIR/nss.logins: absent$" "$TEST_DIR/out"
+ctl cache verify --config "$MOCK_CONF" --json
+expect_eq "cache verify of a sound cache: exit 0" 0 "$RC"
+expect_eq "--json: one entry per file" 4 "$(json 'len(d)')"
+cp "$MOCK_CACHE_DIR/accounts.cache" "$TEST_DIR/accounts.good"
+size=$(wc -c <"$MOCK_CACHE_DIR/accounts.cache")
+printf 'X' | dd of="$MOCK_CACHE_DIR/accounts.cache" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
+ctl cache verify --config "$MOCK_CONF"
+expect_eq "a damaged byte: verify exits 1" 1 "$RC"
+check "and names the file" grep -q "accounts.cache: damaged" "$TEST_DIR/out"
+cp "$TEST_DIR/accounts.good" "$MOCK_CACHE_DIR/accounts.cache"
+chmod 0666 "$MOCK_CACHE_DIR/nss.cache"
+ctl cache verify --config "$MOCK_CONF"
+expect_eq "a cache file others can write: verify exits 1" 1 "$RC"
+check "and calls it untrusted" grep -q "nss.cache: untrusted" "$TEST_DIR/out"
+chmod 0644 "$MOCK_CACHE_DIR/nss.cache"
+ctl cache verify --config "$MOCK_CONF"
+expect_eq "restored: verify exits 0" 0 "$RC"
+
+ctl cache drop alice --config "$MOCK_CONF"
+expect_eq "cache drop: exit 0" 0 "$RC"
+ctl authorized-keys --config "$MOCK_CONF" alice
+check "a dropped user has no keys at once" test ! -s "$TEST_DIR/out"
+expect_eq "NSS no longer knows the dropped user" "" "$(nss_run getent passwd alice)"
+expect_eq "nor its uid" "" "$(nss_run getent passwd "$ALICE_UID")"
+expect_eq "others stay" "carol" "$(nss_run getent passwd carol | cut -d: -f1)"
+ctl users show alice --config "$MOCK_CONF"
+expect_eq "users show: gone" 1 "$RC"
+ctl cache drop alice --config "$MOCK_CONF"
+expect_eq "dropping an unknown user exits 1" 1 "$RC"
+"$CTL" sync --quiet --config "$MOCK_CONF" || fail "sync"
+expect_eq "the next sync brings the user back, same uid" "$ALICE_UID" "$(nss_uid alice)"
+ctl authorized-keys --config "$MOCK_CONF" alice
+check "with the keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+ctl cache fold --config "$MOCK_CONF"
+expect_eq "an unknown cache action exits 2" 2 "$RC"
+
+# -- check-config ----------------------------------------------------------------------
+ctl check-config --config "$MOCK_CONF"
+expect_eq "check-config of a good file: exit 0" 0 "$RC"
+check "reached the pool's key set" grep -q "^ok    the user pool answers: .*jwks.json has [1-9][0-9]* signing keys" "$TEST_DIR/out"
+check "and the admin credentials" grep -q "^ok    admin credentials: the environment" "$TEST_DIR/out"
+ctl check-config --config "$MOCK_CONF" --json
+expect_eq "--json: every check passed" "True" "$(json 'all(c["ok"] for c in d)')"
+AWS_SECRET_ACCESS_KEY=wrong ctl check-config --config "$MOCK_CONF"
+expect_eq "refused admin credentials: exit 1" 1 "$RC"
+check "says so" grep -q "^FAIL  admin credentials: .*InvalidSignatureException" "$TEST_DIR/out"
+check "without the secret" sh -c "! grep -q wrong '$TEST_DIR/out' '$TEST_DIR/err'"
+mock_ctl fault jwks status status=503 count=-1 >/dev/null
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a pool that answers 503: exit 3" 3 "$RC"
+mock_ctl clear-faults >/dev/null
+mock_write_config "$WITH_KEYS" "user_pool_id = us-east-1_NoSuchPool"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a wrong pool id: exit 1" 1 "$RC"
+check "says the key set is missing" grep -q "without a key set (wrong pool id?)" "$TEST_DIR/out"
+mock_write_config "endpoint = https://127.0.0.1:1/"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "nothing listening: exit 3" 3 "$RC"
+mock_write_config "no_such_key = 1"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "an unknown key: exit 2" 2 "$RC"
+check "names the line" grep -q "cognito.conf.*no_such_key" "$TEST_DIR/err"
+
+for cmd in users authorized-keys cache check-config; do
+	"$CTL" "$cmd" --help >"$TEST_DIR/out"
+	expect_eq "$cmd --help exits 0" 0 $?
+done
+finish

@@ -1,0 +1,567 @@
+/* The administrator's commands that read (and, for `cache drop`, edit) the
+ * local user cache, and check-config. Only check-config touches the network:
+ * authorized-keys runs on sshd's path for every public-key attempt and must
+ * answer from the cache alone, fast, as an unprivileged user. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "libcognito/admin.h"
+#include "libcognito/cache.h"
+#include "libcognito/identity.h"
+#include "libcognito/idp.h"
+#include "libcognito/util.h"
+#include "tools/cmds.h"
+
+static const char *cache_dir_of(const struct cog_config *cfg)
+{
+    return cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
+}
+
+/* One positional argument (a user name), after the common options. */
+static int one_user_arg(int argc, char **argv, const char *usage, const char **user)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!cog_username_valid(argv[1])) {
+        fprintf(stderr, "cognitoctl: '%.64s' is not a valid user name\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    *user = argv[1];
+    return EXIT_OK;
+}
+
+/* ---- authorized-keys ------------------------------------------------------------ */
+
+static const char keys_usage[] =
+    "Usage: cognitoctl authorized-keys [--config PATH] USER\n"
+    "\n"
+    "Prints USER's SSH public keys, one a line, from the user cache (the attribute\n"
+    "named by ssh_key_attribute, as the last sync or login stored it), for sshd:\n"
+    "\n"
+    "  AuthorizedKeysCommand /usr/bin/cognitoctl authorized-keys %u\n"
+    "  AuthorizedKeysCommandUser nobody\n"
+    "\n"
+    "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
+    "not know and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
+    "there is no usable cache. When the configuration file is not readable (a\n"
+    "client_secret makes it root-only), the cache is read from " CACHEDIR ".\n";
+
+/* The config when this user may read it; else the compiled-in cache_dir:
+ * sshd runs us as AuthorizedKeysCommandUser, who may not read a root-only
+ * file, and the keys need nothing from it but cache_dir. */
+static int keys_config(const struct globals *g, struct cog_config *cfg)
+{
+    if (access(g->config_path, R_OK) != 0 && errno == EACCES) {
+        cog_config_init(cfg);
+        return EXIT_OK;
+    }
+    return ctl_load_config(g, cfg);
+}
+
+int cmd_authorized_keys(int argc, char **argv, struct globals *g)
+{
+    struct cog_config cfg;
+    struct cog_account acct;
+    struct cog_error err = {0};
+    const char *user = NULL;
+    int rc = ctl_common_options(&argc, argv, g, keys_usage);
+    if (rc >= 0)
+        return rc;
+    if ((rc = one_user_arg(argc, argv, keys_usage, &user)) != EXIT_OK)
+        return rc;
+    if ((rc = keys_config(g, &cfg)) != EXIT_OK)
+        return rc;
+    cog_status st = cog_account_lookup(&cfg, user, &acct, &err);
+    if (st == COG_ERR_USER_UNKNOWN) {
+        rc = EXIT_OK; /* not ours: sshd goes on to AuthorizedKeysFile */
+        goto out;
+    }
+    if (st != COG_OK) {
+        rc = ctl_fail("authorized-keys", &err);
+        goto out;
+    }
+    for (size_t i = 0; acct.enabled && i < acct.nkeys; i++)
+        printf("%s\n", acct.keys[i]);
+    rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    cog_account_clear(&acct);
+out:
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* ---- users ------------------------------------------------------------------------ */
+
+static const char users_usage[] =
+    "Usage: cognitoctl users [--config PATH] [--json] [show USER]\n"
+    "\n"
+    "Lists the Cognito users of the user cache as libnss_cognito.so.2 shows them\n"
+    "(name, uid, gid, status), or shows one: its passwd entry, every group NSS\n"
+    "gives it (Cognito groups and group_map's local ones), its Cognito groups,\n"
+    "sub, UserStatus, Enabled and SSH keys. Reads only the cache (no network).\n";
+
+/* A gid's name: the cache's group (or private group), else the system's. */
+static const char *gid_name(const struct cog_cache_view *v, uint32_t gid, char *buf, size_t len)
+{
+    struct cog_view_group vg;
+    if (cog_view_group_by_gid(v, gid, &vg) == COG_CACHE_OK)
+        return cog_view_group_name(&vg);
+    const struct group *gr = getgrgid((gid_t)gid);
+    if (gr != NULL)
+        return gr->gr_name;
+    snprintf(buf, len, "%u", gid);
+    return buf;
+}
+
+static struct json_object *user_json(const struct cog_cache_files *f, const struct cog_view_user *u,
+                                     bool full)
+{
+    struct json_object *o = json_object_new_object();
+    const struct cog_cache_map *m = u->map, *am = NULL;
+    const struct cog_disk_account *a = NULL;
+    const char *name = cog_cache_str(m, u->rec->name);
+    char buf[16];
+    if (o == NULL || name == NULL)
+        return o;
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "uid", json_object_new_int64(u->rec->uid));
+    json_object_object_add(o, "gid", json_object_new_int64(u->rec->gid));
+    bool have_acct = cog_view_account_by_name(&f->vacc, name, &am, &a) == COG_CACHE_OK;
+    const char *status = have_acct ? cog_cache_str(am, a->status) : NULL;
+    json_object_object_add(o, "status", json_object_new_string(status ? status : "?"));
+    json_object_object_add(o, "enabled",
+                           json_object_new_boolean(have_acct && (a->flags & COG_DISK_ENABLED)));
+    json_object_object_add(o, "from_login", json_object_new_boolean(m == f->vnss.delta));
+    if (!full)
+        return o;
+    const char *gecos = cog_cache_str(m, u->rec->gecos), *home = cog_cache_str(m, u->rec->home),
+               *shell = cog_cache_str(m, u->rec->shell);
+    json_object_object_add(o, "gecos", json_object_new_string(gecos ? gecos : ""));
+    json_object_object_add(o, "home", json_object_new_string(home ? home : ""));
+    json_object_object_add(o, "shell", json_object_new_string(shell ? shell : ""));
+    struct json_object *groups = json_object_new_array();
+    json_object_array_add(
+        groups, json_object_new_string(gid_name(&f->vnss, u->rec->gid, buf, sizeof(buf))));
+    const uint32_t *gids;
+    uint32_t n = 0;
+    if (cog_cache_list(m, u->rec->gids, &gids, &n))
+        for (uint32_t i = 0; i < n; i++)
+            json_object_array_add(
+                groups, json_object_new_string(gid_name(&f->vnss, gids[i], buf, sizeof(buf))));
+    json_object_object_add(o, "unix_groups", groups);
+    struct json_object *cg = json_object_new_array(), *keys = json_object_new_array();
+    const uint32_t *items;
+    if (have_acct && cog_cache_list(am, a->groups, &items, &n))
+        for (uint32_t i = 0; i < n; i++)
+            json_object_array_add(cg, json_object_new_string(cog_cache_str(am, items[i])));
+    if (have_acct && cog_cache_list(am, a->keys, &items, &n))
+        for (uint32_t i = 0; i < n; i++)
+            json_object_array_add(keys, json_object_new_string(cog_cache_str(am, items[i])));
+    const char *sub = have_acct ? cog_cache_str(am, a->sub) : NULL;
+    json_object_object_add(o, "sub", json_object_new_string(sub ? sub : ""));
+    json_object_object_add(o, "cognito_groups", cg);
+    json_object_object_add(o, "ssh_keys", keys);
+    return o;
+}
+
+static void print_user_text(struct json_object *o)
+{
+    static const char *const fields[] = {"name",  "uid", "gid",    "gecos",   "home",
+                                         "shell", "sub", "status", "enabled", "from_login"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        struct json_object *v = json_object_object_get(o, fields[i]);
+        printf("%-15s %s\n", fields[i], json_object_get_string(v));
+    }
+    static const char *const lists[] = {"unix_groups", "cognito_groups", "ssh_keys"};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        struct json_object *v = json_object_object_get(o, lists[i]);
+        printf("%-15s", lists[i]);
+        for (size_t k = 0; k < json_object_array_length(v); k++)
+            printf("%s%s", i == 2 ? "\n  " : " ",
+                   json_object_get_string(json_object_array_get_idx(v, k)));
+        printf("\n");
+    }
+}
+
+static int open_cache(const struct cog_config *cfg, struct cog_cache_files *f)
+{
+    struct cog_error err = {0};
+    if (cog_cache_files_open(cache_dir_of(cfg), f, &err) != COG_OK)
+        return ctl_fail("users", &err);
+    if (f->vnss.main == NULL && f->vnss.delta == NULL) {
+        fprintf(stderr, "cognitoctl: %s: no usable user cache (run cognitoctl sync)\n",
+                cache_dir_of(cfg));
+        return EXIT_UNAVAILABLE;
+    }
+    return EXIT_OK;
+}
+
+int cmd_users(int argc, char **argv, struct globals *g)
+{
+    struct cog_config cfg;
+    struct cog_cache_files f;
+    struct json_object *out = NULL;
+    const char *user = NULL;
+    int rc = ctl_common_options(&argc, argv, g, users_usage);
+    if (rc >= 0)
+        return rc;
+    if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+        if ((rc = one_user_arg(argc - 1, argv + 1, users_usage, &user)) != EXIT_OK)
+            return rc;
+    } else if (argc != 1 && !(argc == 2 && strcmp(argv[1], "list") == 0)) {
+        fputs(users_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+        return rc;
+    memset(&f, 0, sizeof(f));
+    if ((rc = open_cache(&cfg, &f)) != EXIT_OK)
+        goto out;
+    struct cog_view_user u;
+    if (user != NULL) {
+        if (cog_view_user_by_name(&f.vnss, user, &u) != COG_CACHE_OK) {
+            fprintf(stderr, "cognitoctl users: no user '%s' in the cache\n", user);
+            rc = EXIT_REFUSED;
+            goto out;
+        }
+        out = user_json(&f, &u, true);
+        if (out == NULL) {
+            rc = EXIT_INTERNAL;
+            goto out;
+        }
+        if (g->json)
+            ctl_print_json(out);
+        else
+            print_user_text(out);
+        goto out;
+    }
+    struct cog_view_cursor c = {0};
+    if ((out = json_object_new_array()) == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (!g->json)
+        printf("%-24s %10s %10s %-22s %s\n", "NAME", "UID", "GID", "STATUS", "ENABLED");
+    while (cog_view_next_user(&f.vnss, &c, &u) == COG_CACHE_OK) {
+        struct json_object *o = user_json(&f, &u, false);
+        if (o == NULL) {
+            rc = EXIT_INTERNAL;
+            goto out;
+        }
+        if (g->json) {
+            json_object_array_add(out, o);
+            continue;
+        }
+        printf("%-24s %10s %10s %-22s %s\n",
+               json_object_get_string(json_object_object_get(o, "name")),
+               json_object_get_string(json_object_object_get(o, "uid")),
+               json_object_get_string(json_object_object_get(o, "gid")),
+               json_object_get_string(json_object_object_get(o, "status")),
+               json_object_get_boolean(json_object_object_get(o, "enabled")) ? "yes" : "no");
+        json_object_put(o);
+    }
+    if (g->json)
+        ctl_print_json(out);
+out:
+    json_object_put(out);
+    cog_cache_files_close(&f);
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* ---- cache ------------------------------------------------------------------------ */
+
+static const char cache_usage[] =
+    "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER]\n"
+    "\n"
+    "  show         each cache file: present, size, when built, records (default)\n"
+    "  verify       checks every file in full (header, bounds, checksums, owner and\n"
+    "               mode); exits 1 when a file is damaged or untrusted, or the\n"
+    "               full files are missing\n"
+    "  drop USER    hides USER from libnss_cognito.so.2, pam_cognito's account\n"
+    "               phase and authorized-keys at once, until a sync or a login\n"
+    "               brings the user back (needs write access to cache_dir)\n";
+
+static const struct {
+    const char *name;
+    enum cog_disk_kind kind;
+    bool required;
+} cache_files[] = {
+    {COG_CACHE_NSS_FILE, COG_DISK_NSS, true},
+    {COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS, false},
+    {COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, true},
+    {COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS, false},
+};
+
+static const char *map_rc_text(enum cog_cache_rc rc)
+{
+    switch (rc) {
+    case COG_CACHE_OK:
+        return "ok";
+    case COG_CACHE_ABSENT:
+        return "absent";
+    case COG_CACHE_UNTRUSTED:
+        return "untrusted (not root's, or writable by others)";
+    case COG_CACHE_CORRUPT:
+        return "damaged";
+    default:
+        return "unreadable";
+    }
+}
+
+/* show and verify: one JSON object per file; *bad counts what verify refuses. */
+static struct json_object *cache_report(const char *dir, bool verify, int *bad)
+{
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr != NULL && i < sizeof(cache_files) / sizeof(cache_files[0]); i++) {
+        struct cog_cache_map m;
+        struct json_object *o = json_object_new_object();
+        char *path = cog_cache_path(dir, cache_files[i].name);
+        memset(&m, 0, sizeof(m));
+        enum cog_cache_rc rc =
+            path ? cog_cache_map_open(&m, path, cache_files[i].kind) : COG_CACHE_ERROR;
+        if (rc == COG_CACHE_OK && verify && !cog_cache_map_verify(&m))
+            rc = COG_CACHE_CORRUPT;
+        if ((rc != COG_CACHE_OK && rc != COG_CACHE_ABSENT) ||
+            (rc == COG_CACHE_ABSENT && cache_files[i].required))
+            (*bad)++;
+        json_object_object_add(o, "file", json_object_new_string(path ? path : ""));
+        json_object_object_add(o, "state", json_object_new_string(map_rc_text(rc)));
+        if (rc == COG_CACHE_OK) {
+            json_object_object_add(o, "size", json_object_new_int64((int64_t)m.size));
+            json_object_object_add(o, "built_at", json_object_new_int64(m.hdr->built_at));
+            json_object_object_add(o, "records", json_object_new_int64(m.nrec[0]));
+            if (cache_files[i].kind == COG_DISK_NSS)
+                json_object_object_add(o, "groups", json_object_new_int64(m.nrec[1]));
+        }
+        json_object_array_add(arr, o);
+        cog_cache_map_close(&m);
+        free(path);
+    }
+    return arr;
+}
+
+static void print_cache_text(struct json_object *arr)
+{
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        struct json_object *o = json_object_array_get_idx(arr, i), *v;
+        printf("%s: %s", json_object_get_string(json_object_object_get(o, "file")),
+               json_object_get_string(json_object_object_get(o, "state")));
+        if (json_object_object_get_ex(o, "built_at", &v)) {
+            char when[COG_ISO8601_MAX];
+            cog_iso8601(json_object_get_int64(v), when);
+            printf(", %s bytes, built %s, %s records",
+                   json_object_get_string(json_object_object_get(o, "size")), when,
+                   json_object_get_string(json_object_object_get(o, "records")));
+            if (json_object_object_get_ex(o, "groups", &v))
+                printf(", %s groups", json_object_get_string(v));
+        }
+        printf("\n");
+    }
+}
+
+int cmd_cache(int argc, char **argv, struct globals *g)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    const char *action, *user = NULL;
+    int bad = 0;
+    int rc = ctl_common_options(&argc, argv, g, cache_usage);
+    if (rc >= 0)
+        return rc;
+    action = argc > 1 ? argv[1] : "show";
+    if (strcmp(action, "drop") == 0) {
+        if ((rc = one_user_arg(argc - 1, argv + 1, cache_usage, &user)) != EXIT_OK)
+            return rc;
+    } else if ((strcmp(action, "show") != 0 && strcmp(action, "verify") != 0) || argc > 2) {
+        fputs(cache_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+        return rc;
+    if (user != NULL) {
+        if (cog_cache_drop_user(&cfg, user, &err) != COG_OK)
+            rc = ctl_fail("cache drop", &err);
+        else if (!g->json)
+            printf("%s is hidden from the cache until the next sync or login\n", user);
+        else
+            printf("{\"dropped\": \"%s\"}\n", user); /* a valid user name needs no escaping */
+        goto out;
+    }
+    struct json_object *arr = cache_report(cache_dir_of(&cfg), strcmp(action, "verify") == 0, &bad);
+    if (arr == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (g->json)
+        ctl_print_json(arr);
+    else
+        print_cache_text(arr);
+    json_object_put(arr);
+    if (strcmp(action, "verify") == 0 && bad > 0) {
+        fprintf(stderr, "cognitoctl cache verify: %d file(s) missing, damaged or untrusted\n", bad);
+        rc = EXIT_REFUSED;
+    }
+out:
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* ---- check-config ----------------------------------------------------------------- */
+
+static const char check_usage[] =
+    "Usage: cognitoctl check-config [--config PATH] [--json]\n"
+    "\n"
+    "Validates the configuration file (every key, owner and mode), then reaches\n"
+    "the user pool: fetches its JWKS (which proves the endpoint, the TLS trust and\n"
+    "the pool id), and, when admin credentials are available, makes one signed\n"
+    "ListUsers call. Also reports the user cache's state. Exits 0 when all is\n"
+    "well, 2 on a configuration error, 3 when the pool cannot be reached, 1 when\n"
+    "it refuses (an unknown pool, admin credentials it does not accept).\n";
+
+struct check {
+    struct json_object *list;
+    bool json;
+};
+
+static void check_report(struct check *c, const char *what, bool ok, const char *detail)
+{
+    if (!c->json) {
+        printf("%-5s %s%s%s\n", ok ? "ok" : "FAIL", what, detail ? ": " : "", detail ? detail : "");
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "check", json_object_new_string(what));
+    json_object_object_add(o, "ok", json_object_new_boolean(ok));
+    json_object_object_add(o, "detail", json_object_new_string(detail ? detail : ""));
+    json_object_array_add(c->list, o);
+}
+
+/* The JWKS: public, unsigned, and only there when endpoint and pool are right. */
+static int check_pool(struct check *c, const struct cog_config *cfg)
+{
+    struct cog_idp idp = {0};
+    struct cog_http_response resp = {0};
+    struct cog_error err = {0};
+    struct json_object *jwks = NULL;
+    char detail[COG_ERROR_MESSAGE_MAX + 64];
+    char *url = cog_config_jwks_url(cfg);
+    int rc = EXIT_OK;
+    cog_status st = url ? cog_idp_open(&idp, cfg, &err)
+                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
+    if (st == COG_OK)
+        st = cog_idp_get(&idp, url, &resp, &err);
+    if (st != COG_OK) {
+        check_report(c, "the user pool answers", false, err.message);
+        rc = ctl_exit_code(st);
+        goto out;
+    }
+    jwks = resp.status == 200 ? json_tokener_parse(resp.body) : NULL;
+    struct json_object *keys = jwks ? json_object_object_get(jwks, "keys") : NULL;
+    if (resp.status != 200 || !json_object_is_type(keys, json_type_array)) {
+        snprintf(detail, sizeof(detail), "%s answered HTTP %ld without a key set (wrong pool id?)",
+                 url, resp.status);
+        check_report(c, "the user pool answers", false, detail);
+        rc = resp.status >= 500 || resp.status == 0 ? EXIT_UNAVAILABLE : EXIT_REFUSED;
+        goto out;
+    }
+    snprintf(detail, sizeof(detail), "%s has %zu signing keys", url,
+             json_object_array_length(keys));
+    check_report(c, "the user pool answers", true, detail);
+out:
+    json_object_put(jwks);
+    cog_http_response_clear(&resp);
+    cog_idp_close(&idp);
+    free(url);
+    return rc;
+}
+
+/* One signed ListUsers, when there are admin credentials at all. */
+static int check_admin(struct check *c, const struct cog_config *cfg)
+{
+    struct cog_admin admin;
+    struct cog_error err = {0};
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    int rc = EXIT_OK;
+    memset(&admin, 0, sizeof(admin));
+    if (getenv("AWS_ACCESS_KEY_ID") == NULL && cfg->admin_credentials_file == NULL) {
+        check_report(c, "admin credentials", true, "none (cognitoctl sync will not work)");
+        goto out;
+    }
+    cog_status st = req ? cog_admin_open(&admin, cfg, &err)
+                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
+    if (st == COG_OK) {
+        json_object_object_add(req, "UserPoolId", json_object_new_string(cfg->user_pool_id));
+        json_object_object_add(req, "Limit", json_object_new_int(1));
+        st = cog_admin_call(&admin, "ListUsers", req, &resp, &err);
+    }
+    check_report(c, "admin credentials", st == COG_OK,
+                 st == COG_OK ? admin.creds.source : err.message);
+    rc = ctl_exit_code(st);
+out:
+    json_object_put(resp);
+    json_object_put(req);
+    cog_admin_close(&admin);
+    return rc;
+}
+
+static void check_cache(struct check *c, const struct cog_config *cfg)
+{
+    int bad = 0;
+    char detail[256];
+    struct json_object *arr = cache_report(cache_dir_of(cfg), false, &bad);
+    snprintf(detail, sizeof(detail), "%s%s", cache_dir_of(cfg),
+             bad ? ": missing or unusable (run cognitoctl sync)" : "");
+    /* A missing cache is normal before the first sync: reported, not fatal. */
+    check_report(c, "user cache", bad == 0, detail);
+    json_object_put(arr);
+}
+
+int cmd_check_config(int argc, char **argv, struct globals *g)
+{
+    struct cog_config cfg;
+    struct check c = {.json = g->json};
+    char detail[512];
+    int rc = ctl_common_options(&argc, argv, g, check_usage);
+    if (rc >= 0)
+        return rc;
+    c.json = g->json;
+    if (argc != 1) {
+        fputs(check_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+        return rc;
+    if (c.json && (c.list = json_object_new_array()) == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    snprintf(detail, sizeof(detail), "%s (pool %s, client %s%s)", g->config_path, cfg.user_pool_id,
+             cfg.client_id, cfg.client_secret ? " with a secret" : "");
+    check_report(&c, "configuration", true, detail);
+    int pool_rc = check_pool(&c, &cfg);
+    int admin_rc = check_admin(&c, &cfg);
+    check_cache(&c, &cfg);
+    if (cfg.ssh_key_attribute == NULL)
+        check_report(&c, "ssh_key_attribute", true, "not set (authorized-keys prints no keys)");
+    else
+        check_report(&c, "ssh_key_attribute", true, cfg.ssh_key_attribute);
+    rc = pool_rc != EXIT_OK ? pool_rc : admin_rc;
+    if (c.json)
+        ctl_print_json(c.list);
+out:
+    json_object_put(c.list);
+    cog_config_free(&cfg);
+    return rc;
+}

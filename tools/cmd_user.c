@@ -1,0 +1,900 @@
+/* A user's self-service, as amazon-cognito-identity-js offers it, from a
+ * shell. One table of commands; each names what it needs (a login for an
+ * access token, or not) and the shared code does the rest: options,
+ * config, the transport, the login through the same callback table as
+ * `cognitoctl login` (MFA included), prompts, JSON output, wiping. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "libcognito/account.h"
+#include "libcognito/auth.h"
+#include "libcognito/identity.h"
+#include "libcognito/idp.h"
+#include "libcognito/qr.h"
+#include "libcognito/util.h"
+#include "tools/cmds.h"
+#include "tools/term.h"
+
+struct session {
+    struct globals *g;
+    const struct user_command *cmd;
+    struct cog_config cfg;
+    struct cog_idp idp;
+    struct term t;
+    struct cog_auth_callbacks cb;
+    struct cog_auth_result res;
+    const char *user;
+    const char *token_file;
+    bool cache_tokens, use_cached;
+    char *password; /* change-password: the login's password, asked once */
+};
+
+/* ---- shared helpers ------------------------------------------------------------- */
+
+/* An answer's array member's length; 0 when it is missing or no array. */
+static size_t arr_len(struct json_object *a)
+{
+    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static int fail(struct session *s, const struct cog_error *err)
+{
+    int rc = ctl_fail(s->cmd->name, err);
+    if (err->status == COG_ERR_NOT_CONFIRMED)
+        fprintf(stderr, "cognitoctl %s: confirm the account first: cognitoctl confirm-signup\n",
+                s->cmd->name);
+    return rc;
+}
+
+/* The answer to a prompt; COG_ERR_ABORTED (end of input) becomes exit 1. */
+static int ask(struct session *s, const char *prompt, bool echo, char **answer)
+{
+    cog_status st = term_ask(&s->t, prompt, echo, answer);
+    if (st == COG_OK)
+        return EXIT_OK;
+    fprintf(stderr, "cognitoctl %s: %s\n", s->cmd->name,
+            st == COG_ERR_ABORTED ? "no answer (end of input)" : "cannot read the answer");
+    return st == COG_ERR_ABORTED ? EXIT_REFUSED : EXIT_INTERNAL;
+}
+
+/* A new password, typed twice. */
+static int ask_new_password(struct session *s, char **out)
+{
+    char *again = NULL;
+    int rc = ask(s, COG_PROMPT_NEW_PASSWORD, false, out);
+    if (rc == EXIT_OK)
+        rc = ask(s, COG_PROMPT_NEW_PASSWORD_AGAIN, false, &again);
+    if (rc == EXIT_OK && strcmp(*out, again) != 0) {
+        fprintf(stderr, "cognitoctl %s: %s\n", s->cmd->name, COG_TEXT_PASSWORDS_DIFFER);
+        rc = EXIT_REFUSED;
+    }
+    cog_free_secret(again);
+    if (rc != EXIT_OK) {
+        cog_free_secret(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A code given on the command line, else asked. */
+static int code_arg(struct session *s, const char *given, const char *prompt, char **code)
+{
+    if (given != NULL) {
+        *code = strdup(given);
+        return *code ? EXIT_OK : EXIT_INTERNAL;
+    }
+    return ask(s, prompt, true, code);
+}
+
+/* A line of text output; --json prints only the JSON. */
+__attribute__((format(printf, 2, 3))) static void say(struct session *s, const char *fmt, ...)
+{
+    va_list ap;
+    if (s->g->json)
+        return;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+}
+
+static void print_delivery(struct session *s, const char *what, const struct cog_delivery *d)
+{
+    if (s->g->json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "medium", json_object_new_string(d->medium));
+        json_object_object_add(o, "destination", json_object_new_string(d->destination));
+        ctl_print_json(o);
+        json_object_put(o);
+    } else if (d->medium[0] != '\0') {
+        printf("%s sent by %s to %s\n", what, d->medium, d->destination);
+    } else {
+        printf("%s sent\n", what);
+    }
+}
+
+/* One call with the session's access token added to req (consumed). */
+static int token_call(struct session *s, const char *op, struct json_object *req,
+                      struct json_object **resp)
+{
+    struct cog_error err = {0};
+    struct json_object *ignored = NULL;
+    int rc = EXIT_OK;
+    if (req == NULL || !cog_json_add_string(req, "AccessToken", s->res.access_token)) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (cog_idp_call(&s->idp, op, req, resp ? resp : &ignored, &err) != COG_OK)
+        rc = fail(s, &err);
+out:
+    cog_json_put_wiped(req);
+    cog_json_put_wiped(ignored);
+    return rc;
+}
+
+/* [{Name, Value}] from name=value arguments. */
+static struct json_object *attribute_list(struct session *s, int argc, char **argv)
+{
+    struct json_object *arr = json_object_new_array();
+    for (int i = 0; arr != NULL && i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (eq == NULL || eq == argv[i]) {
+            fprintf(stderr, "cognitoctl %s: '%s' is not name=value\n", s->cmd->name, argv[i]);
+            json_object_put(arr);
+            return NULL;
+        }
+        struct json_object *a = json_object_new_object();
+        json_object_object_add(a, "Name", json_object_new_string_len(argv[i], (int)(eq - argv[i])));
+        json_object_object_add(a, "Value", json_object_new_string(eq + 1));
+        json_object_array_add(arr, a);
+    }
+    return arr;
+}
+
+/* ---- getting an access token ------------------------------------------------------ */
+
+/* The cached tokens, refreshed when the access token has expired. */
+static int tokens_from_cache(struct session *s)
+{
+    struct cog_error err = {0};
+    struct cog_auth_result fresh = {0};
+    long long expires_at = 0;
+    int rc = ctl_tokens_load(s->token_file, &s->res, &expires_at);
+    if (rc != EXIT_OK)
+        return rc;
+    if (s->user != NULL && strcmp(s->user, s->res.username) != 0) {
+        fprintf(stderr, "cognitoctl %s: the token cache is %s's, not %s's\n", s->cmd->name,
+                s->res.username, s->user);
+        return EXIT_REFUSED;
+    }
+    s->user = s->res.username;
+    if (expires_at > (long long)time(NULL) + 60)
+        return EXIT_OK;
+    s->user = NULL; /* s->res is about to be replaced */
+    if (s->res.refresh_token == NULL ||
+        cog_auth_refresh(&s->idp, s->res.refresh_token, s->res.username, NULL, &fresh, &err) !=
+            COG_OK) {
+        fprintf(stderr, "cognitoctl %s: the cached tokens have expired; log in again\n",
+                s->cmd->name);
+        cog_auth_result_clear(&fresh);
+        return err.status == COG_ERR_UNAVAILABLE ? fail(s, &err) : EXIT_REFUSED;
+    }
+    cog_auth_result_clear(&s->res);
+    s->res = fresh;
+    s->user = s->res.username;
+    return ctl_tokens_save(s->token_file, &s->res);
+}
+
+static int authenticate(struct session *s)
+{
+    struct cog_error err = {0};
+    struct cog_auth_opts opts = {0};
+    if (s->use_cached)
+        return tokens_from_cache(s);
+    if (s->cmd->keep_password) {
+        int rc = ask(s, COG_PROMPT_PASSWORD, false, &s->password);
+        if (rc != EXIT_OK)
+            return rc;
+        opts.password = s->password;
+    }
+    if (cog_auth_login(&s->idp, s->user, &s->cb, &opts, &s->res, &err) != COG_OK)
+        return fail(s, &err);
+    if (s->cache_tokens)
+        return ctl_tokens_save(s->token_file, &s->res);
+    return EXIT_OK;
+}
+
+/* ---- the commands ------------------------------------------------------------------ */
+
+static int run_signup(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    struct cog_delivery where = {.medium = ""};
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    struct json_object *attrs = attribute_list(s, argc, argv);
+    char *password = NULL;
+    int rc = req && attrs ? ask_new_password(s, &password) : EXIT_USAGE;
+    if (rc != EXIT_OK)
+        goto out;
+    if (!cog_json_add_string(req, "ClientId", s->cfg.client_id) ||
+        !cog_json_add_string(req, "Username", s->user) ||
+        !cog_json_add_string(req, "Password", password)) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    json_object_object_add(req, "UserAttributes", attrs);
+    attrs = NULL;
+    if (cog_idp_add_secret_hash(&s->cfg, req, "SecretHash", s->user, &err) != COG_OK ||
+        cog_idp_call(&s->idp, "SignUp", req, &resp, &err) != COG_OK) {
+        rc = fail(s, &err);
+        goto out;
+    }
+    cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
+                           "Destination", &where);
+    bool confirmed = json_object_get_boolean(json_object_object_get(resp, "UserConfirmed"));
+    if (s->g->json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "user_sub",
+                               json_object_get(json_object_object_get(resp, "UserSub")));
+        json_object_object_add(o, "confirmed", json_object_new_boolean(confirmed));
+        json_object_object_add(o, "medium", json_object_new_string(where.medium));
+        json_object_object_add(o, "destination", json_object_new_string(where.destination));
+        ctl_print_json(o);
+        json_object_put(o);
+    } else {
+        printf("Signed up %s\n", s->user);
+        if (!confirmed)
+            print_delivery(s, "A confirmation code was", &where);
+    }
+out:
+    json_object_put(attrs);
+    cog_json_put_wiped(req);
+    json_object_put(resp);
+    cog_free_secret(password);
+    return rc;
+}
+
+static int run_confirm_signup(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    char *code = NULL;
+    int rc = code_arg(s, argc > 0 ? argv[0] : NULL, "Confirmation code: ", &code);
+    if (rc != EXIT_OK)
+        return rc;
+    if (cog_confirm_sign_up(&s->idp, s->user, code, &err) != COG_OK)
+        rc = fail(s, &err);
+    else
+        say(s, "%s is confirmed", s->user);
+    cog_free_secret(code);
+    return rc;
+}
+
+static int run_resend_code(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    struct cog_delivery where = {.medium = ""};
+    (void)argc;
+    (void)argv;
+    if (cog_resend_confirmation_code(&s->idp, s->user, &where, &err) != COG_OK)
+        return fail(s, &err);
+    print_delivery(s, "A new confirmation code was", &where);
+    return EXIT_OK;
+}
+
+static int run_forgot_password(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    struct cog_delivery where = {.medium = ""};
+    char *code = NULL, *password = NULL;
+    int rc = EXIT_OK;
+    (void)argc;
+    (void)argv;
+    if (cog_forgot_password(&s->idp, s->user, &where, &err) != COG_OK)
+        return fail(s, &err);
+    if (!s->g->json)
+        print_delivery(s, "A reset code was", &where);
+    if ((rc = ask(s, "Reset code: ", true, &code)) != EXIT_OK ||
+        (rc = ask_new_password(s, &password)) != EXIT_OK)
+        goto out;
+    if (cog_confirm_forgot_password(&s->idp, s->user, code, password, &err) != COG_OK)
+        rc = fail(s, &err);
+    else
+        say(s, "The password of %s is changed", s->user);
+out:
+    cog_free_secret(code);
+    cog_free_secret(password);
+    return rc;
+}
+
+static int run_change_password(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    char *password = NULL;
+    int rc = EXIT_OK;
+    (void)argc;
+    (void)argv;
+    /* With --use-cached no login asked for it: ChangePassword needs it. */
+    if (s->password == NULL && (rc = ask(s, "Current password: ", false, &s->password)) != EXIT_OK)
+        return rc;
+    if ((rc = ask_new_password(s, &password)) != EXIT_OK)
+        return rc;
+    if (cog_change_password(&s->idp, s->res.access_token, s->password, password, &err) != COG_OK)
+        rc = fail(s, &err);
+    else
+        say(s, "The password of %s is changed", s->user);
+    cog_free_secret(password);
+    return rc;
+}
+
+static int get_user(struct session *s, struct json_object **resp)
+{
+    return token_call(s, "GetUser", json_object_new_object(), resp);
+}
+
+static int run_attributes(struct session *s, int argc, char **argv)
+{
+    struct json_object *resp = NULL, *out = json_object_new_object();
+    int rc = get_user(s, &resp);
+    (void)argc;
+    (void)argv;
+    struct json_object *list = json_object_object_get(resp, "UserAttributes");
+    for (size_t i = 0; rc == EXIT_OK && i < arr_len(list); i++) {
+        struct json_object *a = json_object_array_get_idx(list, i);
+        const char *name = cog_json_string(a, "Name"), *value = cog_json_string(a, "Value");
+        if (name == NULL || value == NULL)
+            continue;
+        if (s->g->json)
+            json_object_object_add(out, name, json_object_new_string(value));
+        else
+            printf("%s=%s\n", name, value);
+    }
+    if (rc == EXIT_OK && s->g->json)
+        ctl_print_json(out);
+    json_object_put(out);
+    cog_json_put_wiped(resp);
+    return rc;
+}
+
+static int run_set_attribute(struct session *s, int argc, char **argv)
+{
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    struct json_object *attrs = attribute_list(s, argc, argv);
+    if (req == NULL || attrs == NULL) {
+        json_object_put(req);
+        json_object_put(attrs);
+        return EXIT_USAGE;
+    }
+    json_object_object_add(req, "UserAttributes", attrs);
+    int rc = token_call(s, "UpdateUserAttributes", req, &resp);
+    struct json_object *sent = json_object_object_get(resp, "CodeDeliveryDetailsList");
+    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < arr_len(sent); i++) {
+        struct cog_delivery d = {.medium = ""};
+        struct json_object *one = json_object_array_get_idx(sent, i);
+        cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
+        printf("%s changed: a verification code was sent by %s to %s "
+               "(cognitoctl verify-attribute %s CODE)\n",
+               cog_json_string(one, "AttributeName"), d.medium, d.destination,
+               cog_json_string(one, "AttributeName"));
+    }
+    if (rc == EXIT_OK && s->g->json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "verification_sent", json_object_get(sent ? sent : NULL));
+        ctl_print_json(o);
+        json_object_put(o);
+    } else if (rc == EXIT_OK && sent == NULL) {
+        say(s, "Updated %s", s->user);
+    }
+    json_object_put(resp);
+    return rc;
+}
+
+static int run_delete_attribute(struct session *s, int argc, char **argv)
+{
+    struct json_object *req = json_object_new_object(), *names = json_object_new_array();
+    for (int i = 0; names != NULL && i < argc; i++)
+        json_object_array_add(names, json_object_new_string(argv[i]));
+    json_object_object_add(req, "UserAttributeNames", names);
+    int rc = token_call(s, "DeleteUserAttributes", req, NULL);
+    if (rc == EXIT_OK)
+        say(s, "Deleted from %s", s->user);
+    return rc;
+}
+
+static bool verify_args_ok(int argc, char **argv)
+{
+    return argc >= 1 && (strcmp(argv[0], "email") == 0 || strcmp(argv[0], "phone_number") == 0);
+}
+
+static int run_verify_attribute(struct session *s, int argc, char **argv)
+{
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    char *code = NULL;
+    int rc = EXIT_OK;
+    if (argc < 2) { /* no code yet: have one sent */
+        struct json_object *send = json_object_new_object();
+        struct cog_delivery d = {.medium = ""};
+        cog_json_add_string(send, "AttributeName", argv[0]);
+        if ((rc = token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
+            goto out;
+        cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
+                               "Destination", &d);
+        if (!s->g->json)
+            print_delivery(s, "A verification code was", &d);
+    }
+    if ((rc = code_arg(s, argc > 1 ? argv[1] : NULL, "Verification code: ", &code)) != EXIT_OK)
+        goto out;
+    cog_json_add_string(req, "AttributeName", argv[0]);
+    cog_json_add_string(req, "Code", code);
+    rc = token_call(s, "VerifyUserAttribute", req, NULL);
+    req = NULL;
+    if (rc == EXIT_OK)
+        say(s, "%s is verified", argv[0]);
+out:
+    cog_json_put_wiped(req);
+    json_object_put(resp);
+    cog_free_secret(code);
+    return rc;
+}
+
+static const struct {
+    const char *word, *method, *settings;
+} mfa_methods[] = {
+    {"sms", "SMS_MFA", "SMSMfaSettings"},
+    {"totp", "SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"},
+    {"email", "EMAIL_OTP", "EmailMfaSettings"},
+};
+#define NMFA (sizeof(mfa_methods) / sizeof(mfa_methods[0]))
+
+static int mfa_show(struct session *s)
+{
+    struct json_object *resp = NULL;
+    int rc = get_user(s, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    struct json_object *list = json_object_object_get(resp, "UserMFASettingList");
+    const char *preferred = cog_json_string(resp, "PreferredMfaSetting");
+    if (s->g->json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "enabled",
+                               list ? json_object_get(list) : json_object_new_array());
+        json_object_object_add(o, "preferred",
+                               preferred ? json_object_new_string(preferred) : NULL);
+        ctl_print_json(o);
+        json_object_put(o);
+    } else {
+        printf("enabled:  ");
+        for (size_t i = 0; i < arr_len(list); i++)
+            printf("%s ", json_object_get_string(json_object_array_get_idx(list, i)));
+        printf("%s\npreferred: %s\n", arr_len(list) ? "" : "none", preferred ? preferred : "none");
+    }
+    cog_json_put_wiped(resp);
+    return EXIT_OK;
+}
+
+/* SetUserMFAPreference for one method. */
+static int mfa_set(struct session *s, size_t m, bool enabled, bool preferred)
+{
+    struct json_object *req = json_object_new_object(), *set = json_object_new_object();
+    json_object_object_add(set, "Enabled", json_object_new_boolean(enabled));
+    json_object_object_add(set, "PreferredMfa", json_object_new_boolean(preferred));
+    json_object_object_add(req, mfa_methods[m].settings, set);
+    return token_call(s, "SetUserMFAPreference", req, NULL);
+}
+
+/* AssociateSoftwareToken, the QR code, the first code, VerifySoftwareToken. */
+static int mfa_setup_totp(struct session *s)
+{
+    struct cog_error err = {0};
+    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL;
+    int rc = EXIT_OK;
+    if (cog_associate_software_token(&s->idp, NULL, s->res.access_token, &secret, &no_session,
+                                     &err) != COG_OK) {
+        rc = fail(s, &err);
+        goto out;
+    }
+    const char *issuer = s->cfg.totp_issuer ? s->cfg.totp_issuer : s->cfg.user_pool_id;
+    uri = cog_otpauth_uri(issuer, s->user, secret);
+    if (uri == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (cog_qr_text(uri, &qr, &err) == COG_OK)
+        fprintf(stderr, "Scan this QR code with your authenticator app:\n%s\n", qr);
+    fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
+    fprintf(stderr, "Or type this key into the app: %s\n", secret);
+    if ((rc = ask(s, "Authenticator code: ", true, &code)) != EXIT_OK)
+        goto out;
+    if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
+                                  &err) != COG_OK) {
+        rc = fail(s, &err);
+        goto out;
+    }
+    rc = mfa_set(s, 1, true, true);
+    if (rc == EXIT_OK)
+        say(s, "The authenticator app of %s is set up and preferred", s->user);
+out:
+    free(no_session); /* stays NULL: no session was sent */
+    cog_free_secret(secret);
+    cog_free_secret(uri);
+    cog_free_secret(qr);
+    cog_free_secret(code);
+    return rc;
+}
+
+/* The method an `mfa enable|disable|prefer WORD` names, or NMFA. */
+static size_t mfa_method(int argc, char **argv)
+{
+    size_t m = 0;
+    if (argc != 2 || (strcmp(argv[0], "enable") != 0 && strcmp(argv[0], "disable") != 0 &&
+                      strcmp(argv[0], "prefer") != 0))
+        return NMFA;
+    while (m < NMFA && strcmp(argv[1], mfa_methods[m].word) != 0)
+        m++;
+    return m;
+}
+
+static bool mfa_args_ok(int argc, char **argv)
+{
+    return argc == 0 || (argc == 1 && strcmp(argv[0], "show") == 0) ||
+           (argc == 1 && strcmp(argv[0], "setup-totp") == 0) || mfa_method(argc, argv) < NMFA;
+}
+
+static int run_mfa(struct session *s, int argc, char **argv)
+{
+    size_t m = mfa_method(argc, argv);
+    if (argc == 1 && strcmp(argv[0], "setup-totp") == 0)
+        return mfa_setup_totp(s);
+    if (m == NMFA)
+        return mfa_show(s);
+    bool prefer = strcmp(argv[0], "prefer") == 0;
+    int rc = mfa_set(s, m, prefer || strcmp(argv[0], "enable") == 0, prefer);
+    if (rc == EXIT_OK)
+        say(s, "Done: %s %s", argv[0], mfa_methods[m].method);
+    return rc;
+}
+
+static bool devices_args_ok(int argc, char **argv)
+{
+    return argc == 0 || (argc == 1 && strcmp(argv[0], "list") == 0) ||
+           (argc == 2 && strcmp(argv[0], "forget") == 0);
+}
+
+static int run_devices(struct session *s, int argc, char **argv)
+{
+    struct json_object *resp = NULL;
+    int rc;
+    if (argc == 2) {
+        struct json_object *req = json_object_new_object();
+        cog_json_add_string(req, "DeviceKey", argv[1]);
+        if ((rc = token_call(s, "ForgetDevice", req, NULL)) == EXIT_OK)
+            say(s, "Forgot device %s", argv[1]);
+        return rc;
+    }
+    if ((rc = token_call(s, "ListDevices", json_object_new_object(), &resp)) != EXIT_OK)
+        return rc;
+    struct json_object *devices = json_object_object_get(resp, "Devices");
+    if (s->g->json && devices != NULL) {
+        ctl_print_json(devices);
+    } else if (s->g->json) {
+        printf("[]\n");
+    } else {
+        for (size_t i = 0; i < arr_len(devices); i++) {
+            struct json_object *d = json_object_array_get_idx(devices, i), *attrs;
+            const char *name = "";
+            attrs = json_object_object_get(d, "DeviceAttributes");
+            for (size_t k = 0; k < arr_len(attrs); k++) {
+                struct json_object *a = json_object_array_get_idx(attrs, k);
+                const char *n = cog_json_string(a, "Name");
+                if (n && strcmp(n, "device_name") == 0 && cog_json_string(a, "Value"))
+                    name = cog_json_string(a, "Value");
+            }
+            printf("%s %s\n", cog_json_string(d, "DeviceKey"), name);
+        }
+        if (arr_len(devices) == 0)
+            printf("No remembered devices\n");
+    }
+    json_object_put(resp);
+    return EXIT_OK;
+}
+
+static bool sign_out_args_ok(int argc, char **argv)
+{
+    return argc == 1 && strcmp(argv[0], "global") == 0; /* --global became "global" */
+}
+
+static int run_sign_out(struct session *s, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct cog_error err = {0};
+    if (cog_global_sign_out(&s->idp, s->res.access_token, &err) != COG_OK)
+        return fail(s, &err);
+    if (s->use_cached || s->cache_tokens)
+        unlink(s->token_file);
+    say(s, "Every token of %s is revoked, on every device", s->user);
+    return EXIT_OK;
+}
+
+static int run_delete_account(struct session *s, int argc, char **argv)
+{
+    char *typed = NULL;
+    int rc = EXIT_OK;
+    if (!(argc == 1 && strcmp(argv[0], "yes") == 0)) {
+        fprintf(stderr, "This deletes the account %s for good. ", s->user);
+        if ((rc = ask(s, "Type its name to confirm: ", true, &typed)) != EXIT_OK)
+            return rc;
+        if (strcmp(typed, s->user) != 0) {
+            fprintf(stderr, "cognitoctl delete-account: not confirmed; nothing deleted\n");
+            free(typed);
+            return EXIT_REFUSED;
+        }
+        free(typed);
+    }
+    if ((rc = token_call(s, "DeleteUser", json_object_new_object(), NULL)) != EXIT_OK)
+        return rc;
+    if (s->use_cached || s->cache_tokens)
+        unlink(s->token_file);
+    say(s, "The account %s is deleted", s->user);
+    return EXIT_OK;
+}
+
+static void print_expiry(struct session *s)
+{
+    char when[COG_ISO8601_MAX];
+    cog_iso8601((long long)time(NULL) + s->res.expires_in, when);
+    if (s->g->json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "username", json_object_new_string(s->res.username));
+        json_object_object_add(o, "expires", json_object_new_string(when));
+        ctl_print_json(o);
+        json_object_put(o);
+    } else {
+        printf("New tokens for %s, valid until %s\n", s->res.username, when);
+    }
+}
+
+static int run_refresh(struct session *s, int argc, char **argv)
+{
+    struct cog_error err = {0};
+    struct cog_auth_result old = {0};
+    struct cog_identity_credentials creds = {0};
+    long long expires_at = 0;
+    char *token = NULL, *json = NULL;
+    bool aws = argc == 1 && strcmp(argv[0], "aws") == 0, from_stdin = s->password != NULL;
+    int rc = EXIT_OK;
+    if (argc > 1 || (argc == 1 && !aws)) {
+        fputs(s->cmd->usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (from_stdin) { /* --refresh-token-stdin: the token, then -u names the user */
+        token = s->password;
+        s->password = NULL;
+    } else {
+        if ((rc = ctl_tokens_load(s->token_file, &old, &expires_at)) != EXIT_OK)
+            goto out;
+        if (old.refresh_token == NULL) {
+            fprintf(stderr, "cognitoctl refresh: the token cache holds no refresh token\n");
+            rc = EXIT_REFUSED;
+            goto out;
+        }
+        token = strdup(old.refresh_token);
+        s->user = old.username;
+    }
+    if (token == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (cog_auth_refresh(&s->idp, token, s->user, NULL, &s->res, &err) != COG_OK) {
+        rc = fail(s, &err);
+        goto out;
+    }
+    if (!from_stdin && (rc = ctl_tokens_save(s->token_file, &s->res)) != EXIT_OK)
+        goto out;
+    if (!aws) {
+        print_expiry(s);
+        goto out;
+    }
+    if (cog_identity_credentials(&s->idp, s->res.id_token, &creds, &err) != COG_OK) {
+        rc = fail(s, &err);
+        goto out;
+    }
+    if (s->g->json) {
+        if ((json = cog_identity_credentials_json(&creds)) == NULL) {
+            rc = EXIT_INTERNAL;
+            goto out;
+        }
+        printf("%s\n", json);
+    } else {
+        char when[COG_ISO8601_MAX];
+        cog_iso8601(creds.expiration, when);
+        printf("AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\nAWS_SESSION_TOKEN=%s\n"
+               "# expires %s\n",
+               creds.aws.access_key_id, creds.aws.secret_access_key, creds.aws.session_token, when);
+    }
+out:
+    cog_identity_credentials_clear(&creds);
+    cog_auth_result_clear(&old);
+    cog_free_secret(token);
+    cog_free_secret(json);
+    return rc;
+}
+
+/* ---- the table and the driver ------------------------------------------------------- */
+
+#define COMMON                                                                                     \
+    "\n  -u, --user NAME   the Cognito user (default: your login name)\n"                          \
+    "  --json            print JSON instead of text\n"
+#define LOGIN_OPTS                                                                                 \
+    "  --cache-tokens    keep this login's tokens in the token file (0600) for later\n"            \
+    "  --use-cached      use the token file's tokens (refreshed if expired), not a login\n"        \
+    "  --token-file PATH the token file (default ~/.cache/cognitoctl/tokens.json)\n"               \
+    "Logs in first as `cognitoctl login` does (password, then any MFA challenge).\n"
+
+const struct user_command ctl_user_commands[] = {
+    {"signup", "create an account (attributes as name=value)", run_signup, false, 0, 64,
+     "Usage: cognitoctl signup [-u USER] [name=value...]\n"
+     "Asks for a password twice; Cognito sends a confirmation code.\n" COMMON,
+     false, NULL},
+    {"confirm-signup", "confirm a new account with the code sent", run_confirm_signup, false, 0, 1,
+     "Usage: cognitoctl confirm-signup [-u USER] [CODE]\n" COMMON, false, NULL},
+    {"resend-code", "send a new sign-up confirmation code", run_resend_code, false, 0, 0,
+     "Usage: cognitoctl resend-code [-u USER]\n" COMMON, false, NULL},
+    {"forgot-password", "reset a forgotten password with an emailed code", run_forgot_password,
+     false, 0, 0,
+     "Usage: cognitoctl forgot-password [-u USER]\n"
+     "Cognito sends a code; then asks for it and for a new password.\n" COMMON,
+     false, NULL},
+    {"change-password", "change your password", run_change_password, true, 0, 0,
+     "Usage: cognitoctl change-password [-u USER] [login options]\n" COMMON LOGIN_OPTS, true, NULL},
+    {"attributes", "list your attributes", run_attributes, true, 0, 0,
+     "Usage: cognitoctl attributes [-u USER] [login options]\n" COMMON LOGIN_OPTS, false, NULL},
+    {"set-attribute", "set attributes (name=value ...)", run_set_attribute, true, 1, 64,
+     "Usage: cognitoctl set-attribute [-u USER] [login options] name=value...\n"
+     "A new email or phone_number must then be verified (verify-attribute).\n" COMMON LOGIN_OPTS,
+     false, NULL},
+    {"delete-attribute", "delete attributes", run_delete_attribute, true, 1, 64,
+     "Usage: cognitoctl delete-attribute [-u USER] [login options] NAME...\n" COMMON LOGIN_OPTS,
+     false, NULL},
+    {"verify-attribute", "verify your email or phone number with a code", run_verify_attribute,
+     true, 1, 2,
+     "Usage: cognitoctl verify-attribute [-u USER] [login options] email|phone_number [CODE]\n"
+     "Without CODE, a code is sent and asked for.\n" COMMON LOGIN_OPTS,
+     false, verify_args_ok},
+    {"mfa", "show or change your MFA (SetUserMFAPreference), set up TOTP", run_mfa, true, 0, 2,
+     "Usage: cognitoctl mfa [-u USER] [login options] [show | setup-totp |\n"
+     "                      enable|disable|prefer sms|totp|email]\n"
+     "setup-totp shows a QR code for an authenticator app, checks its first code,\n"
+     "and makes TOTP the preferred method.\n" COMMON LOGIN_OPTS,
+     false, mfa_args_ok},
+    {"devices", "list or forget your remembered devices", run_devices, true, 0, 2,
+     "Usage: cognitoctl devices [-u USER] [login options] [list | forget DEVICE_KEY]\n" COMMON
+         LOGIN_OPTS,
+     false, devices_args_ok},
+    {"sign-out", "revoke every token of yours, everywhere (--global)", run_sign_out, true, 1, 1,
+     "Usage: cognitoctl sign-out --global [-u USER] [login options]\n"
+     "GlobalSignOut: every token of the user stops working, on every device;\n"
+     "the token file is removed.\n" COMMON LOGIN_OPTS,
+     false, sign_out_args_ok},
+    {"delete-account", "delete your account (asks to confirm)", run_delete_account, true, 0, 1,
+     "Usage: cognitoctl delete-account [-u USER] [login options] [--yes]\n"
+     "Asks you to type the user name unless --yes.\n" COMMON LOGIN_OPTS,
+     false, NULL},
+    {"refresh", "new tokens or AWS credentials from the refresh token", run_refresh, false, 0, 1,
+     "Usage: cognitoctl refresh [--token-file PATH] [--json] [aws]\n"
+     "       cognitoctl refresh --refresh-token-stdin -u USER [--json] [aws]\n"
+     "REFRESH_TOKEN_AUTH with the refresh token of the token file (written by\n"
+     "login --cache-tokens, and updated here), or read from stdin. Prints when\n"
+     "the new tokens expire; with `aws`, the identity pool's AWS credentials\n"
+     "(with --json in the shape of an AWS CLI credential_process).\n" COMMON,
+     false, NULL},
+};
+const size_t ctl_user_ncommands = sizeof(ctl_user_commands) / sizeof(ctl_user_commands[0]);
+
+/* --refresh-token-stdin: all of stdin (a refresh token outgrows a prompt's
+ * line), trailing white space dropped. */
+static int read_token(struct session *s)
+{
+    char buf[16384];
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < sizeof(buf) && (r = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n)) != 0) {
+        if (r < 0 && errno != EINTR)
+            break;
+        n += r > 0 ? (size_t)r : 0;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    s->password = n > 0 ? strdup(buf) : NULL;
+    cog_wipe(buf, sizeof(buf));
+    if (s->password == NULL)
+        fprintf(stderr, "cognitoctl refresh: no refresh token on stdin\n");
+    return s->password ? EXIT_OK : EXIT_REFUSED;
+}
+
+static const char *login_name(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : NULL;
+}
+
+int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct globals *g)
+{
+    struct session s = {.g = g, .cmd = cmd};
+    char path[4096];
+    const char *token_file = NULL;
+    bool refresh_stdin = false;
+    int rc = ctl_common_options(&argc, argv, g, cmd->usage), n = 0;
+    if (rc >= 0)
+        return rc;
+    char **args = argv + 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool login_opt = cmd->needs_token;
+        if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && i + 1 < argc)
+            s.user = argv[++i];
+        else if (strcmp(a, "--token-file") == 0 && i + 1 < argc)
+            token_file = argv[++i];
+        else if (login_opt && strcmp(a, "--cache-tokens") == 0)
+            s.cache_tokens = true;
+        else if (login_opt && strcmp(a, "--use-cached") == 0)
+            s.use_cached = true;
+        else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0)
+            args[n++] = "global";
+        else if (cmd->run == run_delete_account && strcmp(a, "--yes") == 0)
+            args[n++] = "yes";
+        else if (cmd->run == run_refresh && strcmp(a, "--refresh-token-stdin") == 0)
+            refresh_stdin = true;
+        else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "cognitoctl %s: unknown option '%s'\n", cmd->name, a);
+            return EXIT_USAGE;
+        } else
+            args[n++] = argv[i];
+    }
+    if (n < cmd->min_args || n > cmd->max_args || (cmd->args_ok && !cmd->args_ok(n, args))) {
+        fputs(cmd->usage, stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = ctl_token_path(token_file, path, sizeof(path))) != EXIT_OK)
+        return rc;
+    s.token_file = path;
+    bool user_from_file = s.use_cached || (cmd->run == run_refresh && !refresh_stdin);
+    if (s.user == NULL && !user_from_file && (s.user = login_name()) == NULL) {
+        fprintf(stderr, "cognitoctl %s: name the user with -u\n", cmd->name);
+        return EXIT_USAGE;
+    }
+    if (s.user != NULL && !cog_username_valid(s.user)) {
+        fprintf(stderr, "cognitoctl %s: '%.64s' is not a valid user name\n", cmd->name, s.user);
+        return EXIT_USAGE;
+    }
+    if ((rc = ctl_load_config(g, &s.cfg)) != EXIT_OK)
+        return rc;
+    term_init(&s.t, g->json);
+    term_callbacks(&s.t, &s.cb);
+    struct cog_error err = {0};
+    if (cog_idp_open(&s.idp, &s.cfg, &err) != COG_OK) {
+        rc = fail(&s, &err);
+        goto out;
+    }
+    if (refresh_stdin && (rc = read_token(&s)) != EXIT_OK)
+        goto out;
+    if (cmd->needs_token && (rc = authenticate(&s)) != EXIT_OK)
+        goto out;
+    rc = cmd->run(&s, n, args);
+out:
+    cog_free_secret(s.password);
+    cog_auth_result_clear(&s.res);
+    cog_idp_close(&s.idp);
+    cog_config_free(&s.cfg);
+    return rc;
+}
