@@ -34,7 +34,7 @@ TESTS += tests/pam_exports.sh
 # (skips unless root).
 TESTS += tests/pam_system.sh
 EXTRA_DIST += tests/pam_exports.sh tests/pam_system.sh tests/pam_system_ns.sh \
-	tests/pam_system.exp tests/ns_nss.sh
+	tests/pam_system.exp tests/ns_nss.sh tests/ns_sshd.sh
 # The man page names every option, key and prompt.
 TESTS += tests/pam_manpage.sh
 EXTRA_DIST += tests/pam_manpage.sh

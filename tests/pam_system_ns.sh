@@ -7,11 +7,10 @@
 
 set -u
 . "$top_srcdir/tests/ns_nss.sh"
+. "$top_srcdir/tests/ns_sshd.sh"
 mount --bind "$TEST_DIR/etc/sudoers" /etc/sudoers || { echo "mount /etc/sudoers failed" >&2; exit 1; }
 mount --bind "$TEST_DIR/etc/pam.d" /etc/pam.d || { echo "mount /etc/pam.d failed" >&2; exit 1; }
 ns_nss_enable "$MOCK_CACHE_DIR" "$TEST_DIR/ns" || exit 1
-# sshd's privilege-separation directory (the package makes it at boot).
-mkdir -p /run/sshd && chmod 0755 /run/sshd
 
 mock_ctl() {
 	"$PYTHON3" "$MOCKCTL" "$MOCK_DIR" "$@"
@@ -48,19 +47,8 @@ probe() {
 }
 probe synced
 
-/usr/sbin/sshd -D -e -f "$TEST_DIR/sshd_config" 2>"$TEST_DIR/sshd.log" </dev/null >/dev/null &
-sshd=$!
+ns_sshd_start || exit 1
 trap 'kill "$sshd" 2>/dev/null' EXIT
-tries=0
-until grep -q "Server listening" "$TEST_DIR/sshd.log" 2>/dev/null; do
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ] || ! kill -0 "$sshd" 2>/dev/null; then
-		echo "sshd did not start" >&2
-		cat "$TEST_DIR/sshd.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
 
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_not_in_group su_ok su_wrong_totp sudo_ok \
 	sudo_wrong_totp ssh_not_synced ssh_aws; do

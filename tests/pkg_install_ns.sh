@@ -6,6 +6,7 @@
 
 set -u
 : "${TEST_DIR:?}" "${DEBDIR:?}" "${top_srcdir:?}" "${MOCK_PORT:?}"
+. "$top_srcdir/tests/ns_sshd.sh"
 export DEBIAN_FRONTEND=noninteractive
 layers="$TEST_DIR/layers"
 mkdir -p "$layers"
@@ -110,19 +111,7 @@ grep -v '^#' /etc/pam.d/common-auth | grep . >&2
 
 # -- logins through the installed stack (Debian's /etc/pam.d/sshd) -------------------
 useradd -M -s /bin/sh localu && echo 'localu:Local-Passw0rd!' | chpasswd
-mkdir -p /run/sshd && chmod 0755 /run/sshd
-/usr/sbin/sshd -D -e -f "$TEST_DIR/sshd_config" 2>"$TEST_DIR/sshd.log" </dev/null >/dev/null &
-sshd=$!
-tries=0
-until grep -q "Server listening" "$TEST_DIR/sshd.log" 2>/dev/null; do
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ] || ! kill -0 "$sshd" 2>/dev/null; then
-		echo "not ok - sshd started"
-		cat "$TEST_DIR/sshd.log" >&2
-		break
-	fi
-	sleep 0.1
-done
+ns_sshd_start || echo "not ok - sshd started"
 t "no login on record yet" sh -c '! grep -qa alice /var/lib/cognito/nss.logins 2>/dev/null'
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_local ssh_local_wrong; do
 	echo "=== $case" >&2

@@ -7,11 +7,11 @@
 
 set -u
 . "$top_srcdir/tests/ns_nss.sh"
+. "$top_srcdir/tests/ns_sshd.sh"
 mount --bind "$TEST_DIR/etc/pam.d" /etc/pam.d || { echo "mount /etc/pam.d failed" >&2; exit 1; }
 ns_nss_enable "$MOCK_CACHE_DIR" "$TEST_DIR/ns" || exit 1
 # After ns_nss_enable: its cachedir may be an overlay over /usr/local.
 mount --bind "$TEST_DIR/sbin" /usr/local/sbin || { echo "mount /usr/local/sbin failed" >&2; exit 1; }
-mkdir -p /run/sshd && chmod 0755 /run/sshd
 
 if "$CTL" sync --quiet --config "$MOCK_CONF" >&2; then
 	echo "sync ok"
@@ -23,19 +23,8 @@ for u in alice bob carol; do
 	mkdir -p "$TEST_DIR/home/$u" && chown "$u:$u" "$TEST_DIR/home/$u"
 done
 
-/usr/sbin/sshd -D -e -f "$TEST_DIR/sshd_config" 2>"$TEST_DIR/sshd.log" </dev/null >/dev/null &
-sshd=$!
+ns_sshd_start || exit 1
 trap 'kill "$sshd" 2>/dev/null' EXIT
-tries=0
-until grep -q "Server listening" "$TEST_DIR/sshd.log" 2>/dev/null; do
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ] || ! kill -0 "$sshd" 2>/dev/null; then
-		echo "sshd did not start" >&2
-		cat "$TEST_DIR/sshd.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
 
 # ssh_as CASE USER KEY: runs `id -un` as USER with only KEY, never a prompt.
 ssh_as() {
