@@ -82,6 +82,24 @@ login "$(printf 'Passw0rd!\n%s\n%s\n%s' "$(mock_ctl totp tom wrong)" "$(mock_ctl
 expect_eq "three wrong TOTP codes exit 1" 1 "$RC"
 check "says the code was wrong" grep -q '^That code is wrong or has expired. Try again.$' "$TEST_DIR/err"
 
+# On a terminal: the password typed before the prompt shows (a fast typist,
+# expect) is kept, not flushed away with the echo switched off.
+if command -v expect >/dev/null 2>&1; then
+	cat >"$TEST_DIR/typeahead.exp" <<'EOT'
+set timeout 20
+spawn [lindex $argv 0] login --config [lindex $argv 1] alice
+send "Passw0rd!\r"
+expect {
+	"Logged in as alice" {}
+	timeout { exit 1 }
+}
+expect eof
+exit [lindex [wait] 3]
+EOT
+	expect "$TEST_DIR/typeahead.exp" "$CTL" "$MOCK_CONF" >"$TEST_DIR/tty" 2>&1
+	expect_eq "a password typed ahead on a terminal logs in" 0 $?
+fi
+
 "$CTL" --help >"$TEST_DIR/out"
 expect_eq "--help exits 0" 0 $?
 check "--help lists login" grep -q '^  login' "$TEST_DIR/out"

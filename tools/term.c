@@ -55,17 +55,19 @@ cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer
     cog_status st;
 
     *answer = NULL;
-    fputs(prompt, stderr);
-    fflush(stderr);
+    /* Echo goes off before the prompt shows, and without a flush: a secret
+     * typed ahead (a fast typist, expect) is neither echoed nor thrown away. */
     if (!echo && t->interactive && tcgetattr(t->in_fd, &old) == 0) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
-        restore = tcsetattr(t->in_fd, TCSAFLUSH, &quiet) == 0;
+        restore = tcsetattr(t->in_fd, TCSANOW, &quiet) == 0;
     }
+    fputs(prompt, stderr);
+    fflush(stderr);
     st = read_line(t->in_fd, buf, sizeof(buf), &len);
     if (restore)
-        tcsetattr(t->in_fd, TCSAFLUSH, &old);
+        tcsetattr(t->in_fd, TCSANOW, &old);
     if (!t->interactive)
         fputc('\n', stderr); /* a script's answers are not echoed: end the prompt's line */
     if (st != COG_OK)
