@@ -56,3 +56,16 @@ endif
 tests_check_challenges_SOURCES = tests/check_challenges.c
 tests_check_challenges_CFLAGS = $(TEST_CFLAGS)
 tests_check_challenges_LDADD = $(TEST_LIBS)
+
+# Issue 8's proofs, each login in its own child process (tests/pamrun.c).
+PAM_RUN_SOURCES = $(PAM_TEST_SOURCES) tests/pamrun.c tests/pamrun.h
+# The fault matrix: every fault at every step of a login; prints the table.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_faults
+TESTS += tests/check_faults
+endif
+endif
+tests_check_faults_SOURCES = tests/check_faults.c $(PAM_RUN_SOURCES)
+tests_check_faults_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_faults_LDADD = $(PAM_TEST_LIBS)

@@ -1147,7 +1147,9 @@ class ChallengeTest(ServerTest):
         with self.assertRaises(ssl.SSLCertVerificationError):
             self.initiate("alice")
         self.assertEqual(self.initiate("alice")[1], 200)
-        self.assertGreaterEqual(self.mock.ctl("GET", "/_mock/stats")["handshake_failures"], 5)
+        stats = self.mock.ctl("GET", "/_mock/stats")
+        self.assertGreaterEqual(stats["handshake_failures"], 5)
+        self.assertEqual((stats["tls_fault_handshakes"], stats["tls_fault_requests"]), (5, 0))
         with self.assertRaises(AssertionError):
             self.mock.ctl("POST", "/_mock/faults", {"op": "connect", "kind": "tls", "cert": "nope"})
         with self.assertRaises(AssertionError):

@@ -277,7 +277,10 @@ def _fault_tls(handler, spec):
     With op "connect" the next handshake presents it. Aimed at a request,
     the connection is closed unanswered and the next handshake presents
     it: a client on a kept-alive connection reconnects (libcurl resends
-    the request once) and meets the bad certificate there."""
-    handler.idp.arm_tls(_tls_context(handler.idp, spec))
+    the request once) and meets the bad certificate there. On a fresh
+    connection no client resends, so nothing is armed for whoever
+    connects next."""
+    if handler.served > 1:
+        handler.idp.arm_tls(_tls_context(handler.idp, spec))
     _close(handler)
     return True

@@ -120,6 +120,8 @@ class Stats:
             self.ops = Counter()
             self.accepted = 0
             self.handshake_failures = 0
+            self.tls_fault_handshakes = 0
+            self.tls_fault_requests = 0
 
     def count(self, op, first_on_connection):
         with self._lock:
@@ -136,7 +138,9 @@ class Stats:
         with self._lock:
             return {"connections": self.connections, "requests": self.requests,
                     "ops": dict(self.ops), "accepted": self.accepted,
-                    "handshake_failures": self.handshake_failures}
+                    "handshake_failures": self.handshake_failures,
+                    "tls_fault_handshakes": self.tls_fault_handshakes,
+                    "tls_fault_requests": self.tls_fault_requests}
 
 
 class Faults:
@@ -424,6 +428,9 @@ class Handler(BaseHTTPRequestHandler):
         # test that checks the pool over the control API first still sees
         # "1 connection" for the login it measures.
         self.counted = False
+        # Requests on this connection so far (a client resends only a
+        # request that died on a connection it had used before).
+        self.served = 0
 
     @property
     def idp(self):
@@ -529,6 +536,9 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self):
+        self.served += 1
+        if getattr(self.connection, "bad_certificate", False):
+            self.idp.stats.bump("tls_fault_requests")
         path = urlsplit(self.path).path
         try:
             body = self._read_body()
@@ -797,10 +807,15 @@ class TlsServer(ThreadingHTTPServer):
             request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             request.settimeout(HANDSHAKE_TIMEOUT)
             context = self.idp.handshake_context() or self.ssl_context
+            if context is not self.ssl_context:
+                self.idp.stats.bump("tls_fault_handshakes")
             tls = context.wrap_socket(request, server_side=True)
         except (OSError, ssl.SSLError):
             self.idp.stats.bump("handshake_failures")
             return
+        # A client that checks the certificate's name only after the
+        # handshake finishes it, then must not send anything.
+        tls.bad_certificate = context is not self.ssl_context
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:
