@@ -144,6 +144,11 @@ int pr_conversation(int n, const struct pam_message **msgs, struct pam_response 
             note(r, "    <- '%s'\n", out[i].resp);
     }
     *resp = out;
+    /* A message alone (the error that ends a login) is no answer. */
+    for (int i = 0; i < n; i++) {
+        if (out[i].resp != NULL)
+            c->answered = cog_now_ms();
+    }
     return PAM_SUCCESS;
 }
 
@@ -169,7 +174,9 @@ static void run_child(const char *service, const char *user, const struct pr_scr
             rc = steps[i].fn(pamh, 0);
         }
     }
-    r.ms = (long)(cog_now_ms() - t0);
+    long long t1 = cog_now_ms();
+    r.ms = (long)(t1 - t0);
+    r.step_ms = (long)(t1 - (c.answered ? c.answered : t0));
     r.rc = rc;
     if (pamh != NULL)
         pam_end(pamh, rc);
@@ -229,6 +236,69 @@ void pr_run(const char *service, const char *user, const struct pr_script *s, in
         out->ms = limit_ms;
     else if (got != sizeof(*out) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         out->rc = PR_DIED;
+}
+
+static void parallel_worker(unsigned w, unsigned workers, size_t n, const char *records,
+                            size_t record_size, void (*job)(unsigned, size_t, void *), int fd)
+{
+    char buf[sizeof(size_t) + PR_RECORD_MAX];
+    for (size_t i = w; i < n; i += workers) {
+        memcpy(buf, &i, sizeof(i));
+        memcpy(buf + sizeof(i), records + i * record_size, record_size);
+        job(w, i, buf + sizeof(i));
+        if (write(fd, buf, sizeof(i) + record_size) != (ssize_t)(sizeof(i) + record_size))
+            _exit(2);
+    }
+    /* _exit: this process ran no PAM transaction of its own to clean up. */
+    _exit(0);
+}
+
+size_t pr_parallel(unsigned workers, size_t n, void *records, size_t record_size,
+                   void (*job)(unsigned w, size_t i, void *record))
+{
+    char buf[sizeof(size_t) + PR_RECORD_MAX];
+    pid_t pids[64];
+    size_t got = 0;
+    int fds[2];
+
+    if (record_size > PR_RECORD_MAX || workers == 0 || workers > 64 || pipe(fds) != 0)
+        return 0;
+    fflush(NULL);
+    for (unsigned w = 0; w < workers; w++) {
+        pids[w] = fork();
+        if (pids[w] == 0) {
+            close(fds[0]);
+            parallel_worker(w, workers, n, records, record_size, job, fds[1]);
+        }
+    }
+    close(fds[1]);
+    for (;;) {
+        size_t i;
+        ssize_t k = read(fds[0], buf, sizeof(size_t) + record_size);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k != (ssize_t)(sizeof(size_t) + record_size))
+            break;
+        memcpy(&i, buf, sizeof(i));
+        if (i < n) {
+            memcpy((char *)records + i * record_size, buf + sizeof(i), record_size);
+            got++;
+        }
+    }
+    close(fds[0]);
+    for (unsigned w = 0; w < workers; w++) {
+        if (pids[w] > 0)
+            while (waitpid(pids[w], NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
+    return got;
+}
+
+unsigned pr_jobs(const char *name, unsigned dflt, unsigned max)
+{
+    const char *v = getenv(name);
+    long n = v ? strtol(v, NULL, 10) : (long)dflt;
+    return n < 1 ? 1 : n > (long)max ? max : (unsigned)n;
 }
 
 const char *pr_code_name(int rc)

@@ -68,6 +68,8 @@ struct pr_result {
     int op;                /* the operation that returned rc (PR_AUTH, ...) */
     int status;            /* wait status when PR_DIED */
     long ms;               /* the operations' wall time, monotonic */
+    long step_ms;          /* from the last answer given (or the start) to the result: the
+                            * network step the module's timeout bounds */
     bool strange;          /* a prompt no answer was known for */
     unsigned calls;        /* conversation calls */
     char last_error[256];  /* the last PAM_ERROR_MSG shown */
@@ -85,9 +87,21 @@ struct pr_conv {
     const struct pr_script *script;
     struct pr_result *result;
     char shown_key[128]; /* the TOTP key an MFA_SETUP showed */
+    long long answered;  /* cog_now_ms() when the conversation last answered a prompt */
 };
 int pr_conversation(int n, const struct pam_message **msgs, struct pam_response **resp,
                     void *appdata);
+
+/* Runs job(w, i, record) for every i < n on `workers` child processes
+ * (worker w takes i = w, w + workers, ...), each record starting as
+ * records[i] and coming back into it. A record is at most PR_RECORD_MAX
+ * bytes, so the workers' writes never mix. Returns how many came back: a
+ * worker that died loses the rest of its share. */
+#define PR_RECORD_MAX 4000
+size_t pr_parallel(unsigned workers, size_t n, void *records, size_t record_size,
+                   void (*job)(unsigned w, size_t i, void *record));
+/* The number in environment variable name, clamped to 1..max (dflt unset). */
+unsigned pr_jobs(const char *name, unsigned dflt, unsigned max);
 
 /* "OK", "AUTH", "UNAV", ... for tables. */
 const char *pr_code_name(int rc);
