@@ -199,11 +199,6 @@ struct cell {
 
 static struct mock mocks[MAX_WORKERS];
 
-static void conf_path(unsigned w, char *out, size_t len)
-{
-    snprintf(out, len, "%s/faults-w%u.conf", ph_dir(), w);
-}
-
 static long fault_hits(const struct mock *m)
 {
     char *body = NULL;
@@ -353,12 +348,7 @@ START_TEST(test_matrix)
     static struct cell cells[N_FAULTS * N_STEPS];
     unsigned n_workers = pr_jobs("COGNITO_FAULTS_JOBS", 4, MAX_WORKERS);
 
-    for (unsigned w = 0; w < n_workers; w++) {
-        char path[PATH_MAX];
-        mock_start(&mocks[w], NULL, NULL);
-        conf_path(w, path, sizeof(path));
-        mock_write_config(&mocks[w], path, NULL);
-    }
+    pr_mocks_start(mocks, n_workers, "faults");
     for (size_t f = 0; f < N_FAULTS; f++) {
         for (size_t s = 0; s < N_STEPS; s++) {
             struct cell *c = &cells[f * N_STEPS + s];
@@ -369,8 +359,7 @@ START_TEST(test_matrix)
     }
     long long t0 = cog_now_ms();
     size_t got = pr_parallel(n_workers, N_FAULTS * N_STEPS, cells, sizeof(cells[0]), cell_job);
-    for (unsigned w = 0; w < n_workers; w++)
-        mock_stop(&mocks[w]);
+    pr_mocks_stop(mocks, n_workers);
     ck_assert_uint_eq(got, N_FAULTS * N_STEPS);
 
     print_table(cells);
@@ -397,7 +386,7 @@ static void write_services(void)
     char text[2 * PATH_MAX + 256], name[32];
     for (unsigned w = 0; w < MAX_WORKERS; w++) {
         char conf[PATH_MAX];
-        conf_path(w, conf, sizeof(conf));
+        pr_conf_path("faults", w, conf, sizeof(conf));
         snprintf(name, sizeof(name), "faults_w%u", w);
         snprintf(text, sizeof(text),
                  "auth required @MODULE@ config=%s state_dir=%s/state-w%u timeout=%d\n", conf,

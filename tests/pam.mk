@@ -69,3 +69,14 @@ endif
 tests_check_faults_SOURCES = tests/check_faults.c $(PAM_RUN_SOURCES)
 tests_check_faults_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_faults_LDADD = $(PAM_TEST_LIBS)
+
+# Hostile user names, passwords, codes, conversations and missing items.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_hostile
+TESTS += tests/check_hostile
+endif
+endif
+tests_check_hostile_SOURCES = tests/check_hostile.c $(PAM_RUN_SOURCES)
+tests_check_hostile_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_hostile_LDADD = $(PAM_TEST_LIBS)

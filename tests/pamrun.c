@@ -301,6 +301,27 @@ unsigned pr_jobs(const char *name, unsigned dflt, unsigned max)
     return n < 1 ? 1 : n > (long)max ? max : (unsigned)n;
 }
 
+void pr_conf_path(const char *name, unsigned w, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s-w%u.conf", ph_dir(), name, w);
+}
+
+void pr_mocks_start(struct mock *mocks, unsigned n, const char *name)
+{
+    for (unsigned w = 0; w < n; w++) {
+        char path[PATH_MAX];
+        mock_start(&mocks[w], NULL, NULL);
+        pr_conf_path(name, w, path, sizeof(path));
+        mock_write_config(&mocks[w], path, NULL);
+    }
+}
+
+void pr_mocks_stop(struct mock *mocks, unsigned n)
+{
+    for (unsigned w = 0; w < n; w++)
+        mock_stop(&mocks[w]);
+}
+
 const char *pr_code_name(int rc)
 {
     switch (rc) {

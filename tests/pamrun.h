@@ -103,6 +103,12 @@ size_t pr_parallel(unsigned workers, size_t n, void *records, size_t record_size
 /* The number in environment variable name, clamped to 1..max (dflt unset). */
 unsigned pr_jobs(const char *name, unsigned dflt, unsigned max);
 
+/* One mock per worker: mocks[w] is started and its config written to
+ * pr_conf_path(name, w) (ph_dir()/NAME-wW.conf), for services to name. */
+void pr_conf_path(const char *name, unsigned w, char *out, size_t len);
+void pr_mocks_start(struct mock *mocks, unsigned n, const char *name);
+void pr_mocks_stop(struct mock *mocks, unsigned n);
+
 /* "OK", "AUTH", "UNAV", ... for tables. */
 const char *pr_code_name(int rc);
 
