@@ -80,3 +80,14 @@ endif
 tests_check_hostile_SOURCES = tests/check_hostile.c $(PAM_RUN_SOURCES)
 tests_check_hostile_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_hostile_LDADD = $(PAM_TEST_LIBS)
+
+# 50 concurrent logins with throttling while cognitoctl sync rewrites the cache.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_load
+TESTS += tests/check_load
+endif
+endif
+tests_check_load_SOURCES = tests/check_load.c $(PAM_RUN_SOURCES)
+tests_check_load_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_load_LDADD = $(PAM_TEST_LIBS)
