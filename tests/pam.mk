@@ -91,3 +91,15 @@ endif
 tests_check_load_SOURCES = tests/check_load.c $(PAM_RUN_SOURCES)
 tests_check_load_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_load_LDADD = $(PAM_TEST_LIBS)
+
+# With debug on, no password, code, TOTP key or token in the logs, the
+# cache and state files, the process's environment or its memory after.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_secrets
+TESTS += tests/check_secrets
+endif
+endif
+tests_check_secrets_SOURCES = tests/check_secrets.c $(PAM_RUN_SOURCES)
+tests_check_secrets_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_secrets_LDADD = $(PAM_TEST_LIBS)

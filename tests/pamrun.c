@@ -178,8 +178,12 @@ static void run_child(const char *service, const char *user, const struct pr_scr
     r.ms = (long)(t1 - t0);
     r.step_ms = (long)(t1 - (c.answered ? c.answered : t0));
     r.rc = rc;
+    if (s->inspect != NULL && pamh != NULL)
+        s->inspect(pamh, s);
     if (pamh != NULL)
         pam_end(pamh, rc);
+    if (s->inspect != NULL)
+        s->inspect(NULL, s);
     ssize_t w = write(fd, &r, sizeof(r));
     close(fd);
     /* exit, not _exit: the sanitizers' leak check and pam_wrapper's

@@ -45,6 +45,10 @@ struct pr_script {
     size_t n_answers;
     enum pr_misbehave misbehave;
     unsigned misbehave_at; /* at the Nth call of the conversation (1-based; 0 = every call) */
+    /* Called in the child after the operations, before pam_end (pamh set)
+     * and after it (pamh NULL), to look at the process; may be NULL. */
+    void (*inspect)(pam_handle_t *pamh, const struct pr_script *s);
+    void *inspect_arg;
 };
 
 /* Which operations, in order; the first that fails ends the transaction. */
