@@ -103,3 +103,14 @@ endif
 tests_check_secrets_SOURCES = tests/check_secrets.c $(PAM_RUN_SOURCES)
 tests_check_secrets_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_secrets_LDADD = $(PAM_TEST_LIBS)
+
+# The heavy ones one after another: fifty logins at once beside the fault
+# matrix's four workers starve both of CPU (the other make -j slot still
+# runs the lighter tests).
+# Through variables, as automake would take a literal target for a rule of
+# its own; and only when both run (make check TESTS=tests/check_load runs
+# that one alone).
+HOSTILE_LOG = tests/check_hostile.log
+LOAD_LOG = tests/check_load.log
+$(HOSTILE_LOG): $(filter tests/check_faults.log,$(TESTS:=.log))
+$(LOAD_LOG): $(filter tests/check_hostile.log,$(TESTS:=.log))
