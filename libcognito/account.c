@@ -186,9 +186,18 @@ cog_status cog_verify_software_token(struct cog_idp *idp, const char *session,
               access_token, "UserCode", code, "FriendlyDeviceName", device_name, NULL);
     if (st != COG_OK)
         goto out;
+    /* Cognito says SUCCESS or ERROR (a wrong code comes as an exception).
+     * Anything else is no answer at all: taking it for a wrong code would
+     * ask the user for codes that cannot help and call the outage a
+     * failed login. */
     const char *status = cog_json_string(resp, "Status");
-    if (status == NULL || strcmp(status, "SUCCESS") != 0) {
+    if (status != NULL && strcmp(status, "ERROR") == 0) {
         st = cog_error_set(err, COG_ERR_CODE, NULL, "the code was not accepted");
+        goto out;
+    }
+    if (status == NULL || strcmp(status, "SUCCESS") != 0) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
+                           "the service sent an unreadable VerifySoftwareToken answer");
         goto out;
     }
     st = take_session(resp, session, new_session, err);

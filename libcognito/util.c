@@ -95,6 +95,40 @@ bool cog_text_valid(const char *s, size_t max_len)
     return true;
 }
 
+/* The code point of a valid sequence of n bytes. */
+static unsigned long utf8_decode(const unsigned char *s, size_t n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned long cp = s[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (s[i] & 0x3f);
+    return cp;
+}
+
+/* Separators (Zs, Zl, Zp), format characters (Cf) and private use (Co):
+ * what Cognito's username pattern [\p{L}\p{M}\p{S}\p{N}\p{P}]+ leaves out
+ * beyond controls. They pass for a space or a line break, or reorder text,
+ * in a log line or on a terminal. */
+static bool invisible(unsigned long cp)
+{
+    static const struct {
+        unsigned long lo, hi;
+    } ranges[] = {
+        {0x00a0, 0x00a0},   {0x00ad, 0x00ad},    {0x0600, 0x0605},   {0x061c, 0x061c},
+        {0x06dd, 0x06dd},   {0x070f, 0x070f},    {0x0890, 0x0891},   {0x08e2, 0x08e2},
+        {0x1680, 0x1680},   {0x180e, 0x180e},    {0x2000, 0x200f},   {0x2028, 0x202f},
+        {0x205f, 0x2064},   {0x2066, 0x206f},    {0x3000, 0x3000},   {0xe000, 0xf8ff},
+        {0xfeff, 0xfeff},   {0xfff9, 0xfffb},    {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+        {0x13430, 0x1343f}, {0x1bca0, 0x1bca3},  {0x1d173, 0x1d17a}, {0xe0001, 0xe0001},
+        {0xe0020, 0xe007f}, {0xf0000, 0x10ffff},
+    };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+            return true;
+    }
+    return false;
+}
+
 bool cog_username_valid(const char *name)
 {
     if (name == NULL || name[0] == '\0')
@@ -102,9 +136,11 @@ bool cog_username_valid(const char *name)
     if (!cog_text_valid(name, COG_USERNAME_MAX))
         return false;
     /* Cognito's username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: no whitespace. */
-    for (const char *p = name; *p != '\0'; p++) {
-        if (*p == ' ')
+    for (const unsigned char *p = (const unsigned char *)name; *p != '\0';) {
+        size_t n = utf8_seq_len(p);
+        if (*p == ' ' || invisible(utf8_decode(p, n)))
             return false;
+        p += n;
     }
     return true;
 }

@@ -14,7 +14,8 @@ char *cog_strdup(const char *s);
 /* Drops leading spaces/tabs and trailing spaces/tabs/CRs in place; returns the start. */
 char *cog_trim(char *s);
 
-/* Usernames go into JSON and logs: bounded length, valid UTF-8, no control characters. */
+/* Usernames go into JSON and logs: bounded length, valid UTF-8, no control,
+ * separator, format or private-use character (Cognito's own pattern). */
 #define COG_USERNAME_MAX 128
 bool cog_username_valid(const char *name);
 /* True when s is valid UTF-8 without C0/C1 controls or DEL. */

@@ -415,6 +415,69 @@ START_TEST(test_endless_server_is_bounded)
 }
 END_TEST
 
+/* An MFA_SETUP whose VerifySoftwareToken answers 200 with `verify` as body. */
+static const char *verify_answer;
+static unsigned verify_calls;
+
+static cog_status setup_post(void *ctx, const char *url, const char *target, const char *body,
+                             size_t body_len, struct cog_http_response *resp, struct cog_error *err)
+{
+    const char *op = strrchr(target, '.') + 1;
+    const char *answer =
+        "{\"ChallengeName\":\"MFA_SETUP\",\"Session\":\"S\","
+        "\"ChallengeParameters\":{\"MFAS_CAN_SETUP\":\"[\\\"SOFTWARE_TOKEN_MFA\\\"]\"}}";
+    (void)ctx, (void)url, (void)body, (void)body_len, (void)err;
+    if (strcmp(op, "AssociateSoftwareToken") == 0)
+        answer = "{\"SecretCode\":\"JBSWY3DPEHPK3PXP\",\"Session\":\"S\"}";
+    if (strcmp(op, "VerifySoftwareToken") == 0) {
+        verify_calls++;
+        answer = verify_answer;
+    }
+    resp->status = 200;
+    resp->body = strdup(answer);
+    resp->len = strlen(answer);
+    return COG_OK;
+}
+
+static const struct {
+    const char *answer;
+    cog_status expect;
+    unsigned verifies;
+} verify_cases[] = {
+    /* An answer that is not Cognito's: no code the user types can help. */
+    {"{\"Session\":\"S\"}", COG_ERR_UNAVAILABLE, 1},
+    {"{\"Status\":7,\"Session\":\"S\"}", COG_ERR_UNAVAILABLE, 1},
+    {"{\"Status\":\"SUCCESSFUL\",\"Session\":\"S\"}", COG_ERR_UNAVAILABLE, 1},
+    /* Cognito's own "not verified": the user may try another code. */
+    {"{\"Status\":\"ERROR\",\"Session\":\"S\"}", COG_ERR_CODE, 3},
+};
+
+START_TEST(test_verify_status)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_idp idp;
+    struct cog_auth_result res;
+    const struct cog_idp_transport transport = {.post = setup_post, .get = replay_get};
+    const struct cog_auth_callbacks cb = {
+        .ask_code = count_code, .show_info = count_show, .show_error = count_show};
+    const char *conf = CONF "auth_flow = USER_PASSWORD_AUTH\n";
+
+    verify_answer = verify_cases[_i].answer;
+    verify_calls = 0;
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_parse_buffer(&cfg, conf, strlen(conf), "test", &err), COG_OK);
+    ck_assert_int_eq(cog_config_finish(&cfg, &err), COG_OK);
+    ck_assert_int_eq(cog_idp_open_transport(&idp, &cfg, &transport, &err), COG_OK);
+    cog_status st = cog_auth_login(&idp, "alice", &cb, &with_password, &res, &err);
+    ck_assert_msg(st == verify_cases[_i].expect, "%s: %s", verify_answer, cog_status_name(st));
+    ck_assert_uint_eq(verify_calls, verify_cases[_i].verifies);
+    ck_assert_ptr_null(res.id_token);
+    cog_idp_close(&idp);
+    cog_config_free(&cfg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("challenges");
@@ -428,6 +491,8 @@ int main(void)
     tcase_add_test(tc, test_password_reset_shape);
     tcase_add_test(tc, test_remembered_device_shape);
     tcase_add_test(tc, test_endless_server_is_bounded);
+    tcase_add_loop_test(tc, test_verify_status, 0,
+                        (int)(sizeof(verify_cases) / sizeof(verify_cases[0])));
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -157,6 +157,32 @@ START_TEST(test_username_validation)
     ck_assert(!cog_username_valid("a\xff"));         /* invalid UTF-8 */
     ck_assert(!cog_username_valid("a\xc0\xaf"));     /* overlong '/' */
     ck_assert(!cog_username_valid("a\xed\xa0\x80")); /* surrogate */
+    /* Cognito names are letters, marks, symbols, numbers and punctuation:
+     * no separator or format character, which could pass for a space or a
+     * line break, or reorder text, in a log line or on a terminal. */
+    static const char *const invisible[] = {
+        "ali\xc2\xa0"
+        "ce",                    /* U+00A0 no-break space */
+        "alice\xe2\x80\xa8root", /* U+2028 line separator */
+        "alice\xe2\x80\xa9root", /* U+2029 paragraph separator */
+        "ali\xe2\x80\x8b"
+        "ce", /* U+200B zero-width space */
+        "\xe2\x80\xae"
+        "ecila",             /* U+202E right-to-left override */
+        "alice\xe2\x81\xa6", /* U+2066 left-to-right isolate */
+        "\xef\xbb\xbf"
+        "alice", /* U+FEFF byte order mark */
+        "ali\xc2\xad"
+        "ce",                    /* U+00AD soft hyphen */
+        "alice\xe3\x80\x80",     /* U+3000 ideographic space */
+        "alice\xee\x80\x80",     /* U+E000 private use */
+        "alice\xf3\xa0\x80\x81", /* U+E0001 language tag */
+    };
+    for (size_t i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++)
+        ck_assert_msg(!cog_username_valid(invisible[i]), "invisible character %zu accepted", i);
+    ck_assert(cog_username_valid("\xe5\x90\x8d\xe5\x89\x8d")); /* 名前 */
+    ck_assert(cog_username_valid("o'brien\"x\\y"));
+    ck_assert(cog_username_valid("\xe2\x82\xac\xf0\x9f\x98\x80")); /* €😀: symbols */
     char long_name[200];
     memset(long_name, 'a', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';

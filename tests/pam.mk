@@ -66,3 +66,61 @@ noinst_PROGRAMS += tests/demo_login
 tests_demo_login_SOURCES = tests/demo_login.c tests/totp.c tests/totp.h
 tests_demo_login_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_demo_login_LDADD = $(PAM_LIBS) $(OPENSSL_LIBS)
+
+# Issue 8's proofs, each login in its own child process (tests/pamrun.c).
+PAM_RUN_SOURCES = $(PAM_TEST_SOURCES) tests/pamrun.c tests/pamrun.h
+# The fault matrix: every fault at every step of a login; prints the table.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_faults
+TESTS += tests/check_faults
+endif
+endif
+tests_check_faults_SOURCES = tests/check_faults.c $(PAM_RUN_SOURCES)
+tests_check_faults_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_faults_LDADD = $(PAM_TEST_LIBS)
+
+# Hostile user names, passwords, codes, conversations and missing items.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_hostile
+TESTS += tests/check_hostile
+endif
+endif
+tests_check_hostile_SOURCES = tests/check_hostile.c $(PAM_RUN_SOURCES)
+tests_check_hostile_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_hostile_LDADD = $(PAM_TEST_LIBS)
+
+# 50 concurrent logins with throttling while cognitoctl sync rewrites the cache.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_load
+TESTS += tests/check_load
+endif
+endif
+tests_check_load_SOURCES = tests/check_load.c $(PAM_RUN_SOURCES)
+tests_check_load_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_load_LDADD = $(PAM_TEST_LIBS)
+
+# With debug on, no password, code, TOTP key or token in the logs, the
+# cache and state files, the process's environment or its memory after.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_secrets
+TESTS += tests/check_secrets
+endif
+endif
+tests_check_secrets_SOURCES = tests/check_secrets.c $(PAM_RUN_SOURCES)
+tests_check_secrets_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_secrets_LDADD = $(PAM_TEST_LIBS)
+
+# The heavy ones one after another: fifty logins at once beside the fault
+# matrix's four workers starve both of CPU (the other make -j slot still
+# runs the lighter tests).
+# Through variables, as automake would take a literal target for a rule of
+# its own; and only when both run (make check TESTS=tests/check_load runs
+# that one alone).
+HOSTILE_LOG = tests/check_hostile.log
+LOAD_LOG = tests/check_load.log
+$(HOSTILE_LOG): $(filter tests/check_faults.log,$(TESTS:=.log))
+$(LOAD_LOG): $(filter tests/check_hostile.log,$(TESTS:=.log))

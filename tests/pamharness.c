@@ -219,16 +219,7 @@ void ph_latest_code(const struct mock *m, const char *user, const char *kind, ch
     free(body);
 }
 
-static void note(struct ph_script *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct ph_script *s, const char *fmt, ...)
-{
-    size_t len = strlen(s->transcript);
-    va_list ap;
-    va_start(ap, fmt);
-    if (len + 1 < sizeof(s->transcript))
-        vsnprintf(s->transcript + len, sizeof(s->transcript) - len, fmt, ap);
-    va_end(ap);
-}
+#define note(s, ...) test_appendf((s)->transcript, sizeof((s)->transcript), __VA_ARGS__)
 
 static int script_fail(struct ph_script *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

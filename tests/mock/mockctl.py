@@ -20,7 +20,8 @@ Verbs:
   reset-stats | reset
   pool [k=v ...]                    show or change pool settings
   fault OP KIND [k=v ...]           e.g. fault InitiateAuth status status=503
-  faults | clear-faults
+  faults | clear-faults | fault-log  queued faults; the requests faults hit
+  requests                          the last requests' bodies as received
   clock [now=EPOCH | offset=SECONDS | real]
   pin-srp [b=HEX] [secret_block=B64] [session=STR]
   codes USER [KIND]                 codes "sent" to USER; with KIND (SMS_MFA,
@@ -163,6 +164,10 @@ def run(directory, verb, args):
         return mock.request("GET", "/_mock/faults")
     if verb == "clear-faults":
         return mock.request("DELETE", "/_mock/faults")
+    if verb == "fault-log":
+        return mock.request("GET", "/_mock/faults/log")
+    if verb == "requests":
+        return mock.request("GET", "/_mock/requests")
     if verb == "clock":
         if not args:
             return mock.request("GET", "/_mock/clock")

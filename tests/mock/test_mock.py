@@ -1024,7 +1024,7 @@ class ChallengeTest(ServerTest):
     def test_ch_token_faults(self):
         jwks = self.mock.jwks(self.POOL)
         for fault in ("bad_signature", "alg_none", "unknown_kid", "wrong_aud", "wrong_issuer",
-                      "wrong_token_use", "expired"):
+                      "wrong_token_use", "expired", "hs256_public_key", "iat_future"):
             with self.subTest(fault=fault):
                 self.mock.ctl("POST", "/_mock/pool", {"token_fault": fault})
                 _, (status, _, body) = self.login("alice", "Passw0rd!")
@@ -1032,15 +1032,162 @@ class ChallengeTest(ServerTest):
                 result = body["AuthenticationResult"]
                 self.assertIsNotNone(rs256_verify(result["AccessToken"], jwks))
                 checked = rs256_verify(result["IdToken"], jwks)
-                if fault in ("bad_signature", "alg_none", "unknown_kid"):
+                if fault in ("bad_signature", "alg_none", "unknown_kid", "hs256_public_key"):
                     self.assertIsNone(checked)
+                    if fault == "hs256_public_key":
+                        self.assert_hs256_forgery(result["IdToken"])
                     continue
                 claims = checked[1]
                 bad = {"wrong_aud": claims["aud"] != self.CLIENT,
                        "wrong_issuer": not claims["iss"].endswith(self.POOL),
                        "wrong_token_use": claims["token_use"] != "id",
-                       "expired": claims["exp"] < time.time() - 600}
+                       "expired": claims["exp"] < time.time() - 600,
+                       "iat_future": claims["iat"] > time.time() + 600}
                 self.assertTrue(bad[fault], claims)
+
+    def assert_hs256_forgery(self, token):
+        """An HMAC keyed with the ID key's public PEM, as openssl writes it."""
+        h, p, sig = token.split(".")
+        self.assertEqual(json.loads(b64url_decode(h))["alg"], "HS256")
+        key = os.path.join(self.tmp, "jwks-key.pem")
+        pem = subprocess.run(["openssl", "rsa", "-in", key, "-pubout"], check=True,
+                             capture_output=True).stdout
+        mac = hmac.new(pem, (h + "." + p).encode(), hashlib.sha256).digest()
+        self.assertEqual(b64url_decode(sig), mac)
+
+    def test_ch_token_fault_kind(self):
+        """A forged sign-in can answer any request, for the request's user."""
+        self.put(username="tom", mfa_settings=["SOFTWARE_TOKEN_MFA"], totp_secret="JBSWY3DPEHPK3PXP")
+        jwks = self.mock.jwks(self.POOL)
+        self.mock.ctl("POST", "/_mock/faults", {"op": "InitiateAuth", "kind": "token",
+                                                "spoil": "wrong_aud"})
+        _, status, _, body = self.initiate("tom")
+        self.assertEqual(status, 200, body)
+        claims = rs256_verify(body["AuthenticationResult"]["IdToken"], jwks)[1]
+        self.assertEqual((claims["cognito:username"], claims["aud"]), ("tom", "other" + self.CLIENT))
+        self.assertIsNotNone(rs256_verify(body["AuthenticationResult"]["AccessToken"], jwks))
+        with self.assertRaises(AssertionError):
+            self.mock.ctl("POST", "/_mock/faults", {"op": "*", "kind": "token", "spoil": "nope"})
+
+    def test_ch_response_filters(self):
+        """Faults that spoil the answer the client was about to get."""
+        self.put(username="tom", mfa_settings=["SOFTWARE_TOKEN_MFA"], totp_secret="JBSWY3DPEHPK3PXP")
+
+        def tom_answer(kind, **opts):
+            self.mock.ctl("POST", "/_mock/faults", dict(op="RespondToAuthChallenge", kind=kind, **opts))
+            _, (status, resp, body) = self.login("tom", "Passw0rd!")
+            return status, resp, body
+
+        status, _, body = tom_answer("missing_fields")
+        self.assertEqual(status, 200)
+        self.assertNotIn("ChallengeName", body)
+        self.assertIn("Session", body)
+        status, _, body = tom_answer("wrong_types")
+        self.assertEqual((body["ChallengeName"], body["ChallengeParameters"]), (7, [{}]))
+        status, _, body = tom_answer("unknown_challenge", name="NOPE_MFA")
+        self.assertEqual(body["ChallengeName"], "NOPE_MFA")
+        status, resp, body = tom_answer("huge_strings", bytes=300000)
+        self.assertGreater(len(body["Session"]), 100000)
+        self.assertLess(int(resp.getheader("Content-Length")), 1 << 20)
+        status, _, body = tom_answer("truncated_json")
+        self.assertEqual((status, body), (200, None))
+        # Tokens keep their place beside an unknown challenge.
+        self.put(username="alice")
+        self.mock.ctl("POST", "/_mock/faults", {"op": "RespondToAuthChallenge",
+                                                "kind": "unknown_challenge"})
+        _, (status, _, body) = self.login("alice", "Passw0rd!")
+        self.assertIn("AuthenticationResult", body)
+        self.assertEqual(body["ChallengeName"], "QUANTUM_ENTANGLEMENT_MFA")
+        # The head and half the body, then silence.
+        self.mock.ctl("POST", "/_mock/faults", {"op": "jwks", "kind": "stall_body", "seconds": 1})
+        conn = self.mock.connect()
+        conn.request("GET", "/%s/.well-known/jwks.json" % self.POOL)
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        started = time.monotonic()
+        with self.assertRaises((http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
+            resp.read()
+        self.assertGreaterEqual(time.monotonic() - started, 0.9)
+        conn.close()
+
+    def test_ch_jwks_faults(self):
+        good = self.mock.jwks(self.POOL)
+        kids = [k["kid"] for k in good["keys"]]
+        for kind, check in (
+                ("jwks_without_kid", lambda d: [k["kid"] for k in d["keys"]] == kids[1:]),
+                ("jwks_other_key", lambda d: [k["n"] for k in d["keys"]]
+                 == [good["keys"][1]["n"], good["keys"][0]["n"]]
+                 and [k["kid"] for k in d["keys"]] == kids),
+                ("jwks_no_kids", lambda d: len(d["keys"]) == 2 and all("kid" not in k for k in d["keys"]))):
+            with self.subTest(kind=kind):
+                self.mock.ctl("POST", "/_mock/faults", {"op": "jwks", "kind": kind})
+                self.assertTrue(check(self.mock.jwks(self.POOL)))
+                self.assertEqual(self.mock.jwks(self.POOL), good)
+
+    def test_ch_tls_faults(self):
+        """Each bad certificate fails a verifying client's handshake, at
+        the next connection or after the request it was aimed at."""
+        reasons = {"wrong_name": "match", "wrong_ca": "unable to get local issuer",
+                   "expired": "expired", "self_signed": "self-signed"}
+        for variant, reason in reasons.items():
+            with self.subTest(cert=variant):
+                self.mock.ctl("POST", "/_mock/faults", {"op": "connect", "kind": "tls", "cert": variant})
+                conn = self.mock.connect()
+                with self.assertRaises(ssl.SSLCertVerificationError) as caught:
+                    conn.request("GET", "/_mock/config")
+                self.assertIn(reason, str(caught.exception))
+                conn.close()
+                self.assertEqual(self.mock.jwks(self.POOL)["keys"][0]["kty"], "RSA")
+        conn = self.mock.connect()
+        self.assertEqual(self.initiate("alice", conn=conn)[1], 200)
+        self.mock.ctl("POST", "/_mock/faults", {"op": "InitiateAuth", "kind": "tls", "cert": "wrong_ca"})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            self.initiate("alice", conn=conn)
+        conn.close()
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            self.initiate("alice")
+        self.assertEqual(self.initiate("alice")[1], 200)
+        stats = self.mock.ctl("GET", "/_mock/stats")
+        self.assertGreaterEqual(stats["handshake_failures"], 5)
+        self.assertEqual((stats["tls_fault_handshakes"], stats["tls_fault_requests"]), (5, 0))
+        with self.assertRaises(AssertionError):
+            self.mock.ctl("POST", "/_mock/faults", {"op": "connect", "kind": "tls", "cert": "nope"})
+        with self.assertRaises(AssertionError):
+            self.mock.ctl("POST", "/_mock/faults", {"op": "connect", "kind": "status"})
+
+    def test_ch_fault_targets_and_log(self):
+        """A fault aimed at one user, a rate, the hit log, the request log."""
+        self.put(username="bob")
+        self.mock.ctl("POST", "/_mock/faults", {"op": "*", "kind": "throttle", "user": "BOB", "count": -1})
+        self.assertEqual(self.initiate("alice")[1], 200)
+        self.assertEqual(self.initiate("bob")[1], 400)
+        _, (status, _, body) = self.login("alice", "Passw0rd!")
+        self.assertEqual(status, 200, body)
+        hits = self.mock.ctl("GET", "/_mock/faults/log")["hits"]
+        self.assertEqual([(h["op"], h["user"]) for h in hits][:1], [("InitiateAuth", "bob")])
+        self.mock.ctl("DELETE", "/_mock/faults")
+        self.assertEqual(self.mock.ctl("GET", "/_mock/faults/log")["hits"], [])
+        # A seeded rate: the same requests are hit on every run.
+        runs = []
+        for _ in range(2):
+            self.mock.ctl("DELETE", "/_mock/faults")
+            self.mock.ctl("POST", "/_mock/faults", {"op": "InitiateAuth", "kind": "throttle",
+                                                    "rate": 0.3, "seed": 7, "count": -1})
+            runs.append([self.initiate("alice")[1] for _ in range(30)])
+        self.assertEqual(runs[0], runs[1])
+        self.assertTrue(3 <= runs[0].count(400) <= 18, runs[0])
+        self.assertEqual(len(self.mock.ctl("GET", "/_mock/faults/log")["hits"]), runs[0].count(400))
+        # Raw bodies as received, strictly parsed.
+        self.mock.ctl("DELETE", "/_mock/requests")
+        self.mock.call("InitiateAuth", None, raw=b'{"A":1,"A":2}')
+        self.mock.call("InitiateAuth", None, raw=b'\xff{}')
+        self.mock.call("InitiateAuth", None, raw=json.dumps({"AuthFlow": "x\"y"}).encode())
+        reqs = self.mock.ctl("GET", "/_mock/requests")["requests"]
+        self.assertEqual(len(reqs), 3)
+        self.assertIn("duplicate", reqs[0]["json_error"])
+        self.assertFalse(reqs[1]["utf8"])
+        self.assertEqual(reqs[2]["json"], {"AuthFlow": 'x"y'})
+        self.assertEqual(reqs[2]["target"], IDP_TARGET + "InitiateAuth")
 
 
 class SecretHashTest(unittest.TestCase):

@@ -8,6 +8,7 @@ and the CRT. Nothing here is constant-time: it is a test server.
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -28,6 +29,27 @@ def b64url_decode(text):
 
 def _int_bytes(n):
     return n.to_bytes((n.bit_length() + 7) // 8 or 1, "big")
+
+
+# 1.2.840.113549.1.1.1
+_RSA_ENCRYPTION_OID = bytes.fromhex("2a864886f70d010101")
+
+
+def _der(tag, value):
+    n = len(value)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + value
+
+
+def _der_int(n):
+    raw = _int_bytes(n)
+    if raw[0] & 0x80:
+        raw = b"\x00" + raw
+    return _der(0x02, raw)
 
 
 class DerError(ValueError):
@@ -130,6 +152,16 @@ class RsaKey:
         m = pow(int.from_bytes(signature, "big"), self.e, self.n)
         return m.to_bytes(self.size, "big") == self._encode_pkcs1(message)
 
+    def public_pem(self):
+        """The public key as a PEM SubjectPublicKeyInfo, the text an HS256
+        forger feeds a verifier that takes "the key" for any algorithm."""
+        rsa = _der(0x30, _der_int(self.n) + _der_int(self.e))
+        algorithm = _der(0x30, _der(0x06, _RSA_ENCRYPTION_OID) + _der(0x05, b""))
+        spki = _der(0x30, algorithm + _der(0x03, b"\x00" + rsa))
+        text = base64.b64encode(spki).decode("ascii")
+        lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+        return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+
     def jwk(self):
         return {
             "alg": "RS256",
@@ -164,10 +196,16 @@ def _json_bytes(obj):
 def encode(claims, key, kid=None, alg="RS256"):
     """A compact RS256 JWS with Cognito's header shape {"kid", "alg"}.
     kid and alg change only the header (badtokens.py makes bad tokens
-    with them): alg "none" gets an empty signature."""
+    with them): alg "none" gets an empty signature, "HS256" an HMAC keyed
+    with the key's public PEM (the algorithm-confusion forgery)."""
     header = {"kid": kid or key.kid, "alg": alg}
     signing_input = (b64url(_json_bytes(header)) + "." + b64url(_json_bytes(claims))).encode("ascii")
-    signature = b"" if alg == "none" else key.sign(signing_input)
+    if alg == "none":
+        signature = b""
+    elif alg == "HS256":
+        signature = hmac.new(key.public_pem().encode("ascii"), signing_input, hashlib.sha256).digest()
+    else:
+        signature = key.sign(signing_input)
     return signing_input.decode("ascii") + "." + b64url(signature)
 
 

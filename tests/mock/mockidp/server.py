@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import pkgutil
+import random
 import re
 import socket
 import ssl
@@ -25,7 +26,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
@@ -42,6 +43,10 @@ MAX_BODY = 1 << 20
 OPERATIONS = {}
 CONTROL_ROUTES = []
 FAULT_KINDS = {}
+FAULT_PREPARE = {}
+FAULT_CONNECT = {}
+# Request bodies kept for tests that assert what a client put on the wire.
+REQUEST_LOG_SIZE = 1000
 
 
 def operation(name, service=IDP_SERVICE):
@@ -60,11 +65,23 @@ def control(method, pattern):
     return register
 
 
-def fault_kind(name):
-    """Registers fn(handler, spec) -> bool; True means the fault already
-    answered (or killed) the request and the operation must not run."""
+def fault_kind(name, prepare=None, on_connect=None):
+    """Registers fn(handler, spec) for a way a request can fail. It returns
+    True when it already answered (or killed) the request and the operation
+    must not run; False to let the request through untouched; or a
+    response filter fn(handler, status, obj) that is handed the operation's
+    normal 200 answer and sends something else in its place.
+
+    prepare(idp, spec), if given, runs when the fault is added (slow set-up
+    such as making certificates happens then, not mid-request).
+    on_connect(idp, spec) -> SSLContext makes the kind usable with op
+    "connect": it picks the certificate of the next TLS handshake."""
     def register(fn):
         FAULT_KINDS[name] = fn
+        if prepare is not None:
+            FAULT_PREPARE[name] = prepare
+        if on_connect is not None:
+            FAULT_CONNECT[name] = on_connect
         return fn
     return register
 
@@ -80,10 +97,11 @@ class ApiError(Exception):
 
 
 def load_operations():
-    """Imports every mockidp/ops_*.py so its decorators run."""
+    """Imports every mockidp/ops_*.py and the fault modules so their
+    decorators run."""
     pkg_dir = os.path.dirname(__file__)
     for mod in sorted(pkgutil.iter_modules([pkg_dir]), key=lambda m: m.name):
-        if mod.name.startswith("ops_"):
+        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens"):
             importlib.import_module(__package__ + "." + mod.name)
 
 
@@ -102,6 +120,8 @@ class Stats:
             self.ops = Counter()
             self.accepted = 0
             self.handshake_failures = 0
+            self.tls_fault_handshakes = 0
+            self.tls_fault_requests = 0
 
     def count(self, op, first_on_connection):
         with self._lock:
@@ -118,58 +138,153 @@ class Stats:
         with self._lock:
             return {"connections": self.connections, "requests": self.requests,
                     "ops": dict(self.ops), "accepted": self.accepted,
-                    "handshake_failures": self.handshake_failures}
+                    "handshake_failures": self.handshake_failures,
+                    "tls_fault_handshakes": self.tls_fault_handshakes,
+                    "tls_fault_requests": self.tls_fault_requests}
 
 
 class Faults:
     """Faults queued for upcoming requests of an operation.
 
-    A spec is {"op": NAME|"*", "kind": KIND, "count": n (default 1, -1 =
-    until cleared), "after": n (let n matching requests through first),
-    ...kind options}. The first live spec that matches a request is used.
+    A spec is {"op": NAME|"*"|"connect", "kind": KIND, "count": n (default
+    1, -1 = until cleared), "after": n (let n matching requests through
+    first), "user": NAME (only requests of that user), "rate": p with
+    "seed": s (each matching request is hit with probability p, drawn from
+    a generator seeded with s), ...kind options}. The first live spec that
+    matches a request is used; every hit is logged.
     """
+
+    LOG_SIZE = 10000
 
     def __init__(self):
         self._lock = threading.Lock()
         self._specs = []
+        self._log = []
+        self._hits = 0
 
     def add(self, spec):
         if not isinstance(spec, dict):
             raise ValueError("fault must be a JSON object")
         spec = dict(spec)
         if not isinstance(spec.get("op"), str) or not spec["op"]:
-            raise ValueError("fault.op must name an operation, 'jwks' or '*'")
+            raise ValueError("fault.op must name an operation, 'jwks', 'connect' or '*'")
         if spec.get("kind") not in FAULT_KINDS:
             raise ValueError("fault.kind must be one of " + ", ".join(sorted(FAULT_KINDS)))
+        if spec["op"] == "connect" and spec["kind"] not in FAULT_CONNECT:
+            raise ValueError("fault.kind %s cannot hit a connection; these can: %s"
+                             % (spec["kind"], ", ".join(sorted(FAULT_CONNECT))))
         for field, default in (("count", 1), ("after", 0)):
             value = spec.setdefault(field, default)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError("fault.%s must be an integer" % field)
+        if "user" in spec and not isinstance(spec["user"], str):
+            raise ValueError("fault.user must be a user name")
+        if "rate" in spec:
+            rate = spec["rate"]
+            if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
+                raise ValueError("fault.rate must be a number from 0 to 1")
         with self._lock:
-            self._specs.append(spec)
-        return dict(spec)
+            stored = dict(spec)
+            stored["_rng"] = random.Random(spec.get("seed", 0))
+            self._specs.append(stored)
+        return spec
 
-    def take(self, op):
+    @staticmethod
+    def _matches(spec, op, user):
+        if spec["op"] == "connect" or op == "connect":
+            if spec["op"] != op:
+                return False
+        elif spec["op"] not in (op, "*"):
+            return False
+        if spec["count"] == 0:
+            return False
+        if "user" in spec:
+            return user is not None and spec["user"].lower() == user.lower()
+        return True
+
+    def take(self, op, user=None):
+        """The fault for this request (op "connect": this handshake), or None."""
         with self._lock:
             for spec in self._specs:
-                if spec["op"] not in (op, "*") or spec["count"] == 0:
+                if not self._matches(spec, op, user):
                     continue
                 if spec["after"] > 0:
                     spec["after"] -= 1
                     continue
+                if "rate" in spec and spec["_rng"].random() >= spec["rate"]:
+                    continue
                 if spec["count"] > 0:
                     spec["count"] -= 1
                 self._specs = [s for s in self._specs if s["count"] != 0]
-                return dict(spec)
+                self._hits += 1
+                if len(self._log) < self.LOG_SIZE:
+                    self._log.append({"n": self._hits, "op": op, "kind": spec["kind"], "user": user})
+                return {k: v for k, v in spec.items() if not k.startswith("_")}
         return None
 
     def list(self):
         with self._lock:
-            return [dict(s) for s in self._specs]
+            return [{k: v for k, v in s.items() if not k.startswith("_")} for s in self._specs]
+
+    def log(self):
+        with self._lock:
+            return list(self._log)
 
     def clear(self):
         with self._lock:
             self._specs = []
+            self._log = []
+            self._hits = 0
+
+
+class RequestLog:
+    """The last requests as received, for tests that check what a client
+    sent: the body's text, whether it is valid UTF-8, and whether it is
+    strict JSON (no duplicate member, no NaN) with the parsed value."""
+
+    def __init__(self, size=REQUEST_LOG_SIZE):
+        self._lock = threading.Lock()
+        self._items = deque(maxlen=size)
+
+    @staticmethod
+    def _strict(text):
+        def pairs(items):
+            seen = {}
+            for key, value in items:
+                if key in seen:
+                    raise ValueError("duplicate member %r" % key)
+                seen[key] = value
+            return seen
+
+        def no_constant(name):
+            raise ValueError("not JSON: " + name)
+
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+
+    def add(self, op, target, raw):
+        item = {"op": op, "target": target, "bytes": len(raw)}
+        try:
+            text = raw.decode("utf-8")
+            item["utf8"] = True
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "backslashreplace")
+            item["utf8"] = False
+        item["body"] = text
+        if item["utf8"] and text.strip():
+            try:
+                item["json"] = self._strict(text)
+            except ValueError as exc:
+                item["json_error"] = str(exc)
+        with self._lock:
+            self._items.append(item)
+
+    def list(self):
+        with self._lock:
+            return list(self._items)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
 
 
 class MockIdp:
@@ -183,8 +298,31 @@ class MockIdp:
         self.access_key = access_key
         self.stats = Stats()
         self.faults = Faults()
+        self.requests = RequestLog()
         self.quiet = quiet
         self.port = None
+        self.default_tls = None       # the SSLContext of the good certificate
+        self.tls_contexts = {}        # certificate variant -> SSLContext (faults.py)
+        self._tls_lock = threading.Lock()
+        self._tls_armed = None
+
+    def arm_tls(self, context):
+        """The next TLS handshake, whoever makes it, presents context's
+        certificate (a fault hit a request; the client reconnects next)."""
+        with self._tls_lock:
+            self._tls_armed = context
+
+    def handshake_context(self):
+        """The SSLContext for a connection being accepted: an armed bad
+        certificate, a "connect" fault's, or None for the good one."""
+        with self._tls_lock:
+            armed, self._tls_armed = self._tls_armed, None
+        if armed is not None:
+            return armed
+        spec = self.faults.take("connect")
+        if spec is None:
+            return None
+        return FAULT_CONNECT[spec["kind"]](self, spec)
 
     @property
     def issuer(self):
@@ -203,6 +341,39 @@ class MockIdp:
         self.pool.reset()
         self.stats.reset()
         self.faults.clear()
+        self.requests.clear()
+        self.arm_tls(None)
+
+    def request_user(self, body):
+        """Whose request this is, for faults aimed at one user: the
+        USERNAME or Username it names (the real username when it is an
+        alias), else the user of its Session or AccessToken."""
+        if not isinstance(body, dict):
+            return None
+        typed = None
+        for holder in ("AuthParameters", "ChallengeResponses"):
+            params = body.get(holder)
+            if isinstance(params, dict) and isinstance(params.get("USERNAME"), str):
+                typed = params["USERNAME"]
+                break
+        if typed is None and isinstance(body.get("Username"), str):
+            typed = body["Username"]
+        if typed is not None:
+            user = self.pool.find_user(typed)
+            return user.username if user is not None else typed
+        if isinstance(body.get("Session"), str):
+            sess, _ = self.pool.session(body["Session"])
+            if sess is not None and sess.username:
+                return sess.username
+        token = body.get("AccessToken")
+        if isinstance(token, str) and token.count(".") == 2:
+            try:
+                claims = json.loads(jwtlib.b64url_decode(token.split(".")[1]))
+            except (ValueError, UnicodeDecodeError):
+                return None
+            if isinstance(claims, dict) and isinstance(claims.get("username"), str):
+                return claims["username"]
+        return None
 
     def describe(self):
         return {
@@ -257,6 +428,9 @@ class Handler(BaseHTTPRequestHandler):
         # test that checks the pool over the control API first still sees
         # "1 connection" for the login it measures.
         self.counted = False
+        # Requests on this connection so far (a client resends only a
+        # request that died on a connection it had used before).
+        self.served = 0
 
     @property
     def idp(self):
@@ -331,6 +505,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self._headers_buffer.append(b"\r\n" + body)
         self.flush_headers()
+        self.answered = True
 
     def send_json(self, status, obj, headers=()):
         body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -361,6 +536,9 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self):
+        self.served += 1
+        if getattr(self.connection, "bad_certificate", False):
+            self.idp.stats.bump("tls_fault_requests")
         path = urlsplit(self.path).path
         try:
             body = self._read_body()
@@ -401,24 +579,42 @@ class Handler(BaseHTTPRequestHandler):
         service, _, name = target.rpartition(".")
         return (name or "unknown"), (service, name)
 
+    def _answer(self, obj, content_type=JSON_TYPE):
+        """The operation's 200 answer, through the fault's filter if any."""
+        if self.response_filter is not None:
+            self.response_filter(self, 200, obj)
+            return
+        body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self.send_raw(200, body, content_type)
+
     def _api(self, path, raw):
         op, key = self._operation_name(path)
         self.op_name = op
         self.fault_kind = None
+        self.response_filter = None
+        self.answered = False
         self.idp.stats.count(op, not self.counted)
         self.counted = True
+        self.idp.requests.add(op, self.headers.get("X-Amz-Target"), raw)
+        try:
+            parsed = json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:
+            parsed = None
 
-        fault = self.idp.faults.take(op)
+        self.last_body = parsed
+        fault = self.idp.faults.take(op, self.idp.request_user(parsed))
         if fault is not None:
             self.fault_kind = "fault:" + fault["kind"]
-            if FAULT_KINDS[fault["kind"]](self, fault):
-                if fault["kind"] in ("reset", "close"):
+            done = FAULT_KINDS[fault["kind"]](self, fault)
+            if callable(done):
+                self.response_filter = done
+            elif done:
+                if not self.answered:
                     self.log_request("-")
                 return
 
         if op == "jwks":
-            body = json.dumps(self.idp.jwks(), separators=(",", ":")).encode()
-            self.send_raw(200, body, "application/json")
+            self._answer(self.idp.jwks(), "application/json")
             return
         if self.command != "POST" or key is None:
             self.send_json(404, {"message": "Not Found"})
@@ -450,123 +646,7 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self.send_api_error(ApiError("InternalErrorException", "mock_idp internal error", 500))
             return
-        self.send_json(200, result if result is not None else {})
-
-
-# -- faults ----------------------------------------------------------------
-
-def _abort_with_rst(handler):
-    """Closes the TCP connection with a RST and no TLS close_notify, the
-    way a crashed middlebox or server looks to the client."""
-    handler.close_connection = True
-    sock = handler.connection
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
-        socket.socket.close(sock)
-    except OSError:
-        pass
-
-
-@fault_kind("status")
-def _fault_status(handler, spec):
-    status = int(spec.get("status", 500))
-    if "body" in spec:
-        handler.send_raw(status, str(spec["body"]).encode("utf-8"))
-        return True
-    code = spec.get("type") or ("InternalErrorException" if status >= 500 else "InvalidParameterException")
-    handler.send_api_error(ApiError(code, spec.get("message", "Internal server error"), status))
-    return True
-
-
-@fault_kind("throttle")
-def _fault_throttle(handler, spec):
-    handler.send_api_error(ApiError(spec.get("type", "TooManyRequestsException"),
-                                    spec.get("message", "Rate exceeded"), int(spec.get("status", 400))))
-    return True
-
-
-@fault_kind("stall")
-def _fault_stall(handler, spec):
-    """Sleeps, then answers normally (a slow IdP); with "then": "reset" or
-    "close" it gives up instead (a dead one)."""
-    time.sleep(float(spec.get("seconds", 30)))
-    then = spec.get("then")
-    if then in FAULT_KINDS and then != "stall":
-        return FAULT_KINDS[then](handler, spec)
-    return False
-
-
-def _send_partial_head(handler):
-    """The start of a 200 answer that promises 100 bytes and sends 2. A
-    client that got no byte at all on a reused keep-alive connection may
-    take the death for a keep-alive timeout and resend the request
-    (libcurl does, once); a fault that must reach the caller sends
-    something first. The pause lets it arrive before a RST can discard it."""
-    handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + JSON_TYPE.encode()
-                        + b"\r\nContent-Length: 100\r\n\r\n{\"")
-    handler.wfile.flush()
-    time.sleep(0.2)
-
-
-@fault_kind("reset")
-def _fault_reset(handler, spec):
-    if spec.get("partial"):
-        _send_partial_head(handler)
-    _abort_with_rst(handler)
-    return True
-
-
-@fault_kind("close")
-def _fault_close(handler, spec):
-    """A clean EOF with no answer at all (or half a head, "partial")."""
-    handler.close_connection = True
-    if spec.get("partial"):
-        _send_partial_head(handler)
-    try:
-        handler.connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    return True
-
-
-@fault_kind("garbage")
-def _fault_garbage(handler, spec):
-    body = spec.get("body", "\x00\xffthis is not JSON {]}\x07<html>")
-    handler.send_raw(int(spec.get("status", 200)), body.encode("utf-8", "surrogateescape"))
-    return True
-
-
-@fault_kind("oversized")
-def _fault_oversized(handler, spec):
-    """A 200 whose JSON body is far larger than any real answer; the
-    client must stop reading at its cap instead of buffering it all."""
-    size = int(spec.get("bytes", 8 << 20))
-    head, tail = b'{"padding":"', b'"}'
-    fill = max(0, size - len(head) - len(tail))
-    handler.close_connection = True
-    handler.send_raw(200, head, length=len(head) + fill + len(tail))
-    chunk = b"A" * 65536
-    try:
-        while fill > 0:
-            n = min(fill, len(chunk))
-            handler.wfile.write(chunk[:n])
-            fill -= n
-        handler.wfile.write(tail)
-    except OSError:
-        pass
-    return True
-
-
-@fault_kind("truncate")
-def _fault_truncate(handler, spec):
-    """Promises a body, sends half of it, then closes."""
-    body = b'{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{'
-    handler.close_connection = True
-    handler.send_raw(200, body, length=len(body) * 2)
-    return _fault_close(handler, {})
+        self._answer(result if result is not None else {})
 
 
 # -- control API --------------------------------------------------------------
@@ -646,7 +726,25 @@ def _ctl_list_faults(idp, m, body):
 
 @control("POST", r"/_mock/faults")
 def _ctl_add_fault(idp, m, body):
+    if isinstance(body, dict) and body.get("kind") in FAULT_PREPARE:
+        FAULT_PREPARE[body["kind"]](idp, body)
     return 200, idp.faults.add(body)
+
+
+@control("GET", r"/_mock/faults/log")
+def _ctl_fault_log(idp, m, body):
+    return 200, {"hits": idp.faults.log()}
+
+
+@control("GET", r"/_mock/requests")
+def _ctl_requests(idp, m, body):
+    return 200, {"requests": idp.requests.list()}
+
+
+@control("DELETE", r"/_mock/requests")
+def _ctl_clear_requests(idp, m, body):
+    idp.requests.clear()
+    return 200, {"requests": []}
 
 
 @control("DELETE", r"/_mock/faults")
@@ -708,10 +806,16 @@ class TlsServer(ThreadingHTTPServer):
         try:
             request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             request.settimeout(HANDSHAKE_TIMEOUT)
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
+            context = self.idp.handshake_context() or self.ssl_context
+            if context is not self.ssl_context:
+                self.idp.stats.bump("tls_fault_handshakes")
+            tls = context.wrap_socket(request, server_side=True)
         except (OSError, ssl.SSLError):
             self.idp.stats.bump("handshake_failures")
             return
+        # A client that checks the certificate's name only after the
+        # handshake finishes it, then must not send anything.
+        tls.bad_certificate = context is not self.ssl_context
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:
@@ -738,6 +842,7 @@ def make_ssl_context(cert, key):
 
 def serve(idp, port, cert, key):
     """Binds 127.0.0.1:port and returns the server (not yet serving)."""
-    server = TlsServer(("127.0.0.1", port), idp, make_ssl_context(cert, key))
+    idp.default_tls = make_ssl_context(cert, key)
+    server = TlsServer(("127.0.0.1", port), idp, idp.default_tls)
     idp.port = server.server_address[1]
     return server

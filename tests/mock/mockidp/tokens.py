@@ -84,22 +84,29 @@ def new_refresh_token():
 def authentication_result(ctx, user, client_id, auth_time, with_refresh=True, origin_jti=None):
     """The AuthenticationResult object of a finished sign-in (or, with
     the sign-in's origin_jti and no refresh token, of a refresh)."""
-    idp = ctx.idp
-    now = ctx.now()
-    ttl = ctx.pool.setting("token_ttl")
+    return authentication_result_for(ctx.idp, user, client_id, auth_time,
+                                     ctx.pool.setting("token_fault"), with_refresh, origin_jti)
+
+
+def authentication_result_for(idp, user, client_id, auth_time, token_fault, with_refresh=True,
+                              origin_jti=None):
+    """The same with the ID token spoilt as token_fault says ("" = good)."""
+    pool = idp.pool
+    now = pool.clock.now()
+    ttl = pool.setting("token_ttl")
     origin_jti, event_id = origin_jti or str(uuid.uuid4()), str(uuid.uuid4())
-    with ctx.pool.lock:
+    with pool.lock:
         id_claims = id_token_claims(idp, user, client_id, now, auth_time, origin_jti, event_id, ttl)
         access_claims = access_token_claims(idp, user, client_id, now, auth_time, origin_jti, event_id, ttl)
     result = {
         "AccessToken": jwtlib.encode(access_claims, idp.access_key),
         "ExpiresIn": ttl,
-        "IdToken": badtokens.id_token(idp, id_claims, ctx.pool.setting("token_fault")),
+        "IdToken": badtokens.id_token(idp, id_claims, token_fault),
         "TokenType": "Bearer",
     }
     if with_refresh:
         token = new_refresh_token()
-        ctx.pool.add_refresh_token(token, user.username, client_id, origin_jti=origin_jti)
+        pool.add_refresh_token(token, user.username, client_id, origin_jti=origin_jti)
         result["RefreshToken"] = token
     # Cognito's key order: AccessToken, ExpiresIn, IdToken, RefreshToken, TokenType.
     return {k: result[k] for k in ("AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType")
