@@ -138,8 +138,13 @@ static char *read_all(const char *path, size_t *len)
 }
 
 /* Every regular file under dir: a secret or JWT in one fails the test.
- * Returns how many files were read. */
-static int search_dir(const char *dir, const char *needle, bool *needle_seen)
+ * The one place tokens belong is the session store (state_dir/sessions):
+ * they cross there from the auth phase to the session phase (pam_cognito(8),
+ * THE SESSION), so JWTs are allowed in it, but only in files no one but
+ * root can read, in a directory no one else can enter; passwords and codes
+ * are no more allowed there than anywhere else. Returns how many files
+ * were read. */
+static int search_dir(const char *dir, const char *needle, bool *needle_seen, bool tokens_ok)
 {
     int files = 0;
     DIR *d = opendir(dir);
@@ -155,13 +160,18 @@ static int search_dir(const char *dir, const char *needle, bool *needle_seen)
         if (lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
-            files += search_dir(path, needle, needle_seen);
+            bool store = tokens_ok || strcmp(e->d_name, "sessions") == 0;
+            ck_assert_msg(!store || (st.st_mode & 0077) == 0, "%s is mode %o", path,
+                          (unsigned)(st.st_mode & 07777));
+            files += search_dir(path, needle, needle_seen, store);
             continue;
         }
+        ck_assert_msg(!tokens_ok || (st.st_mode & 0077) == 0, "%s is mode %o", path,
+                      (unsigned)(st.st_mode & 07777));
         size_t len = 0;
         char *buf = read_all(path, &len);
         ck_assert_msg(buf != NULL, "cannot read %s", path);
-        const char *found = find_secret(buf, len, true);
+        const char *found = find_secret(buf, len, !tokens_ok);
         ck_assert_msg(found == NULL, "%s holds %s", path, found);
         if (needle != NULL && memmem(buf, len, needle, strlen(needle)) != NULL)
             *needle_seen = true;
@@ -335,9 +345,9 @@ START_TEST(test_secrets)
     /* Every file the module keeps. */
     bool user_seen = false;
     snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
-    int files = search_dir(cache, "fran", &user_seen);
+    int files = search_dir(cache, "fran", &user_seen, false);
     ck_assert_msg(user_seen, "control: no cache file names fran");
-    files += search_dir(ph_path("state"), NULL, NULL);
+    files += search_dir(ph_path("state"), NULL, NULL, false);
     ck_assert_int_ge(files, 3);
 
     printf("\nsecrets: %zu logins with debug; %zu secrets (passwords, codes, TOTP key) and JWTs "
