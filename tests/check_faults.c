@@ -4,6 +4,12 @@
  * succeed, returned the PAM code the fault calls for (PAM_AUTHINFO_UNAVAIL
  * for a service that fails, PAM_AUTH_ERR for a token that must not
  * count), within timeout + 0.5 s, and the fault really hit the login.
+ * The identity pool's steps come after a login that worked, in
+ * pam_open_session, where a failure must never undo the login: there a
+ * cell passes when the session opened (PAM_SUCCESS), no AWS_* variable
+ * reached the PAM environment, the user was told once, and
+ * pam_open_session returned within timeout + 0.5 s; without a fault, the
+ * credentials the identity pool issued are there.
  * The table goes to stdout, so CI shows it.
  *
  * A step is a row of `steps`, a fault a row of `faults`: adding either is
@@ -15,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +42,11 @@
 /* A child that takes this long has hung, whatever the limit says. */
 #define HARD_LIMIT_MS 20000
 #define MAX_WORKERS 8
+/* The mock's default identity pool (ops_identity.py). */
+#define IDENTITY_POOL MOCK_REGION ":0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+#define NO_AWS "INFO 'AWS credentials are not available in this session.'"
+/* What export_env (pam_cognito/aws.c) puts into the PAM environment. */
+#define AWS_VARS 6
 
 /* -- steps: the requests of a login ---------------------------------------------- */
 
@@ -94,9 +106,10 @@ static const struct step {
     {"NEW_PW", "NEW_PASSWORD_REQUIRED answer", "fran", FRAN, NULL, "RespondToAuthChallenge", 1,
      S_SIGNIN | S_TOKENS},
     {"JWKS", "the JWKS fetch", "alice", ALICE, NULL, "jwks", 0, S_JWKS},
-    /* The identity pool (issue 5): one row, once pam_open_session gets the
-     * credentials, e.g.
-     * {"GetId", "identity pool: GetId", "alice", ALICE, NULL, "GetId", 0, S_SESSION}, */
+    {"GetId", "identity pool: GetId, in pam_open_session", "alice", ALICE, NULL, "GetId", 0,
+     S_SESSION},
+    {"GetCreds", "identity pool: GetCredentialsForIdentity, in pam_open_session", "alice", ALICE,
+     NULL, "GetCredentialsForIdentity", 0, S_SESSION},
 };
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -175,10 +188,21 @@ static bool is_tls(const struct fault *f)
     return f->spec != NULL && strstr(f->spec, "\"tls\"") != NULL;
 }
 
+/* A step whose request is the first on a connection of its own: a TLS fault
+ * there is the handshake's, as nothing resends a request on a fresh
+ * connection. pam_open_session connects anew. */
+static bool opens_connection(const struct step *s)
+{
+    return strcmp(s->op, "InitiateAuth") == 0 || strcmp(s->op, "GetId") == 0;
+}
+
 static int expected(const struct fault *f, const struct step *s)
 {
     if (f->only != 0 && (f->only & s->kind) == 0)
         return NA;
+    /* Whatever the identity pool does, the session opens. */
+    if (s->kind & S_SESSION)
+        return PAM_SUCCESS;
     if ((s->kind & S_TOKENS) && f->at_tokens != 0)
         return f->at_tokens;
     if ((s->kind & S_SETUP) && f->at_setup != 0)
@@ -195,9 +219,81 @@ struct cell {
     long hits;           /* requests (or handshakes) the fault hit */
     long bad_handshakes; /* handshakes that presented a bad certificate */
     long bad_requests;   /* requests that came over such a connection anyway */
+    /* S_SESSION steps: what the session's PAM environment held */
+    int aws_vars;     /* AWS_* variables (-1: never looked at) */
+    bool session_env; /* PAM_COGNITO_SESSION was left for the shell */
+    bool key_issued;  /* AWS_ACCESS_KEY_ID is the one the identity pool issued */
+    unsigned no_aws;  /* times the user was told there are no AWS credentials */
 };
 
 static struct mock mocks[MAX_WORKERS];
+
+/* What a session step's child saw of its PAM environment: slot w is worker
+ * w's, shared (MAP_SHARED) so the child that ran PAM can tell its worker. */
+struct env_seen {
+    int aws_vars;
+    bool session_env;
+    char key_id[64];
+};
+static struct env_seen *seen;
+
+/* A session step's script: the fault is aimed once the login worked, so it
+ * cannot be the login's (and a handshake fault takes the session's first
+ * connection). */
+struct probe {
+    const struct mock *mock;
+    const char *fault; /* NULL: none */
+    struct env_seen *seen;
+};
+
+static void before_op(int op, const struct pr_script *s)
+{
+    const struct probe *p = s->inspect_arg;
+    if (op == PR_SESSION && p->fault != NULL)
+        mock_fault(p->mock, p->fault);
+}
+
+static void inspect_env(pam_handle_t *pamh, const struct pr_script *s)
+{
+    struct probe *p = s->inspect_arg;
+    char **env = NULL;
+
+    if (pamh == NULL || (env = pam_getenvlist(pamh)) == NULL)
+        return;
+    p->seen->aws_vars = 0;
+    for (char **e = env; *e != NULL; e++) {
+        if (strncmp(*e, "AWS_", 4) == 0)
+            p->seen->aws_vars++;
+        if (strncmp(*e, "AWS_ACCESS_KEY_ID=", 18) == 0)
+            snprintf(p->seen->key_id, sizeof(p->seen->key_id), "%s", *e + 18);
+        if (strncmp(*e, "PAM_COGNITO_SESSION=", 20) == 0)
+            p->seen->session_env = true;
+        cog_free_secret(*e);
+    }
+    free(env);
+}
+
+static unsigned count_of(const char *text, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
+/* Whether key_id is an access key the mock's identity pool issued. */
+static bool issued(const struct mock *m, const char *key_id)
+{
+    char *body = NULL, quoted[96];
+    bool found = false;
+    if (key_id[0] == '\0')
+        return false;
+    ck_assert_int_eq(mock_control(m, "GET", "/_mock/identity", NULL, &body), 200);
+    snprintf(quoted, sizeof(quoted), "\"access_key_id\":\"%s\"", key_id);
+    found = body != NULL && strstr(body, quoted) != NULL;
+    free(body);
+    return found;
+}
 
 static long fault_hits(const struct mock *m)
 {
@@ -225,6 +321,8 @@ static void run_cell(unsigned w, struct cell *c)
     const struct fault *f = &faults[c->fault];
     const struct step *s = &steps[c->step];
     char service[32], cache[PATH_MAX], spec[512];
+    bool session = s->kind & S_SESSION;
+    struct probe probe = {.mock = m, .seen = &seen[w]};
 
     ck_assert_int_eq(mock_control(m, "POST", "/_mock/reset", "{}", NULL), 200);
     if (s->pool != NULL)
@@ -238,24 +336,85 @@ static void run_cell(unsigned w, struct cell *c)
         /* A handshake fault at the first request hits the connection it
          * comes on; later, the reconnect after the request. Last of all the
          * control calls: a "connect" fault takes the next handshake. */
-        bool connect = is_tls(f) && strcmp(s->op, "InitiateAuth") == 0;
+        bool connect = is_tls(f) && opens_connection(s);
         snprintf(spec, sizeof(spec), "{\"op\":\"%s\",\"after\":%d,\"count\":%d,%s}",
                  connect ? "connect" : s->op, s->after, connect ? 1 : -1, f->spec);
-        mock_fault(m, spec);
+        if (session)
+            probe.fault = spec;
+        else
+            mock_fault(m, spec);
     }
+    memset(&seen[w], 0, sizeof(seen[w]));
+    seen[w].aws_vars = -1;
     struct pr_script script = {
         .mock = m,
         .user = s->user,
         .password = PW,
         .new_password = NEW_PW,
         .totp_secret = TOTP_SECRET,
+        .inspect = session ? inspect_env : NULL,
+        .inspect_arg = &probe,
+        .before = session ? before_op : NULL,
     };
-    snprintf(service, sizeof(service), "faults_w%u", w);
-    pr_run(service, s->user, &script, PR_AUTH | ((s->kind & S_SESSION) ? PR_SESSION : 0), 0,
-           HARD_LIMIT_MS, &c->r);
+    snprintf(service, sizeof(service), session ? "faults_id_w%u" : "faults_w%u", w);
+    pr_run(service, s->user, &script, PR_AUTH | (session ? PR_SESSION : 0), 0, HARD_LIMIT_MS,
+           &c->r);
     c->hits = f->spec != NULL ? fault_hits(m) : 0;
     c->bad_handshakes = mock_stat(m, "tls_fault_handshakes", NULL);
     c->bad_requests = mock_stat(m, "tls_fault_requests", NULL);
+    if (session) {
+        c->aws_vars = seen[w].aws_vars;
+        c->session_env = seen[w].session_env;
+        c->key_issued = issued(m, seen[w].key_id);
+        c->no_aws = count_of(c->r.transcript, NO_AWS);
+    }
+}
+
+/* The time a cell is judged by: the network step after the last answer, or
+ * for a session step pam_open_session's. */
+static long cell_ms(const struct cell *c)
+{
+    return (steps[c->step].kind & S_SESSION) ? c->r.op_ms : c->r.step_ms;
+}
+
+/* A session step's verdict on the credentials (rc must be PAM_SUCCESS). */
+static bool session_ok(const struct cell *c, char *why, size_t len)
+{
+    bool want = faults[c->fault].spec == NULL;
+    if (c->r.op != PR_SESSION) {
+        snprintf(why, len, "the login failed before the session");
+        return false;
+    }
+    if (c->aws_vars < 0) {
+        snprintf(why, len, "the session's environment was never seen");
+        return false;
+    }
+    if (c->session_env) {
+        snprintf(why, len, "PAM_COGNITO_SESSION was left in the environment");
+        return false;
+    }
+    if (want && (c->aws_vars != AWS_VARS || !c->key_issued)) {
+        snprintf(why, len, "%d AWS_* variables, access key %s the identity pool's", c->aws_vars,
+                 c->key_issued ? "is" : "is not");
+        return false;
+    }
+    if (!want && c->aws_vars != 0) {
+        snprintf(why, len, "%d AWS_* variables in the environment after the fault", c->aws_vars);
+        return false;
+    }
+    if (c->no_aws != (want ? 0U : 1U)) {
+        snprintf(why, len, "the user was told %u times there are no AWS credentials", c->no_aws);
+        return false;
+    }
+    return true;
+}
+
+/* What a session cell shows: whether the credentials arrived. */
+static const char *session_label(const struct cell *c)
+{
+    if (c->r.rc != PAM_SUCCESS || c->r.op != PR_SESSION)
+        return pr_code_name(c->r.rc);
+    return c->aws_vars > 0 ? "creds" : "no-creds";
 }
 
 static bool cell_ok(const struct cell *c, char *why, size_t len)
@@ -272,11 +431,12 @@ static bool cell_ok(const struct cell *c, char *why, size_t len)
         snprintf(why, len, "the module asked something unexpected");
         return false;
     }
-    if (c->r.step_ms > TIMEOUT_S * 1000 + SLACK_MS) {
-        snprintf(why, len, "took %ld ms after the last answer, more than timeout + %d ms",
-                 c->r.step_ms, SLACK_MS);
+    if (cell_ms(c) > TIMEOUT_S * 1000 + SLACK_MS) {
+        snprintf(why, len, "took %ld ms, more than timeout + %d ms", cell_ms(c), SLACK_MS);
         return false;
     }
+    if ((steps[c->step].kind & S_SESSION) && !session_ok(c, why, len))
+        return false;
     if (f->spec != NULL && c->hits < 1) {
         snprintf(why, len, "the fault never hit the login (it failed elsewhere)");
         return false;
@@ -315,21 +475,26 @@ static void print_table(const struct cell *cells)
            N_FAULTS, N_STEPS, TIMEOUT_S, TIMEOUT_S * 1000 + SLACK_MS);
     printf("cell: PAM result and seconds from the last answer typed (where the module's "
            "deadline starts) to the result;\n      OK success, UNAV PAM_AUTHINFO_UNAVAIL, AUTH "
-           "PAM_AUTH_ERR, n/a not meaningful there, '!' not as expected\n\n");
+           "PAM_AUTH_ERR, n/a not meaningful there, '!' not as expected\n"
+           "identity pool steps (GetId, GetCreds): the login worked; cell: what pam_open_session "
+           "left and its seconds;\n      the session opens (PAM_SUCCESS) either way: creds the "
+           "AWS_* variables of the issued key,\n      no-creds none and the user told once\n\n");
     printf("%-20s", "fault \\ step");
     for (size_t s = 0; s < N_STEPS; s++)
-        printf(" %-10s", steps[s].label);
+        printf(" %-*s", (steps[s].kind & S_SESSION) ? 14 : 10, steps[s].label);
     printf("\n");
     for (size_t f = 0; f < N_FAULTS; f++) {
         printf("%-20s", faults[f].name);
         for (size_t s = 0; s < N_STEPS; s++) {
             const struct cell *c = &cells[f * N_STEPS + s];
+            bool session = steps[s].kind & S_SESSION;
             char why[8];
             if (c->expect == NA)
-                printf(" %-10s", "n/a");
+                printf(" %-*s", session ? 14 : 10, "n/a");
             else
-                printf(" %-4s%5.2f%c", pr_code_name(c->r.rc), (double)c->r.step_ms / 1000.0,
-                       cell_ok(c, why, sizeof(why)) ? ' ' : '!');
+                printf(" %-*s%5.2f%c", session ? 8 : 4,
+                       session ? session_label(c) : pr_code_name(c->r.rc),
+                       (double)cell_ms(c) / 1000.0, cell_ok(c, why, sizeof(why)) ? ' ' : '!');
         }
         printf("\n");
     }
@@ -349,6 +514,16 @@ START_TEST(test_matrix)
     unsigned n_workers = pr_jobs("COGNITO_FAULTS_JOBS", 4, MAX_WORKERS);
 
     pr_mocks_start(mocks, n_workers, "faults");
+    for (unsigned w = 0; w < n_workers; w++) {
+        char path[PATH_MAX], extra[PATH_MAX + 128];
+        pr_conf_path("faults-id", w, path, sizeof(path));
+        snprintf(extra, sizeof(extra), "identity_endpoint = %s\nidentity_pool_id = %s\n",
+                 mocks[w].url, IDENTITY_POOL);
+        mock_write_config(&mocks[w], path, extra);
+    }
+    seen = mmap(NULL, MAX_WORKERS * sizeof(*seen), PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(seen, MAP_FAILED);
     for (size_t f = 0; f < N_FAULTS; f++) {
         for (size_t s = 0; s < N_STEPS; s++) {
             struct cell *c = &cells[f * N_STEPS + s];
@@ -360,6 +535,7 @@ START_TEST(test_matrix)
     long long t0 = cog_now_ms();
     size_t got = pr_parallel(n_workers, N_FAULTS * N_STEPS, cells, sizeof(cells[0]), cell_job);
     pr_mocks_stop(mocks, n_workers);
+    munmap(seen, MAX_WORKERS * sizeof(*seen));
     ck_assert_uint_eq(got, N_FAULTS * N_STEPS);
 
     print_table(cells);
@@ -383,14 +559,22 @@ END_TEST
 
 static void write_services(void)
 {
-    char text[2 * PATH_MAX + 256], name[32];
+    char text[4 * PATH_MAX + 256], name[32];
     for (unsigned w = 0; w < MAX_WORKERS; w++) {
-        char conf[PATH_MAX];
+        char conf[PATH_MAX], id_conf[PATH_MAX];
         pr_conf_path("faults", w, conf, sizeof(conf));
         snprintf(name, sizeof(name), "faults_w%u", w);
         snprintf(text, sizeof(text),
                  "auth required @MODULE@ config=%s state_dir=%s/state-w%u timeout=%d\n", conf,
                  ph_dir(), w, TIMEOUT_S);
+        ph_service(name, text);
+        /* The identity pool's steps: the same login, then its session. */
+        pr_conf_path("faults-id", w, id_conf, sizeof(id_conf));
+        snprintf(name, sizeof(name), "faults_id_w%u", w);
+        snprintf(text, sizeof(text),
+                 "auth required @MODULE@ config=%s state_dir=%s/state-w%u timeout=%d\n"
+                 "session required @MODULE@ config=%s state_dir=%s/state-w%u timeout=%d\n",
+                 id_conf, ph_dir(), w, TIMEOUT_S, id_conf, ph_dir(), w, TIMEOUT_S);
         ph_service(name, text);
     }
 }

@@ -171,7 +171,11 @@ static void run_child(const char *service, const char *user, const struct pr_scr
     for (size_t i = 0; rc == PAM_SUCCESS && i < sizeof(steps) / sizeof(steps[0]); i++) {
         if (ops & steps[i].op) {
             r.op = steps[i].op;
+            if (s->before != NULL)
+                s->before(steps[i].op, s);
+            long long start = cog_now_ms();
             rc = steps[i].fn(pamh, 0);
+            r.op_ms = (long)(cog_now_ms() - start);
         }
     }
     long long t1 = cog_now_ms();

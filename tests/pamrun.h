@@ -49,6 +49,9 @@ struct pr_script {
      * and after it (pamh NULL), to look at the process; may be NULL. */
     void (*inspect)(pam_handle_t *pamh, const struct pr_script *s);
     void *inspect_arg;
+    /* Called in the child before each operation (PR_AUTH, ...) runs, e.g.
+     * to aim a fault at one phase only; may be NULL. */
+    void (*before)(int op, const struct pr_script *s);
 };
 
 /* Which operations, in order; the first that fails ends the transaction. */
@@ -74,6 +77,7 @@ struct pr_result {
     long ms;               /* the operations' wall time, monotonic */
     long step_ms;          /* from the last answer given (or the start) to the result: the
                             * network step the module's timeout bounds */
+    long op_ms;            /* the last operation's own wall time (pam_open_session's, ...) */
     bool strange;          /* a prompt no answer was known for */
     unsigned calls;        /* conversation calls */
     char last_error[256];  /* the last PAM_ERROR_MSG shown */

@@ -175,8 +175,10 @@ def _fault_truncated_json(handler, spec):
 
 
 # The members whose absence or wrong type leaves a client nothing to go on:
-# what comes next in a sign-in, the MFA set-up's results, the JWKS's keys.
-DECISIVE_MEMBERS = ("ChallengeName", "AuthenticationResult", "SecretCode", "Status", "keys")
+# what comes next in a sign-in, the MFA set-up's results, the JWKS's keys,
+# the identity pool's identity and credentials.
+DECISIVE_MEMBERS = ("ChallengeName", "AuthenticationResult", "SecretCode", "Status", "keys",
+                    "IdentityId", "Credentials")
 
 
 @fault_kind("missing_fields")
