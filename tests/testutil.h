@@ -24,7 +24,8 @@ struct mock {
 
 /* Appends printf output to the NUL-terminated text in buf (cap bytes),
  * cutting it short when full. */
-void test_appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void test_appendf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Runs a suite and frees it; the exit status for main(). */
 int test_main(Suite *s);
