@@ -224,6 +224,48 @@ expect_eq "devices: exit 0" 0 "$(rc)"
 check "none remembered" grep -q "No remembered devices" "$TEST_DIR/out"
 printf '%s\n' "$PW" | ctl devices -u alice forget us-east-1_nosuchdevice
 expect_eq "forgetting an unknown device: exit 1" 1 "$(rc)"
+# A remembered device of alice's, confirmed as a host with remember_device
+# (or the SDK) confirms one: sign-in with device tracking on, ConfirmDevice.
+mock_ctl pool device_tracking=ALWAYS >/dev/null
+key=$("$PYTHON3" - "$MOCK_PORT" "$MOCK_CA" "$MOCK_CLIENT_ID" "$PW" <<'EOT'
+import base64, http.client, json, os, ssl, sys
+port, ca, client, pw = sys.argv[1:]
+def call(op, body):
+    c = http.client.HTTPSConnection("127.0.0.1", int(port), timeout=10,
+                                    context=ssl.create_default_context(cafile=ca))
+    c.request("POST", "/", json.dumps(body), {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService." + op})
+    r = c.getresponse()
+    out = json.loads(r.read())
+    if r.status != 200:
+        sys.exit("%s: %s" % (op, out))
+    return out
+res = call("InitiateAuth", {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client,
+                            "AuthParameters": {"USERNAME": "alice", "PASSWORD": pw}})
+res = res["AuthenticationResult"]
+key = res["NewDeviceMetadata"]["DeviceKey"]
+b64 = lambda n: base64.b64encode(b"\x01" + os.urandom(n)).decode()
+call("ConfirmDevice", {"AccessToken": res["AccessToken"], "DeviceKey": key, "DeviceName": "kiosk-7",
+                       "DeviceSecretVerifierConfig": {"PasswordVerifier": b64(383), "Salt": b64(15)}})
+print(key)
+EOT
+)
+mock_ctl pool device_tracking=OFF >/dev/null
+check "a device was confirmed" test -n "$key"
+printf '%s\n' "$PW" | ctl devices -u alice
+expect_eq "devices with one remembered: exit 0" 0 "$(rc)"
+check "lists it by key" grep -q -F "$key" "$TEST_DIR/out"
+check "and by name" grep -q "kiosk-7" "$TEST_DIR/out"
+printf '%s\n' "$PW" | ctl devices -u alice --json
+expect_eq "devices --json: exit 0" 0 "$(rc)"
+check "--json carries the key" grep -q -F "\"$key\"" "$TEST_DIR/out"
+printf '%s\n' "$PW" | ctl devices -u alice forget "$key"
+expect_eq "forgetting it: exit 0" 0 "$(rc)"
+expect_eq "the pool no longer has it" 0 \
+	"$(mock_ctl raw GET /_mock/devices/alice | "$PYTHON3" -c 'import json, sys; print(len(json.load(sys.stdin)["devices"]))')"
+printf '%s\n' "$PW" | ctl devices -u alice forget "$key"
+expect_eq "forgetting it again: exit 1" 1 "$(rc)"
 
 # -- the token file, refresh, sign-out --------------------------------------------------
 printf '%s\n' "$PW" | ctl login alice --cache-tokens --token-file "$TF"
