@@ -13,6 +13,7 @@
 # ssh, su, sudo or expect.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/ns_sshd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace, sshd, su and sudo"
 for cmd in unshare expect ssh ssh-keygen setpriv su sudo; do
@@ -77,26 +78,7 @@ root  ALL=(ALL:ALL) ALL
 EOT
 chmod 0440 "$TEST_DIR/etc/sudoers"
 
-PORT=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ssh-keygen -q -t ed25519 -N '' -f "$TEST_DIR/ssh_host_ed25519_key" || fail "ssh-keygen"
-cat >"$TEST_DIR/sshd_config" <<EOT
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $TEST_DIR/ssh_host_ed25519_key
-PidFile $TEST_DIR/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-AuthorizedKeysFile none
-StrictModes no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-EOT
+ns_sshd_config keyboard-interactive || fail "sshd_config"
 
 # The mock's admin key, for cognitoctl sync in the namespace.
 AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001

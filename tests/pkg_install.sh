@@ -15,6 +15,7 @@
 # no sshd, ssh or expect.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/ns_sshd.sh"
 
 DEBDIR=$(cd "${1:?usage: $0 DEBDIR}" && pwd) || fail "no directory $1"
 for p in libpam-cognito libnss-cognito cognito-tools; do
@@ -39,26 +40,7 @@ mock_add_user alice 'Passw0rd!' groups=admins mfa_settings=SOFTWARE_TOKEN_MFA \
 mock_add_user newt 'Passw0rd!' groups=admins
 chmod 0711 "$TEST_DIR"
 
-PORT=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ssh-keygen -q -t ed25519 -N '' -f "$TEST_DIR/ssh_host_ed25519_key" || fail "ssh-keygen"
-cat >"$TEST_DIR/sshd_config" <<EOT
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $TEST_DIR/ssh_host_ed25519_key
-PidFile $TEST_DIR/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-AuthorizedKeysFile none
-StrictModes no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-EOT
+ns_sshd_config keyboard-interactive || fail "sshd_config"
 
 export TEST_DIR PORT MOCK_DIR MOCK_PORT MOCK_CA MOCK_REGION MOCK_POOL_ID MOCK_CLIENT_ID PYTHON3 \
 	top_srcdir DEBDIR

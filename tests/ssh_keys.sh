@@ -13,6 +13,7 @@
 # installed. Skips (77) when not root or without unshare, sshd or ssh.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/ns_sshd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace and sshd"
 for cmd in unshare ssh ssh-keygen; do
@@ -65,28 +66,9 @@ session  required pam_permit.so
 EOT
 cp "$TEST_DIR/etc/pam.d/sshd" "$TEST_DIR/etc/pam.d/other"
 
-PORT=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ssh-keygen -q -t ed25519 -N '' -f "$TEST_DIR/ssh_host_ed25519_key" || fail "ssh-keygen"
-cat >"$TEST_DIR/sshd_config" <<EOT
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $TEST_DIR/ssh_host_ed25519_key
-PidFile $TEST_DIR/sshd.pid
-UsePAM yes
-PubkeyAuthentication yes
-AuthenticationMethods publickey
-KbdInteractiveAuthentication no
-PasswordAuthentication no
-AuthorizedKeysFile none
-AuthorizedKeysCommand /usr/local/sbin/cognitoctl authorized-keys --config $MOCK_CONF %u
-AuthorizedKeysCommandUser nobody
-PermitRootLogin no
-StrictModes no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-EOT
+ns_sshd_config publickey \
+	"AuthorizedKeysCommand /usr/local/sbin/cognitoctl authorized-keys --config $MOCK_CONF %u" \
+	"AuthorizedKeysCommandUser nobody" || fail "sshd_config"
 
 export TEST_DIR PORT MOCK_DIR MOCK_CONF MOCK_CACHE_DIR PYTHON3 MOCKCTL CTL top_srcdir top_builddir \
 	NSS_MODULE NSS_CACHEDIR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
