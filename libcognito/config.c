@@ -459,17 +459,8 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
     char *copy = NULL;
     unsigned lineno = 0;
 
-    if (memchr(buf, '\0', len) != NULL) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: contains a NUL byte", origin);
+    if ((st = cog_text_copy(buf, len, origin, &copy, err)) != COG_OK)
         goto out;
-    }
-    copy = malloc(len + 1);
-    if (copy == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    memcpy(copy, buf, len);
-    copy[len] = '\0';
 
     char *line = copy;
     while (line != NULL) {

@@ -63,17 +63,8 @@ cog_status cog_aws_credentials_parse(const char *text, size_t len, const char *o
 
     memset(out, 0, sizeof(*out));
     snprintf(out->source, sizeof(out->source), "%s", origin);
-    if (memchr(text, '\0', len) != NULL) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: contains a NUL byte", origin);
+    if ((st = cog_text_copy(text, len, origin, &copy, err)) != COG_OK)
         goto out;
-    }
-    copy = malloc(len + 1);
-    if (copy == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
     for (char *line = copy, *next; line != NULL; line = next) {
         next = strchr(line, '\n');
         if (next != NULL)

@@ -229,6 +229,20 @@ long long cog_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+cog_status cog_text_copy(const char *text, size_t len, const char *origin, char **copy,
+                         struct cog_error *err)
+{
+    *copy = NULL;
+    if (memchr(text, '\0', len) != NULL)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: contains a NUL byte", origin);
+    *copy = malloc(len + 1);
+    if (*copy == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    memcpy(*copy, text, len);
+    (*copy)[len] = '\0';
+    return COG_OK;
+}
+
 cog_status cog_read_trusted_file(const char *path, size_t max_size, char **buf, size_t *len,
                                  unsigned *mode, struct cog_error *err)
 {

@@ -35,6 +35,12 @@ unsigned char *cog_base64_decode(const char *in, size_t in_len, size_t *out_len)
 cog_status cog_read_trusted_file(const char *path, size_t max_size, char **buf, size_t *len,
                                  unsigned *mode, struct cog_error *err);
 
+/* A NUL-terminated copy of a text of len bytes, for a line parser to cut
+ * up; a text with a NUL byte in it is refused (COG_ERR_CONFIG, naming
+ * origin), as its lines would be cut short unseen. */
+cog_status cog_text_copy(const char *text, size_t len, const char *origin, char **copy,
+                         struct cog_error *err);
+
 /* Replaces path atomically: a temp file in the same directory, fsync, rename.
  * A reader sees the old file or the new one, never half of one. */
 cog_status cog_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
