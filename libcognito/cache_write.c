@@ -510,7 +510,7 @@ cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *
         goto out;
     }
     /* A fresh host may not have the directory yet (the JWKS cache makes it too). */
-    (void)mkdir(dir, 0755);
+    (void)cog_mkdir_mode(dir, 0755);
     lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (lk->fd < 0) {
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot open: %s", path, strerror(errno));

@@ -21,7 +21,8 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/sigv4.c libcognito/sigv4.h \
 	libcognito/mapping.c libcognito/mapping.h \
 	libcognito/cache_write.c libcognito/cache_store.c \
-	libcognito/admin.c libcognito/admin.h
+	libcognito/admin.c libcognito/admin.h \
+	libcognito/sshkey.c libcognito/sshkey.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \

@@ -116,6 +116,19 @@ tests_check_transport_SOURCES = tests/check_transport.c tests/fuzz/fixtures.h
 tests_check_transport_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_LDADD = $(TEST_LIBS)
 
+# The caller's environment, umask and rlimits are not inputs; the proxy key;
+# the JWKS cache's maximum age; the SSH key filter.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_env tests/check_sshkey
+TESTS += tests/check_env tests/check_sshkey
+endif
+tests_check_env_SOURCES = tests/check_env.c
+tests_check_env_CFLAGS = $(TEST_CFLAGS)
+tests_check_env_LDADD = $(TEST_LIBS)
+tests_check_sshkey_SOURCES = tests/check_sshkey.c
+tests_check_sshkey_CFLAGS = $(TEST_CFLAGS)
+tests_check_sshkey_LDADD = $(TEST_LIBS)
+
 # The manual pages render cleanly; cognitoctl(1) covers every command and option.
 TESTS += tests/manpages.sh
 EXTRA_DIST += tests/manpages.sh

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
+#include "libcognito/sshkey.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
 
@@ -53,6 +55,9 @@ static const char keys_usage[] =
     "  AuthorizedKeysCommand /usr/bin/cognitoctl authorized-keys %u\n"
     "  AuthorizedKeysCommandUser nobody\n"
     "\n"
+    "Only plain public keys are printed (TYPE BASE64 [COMMENT]); a line with\n"
+    "options (command=, from=, cert-authority, ...) or that is no key is left\n"
+    "out and logged to syslog, unless ssh_key_options = allow.\n"
     "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
     "not know and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
     "there is no usable cache. When the configuration file is not readable (a\n"
@@ -68,6 +73,26 @@ static int keys_config(const struct globals *g, struct cog_config *cfg)
         return EXIT_OK;
     }
     return ctl_load_config(g, cfg);
+}
+
+/* One line of the key attribute, if sshd may have it: the attribute is often
+ * one the user edits, and options would let them choose what the key does
+ * (command=, environment=, tunnels) or make it a CA (cert-authority). */
+static void print_key(const struct cog_config *cfg, const char *user, const char *line, size_t n)
+{
+    const char *why = NULL;
+    enum cog_ssh_key_kind kind = cog_ssh_key_check(line, &why);
+    if (kind == COG_SSH_KEY_PLAIN ||
+        (kind == COG_SSH_KEY_OPTIONS && cfg->ssh_key_options == COG_SSH_OPTIONS_ALLOW)) {
+        printf("%s\n", line);
+        return;
+    }
+    /* The line itself may be anything: the log names it by number only.
+     * sshd drops our stderr unless it runs in the foreground. */
+    fprintf(stderr, "cognitoctl: authorized-keys: key %zu of %s left out: %s\n", n, user, why);
+    openlog("cognitoctl", LOG_PID, LOG_AUTHPRIV);
+    syslog(LOG_WARNING, "authorized-keys: key %zu of %s left out: %s", n, user, why);
+    closelog();
 }
 
 int cmd_authorized_keys(int argc, char **argv, struct globals *g)
@@ -93,7 +118,7 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         goto out;
     }
     for (size_t i = 0; acct.enabled && i < acct.nkeys; i++)
-        printf("%s\n", acct.keys[i]);
+        print_key(&cfg, user, acct.keys[i], i + 1);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     cog_account_clear(&acct);
 out:
