@@ -79,10 +79,12 @@ char *cog_cache_model_strdup(struct cog_cache_model *m, const char *s)
 
 /* ---- the image ------------------------------------------------------------------ */
 
-/* Strings that repeat (shells, statuses, group names) are stored once. */
+/* Strings that repeat (shells, statuses, group names) are stored once. The
+ * table grows at half load: a pool's group names are unbounded, and a full
+ * open-addressing table would probe forever. */
 struct intern {
     uint32_t *offs; /* string offset + 1, 0 empty */
-    size_t slots;
+    size_t slots, n;
 };
 
 struct image {
@@ -103,23 +105,51 @@ static uint32_t add_string(struct image *im, const char *s)
     return (uint32_t)off;
 }
 
+static size_t intern_slot(const uint32_t *offs, size_t slots, const char *pool, const char *s)
+{
+    size_t mask = slots - 1, at = cog_disk_mix(cog_disk_name_key(s)) & mask;
+    while (offs[at] != 0 && strcmp(pool + offs[at] - 1, s) != 0)
+        at = (at + 1) & mask;
+    return at;
+}
+
+static bool intern_grow(struct image *im)
+{
+    struct intern *t = &im->interned;
+    size_t slots = t->slots ? t->slots * 2 : 1024;
+    uint32_t *offs = slots <= SIZE_MAX / sizeof(*offs) ? calloc(slots, sizeof(*offs)) : NULL;
+    if (offs == NULL)
+        return false;
+    for (size_t i = 0; i < t->slots; i++) {
+        if (t->offs[i] != 0) {
+            const char *s = im->strings.data + t->offs[i] - 1;
+            offs[intern_slot(offs, slots, im->strings.data, s)] = t->offs[i];
+        }
+    }
+    free(t->offs);
+    t->offs = offs;
+    t->slots = slots;
+    return true;
+}
+
 static uint32_t intern_string(struct image *im, const char *s)
 {
     struct intern *t = &im->interned;
-    if (s == NULL || *s == '\0' || t->slots == 0)
-        return add_string(im, s);
-    size_t mask = t->slots - 1;
-    for (size_t at = cog_disk_mix(cog_disk_name_key(s)) & mask;; at = (at + 1) & mask) {
-        if (t->offs[at] == 0) {
-            /* A full table stops interning; strings are then just stored. */
-            uint32_t off = add_string(im, s);
-            if (!im->strings.failed)
-                t->offs[at] = off + 1;
-            return off;
-        }
-        if (strcmp(im->strings.data + t->offs[at] - 1, s) == 0)
-            return t->offs[at] - 1;
+    if (s == NULL || *s == '\0')
+        return 0;
+    if ((t->n + 1) * 2 > t->slots && !intern_grow(im)) {
+        im->failed = true;
+        return 0;
     }
+    size_t at = intern_slot(t->offs, t->slots, im->strings.data, s);
+    if (t->offs[at] != 0)
+        return t->offs[at] - 1;
+    uint32_t off = add_string(im, s);
+    if (!im->strings.failed && !im->failed) {
+        t->offs[at] = off + 1;
+        t->n++;
+    }
+    return off;
 }
 
 static uint32_t add_words(struct image *im, const uint32_t *w, size_t n)
@@ -467,12 +497,6 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
     /* Offset 0 is "" and word 0 the empty list, so a zero field is always valid. */
     cog_buf_addc(&im.strings, '\0');
     cog_buf_add(&im.words, &zero, 4);
-    im.interned.slots = 1024;
-    im.interned.offs = calloc(im.interned.slots, sizeof(uint32_t));
-    if (im.interned.offs == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
     st = kind == COG_DISK_NSS ? build_nss(m, &im, &out, err) : build_accounts(m, &im, &out, err);
     if (st != COG_OK)
         goto out;
