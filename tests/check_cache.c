@@ -79,7 +79,8 @@ static void write_file(const struct cog_cache_model *m, enum cog_disk_kind kind,
     size_t len;
     struct cog_error err = {0};
     ck_assert_int_eq(cog_cache_build(m, kind, &img, &len, &err), COG_OK);
-    ck_assert_int_eq(cog_cache_replace(dir.cache, name, img, len, &err), COG_OK);
+    ck_assert_int_eq(
+        cog_cache_replace(NULL, dir.cache, name, img, len, COG_CACHE_PUBLIC_MODE, &err), COG_OK);
     free(img);
 }
 
