@@ -102,6 +102,19 @@ tests_check_load_SOURCES = tests/check_load.c $(PAM_RUN_SOURCES)
 tests_check_load_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_load_LDADD = $(PAM_TEST_LIBS)
 
+# No lock a user can freeze: a stopped holder of cache.lock, logins and
+# syncs beside it; short writes; who may read the account facts.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_cache_lock
+TESTS += tests/check_cache_lock
+endif
+endif
+tests_check_cache_lock_SOURCES = tests/check_cache_lock.c $(PAM_RUN_SOURCES) tests/cachetest.c \
+	tests/cachetest.h
+tests_check_cache_lock_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_cache_lock_LDADD = $(PAM_TEST_LIBS) -ldl
+
 # With debug on, no password, code, TOTP key or token in the logs, the
 # cache and state files, the process's environment or its memory after.
 if HAVE_CHECK
