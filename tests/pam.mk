@@ -110,6 +110,10 @@ check_PROGRAMS += tests/check_cache_lock
 TESTS += tests/check_cache_lock
 endif
 endif
+# The same with the real setuid su, an unprivileged user the attacker
+# (root, private mount and PID namespaces; tests/freeze_lock.py attacks).
+TESTS += tests/lock_freeze.sh
+EXTRA_DIST += tests/lock_freeze.sh tests/lock_freeze_ns.sh tests/freeze_lock.py
 tests_check_cache_lock_SOURCES = tests/check_cache_lock.c $(PAM_RUN_SOURCES) tests/cachetest.c \
 	tests/cachetest.h
 tests_check_cache_lock_CFLAGS = $(PAM_TEST_CFLAGS)
