@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,20 +279,62 @@ static cog_status ensure_one(const struct cog_cache_lock *lk, const char *dir, c
     cog_status st = COG_OK;
     char *img = NULL;
     size_t len = 0;
-    bool keys = strcmp(name, COG_CACHE_KEYS_FILE) == 0;
     if (present)
         return COG_OK;
     cog_cache_model_init(&empty);
     empty.built_at = time(NULL);
-    st = keys ? cog_cache_build_keys(&empty, &img, &len, err)
-              : cog_cache_build(&empty, kind, &img, &len, err);
+    st = cog_cache_build(&empty, kind, &img, &len, err);
     if (st == COG_OK)
-        st = cog_cache_replace(lk, dir, name, img, len,
-                               kind == COG_DISK_ACCOUNTS && !keys ? COG_CACHE_PRIVATE_MODE
-                                                                  : COG_CACHE_PUBLIC_MODE,
-                               err);
+        st = cog_cache_replace(
+            lk, dir, name, img, len,
+            kind == COG_DISK_ACCOUNTS ? COG_CACHE_PRIVATE_MODE : COG_CACHE_PUBLIC_MODE, err);
     free(img);
     cog_cache_model_free(&empty);
+    return st;
+}
+
+/* keys.cache from the full accounts file (a cache written before the keys
+ * files existed, whose accounts.cache everyone could read), and then that
+ * file made root-only: the keys stay readable to authorized-keys, the
+ * rest no longer is. */
+static cog_status migrate_keys(const struct cog_cache_lock *lk, const char *dir,
+                               const struct cog_cache_map *acc, struct cog_error *err)
+{
+    struct cog_cache_model m;
+    cog_status st = COG_OK;
+    char *img = NULL, *path = NULL;
+    size_t len = 0;
+
+    cog_cache_model_init(&m);
+    m.built_at = acc ? acc->hdr->built_at : time(NULL);
+    for (uint32_t i = 0; acc != NULL && i < acc->nrec[0] && st == COG_OK; i++) {
+        const struct cog_disk_account *a = cog_cache_account_at(acc, i);
+        if (a == NULL || (a->flags & COG_DISK_HIDDEN))
+            continue;
+        struct cog_cache_user *u = cog_cache_model_add_user(&m);
+        if (u == NULL ||
+            (u->name = cog_cache_model_strdup(&m, cog_cache_str(acc, a->name))) == NULL ||
+            (u->status = cog_cache_model_strdup(&m, cog_cache_str(acc, a->status))) == NULL) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        u->uid = u->gid = a->uid;
+        u->sub = u->gecos = u->home = u->shell = "";
+        u->enabled = (a->flags & COG_DISK_ENABLED) != 0;
+        u->keys = copy_strings(&m, acc, a->keys, &u->nkeys);
+    }
+    if (st == COG_OK && (st = cog_cache_build_keys(&m, &img, &len, err)) == COG_OK &&
+        (st = cog_cache_replace(lk, dir, COG_CACHE_KEYS_FILE, img, len, COG_CACHE_PUBLIC_MODE,
+                                err)) == COG_OK &&
+        acc != NULL) {
+        path = cog_cache_path(dir, COG_CACHE_ACCOUNTS_FILE);
+        if (path == NULL || chmod(path, COG_CACHE_PRIVATE_MODE) != 0)
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot make it root-only",
+                               path ? path : dir);
+    }
+    free(path);
+    free(img);
+    cog_cache_model_free(&m);
     return st;
 }
 
@@ -312,10 +355,9 @@ static cog_status ensure_full(const struct cog_cache_lock *lk, const char *dir,
     free(kp);
     if (f->nss.base != NULL && f->acc.base != NULL && have_keys)
         return COG_OK;
-    if ((st = ensure_one(lk, dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, f->acc.base != NULL,
+    if ((!have_keys && (st = migrate_keys(lk, dir, f->acc.base ? &f->acc : NULL, err)) != COG_OK) ||
+        (st = ensure_one(lk, dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, f->acc.base != NULL,
                          err)) != COG_OK ||
-        (st = ensure_one(lk, dir, COG_CACHE_KEYS_FILE, COG_DISK_ACCOUNTS, have_keys, err)) !=
-            COG_OK ||
         (st = ensure_one(lk, dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, f->nss.base != NULL, err)) !=
             COG_OK)
         return st;
