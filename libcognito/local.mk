@@ -20,7 +20,9 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/idmap.c libcognito/idmap.h \
 	libcognito/sigv4.c libcognito/sigv4.h \
 	libcognito/mapping.c libcognito/mapping.h \
-	libcognito/cache_write.c libcognito/cache_store.c \
+	libcognito/cache_write.c libcognito/cache_store.c libcognito/cache_store.h \
+	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
+	libcognito/cache_detach.c libcognito/cache_file.c \
 	libcognito/admin.c libcognito/admin.h \
 	libcognito/sshkey.c libcognito/sshkey.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
