@@ -22,6 +22,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/mapping.c libcognito/mapping.h libcognito/mapping_internal.h \
 	libcognito/mapping_config.c libcognito/mapping_pool.c libcognito/mapping_names.c \
 	libcognito/mapping_ids.c libcognito/mapping_emit.c \
+	libcognito/localnames.c libcognito/localnames.h \
 	libcognito/cache_write.c libcognito/cache_store.c \
 	libcognito/admin.c libcognito/admin.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \

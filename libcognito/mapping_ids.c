@@ -40,7 +40,9 @@ static uint32_t prior_uid_of_sub(const struct mapper *m, const char *sub)
     return a->uid;
 }
 
-/* Is uid held, on this host, by someone other than sub? */
+/* Is uid held, on this host, by someone other than sub? A uid is bound
+ * to the sub the host gave it to as long as the cache holds that account,
+ * and never doubles as a gid: local groups', group_map's, Cognito groups'. */
 static bool uid_taken(const struct mapper *m, uint32_t uid, const char *sub)
 {
     size_t owner;
@@ -48,23 +50,28 @@ static bool uid_taken(const struct mapper *m, uint32_t uid, const char *sub)
         return true;
     if (cog_u32map_get(&m->reserved, uid, NULL))
         return true;
-    if (cog_u32map_get(&m->uid_owner, uid, &owner))
-        return strcmp(m->pool->users[owner].sub, sub) != 0;
-    if (m->in->incremental && m->in->prior_nss != NULL) {
-        /* A login does not rewrite the full file: a uid held there (or in
-         * the logins file, or hidden by it) is held, unless the one who
-         * holds it now is this very user. */
-        const struct cog_cache_view *v = m->in->prior_nss;
-        struct cog_view_user vu;
-        if (cog_view_user_by_uid(v, uid, &vu) == COG_CACHE_OK) {
-            const char *holder = mapper_prior_sub_of_name(m, cog_cache_str(vu.map, vu.rec->name));
-            return holder == NULL || strcmp(holder, sub) != 0;
-        }
-        if (cog_cache_user_by_uid(v->main, uid) || cog_cache_user_by_uid(v->delta, uid) ||
-            cog_cache_group_by_gid(v->main, uid) || cog_cache_group_by_gid(v->delta, uid))
+    for (size_t k = 0; k < m->nmap; k++) {
+        if (m->map[k].gid == uid)
             return true;
     }
-    return false;
+    if (cog_u32map_get(&m->uid_owner, uid, &owner))
+        return strcmp(m->pool->users[owner].sub, sub) != 0;
+    if (m->in->prior_nss == NULL)
+        return false;
+    const struct cog_cache_view *v = m->in->prior_nss;
+    struct cog_view_user vu;
+    struct cog_view_group vg;
+    if (cog_view_user_by_uid(v, uid, &vu) == COG_CACHE_OK) {
+        const char *holder = mapper_prior_sub_of_name(m, cog_cache_str(vu.map, vu.rec->name));
+        return holder == NULL || strcmp(holder, sub) != 0;
+    }
+    if (cog_view_group_by_gid(v, uid, &vg) == COG_CACHE_OK && vg.rec != NULL)
+        return true;
+    /* A login does not rewrite the full file: a uid held there (or in the
+     * logins file, or hidden by it) is held. */
+    return m->in->incremental &&
+           (cog_cache_user_by_uid(v->main, uid) || cog_cache_user_by_uid(v->delta, uid) ||
+            cog_cache_group_by_gid(v->main, uid) || cog_cache_group_by_gid(v->delta, uid));
 }
 
 static bool gid_taken(const struct mapper *m, uint32_t gid, const char *group)
@@ -116,10 +123,13 @@ cog_status mapper_assign_uids(struct mapper *m, const size_t *order, struct cog_
             bool explicit_uid = cfg->uid_attribute != NULL && u->uid_value != NULL;
             uint32_t uid = 0;
             if (pass == 0 && explicit_uid) {
-                if (!mapping_parse_id(u->uid_value, 1000, COG_ID_MAX, &uid) || uid == 65534) {
+                /* Only inside the range this host gives Cognito users. */
+                if (!mapping_parse_id(u->uid_value, cfg->uid_min, cfg->uid_max, &uid) ||
+                    uid == 65534) {
                     mapper_logf(m->log, LOG_WARNING,
-                                "user '%s': %s '%.32s' is not a usable uid; left out", m->names[i],
-                                cfg->uid_attribute, u->uid_value);
+                                "user '%s': %s '%.32s' is not a usable uid (%d-%d); left out",
+                                m->names[i], cfg->uid_attribute, u->uid_value, cfg->uid_min,
+                                cfg->uid_max);
                 } else if (uid_taken(m, uid, u->sub)) {
                     mapper_logf(m->log, LOG_WARNING, "user '%s': uid %u from %s is taken; left out",
                                 m->names[i], uid, cfg->uid_attribute);
@@ -239,6 +249,8 @@ cog_status mapper_assign_groups(struct mapper *m, struct cog_error *err)
             goto nomem;
         if (!cog_mapping_unix_name(cname, name))
             why = "not a valid Unix group name";
+        else if (cog_mapping_name_denied(cfg, name))
+            why = "the name is on the deny list (use group_map)";
         else if (cog_strmap_get(&m->local.names, name, NULL))
             why = "a local user or group has that name (use group_map)";
         else if (cog_strmap_get(&m->name_owner, name, NULL))

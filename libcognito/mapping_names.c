@@ -13,6 +13,7 @@
 
 #include "libcognito/arena.h"
 #include "libcognito/idp.h"
+#include "libcognito/localnames.h"
 #include "libcognito/mapping_internal.h"
 #include "libcognito/util.h"
 
@@ -40,6 +41,63 @@ bool cog_mapping_unix_name_of_claims(const struct cog_config *cfg, struct json_o
 {
     const char *key = cfg->username_attribute ? cfg->username_attribute : "cognito:username";
     return cog_mapping_unix_name(cog_json_string(claims, key), out);
+}
+
+/* ---- the deny list ---------------------------------------------------------------- */
+
+/* Names that carry privilege on common systems (sudoers' %admin, %sudo and
+ * %wheel, the groups of device files, of container and VM managers), and
+ * systemd's own: no pool user or group may become them. A trailing '*'
+ * matches any rest. deny_names adds to this list; nothing removes from it. */
+static const char *const builtin_deny[] = {
+    "root",     "admin",     "adm",     "wheel",     "sudo",       "sudoers", "staff",
+    "shadow",   "disk",      "kmem",    "tty",       "docker",     "lxd",     "libvirt",
+    "kvm",      "systemd-*", "bin",     "daemon",    "sys",        "nobody",  "nogroup",
+    "operator", "utmp",      "lpadmin", "libvirt-*", "sambashare", "input",   "sshd",
+};
+
+static bool deny_match(const char *pattern, size_t plen, const char *name)
+{
+    if (plen > 0 && pattern[plen - 1] == '*')
+        return strncmp(pattern, name, plen - 1) == 0;
+    return strlen(name) == plen && strncmp(pattern, name, plen) == 0;
+}
+
+bool cog_mapping_name_denied(const struct cog_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < sizeof(builtin_deny) / sizeof(builtin_deny[0]); i++) {
+        if (deny_match(builtin_deny[i], strlen(builtin_deny[i]), name))
+            return true;
+    }
+    for (const char *p = cfg->deny_names; p != NULL && *p != '\0';) {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, " ,");
+        if (n > 0 && deny_match(p, n, name))
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+const char *cog_mapping_check_deny_names(const char *v)
+{
+    for (const char *p = v; *p != '\0';) {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, " ,");
+        char name[COG_UNIX_NAME_MAX + 1], low[COG_UNIX_NAME_MAX + 1];
+        size_t len = n > 0 && p[n - 1] == '*' ? n - 1 : n;
+        if (n > 0 && (len == 0 || len > COG_UNIX_NAME_MAX))
+            return "not a list of Unix names (a trailing * matches any rest)";
+        if (n > 0) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            /* A prefix may end in '-' or '.'; a name is checked whole. */
+            if (!cog_mapping_unix_name(name, low) || strcmp(low, name) != 0)
+                return "not a list of lower-case Unix names (a trailing * matches any rest)";
+        }
+        p += n;
+    }
+    return NULL;
 }
 
 void mapper_logf(struct cog_mapping_log *log, int prio, const char *fmt, ...)
@@ -155,12 +213,30 @@ cog_status mapper_assign_names(struct mapper *m, const size_t *order, struct cog
             bool holds = holder != NULL && strcmp(holder, u->sub) == 0;
             if (pass == 0 && !holds)
                 continue;
-            if (cog_strmap_get(&m->local.names, name, NULL)) {
-                mapper_logf(m->log, LOG_WARNING,
-                            "user '%s' (sub %s): a local user or group has that "
-                            "name; left out",
-                            name, u->sub);
+            const char *why = cog_mapping_name_denied(m->cfg, name) ? "the name is on the deny list"
+                              : cog_strmap_get(&m->local.names, name, NULL)
+                                  ? "a local user or group has that name"
+                                  : NULL;
+            if (why == NULL && m->in->incremental)
+                why = cog_local_nss_name(name, m->in->prior_nss);
+            if (why != NULL) {
+                mapper_logf(m->log, LOG_WARNING, "user '%s' (sub %s): %s; left out", name, u->sub,
+                            why);
                 m->log->skipped++;
+                m->uids[i] = UINT32_MAX;
+                continue;
+            }
+            /* The name is bound to the sub the host first gave it to, as
+             * long as the cache holds that account: an editable attribute
+             * (preferred_username, username_attribute) cannot take it. */
+            if (holder != NULL && *holder != '\0' && !holds) {
+                mapper_logf(
+                    m->log, LOG_WARNING,
+                    "user '%.128s' (sub %s) maps to '%s', which this host gave to sub %.64s; "
+                    "left out",
+                    u->username ? u->username : "?", u->sub, name, holder);
+                m->log->skipped++;
+                m->log->collisions++;
                 m->uids[i] = UINT32_MAX;
                 continue;
             }
