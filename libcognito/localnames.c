@@ -79,7 +79,10 @@ const char *cog_local_name(const struct cog_config *cfg, const char *name)
     struct cog_error err = {0};
     const char *why = NULL;
 
-    if (cog_mapping_name_denied(cfg, name))
+    char low[COG_UNIX_NAME_MAX + 1];
+    /* The mapping lowers names before it checks them: so does this. */
+    if (cog_mapping_name_denied(cfg, name) ||
+        (cog_mapping_unix_name(name, low) && cog_mapping_name_denied(cfg, low)))
         return "the name is on the deny list";
     if (file_has(cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE, false,
                  name))
