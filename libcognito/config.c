@@ -69,6 +69,7 @@ static const struct key_def keys[] = {
     {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false, NULL},
     {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false, NULL},
     {"local_group_file", STR(local_group_file, KEY_PATH), false, NULL},
+    {"deny_names", STR(deny_names, KEY_STRING), false, NULL},
     /* after the password */
     {"identity_pool_id", STR(identity_pool_id, KEY_STRING), false, NULL},
     {"identity_endpoint", STR(identity_endpoint, KEY_URL), false, NULL},
@@ -103,6 +104,7 @@ static const struct {
     {"group_gids", cog_mapping_check_group_gids},
     {"group_map", cog_mapping_check_group_map},
     {"home_template", cog_mapping_check_home_template},
+    {"deny_names", cog_mapping_check_deny_names},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

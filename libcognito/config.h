@@ -92,6 +92,7 @@ struct cog_config {
     char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
     char *local_passwd_file;      /* local accounts the mapping must not collide with */
     char *local_group_file;       /* local groups: collisions, group_map targets */
+    char *deny_names;             /* added to the built-in deny list of names */
 
     /* After the password: AWS credentials, token lifecycle, devices, offline. */
     char *identity_pool_id;  /* REGION:UUID; NULL: no AWS credentials */

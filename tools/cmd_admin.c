@@ -20,6 +20,7 @@
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
+#include "libcognito/localnames.h"
 #include "libcognito/sshkey.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
@@ -59,7 +60,8 @@ static const char keys_usage[] =
     "options (command=, from=, cert-authority, ...) or that is no key is left\n"
     "out and logged to syslog, unless ssh_key_options = allow.\n"
     "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
-    "not know and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
+    "not know, a local account (local files or another NSS source) and a name on\n"
+    "the deny list, and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
     "there is no usable cache. When the configuration file is not readable (a\n"
     "client_secret makes it root-only), the cache is read from " CACHEDIR ".\n";
 
@@ -108,6 +110,14 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         return rc;
     if ((rc = keys_config(g, &cfg)) != EXIT_OK)
         return rc;
+    /* Local accounts win (localnames.h): a name another source knows gets
+     * no pool user's keys, whatever a stale cache holds. */
+    const char *why = cog_local_name(&cfg, user);
+    if (why != NULL) {
+        fprintf(stderr, "cognitoctl: %s is not a Cognito user here: %s\n", user, why);
+        rc = EXIT_OK;
+        goto out;
+    }
     cog_status st = cog_account_lookup(&cfg, user, &acct, &err);
     if (st == COG_ERR_USER_UNKNOWN) {
         rc = EXIT_OK; /* not ours: sshd goes on to AuthorizedKeysFile */
