@@ -440,24 +440,28 @@ START_TEST(test_file_size_limit_never_truncates)
 }
 END_TEST
 
-/* A caller who leaves us no descriptors gets a local error, never
- * "Cognito unreachable" (which may open the offline login). */
+/* A caller who leaves us few descriptors (RLIMIT_NOFILE and inherited
+ * open files) gets a local error, never "Cognito unreachable", which may
+ * open the offline login. With 1 to 3 free the old transport failed the
+ * connect or the CA file and called it unreachable. */
 START_TEST(test_no_descriptors_is_not_unavailable)
 {
     struct cog_error err = {0};
     char conf[PATH_MAX];
-    int top = 0;
+    int held[64], n = 0;
     path_in(conf, sizeof(conf), "env.conf");
     mock_write_config(&mock, conf, NULL);
-    for (int fd = 0; fd < 64; fd++) {
-        if (fcntl(fd, F_GETFD) != -1)
-            top = fd;
-    }
     struct rlimit rl;
     ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    rl.rlim_cur = (rlim_t)top + 4;
+    rl.rlim_cur = 48;
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    while (n < 64 && (held[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    ck_assert_int_lt(n, 64);
+    for (int i = 0; i < 2; i++) /* room for the config file and a little more */
+        close(held[--n]);
     ck_assert_int_eq(login_conf(conf, &err), COG_ERR_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "descriptors"));
 }
 END_TEST
 
