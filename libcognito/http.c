@@ -98,11 +98,29 @@ static CURLcode ssl_ctx_setup(CURL *curl, void *ssl_ctx, void *userp)
     return CURLE_OK;
 }
 
-/* A caller who exhausts our descriptors (RLIMIT_NOFILE, or inherited open
- * files) must not turn a login into "Cognito unreachable", which may open
- * the offline login: a local shortage is a local error. A connection needs
- * a socket, the resolver a few more, OpenSSL a file or two. */
+/* A caller who starves us (RLIMIT_NOFILE or inherited open files,
+ * RLIMIT_AS, RLIMIT_STACK) must not turn a login into "Cognito
+ * unreachable", which may open the offline login: a local shortage is a
+ * local error, found before the first request. A connection needs a
+ * socket, the resolver a few more, OpenSSL a file or two; and libcurl
+ * resolves a host name in a thread of default attributes, whose stack size
+ * comes from the caller's RLIMIT_STACK and must fit in its RLIMIT_AS
+ * (setuid root is exempt from RLIMIT_NPROC, not from those). */
 #define HTTP_FDS_NEEDED 16
+
+static void *thread_noop(void *arg)
+{
+    return arg;
+}
+
+static bool thread_available(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, thread_noop, NULL) != 0)
+        return false;
+    pthread_join(t, NULL);
+    return true;
+}
 
 static bool descriptors_available(void)
 {
@@ -199,6 +217,11 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
     if (!descriptors_available()) {
         cog_error_set(err, COG_ERR_INTERNAL, NULL,
                       "too few free file descriptors for a request (RLIMIT_NOFILE)");
+        goto fail;
+    }
+    if (!thread_available()) {
+        cog_error_set(err, COG_ERR_INTERNAL, NULL,
+                      "cannot start the resolver's thread (RLIMIT_AS, RLIMIT_STACK)");
         goto fail;
     }
     http = calloc(1, sizeof(*http));
