@@ -81,6 +81,9 @@ AM_TESTS_ENVIRONMENT += NSS_TEST_MODULE='$(abs_top_builddir)/tests/nss/.libs/lib
 # getent/id through nss_wrapper after a real sync; cognitoctl sync itself.
 TESTS += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh
 EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh tests/nsslib.sh
+# More than 1023 groups through the real cognitoctl sync (issue 12).
+TESTS += tests/cognitoctl_sync_scale.sh
+EXTRA_DIST += tests/cognitoctl_sync_scale.sh
 TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh
 EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh
 
