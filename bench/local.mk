@@ -10,3 +10,9 @@ bench_bench_nss_SOURCES = bench/bench_nss.c
 bench_bench_nss_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_nss_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/nss
+
+noinst_PROGRAMS += bench/bench_cache
+bench_bench_cache_SOURCES = bench/bench_cache.c
+bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)
+bench_bench_cache_LDADD = $(COGNITO_LIBS)
+EXTRA_DIST += bench/cache

@@ -84,6 +84,9 @@ EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh 
 TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh tests/cognitoctl_keys.sh
 EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh \
 	tests/cognitoctl_keys.sh
+# More than 1023 groups through the real cognitoctl sync (issue 12).
+TESTS += tests/cognitoctl_sync_scale.sh
+EXTRA_DIST += tests/cognitoctl_sync_scale.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
