@@ -1631,6 +1631,9 @@ START_TEST(test_pool_admin_refused)
     PH_RUN("cognito", "admin", &s, cases);
     struct ph_script s2 = {.mock = &mock, .user = "systemd-coredump"};
     PH_RUN("cognito", "systemd-coredump", &s2, cases);
+    /* The mapping lowers names: so does the deny list. */
+    struct ph_script s3 = {.mock = &mock, .user = "Admin"};
+    PH_RUN("cognito", "Admin", &s3, cases);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
 }
 END_TEST
