@@ -6,7 +6,6 @@
  * Cognito password; pam_sm_setcred does nothing. Only these six are exported. */
 #include "build-config.h"
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -77,10 +76,10 @@ static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char
         pam_syslog(pamh, LOG_NOTICE, "refusing a user name with control characters or too long");
         return PAM_USER_UNKNOWN;
     }
-    struct passwd *pw = getpwnam(*user);
-    if (pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->pam_min_uid)) {
+    long uid;
+    if (pc_who_system_account(cfg, *user, &uid)) {
         pam_syslog(pamh, LOG_NOTICE, "%s is a system account (uid %ld < pam_min_uid %d)", *user,
-                   (long)pw->pw_uid, cfg->pam_min_uid);
+                   uid, cfg->pam_min_uid);
         return PAM_USER_UNKNOWN;
     }
     /* Local accounts win, and nobody in the pool takes a privileged name. */
@@ -302,8 +301,13 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
     const char *user = NULL;
 
     int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    long uid;
+    /* Not a Cognito user: ours to refuse only when allowed_groups asks us to
+     * vouch for a group (system accounts never are). */
     if (rc == PAM_USER_UNKNOWN)
-        rc = PAM_IGNORE;
+        rc = args.allowed_groups && user && !pc_who_system_account(&cfg, user, &uid)
+                 ? PAM_PERM_DENIED
+                 : PAM_IGNORE;
     if (rc != PAM_SUCCESS)
         goto out;
     pc_account_lookup(pamh, &args, &cfg, user, &acct);

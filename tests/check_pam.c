@@ -726,6 +726,8 @@ START_TEST(test_system_account_refused)
         pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
     };
     PH_RUN("cognito", "root", &s, cases);
+    struct pam_testcase groups[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN("cognito_wheel", "root", &s, groups);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
 }
 END_TEST
@@ -1612,6 +1614,9 @@ START_TEST(test_local_account_wins)
             pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
         };
         PH_RUN("cognito", users[i], &none, cases);
+        /* allowed_groups still asks the module to vouch for a group: it cannot. */
+        struct pam_testcase groups[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+        PH_RUN("cognito_wheel", users[i], &none, groups);
         struct pam_testcase chauthtok[] = {pam_test(PAMTEST_CHAUTHTOK, PASSWORD_IGNORED)};
         PH_RUN("cognito_password_ignore", users[i], &none, chauthtok);
         struct pam_testcase session[] = {pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED)};
@@ -1631,6 +1636,9 @@ START_TEST(test_pool_admin_refused)
     PH_RUN("cognito", "admin", &s, cases);
     struct ph_script s2 = {.mock = &mock, .user = "systemd-coredump"};
     PH_RUN("cognito", "systemd-coredump", &s2, cases);
+    /* The mapping lowers names: so does the deny list. */
+    struct ph_script s3 = {.mock = &mock, .user = "Admin"};
+    PH_RUN("cognito", "Admin", &s3, cases);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
 }
 END_TEST

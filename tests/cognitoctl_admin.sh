@@ -170,8 +170,16 @@ ctl check-config --config "$MOCK_CONF"
 expect_eq "check-config of a good file: exit 0" 0 "$RC"
 check "reached the pool's key set" grep -q "^ok    the user pool answers: .*jwks.json has [1-9][0-9]* signing keys" "$TEST_DIR/out"
 check "and the admin credentials" grep -q "^ok    admin credentials: the environment" "$TEST_DIR/out"
+check "warns that users can write ssh_key_attribute (custom:*, writable by default)" \
+	grep -q "^WARN  ssh_key_attribute: ssh_key_attribute = custom:ssh_public_key: the app client lets users write it" "$TEST_DIR/out"
 ctl check-config --config "$MOCK_CONF" --json
 expect_eq "--json: every check passed" "True" "$(json 'all(c["ok"] for c in d)')"
+expect_eq "--json: with one warning" "1" "$(json 'sum(1 for c in d if c.get("warning"))')"
+mock_ctl pool 'unwritable_attributes=["custom:ssh_public_key"]' >/dev/null
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a mapping attribute users cannot write: exit 0" 0 "$RC"
+check "and no warning" grep -q "^ok    mapping attributes: none that users can write" "$TEST_DIR/out"
+mock_ctl pool 'unwritable_attributes=[]' >/dev/null
 AWS_SECRET_ACCESS_KEY=wrong ctl check-config --config "$MOCK_CONF"
 expect_eq "refused admin credentials: exit 1" 1 "$RC"
 check "says so" grep -q "^FAIL  admin credentials: .*InvalidSignatureException" "$TEST_DIR/out"

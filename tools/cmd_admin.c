@@ -461,7 +461,9 @@ static const char check_usage[] =
     "Validates the configuration file (every key, owner and mode), then reaches\n"
     "the user pool: fetches its JWKS (which proves the endpoint, the TLS trust and\n"
     "the pool id), and, when admin credentials are available, makes one signed\n"
-    "ListUsers call. Also reports the user cache's state. Exits 0 when all is\n"
+    "ListUsers call and warns (WARN, exit status unchanged) when the app client\n"
+    "lets users write an attribute the mapping uses (DescribeUserPoolClient's\n"
+    "WriteAttributes). Also reports the user cache's state. Exits 0 when all is\n"
     "well, 2 on a configuration error, 3 when the pool cannot be reached, 1 when\n"
     "it refuses (an unknown pool, admin credentials it does not accept).\n";
 
@@ -522,6 +524,74 @@ out:
     return rc;
 }
 
+/* A warning: printed, never a failure of check-config. */
+static void check_warn(struct check *c, const char *what, const char *detail)
+{
+    if (!c->json) {
+        printf("%-5s %s: %s\n", "WARN", what, detail);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "check", json_object_new_string(what));
+    json_object_object_add(o, "ok", json_object_new_boolean(true));
+    json_object_object_add(o, "warning", json_object_new_boolean(true));
+    json_object_object_add(o, "detail", json_object_new_string(detail));
+    json_object_array_add(c->list, o);
+}
+
+static bool json_list_has(struct json_object *list, const char *s)
+{
+    size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(list, i));
+        if (v != NULL && strcmp(v, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The attributes that decide who becomes which Unix user must not be ones
+ * users can write (cognito.conf(5), WARNING): the app client's
+ * WriteAttributes say. Without that list every attribute is writable. */
+static void check_writable(struct check *c, const struct cog_config *cfg, struct cog_admin *admin)
+{
+    const char *keys[] = {"username_attribute", "uid_attribute", "ssh_key_attribute"};
+    const char *vals[] = {cfg->username_attribute, cfg->uid_attribute, cfg->ssh_key_attribute};
+    struct cog_error err = {0};
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    char detail[COG_ERROR_MESSAGE_MAX + 160];
+    bool any = false;
+    if (req == NULL)
+        goto out;
+    json_object_object_add(req, "UserPoolId", json_object_new_string(cfg->user_pool_id));
+    json_object_object_add(req, "ClientId", json_object_new_string(cfg->client_id));
+    if (cog_admin_call(admin, "DescribeUserPoolClient", req, &resp, &err) != COG_OK) {
+        snprintf(detail, sizeof(detail), "cannot tell whether users can write them: %s",
+                 err.message);
+        check_warn(c, "mapping attributes", detail);
+        goto out;
+    }
+    struct json_object *client = json_object_object_get(resp, "UserPoolClient");
+    struct json_object *write = json_object_object_get(client, "WriteAttributes");
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (vals[i] == NULL || (write != NULL && !json_list_has(write, vals[i])))
+            continue;
+        any = true;
+        snprintf(detail, sizeof(detail),
+                 "%s = %s: the app client lets users write it, so users choose %s", keys[i],
+                 vals[i],
+                 i == 0   ? "their Unix name"
+                 : i == 1 ? "their uid"
+                          : "the keys that log them in");
+        check_warn(c, keys[i], detail);
+    }
+    if (!any)
+        check_report(c, "mapping attributes", true, "none that users can write");
+out:
+    json_object_put(resp);
+    json_object_put(req);
+}
+
 /* One signed ListUsers, when there are admin credentials at all. */
 static int check_admin(struct check *c, const struct cog_config *cfg)
 {
@@ -543,6 +613,8 @@ static int check_admin(struct check *c, const struct cog_config *cfg)
     }
     check_report(c, "admin credentials", st == COG_OK,
                  st == COG_OK ? admin.creds.source : err.message);
+    if (st == COG_OK)
+        check_writable(c, cfg, &admin);
     rc = ctl_exit_code(st);
 out:
     json_object_put(resp);

@@ -1,5 +1,6 @@
 """The admin APIs `cognitoctl sync` reads a pool with: ListUsers,
-ListGroups, ListUsersInGroup, AdminGetUser. Every request must carry a
+ListGroups, ListUsersInGroup, AdminGetUser; and DescribeUserPoolClient, whose
+WriteAttributes `cognitoctl check-config` reads. Every request must carry a
 valid AWS Signature V4 for a key the mock knows (sigv4.py checks it for
 real); answers and errors have Cognito's shapes.
 
@@ -16,6 +17,7 @@ import threading
 import time
 
 from . import sigv4
+from .ops_selfservice import STANDARD
 from .server import ApiError, control, operation
 
 SERVICE = "cognito-idp"
@@ -207,6 +209,22 @@ def admin_get_user(ctx, body):
         raise ApiError("UserNotFoundException", "User does not exist.")
     with ctx.pool.lock:
         return _user_json(user, attr_key="UserAttributes")
+
+
+@operation("DescribeUserPoolClient")
+def describe_user_pool_client(ctx, body):
+    """The app client. WriteAttributes: the standard attributes and every
+    custom: one a user holds, minus pool setting `unwritable_attributes`
+    (what SignUp and UpdateUserAttributes refuse, ops_selfservice.py)."""
+    _check(ctx, body)
+    client_id = body.get("ClientId")
+    if client_id != ctx.pool.client_id:
+        raise ApiError("ResourceNotFoundException",
+                       "User pool client %s does not exist." % client_id)
+    custom = {n for u in _users(ctx) for n in u.attributes if n.startswith("custom:")}
+    write = sorted((STANDARD | custom) - set(ctx.pool.setting("unwritable_attributes")))
+    return {"UserPoolClient": {"UserPoolId": ctx.pool.pool_id, "ClientId": client_id,
+                               "ClientName": "mock", "WriteAttributes": write}}
 
 
 # -- control ---------------------------------------------------------------------
