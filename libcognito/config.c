@@ -82,9 +82,29 @@ static const struct key_def keys[] = {
      10L * 365 * 86400, false, NULL},
     {"offline_login_mfa_users", KEY_BOOL, offsetof(struct cog_config, offline_login_mfa_users), 0,
      0, false, NULL},
+    {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
+     false, NULL},
+    /* who is active: account.c owns the rule */
+    {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
 };
 #undef STR
 #undef CHOICE
+
+/* UserStatus names as Cognito spells them (FORCE_CHANGE_PASSWORD, ...),
+ * comma-separated; account.c reads the list. */
+static const char *check_user_status_list(const char *value)
+{
+    for (const char *p = value;; p++) {
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        if (n == 0 || n > 32)
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+        p += n;
+        if (*p == '\0')
+            return NULL;
+        if (*p != ',')
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+    }
+}
 
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
@@ -97,6 +117,7 @@ static const struct {
     {"group_gids", cog_mapping_check_group_gids},
     {"group_map", cog_mapping_check_group_map},
     {"home_template", cog_mapping_check_home_template},
+    {"allowed_user_status", check_user_status_list},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

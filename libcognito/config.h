@@ -96,6 +96,10 @@ struct cog_config {
     enum cog_offline offline_login;
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
+    bool remember_device_remote;  /* a remembered device also for logins with PAM_RHOST */
+
+    /* Who counts as active (account.h: cog_user_status_active). */
+    char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
+#include "libcognito/account.h"
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
 #include "libcognito/mapping.h"
@@ -99,9 +100,14 @@ out:
         cleanup_login(pamh, st, 0);
 }
 
-void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user)
+void pc_account_drop_handle(pam_handle_t *pamh)
 {
     pam_set_data(pamh, DATA_LOGIN, NULL, NULL);
+}
+
+void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user)
+{
+    pc_account_drop_handle(pamh);
     pc_state_remove(cfg->state_dir, user);
 }
 
@@ -139,7 +145,14 @@ static void from_cache(pam_handle_t *pamh, const struct pc_args *args, const str
             goto out;
         acct->n_groups++;
     }
-    acct->state = a.enabled ? PC_ACCOUNT_ACTIVE : PC_ACCOUNT_DISABLED;
+    /* Only a confirmed account (cog_user_status_active) logs in: an
+     * unconfirmed sign-up or a reset-required account is as good as
+     * disabled. */
+    bool active = cog_user_status_active(cfg, a.status);
+    acct->state = a.enabled && active ? PC_ACCOUNT_ACTIVE : PC_ACCOUNT_DISABLED;
+    if (!active)
+        pam_syslog(pamh, LOG_NOTICE, "%s has UserStatus %.32s, not an active one", user,
+                   cog_text_valid(a.status, 32) ? a.status : "?");
 out:
     cog_account_clear(&a);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -184,20 +185,47 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
     return st;
 }
 
-/* Cognito refused this login: what it says about the password's verifier. */
-static bool refusal(cog_status st)
+/* What a failed login may change of the user's state: only what Cognito
+ * itself said about the account, never what a stranger's wrong guess
+ * causes (docs/threat-model.md, "What an unauthenticated attempt can
+ * change"). This handle's own login is always dropped. */
+static void after_failure(pam_handle_t *pamh, const struct pc_args *args,
+                          const struct cog_config *cfg, const char *user, const char *password,
+                          cog_status st)
 {
+    pc_account_drop_handle(pamh);
     switch (st) {
-    case COG_ERR_AUTH:
-    case COG_ERR_USER_UNKNOWN:
-    case COG_ERR_CODE:
     case COG_ERR_PASSWORD_RESET_REQUIRED:
     case COG_ERR_NOT_CONFIRMED:
-    case COG_ERR_INVALID_PASSWORD:
-    case COG_ERR_TOKEN:
-        return true;
+        /* The account cannot log in: no earlier success speaks for it. */
+        pc_account_forget(pamh, cfg, user);
+        pc_offline_forget(pamh, args, cfg, user);
+        break;
+    case COG_ERR_AUTH:
+    case COG_ERR_USER_UNKNOWN:
+        /* Refused: a verifier of this very password is stale (changed,
+         * disabled); anyone else's guess leaves it. */
+        pc_offline_forget_if_stale(pamh, args, cfg, user, password);
+        break;
     default:
-        return false;
+        break;
+    }
+}
+
+/* A reset-required account must read like a wrong password to whoever
+ * types at the prompt: Cognito says so before any password proof, after
+ * one round trip where a wrong password takes two. Wait out about one more
+ * (bounded by timeout). */
+static void like_a_refusal(const struct cog_config *cfg, long long started_ms)
+{
+    long long spent = cog_now_ms() - started_ms;
+    long long cap = (long long)cfg->timeout * 1000;
+    if (spent > cap)
+        spent = cap;
+    if (spent > 0) {
+        struct timespec ts = {.tv_sec = spent / 1000, .tv_nsec = (spent % 1000) * 1000000};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
     }
 }
 
@@ -216,8 +244,7 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
     if (res->password_changed)
         pc_offline_forget(pamh, args, cfg, user);
     else
-        pc_offline_remember(pamh, args, cfg, user, password,
-                            res->passed_mfa || res->device_authenticated);
+        pc_offline_remember(pamh, args, cfg, user, password, pc_offline_factors(res));
 }
 
 static void log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
@@ -247,24 +274,28 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
+    long long started_ms = cog_now_ms();
     st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &res, &device_key, &err);
     rc = auth_result(st, &conv);
     if (rc == PAM_SUCCESS) {
         after_login(pamh, &args, &cfg, user, password, &res, device_key);
         goto out;
     }
-    pc_account_forget(pamh, &cfg, user);
     log_failure(pamh, "authentication", user, st, &err);
-    /* A refused user has no offline fallback; an unreachable Cognito may
-     * leave one, within bounds (offline.h). */
-    if (refusal(st)) {
-        pc_offline_forget(pamh, &args, &cfg, user);
-    } else if (st == COG_ERR_UNAVAILABLE) {
+    after_failure(pamh, &args, &cfg, user, password, st);
+    /* Only a service that could not be reached at all may leave an
+     * offline login, within bounds (offline.h); a throttled pool, a failing
+     * Lambda or a failure after the password never does. */
+    if (st == COG_ERR_UNAVAILABLE && err.unreachable) {
         int offline = pc_offline_login(pamh, &args, &cfg, &conv, user, password);
         if (offline != PAM_AUTHINFO_UNAVAIL) {
             rc = offline;
             goto out;
         }
+    }
+    if (st == COG_ERR_PASSWORD_RESET_REQUIRED && !args.allow_password_reset) {
+        like_a_refusal(&cfg, started_ms);
+        st = COG_ERR_AUTH;
     }
     const char *why = cog_auth_failure_text(st);
     if (why != NULL)

@@ -425,14 +425,12 @@ START_TEST(test_password_reset)
 }
 END_TEST
 
+/* Without allow_password_reset a reset-required account reads exactly like
+ * a wrong password: whoever types at the prompt learns nothing of it. */
 START_TEST(test_password_reset_off)
 {
     fresh(RITA, NULL);
-    const struct ph_turn t[] = {
-        PASSWORD(PW),
-        ERR("Your password must be reset before you can sign in. Reset it where you manage "
-            "your account, or ask an administrator."),
-    };
+    const struct ph_turn t[] = {PASSWORD(PW)};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "rita"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     PH_RUN("cognito", "rita", &s, cases);

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "libcognito/account.h"
 #include "libcognito/admin.h"
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
@@ -92,7 +93,11 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         rc = ctl_fail("authorized-keys", &err);
         goto out;
     }
-    for (size_t i = 0; acct.enabled && i < acct.nkeys; i++)
+    /* A disabled user, or one whose UserStatus does not count as active
+     * (an unconfirmed sign-up, a reset-required or compromised account),
+     * has no keys. */
+    bool active = acct.enabled && cog_user_status_active(&cfg, acct.status);
+    for (size_t i = 0; active && i < acct.nkeys; i++)
         printf("%s\n", acct.keys[i]);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     cog_account_clear(&acct);
