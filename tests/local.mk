@@ -80,6 +80,9 @@ TESTS += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh
 EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh tests/nsslib.sh
 TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh
 EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh
+# What a pool user wrote reaches cognitoctl's terminal escaped.
+TESTS += tests/cognitoctl_escape.sh
+EXTRA_DIST += tests/cognitoctl_escape.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
