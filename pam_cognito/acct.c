@@ -14,6 +14,7 @@
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "pam_cognito/acct.h"
+#include "pam_cognito/session.h"
 #include "pam_cognito/state.h"
 
 #define DATA_LOGIN "pam_cognito_login"
@@ -166,6 +167,9 @@ void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const str
     time_t now = time(NULL);
 
     memset(acct, 0, sizeof(*acct));
+    /* The account phase runs in every stack of ours, also where no session
+     * line of ours does (sudo): the session id leaves the environment here. */
+    pc_session_claim_env(pamh);
     if (pam_get_data(pamh, DATA_LOGIN, &data) == PAM_SUCCESS && data != NULL) {
         const struct pc_state *mine = data;
         if (strcmp(mine->user, user) == 0 && now < mine->expires) {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -26,6 +25,7 @@
 #include "pam_cognito/device.h"
 #include "pam_cognito/lifecycle.h"
 #include "pam_cognito/offline.h"
+#include "pam_cognito/refusal.h"
 #include "pam_cognito/session.h"
 
 #define DATA_CHAUTHTOK "pam_cognito_chauthtok"
@@ -212,23 +212,6 @@ static void after_failure(pam_handle_t *pamh, const struct pc_args *args,
     }
 }
 
-/* A reset-required account must read like a wrong password to whoever
- * types at the prompt: Cognito says so before any password proof, after
- * one round trip where a wrong password takes two. Wait out about one more
- * (bounded by timeout). */
-static void like_a_refusal(const struct cog_config *cfg, long long started_ms)
-{
-    long long spent = cog_now_ms() - started_ms;
-    long long cap = (long long)cfg->timeout * 1000;
-    if (spent > cap)
-        spent = cap;
-    if (spent > 0) {
-        struct timespec ts = {.tv_sec = spent / 1000, .tv_nsec = (spent % 1000) * 1000000};
-        while (nanosleep(&ts, &ts) != 0)
-            ;
-    }
-}
-
 /* After a verified login: its tokens for the session, the account record,
  * the offline verifier. */
 static void after_login(pam_handle_t *pamh, const struct pc_args *args,
@@ -236,8 +219,10 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
                         const struct cog_auth_result *res, const char *device_key)
 {
     char *session_id = NULL;
-    if (pc_session_wanted(cfg))
+    if (pc_session_wanted(cfg)) {
+        pc_lifecycle_sweep(pamh, args, cfg);
         pc_session_begin(pamh, args, cfg, user, res, device_key, &session_id);
+    }
     pc_account_remember(pamh, args, cfg, user, res, session_id);
     free(session_id);
     /* The password typed is not the one any more after a new-password flow. */
@@ -293,8 +278,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
             goto out;
         }
     }
+    /* A reset-required account reads like a wrong password (refusal.h). */
+    if (st == COG_ERR_AUTH)
+        pc_refusal_note(&cfg, cog_now_ms() - started_ms);
     if (st == COG_ERR_PASSWORD_RESET_REQUIRED && !args.allow_password_reset) {
-        like_a_refusal(&cfg, started_ms);
+        pc_refusal_wait(&cfg, started_ms);
         st = COG_ERR_AUTH;
     }
     const char *why = cog_auth_failure_text(st);
