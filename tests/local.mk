@@ -83,6 +83,9 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh
+# Only confirmed accounts get SSH keys from authorized-keys.
+TESTS += tests/cognitoctl_status.sh
+EXTRA_DIST += tests/cognitoctl_status.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
