@@ -169,7 +169,7 @@ void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const str
     memset(acct, 0, sizeof(*acct));
     /* The account phase runs in every stack of ours, also where no session
      * line of ours does (sudo): the session id leaves the environment here. */
-    pc_session_claim_env(pamh);
+    pc_session_account_phase(pamh);
     if (pam_get_data(pamh, DATA_LOGIN, &data) == PAM_SUCCESS && data != NULL) {
         const struct pc_state *mine = data;
         if (strcmp(mine->user, user) == 0 && now < mine->expires) {

@@ -284,15 +284,14 @@ static bool id_valid(const char *id)
            strspn(id, "0123456789abcdef") == PC_SESSION_ID_LEN;
 }
 
-void pc_session_claim_env(pam_handle_t *pamh)
+void pc_session_account_phase(pam_handle_t *pamh)
 {
-    const void *data = NULL;
-    const char *env = pam_getenv(pamh, PC_SESSION_ENV);
-    if (env == NULL)
-        return;
-    if ((pam_get_data(pamh, DATA_SESSION, &data) != PAM_SUCCESS || data == NULL) && id_valid(env))
-        set_id(pamh, env);
-    pam_putenv(pamh, PC_SESSION_ENV);
+    /* sshd runs the account phase in its auth child too, and carries the
+     * child's PAM environment, not its pam_set_data, to the session: a
+     * remote login keeps the variable until open_session. A local one
+     * (su, sudo, login: one process) has the id in pam_set_data. */
+    if (pam_getenv(pamh, PC_SESSION_ENV) != NULL && item(pamh, PAM_RHOST)[0] == '\0')
+        pam_putenv(pamh, PC_SESSION_ENV);
 }
 
 /* The id of this transaction's login: this handle's (pam_set_data), or the

@@ -10,13 +10,13 @@
  * same user, PAM service and remote host. No other transaction finds it:
  * root's later `su -l user` adopts nothing.
  *
- * The variable never reaches a command: the account phase moves it into
- * pam_set_data and removes it (sudo's default profile runs no session line
- * of ours, and would export it), open_session and close_session remove it
- * too. A record whose session never opened counts for PENDING_TTL seconds;
- * then the next login's sweep ends its tokens per on_close and wipes it.
- * Two concurrent logins of one user each keep their own record.
- * close_session wipes it. */
+ * The variable never reaches a command: the account phase of a local login
+ * removes it (the id stays in pam_set_data; sudo's default profile runs no
+ * session line of ours, and would export it); a remote one (sshd, whose
+ * auth child runs the account phase too) keeps it until open_session;
+ * open_session and close_session remove it. A record whose session never opened counts for
+ * PENDING_TTL seconds; then the next login's sweep ends its tokens per on_close and wipes it. Two
+ * concurrent logins of one user each keep their own record. close_session wipes it. */
 #ifndef PAM_COGNITO_SESSION_H
 #define PAM_COGNITO_SESSION_H
 
@@ -75,9 +75,11 @@ cog_status pc_session_save(const struct cog_config *cfg, const struct pc_session
 /* Wipes and removes the record, and forgets its id. */
 void pc_session_end(pam_handle_t *pamh, const struct cog_config *cfg, const struct pc_session *s);
 
-/* The account phase: PAM_COGNITO_SESSION leaves the PAM environment (so no
- * command sees it) and stays with this handle (pam_set_data). */
-void pc_session_claim_env(pam_handle_t *pamh);
+/* The account phase of a local login (no PAM_RHOST): PAM_COGNITO_SESSION
+ * leaves the PAM environment, so no command sees it (sudo exports the PAM
+ * environment, and Debian's profile runs no session line of ours there);
+ * the id stays with this handle (pam_set_data). */
+void pc_session_account_phase(pam_handle_t *pamh);
 
 /* Calls end(ctx, record) for each record past its time (pending:
  * PENDING_TTL, opened: OPENED_TTL), then wipes it; end returns false to
