@@ -251,6 +251,16 @@ START_TEST(test_status_changes_at_login)
     ck_assert_str_eq(record_of("state", "alice"), "");
     const struct ph_turn down[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
     AUTH_EXPECT("status_offline_down", "alice", down, PAM_AUTHINFO_UNAVAIL);
+
+    /* COMPROMISED: NotAuthorized with the right password, as Cognito does;
+     * the verifier of that very password goes too. */
+    fresh(ALICE, NULL);
+    AUTH_EXPECT("status_offline", "alice", pw, PAM_SUCCESS);
+    mock_add_user(&mock,
+                  "{\"username\":\"alice\",\"password\":\"" PW "\",\"status\":\"COMPROMISED\"}");
+    AUTH_EXPECT("status_offline", "alice", pw, PAM_AUTH_ERR);
+    ck_assert_str_eq(record_of("private/offline", "alice"), "");
+    AUTH_EXPECT("status_offline_down", "alice", down, PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 
