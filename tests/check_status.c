@@ -326,6 +326,57 @@ START_TEST(test_offline_only_unreachable)
 }
 END_TEST
 
+/* Every fault the mock injects at InitiateAuth, before the password is
+ * proven: offline login stands in for the service not being reached (no
+ * answer in time, a dropped connection, TLS failing, a 5xx) and for
+ * nothing else (a throttle, garbage, a malformed or oversized answer). */
+static const struct {
+    const char *spec;
+    bool offline;
+} init_faults[] = {
+    {"\"kind\":\"stall\",\"seconds\":4", true},
+    {"\"kind\":\"stall_body\",\"seconds\":4", true},
+    {"\"kind\":\"reset\"", true},
+    {"\"kind\":\"close\"", true},
+    {"\"kind\":\"status\",\"status\":500,\"body\":\"Internal Server Error\","
+     "\"content_type\":\"text/plain\"",
+     true},
+    {"\"kind\":\"status\",\"status\":502,\"body\":\"<html>502</html>\","
+     "\"content_type\":\"text/html\"",
+     true},
+    {"\"kind\":\"status\",\"status\":503,\"type\":\"ServiceUnavailableException\"", true},
+    {"\"kind\":\"status\",\"status\":500,\"type\":\"InternalErrorException\"", true},
+    {"\"kind\":\"tls\",\"cert\":\"wrong_ca\"", true},
+    {"\"kind\":\"tls\",\"cert\":\"expired\"", true},
+    {"\"kind\":\"throttle\"", false},
+    {"\"kind\":\"throttle\",\"status\":500", false},
+    {"\"kind\":\"throttle\",\"status\":500,\"type\":\"UnexpectedLambdaException\"", false},
+    {"\"kind\":\"garbage\"", false},
+    {"\"kind\":\"truncated_json\"", false},
+    {"\"kind\":\"missing_fields\"", false},
+    {"\"kind\":\"wrong_types\"", false},
+    {"\"kind\":\"unknown_challenge\"", false},
+    {"\"kind\":\"oversized\",\"bytes\":2097152", false},
+};
+
+START_TEST(test_offline_fault_matrix)
+{
+    const struct ph_turn pw[] = {T_PASSWORD(PW)};
+    const struct ph_turn refused[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
+    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
+    char spec[512];
+    fresh(ALICE, NULL);
+    AUTH_EXPECT("status_offline_fast", "alice", pw, PAM_SUCCESS);
+    snprintf(spec, sizeof(spec), "{\"op\":\"InitiateAuth\",\"count\":-1,%s}", init_faults[_i].spec);
+    mock_fault(&mock, spec);
+    if (init_faults[_i].offline)
+        AUTH_EXPECT("status_offline_fast", "alice", offline, PAM_SUCCESS);
+    else
+        AUTH_EXPECT("status_offline_fast", "alice", refused, PAM_AUTHINFO_UNAVAIL);
+    ck_assert_int_eq(mock_control(&mock, "DELETE", "/_mock/faults", NULL, NULL), 200);
+}
+END_TEST
+
 /* Once Cognito accepted the password and a challenge is pending, nothing
  * that fails next is "unreachable". */
 START_TEST(test_offline_never_after_password)
@@ -510,6 +561,8 @@ static void write_services(void)
     ph_service("status_acct", ACCT(""));
     ph_service("status_acct_fcp", ACCT(" allowed_user_status=FORCE_CHANGE_PASSWORD"));
     ph_service("status_offline", "auth required @MODULE@ @ARGS@ offline_login=password\n");
+    ph_service("status_offline_fast",
+               "auth required @MODULE@ @ARGS@ timeout=2 offline_login=password\n");
     ph_service("status_offline_mfa",
                "auth required @MODULE@ @ARGS@ offline_login=password offline_login_mfa_users\n");
     ph_service("status_offline_down",
@@ -537,6 +590,8 @@ static Suite *status_suite(void)
     tcase_add_test(tc, test_status_changes_at_login);
     tcase_add_test(tc, test_reset_required_looks_refused);
     tcase_add_test(tc, test_offline_only_unreachable);
+    tcase_add_loop_test(tc, test_offline_fault_matrix, 0,
+                        (int)(sizeof(init_faults) / sizeof(init_faults[0])));
     tcase_add_test(tc, test_offline_never_after_password);
     tcase_add_test(tc, test_offline_custom_challenge);
     tcase_add_test(tc, test_stranger_changes_nothing);
