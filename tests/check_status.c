@@ -419,6 +419,27 @@ START_TEST(test_offline_custom_challenge)
 }
 END_TEST
 
+/* -- text from the IdP in the conversation ------------------------------------------------- */
+
+/* A challenge's words reach the PAM conversation escaped: a bidi override
+ * in a custom challenge's question and in a parameter's value, shown as
+ * \u202e, never raw; plain words as they are. */
+START_TEST(test_conversation_escaped)
+{
+    fresh("{\"username\":\"cus\",\"password\":\"" PW "\",\"custom_challenges\":["
+          "{\"params\":{\"question\":\"Badge \\u202enumber?\"},\"answer\":\"42\"},"
+          "{\"params\":{\"hint\":\"sent to \\u2066+1 555\\u2069\"},\"answer\":\"7\"}]}",
+          NULL);
+    const struct ph_turn t[] = {
+        T_PASSWORD(PW),
+        {PAM_PROMPT_ECHO_ON, "Badge \\u202enumber? ", PH_TEXT, "42", PH_EXACT},
+        T_INFO("The sign-in asks:\n  hint: sent to \\u2066+1 555\\u2069"),
+        {PAM_PROMPT_ECHO_ON, "Answer: ", PH_TEXT, "7", PH_EXACT},
+    };
+    AUTH_EXPECT("status_custom", "cus", t, PAM_SUCCESS);
+}
+END_TEST
+
 /* -- a stranger's failure ----------------------------------------------------------------- */
 
 /* Wrong passwords typed for alice leave her verifier and login record:
@@ -569,6 +590,7 @@ static void write_services(void)
                "auth required @MODULE@ @ARGS@ " DOWN " offline_login=password\n");
     ph_service("status_offline_down_mfa", "auth required @MODULE@ @ARGS@ " DOWN
                                           " offline_login=password offline_login_mfa_users\n");
+    ph_service("status_custom", "auth required @MODULE@ @ARGS@ auth_flow=CUSTOM_AUTH\n");
     ph_service("status_custom_offline",
                "auth required @MODULE@ @ARGS@ auth_flow=CUSTOM_AUTH offline_login=password\n");
     ph_service("status_device_rhost", SET_ITEMS "auth required @MODULE@ @ARGS@ remember_device\n");
@@ -594,6 +616,7 @@ static Suite *status_suite(void)
                         (int)(sizeof(init_faults) / sizeof(init_faults[0])));
     tcase_add_test(tc, test_offline_never_after_password);
     tcase_add_test(tc, test_offline_custom_challenge);
+    tcase_add_test(tc, test_conversation_escaped);
     tcase_add_test(tc, test_stranger_changes_nothing);
     tcase_add_test(tc, test_device_not_for_remote);
     tcase_add_test(tc, test_session_not_adopted);
