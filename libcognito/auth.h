@@ -68,6 +68,7 @@ struct cog_auth_result {
     char *username;             /* cognito:username from the verified ID token */
     struct json_object *claims; /* the verified ID token's payload */
     bool passed_mfa;            /* an MFA challenge was answered */
+    bool passed_custom;         /* a custom challenge (auth_flow CUSTOM_AUTH) was answered */
     bool device_authenticated;  /* the remembered device proved itself (DEVICE_SRP_AUTH) */
     bool password_changed;      /* the login set a new password (new-password or reset flow) */
     char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */

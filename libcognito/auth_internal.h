@@ -22,6 +22,8 @@ struct login {
     bool device_authenticated; /* DEVICE_PASSWORD_VERIFIER was accepted */
     bool password_changed;
     bool passed_mfa;
+    bool passed_custom; /* a CUSTOM_CHALLENGE was answered */
+    bool past_password; /* a challenge after the password was pending: the service was reached */
     struct cog_error *err;
     unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
     unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */

@@ -89,9 +89,29 @@ static const struct key_def keys[] = {
     {"jwks_max_age", KEY_DURATION, offsetof(struct cog_config, jwks_max_age), 60, 30L * 86400,
      false, NULL},
     {"ssh_key_options", CHOICE(ssh_key_options, ssh_key_options_choices)},
+    {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
+     false, NULL},
+    /* who is active: account.c owns the rule */
+    {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
 };
 #undef STR
 #undef CHOICE
+
+/* UserStatus names as Cognito spells them (FORCE_CHANGE_PASSWORD, ...),
+ * comma-separated; account.c reads the list. */
+static const char *check_user_status_list(const char *value)
+{
+    for (const char *p = value;; p++) {
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        if (n == 0 || n > 32)
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+        p += n;
+        if (*p == '\0')
+            return NULL;
+        if (*p != ',')
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+    }
+}
 
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
@@ -105,6 +125,7 @@ static const struct {
     {"group_map", cog_mapping_check_group_map},
     {"home_template", cog_mapping_check_home_template},
     {"deny_names", cog_mapping_check_deny_names},
+    {"allowed_user_status", check_user_status_list},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

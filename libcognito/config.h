@@ -106,6 +106,10 @@ struct cog_config {
     enum cog_offline offline_login;
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
+    bool remember_device_remote;  /* a remembered device also for logins with PAM_RHOST */
+
+    /* Who counts as active (account.h: cog_user_status_active). */
+    char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */
 
     /* Transport and trust: only from this file, never from the environment. */
     char *proxy;                              /* NULL: no proxy at all */

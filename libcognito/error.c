@@ -12,6 +12,7 @@ cog_status cog_error_set(struct cog_error *err, cog_status status, const char *c
     if (err == NULL)
         return status;
     err->status = status;
+    err->unreachable = false;
     snprintf(err->code, sizeof(err->code), "%s", code ? code : "");
     if (fmt != NULL) {
         va_list ap;
@@ -28,6 +29,29 @@ void cog_error_clear(struct cog_error *err)
 {
     if (err != NULL)
         memset(err, 0, sizeof(*err));
+}
+
+cog_status cog_error_unreachable(struct cog_error *err)
+{
+    if (err == NULL)
+        return COG_ERR_UNAVAILABLE;
+    err->unreachable = true;
+    return err->status;
+}
+
+bool cog_exception_provoked(const char *code)
+{
+    static const char *const provoked[] = {
+        "TooManyRequestsException",      "ThrottlingException",
+        "LimitExceededException",        "TooManyFailedAttemptsException",
+        "UnexpectedLambdaException",     "InvalidLambdaResponseException",
+        "UserLambdaValidationException",
+    };
+    for (size_t i = 0; code != NULL && i < sizeof(provoked) / sizeof(provoked[0]); i++) {
+        if (strcmp(code, provoked[i]) == 0)
+            return true;
+    }
+    return false;
 }
 
 const char *cog_status_name(cog_status status)

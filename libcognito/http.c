@@ -314,7 +314,8 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
         cog_http_begin_step(http);
     long long left = http->deadline_ms - cog_now_ms();
     if (left <= 0) {
-        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
+        cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
+        st = cog_error_unreachable(err);
         goto out;
     }
     http->errbuf[0] = '\0';
@@ -353,6 +354,10 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
         else
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s%s%s", curl_easy_strerror(rc),
                                http->errbuf[0] ? ": " : "", http->errbuf);
+        /* DNS, connect, TLS, timeout: the service was not reached. An
+         * oversized answer was an answer. */
+        if (!sink.too_large && rc != CURLE_FILESIZE_EXCEEDED)
+            cog_error_unreachable(err);
         goto out;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);

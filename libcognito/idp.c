@@ -241,6 +241,10 @@ cog_status cog_idp_parse_error(long http_status, const char *body, size_t len,
         snprintf(message, sizeof(message), "%s (HTTP %ld)", code[0] ? code : "service error",
                  http_status);
     cog_error_set(err, st, code, "%s", message);
+    /* A 5xx is the service failing; a throttle or a Lambda error, whatever
+     * its HTTP status, is something a third party can cause. */
+    if (http_status >= 500 && !cog_exception_provoked(code))
+        cog_error_unreachable(err);
     if (obj != NULL)
         json_object_put(obj);
     return st;

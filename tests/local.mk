@@ -87,6 +87,12 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # More than 1023 groups through the real cognitoctl sync (issue 12).
 TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
+# What a pool user wrote reaches cognitoctl's terminal escaped.
+TESTS += tests/cognitoctl_escape.sh
+EXTRA_DIST += tests/cognitoctl_escape.sh
+# Only confirmed accounts get SSH keys from authorized-keys.
+TESTS += tests/cognitoctl_status.sh
+EXTRA_DIST += tests/cognitoctl_status.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh

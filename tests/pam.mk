@@ -15,6 +15,18 @@ tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES) tests/cachetest.
 tests_check_pam_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_pam_LDADD = $(PAM_TEST_LIBS) -ldl
 
+# Issue 18: account status, offline login's proofs, a stranger's failure,
+# remembered devices and remote logins, the session's cleanup.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_status
+TESTS += tests/check_status
+endif
+endif
+tests_check_status_SOURCES = tests/check_status.c $(PAM_TEST_SOURCES)
+tests_check_status_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_status_LDADD = $(PAM_TEST_LIBS)
+
 # Many logins in one process, every challenge kind mixed: run under valgrind
 # by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
 if HAVE_CHECK

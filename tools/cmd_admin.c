@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "libcognito/account.h"
 #include "libcognito/admin.h"
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
@@ -24,6 +25,7 @@
 #include "libcognito/sshkey.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
+#include "tools/term.h"
 
 static const char *cache_dir_of(const struct cog_config *cfg)
 {
@@ -127,7 +129,11 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         rc = ctl_fail("authorized-keys", &err);
         goto out;
     }
-    for (size_t i = 0; acct.enabled && i < acct.nkeys; i++)
+    /* A disabled user, or one whose UserStatus does not count as active
+     * (an unconfirmed sign-up, a reset-required or compromised account),
+     * has no keys. */
+    bool active = acct.enabled && cog_user_status_active(&cfg, acct.status);
+    for (size_t i = 0; active && i < acct.nkeys; i++)
         print_key(&cfg, user, acct.keys[i], i + 1);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     cog_account_clear(&acct);
@@ -216,7 +222,7 @@ static void print_user_text(struct json_object *o)
                                          "shell", "sub", "status", "enabled", "from_login"};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         struct json_object *v = json_object_object_get(o, fields[i]);
-        printf("%-15s %s\n", fields[i], json_object_get_string(v));
+        printf("%-15s %s\n", fields[i], term_shown(json_object_get_string(v)));
     }
     static const char *const lists[] = {"unix_groups", "cognito_groups", "ssh_keys"};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -224,7 +230,7 @@ static void print_user_text(struct json_object *o)
         printf("%-15s", lists[i]);
         for (size_t k = 0; k < json_object_array_length(v); k++)
             printf("%s%s", i == 2 ? "\n  " : " ",
-                   json_object_get_string(json_object_array_get_idx(v, k)));
+                   term_shown(json_object_get_string(json_object_array_get_idx(v, k))));
         printf("\n");
     }
 }
@@ -299,10 +305,10 @@ int cmd_users(int argc, char **argv, struct globals *g)
             continue;
         }
         printf("%-24s %10s %10s %-22s %s\n",
-               json_object_get_string(json_object_object_get(o, "name")),
+               term_shown(json_object_get_string(json_object_object_get(o, "name"))),
                json_object_get_string(json_object_object_get(o, "uid")),
                json_object_get_string(json_object_object_get(o, "gid")),
-               json_object_get_string(json_object_object_get(o, "status")),
+               term_shown(json_object_get_string(json_object_object_get(o, "status"))),
                json_object_get_boolean(json_object_object_get(o, "enabled")) ? "yes" : "no");
         json_object_put(o);
     }

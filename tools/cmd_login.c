@@ -34,10 +34,10 @@ static void print_claims_text(struct json_object *claims)
     {
         if (json_object_is_type(val, json_type_string) || json_object_is_type(val, json_type_int) ||
             json_object_is_type(val, json_type_boolean))
-            printf("  %-22s %s\n", key, json_object_get_string(val));
+            printf("  %-22s %s\n", term_shown(key), term_shown(json_object_get_string(val)));
         else
-            printf("  %-22s %s\n", key,
-                   json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+            printf("  %-22s %s\n", term_shown(key),
+                   term_shown(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN)));
     }
 }
 
@@ -57,12 +57,12 @@ static int print_result(const struct cog_auth_result *res, bool json, bool show_
                 json_object_object_add(o, "refresh_token",
                                        json_object_new_string(res->refresh_token));
         }
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", term_shown_lines(json_object_to_json_string_ext(
+                           o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
         cog_json_put_wiped(o);
         return EXIT_OK;
     }
-    printf("Logged in as %s\n", res->username);
+    printf("Logged in as %s\n", term_shown(res->username));
     printf("Verified ID token claims:\n");
     print_claims_text(res->claims);
     if (show_tokens) {

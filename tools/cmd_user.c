@@ -117,7 +117,7 @@ static void print_delivery(struct session *s, const char *what, const struct cog
         ctl_print_json(o);
         json_object_put(o);
     } else if (d->medium[0] != '\0') {
-        printf("%s sent by %s to %s\n", what, d->medium, d->destination);
+        printf("%s sent by %s to %s\n", what, term_shown(d->medium), term_shown(d->destination));
     } else {
         printf("%s sent\n", what);
     }
@@ -356,7 +356,7 @@ static int run_attributes(struct session *s, int argc, char **argv)
         if (s->g->json)
             json_object_object_add(out, name, json_object_new_string(value));
         else
-            printf("%s=%s\n", name, value);
+            printf("%s=%s\n", term_shown(name), term_shown(value));
     }
     if (rc == EXIT_OK && s->g->json)
         ctl_print_json(out);
@@ -383,8 +383,8 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
         printf("%s changed: a verification code was sent by %s to %s "
                "(cognitoctl verify-attribute %s CODE)\n",
-               cog_json_string(one, "AttributeName"), d.medium, d.destination,
-               cog_json_string(one, "AttributeName"));
+               term_shown(cog_json_string(one, "AttributeName")), term_shown(d.medium),
+               term_shown(d.destination), term_shown(cog_json_string(one, "AttributeName")));
     }
     if (rc == EXIT_OK && s->g->json) {
         struct json_object *o = json_object_new_object();
@@ -474,8 +474,9 @@ static int mfa_show(struct session *s)
     } else {
         printf("enabled:  ");
         for (size_t i = 0; i < arr_len(list); i++)
-            printf("%s ", json_object_get_string(json_object_array_get_idx(list, i)));
-        printf("%s\npreferred: %s\n", arr_len(list) ? "" : "none", preferred ? preferred : "none");
+            printf("%s ", term_shown(json_object_get_string(json_object_array_get_idx(list, i))));
+        printf("%s\npreferred: %s\n", arr_len(list) ? "" : "none",
+               preferred ? term_shown(preferred) : "none");
     }
     cog_json_put_wiped(resp);
     return EXIT_OK;
@@ -511,7 +512,7 @@ static int mfa_setup_totp(struct session *s)
     if (cog_qr_text(uri, &qr, &err) == COG_OK)
         fprintf(stderr, "Scan this QR code with your authenticator app:\n%s\n", qr);
     fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
-    fprintf(stderr, "Or type this key into the app: %s\n", secret);
+    fprintf(stderr, "Or type this key into the app: %s\n", term_shown(secret));
     if ((rc = ask(s, "Authenticator code: ", true, &code)) != EXIT_OK)
         goto out;
     if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
@@ -598,7 +599,7 @@ static int run_devices(struct session *s, int argc, char **argv)
                 if (n && strcmp(n, "device_name") == 0 && cog_json_string(a, "Value"))
                     name = cog_json_string(a, "Value");
             }
-            printf("%s %s\n", cog_json_string(d, "DeviceKey"), name);
+            printf("%s %s\n", term_shown(cog_json_string(d, "DeviceKey")), term_shown(name));
         }
         if (arr_len(devices) == 0)
             printf("No remembered devices\n");
@@ -659,7 +660,7 @@ static void print_expiry(struct session *s)
         ctl_print_json(o);
         json_object_put(o);
     } else {
-        printf("New tokens for %s, valid until %s\n", s->res.username, when);
+        printf("New tokens for %s, valid until %s\n", term_shown(s->res.username), when);
     }
 }
 
@@ -713,13 +714,14 @@ static int run_refresh(struct session *s, int argc, char **argv)
             rc = EXIT_INTERNAL;
             goto out;
         }
-        printf("%s\n", json);
+        printf("%s\n", term_shown_lines(json));
     } else {
         char when[COG_ISO8601_MAX];
         cog_iso8601(creds.expiration, when);
         printf("AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\nAWS_SESSION_TOKEN=%s\n"
                "# expires %s\n",
-               creds.aws.access_key_id, creds.aws.secret_access_key, creds.aws.session_token, when);
+               term_shown(creds.aws.access_key_id), term_shown(creds.aws.secret_access_key),
+               term_shown(creds.aws.session_token), when);
     }
 out:
     cog_identity_credentials_clear(&creds);

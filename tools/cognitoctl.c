@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "tools/cmds.h"
+#include "tools/term.h"
 
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
@@ -144,6 +145,8 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
 
 void ctl_print_json(struct json_object *o)
 {
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    /* json-c leaves C1 controls and bidi overrides raw: escaped as JSON
+     * escapes, the text stays the same JSON. */
+    printf("%s\n", term_shown_lines(json_object_to_json_string_ext(
+                       o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
 }

@@ -63,7 +63,7 @@ cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer
         quiet.c_lflag |= ECHONL;
         restore = tcsetattr(t->in_fd, TCSANOW, &quiet) == 0;
     }
-    fputs(prompt, stderr);
+    fputs(term_shown(prompt), stderr);
     fflush(stderr);
     st = read_line(t->in_fd, buf, sizeof(buf), &len);
     if (restore)
@@ -78,6 +78,26 @@ cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer
 out:
     cog_wipe(buf, sizeof(buf));
     return st;
+}
+
+static const char *shown(const char *s, bool lines)
+{
+    static char *slots[TERM_SHOWN_SLOTS];
+    static size_t next;
+    char **slot = &slots[next++ % TERM_SHOWN_SLOTS];
+    cog_free_secret(*slot); /* it may have shown a secret (a TOTP key, AWS keys) */
+    *slot = cog_text_escape(s, lines);
+    return *slot != NULL ? *slot : "?";
+}
+
+const char *term_shown(const char *s)
+{
+    return shown(s, false);
+}
+
+const char *term_shown_lines(const char *s)
+{
+    return shown(s, true);
 }
 
 static cog_status cb_ask_password(void *ctx, const char *prompt, char **answer)
@@ -100,12 +120,13 @@ static void cb_info(void *ctx, const char *text)
 {
     struct term *t = ctx;
     if (!t->quiet)
-        fprintf(stderr, "%s\n", text);
+        fprintf(stderr, "%s\n", term_shown_lines(text));
 }
 
 static void cb_error(void *ctx, const char *text)
 {
-    fprintf(stderr, "%s\n", text);
+    (void)ctx;
+    fprintf(stderr, "%s\n", term_shown_lines(text));
 }
 
 void term_callbacks(struct term *t, struct cog_auth_callbacks *cb)
