@@ -11,7 +11,6 @@
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
-#define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_VALUE_MAX 4096
 
 enum key_type {
@@ -45,6 +44,7 @@ static const struct key_def keys[] = {
     {"user_pool_id", STR(user_pool_id, KEY_STRING), false, NULL},
     {"client_id", STR(client_id, KEY_STRING), false, NULL},
     {"client_secret", STR(client_secret, KEY_STRING), true, NULL},
+    {"client_secret_file", STR(client_secret_file, KEY_PATH), false, NULL},
     {"endpoint", STR(endpoint, KEY_URL), false, NULL},
     {"ca_file", STR(ca_file, KEY_PATH), false, NULL},
     {"cache_dir", STR(cache_dir, KEY_PATH), false, NULL},
@@ -449,7 +449,9 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
     }
     }
     cfg->seen[index] = true;
-    return COG_OK;
+    if (strcmp(k->name, "client_secret") == 0)
+        cfg->client_secret_line = line;
+    return cog_config_secret_set(cfg, k->name, at, err);
 }
 
 cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
@@ -497,36 +499,6 @@ out:
     if (copy != NULL) {
         cog_wipe(copy, len);
         free(copy);
-    }
-    return st;
-}
-
-cog_status cog_config_load_file(struct cog_config *cfg, const char *path, struct cog_error *err)
-{
-    cog_status st;
-    char *buf = NULL;
-    size_t len = 0;
-    unsigned mode = 0;
-
-    st = cog_read_trusted_file(path, CONFIG_FILE_MAX, &buf, &len, &mode, err);
-    if (st != COG_OK) {
-        if (st == COG_ERR_INVALID_INPUT)
-            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: no such file", path);
-        goto out;
-    }
-    cog_config_begin_source(cfg);
-    st = cog_config_parse_buffer(cfg, buf, len, path, err);
-    if (st != COG_OK)
-        goto out;
-    if (cfg->client_secret != NULL && (mode & 044)) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
-                           "%s: holds client_secret but is readable by others (chmod 0600)", path);
-        goto out;
-    }
-out:
-    if (buf != NULL) {
-        cog_wipe(buf, len);
-        free(buf);
     }
     return st;
 }

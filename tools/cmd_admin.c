@@ -55,8 +55,8 @@ static const char keys_usage[] =
     "\n"
     "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
     "not know and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
-    "there is no usable cache. When the configuration file is not readable (a\n"
-    "client_secret makes it root-only), the cache is read from " CACHEDIR ".\n";
+    "there is no usable cache. When the configuration file is not readable (an\n"
+    "old root-only one), the cache is read from " CACHEDIR ".\n";
 
 /* The config when this user may read it; else the compiled-in cache_dir:
  * sshd runs us as AuthorizedKeysCommandUser, who may not read a root-only
@@ -67,7 +67,7 @@ static int keys_config(const struct globals *g, struct cog_config *cfg)
         cog_config_init(cfg);
         return EXIT_OK;
     }
-    return ctl_load_config(g, cfg);
+    return ctl_load_config_local(g, cfg);
 }
 
 int cmd_authorized_keys(int argc, char **argv, struct globals *g)
@@ -223,7 +223,7 @@ int cmd_users(int argc, char **argv, struct globals *g)
         fputs(users_usage, stderr);
         return EXIT_USAGE;
     }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+    if ((rc = ctl_load_config_local(g, &cfg)) != EXIT_OK)
         return rc;
     memset(&f, 0, sizeof(f));
     if ((rc = open_cache(&cfg, &f)) != EXIT_OK)
@@ -388,7 +388,7 @@ int cmd_cache(int argc, char **argv, struct globals *g)
         fputs(cache_usage, stderr);
         return EXIT_USAGE;
     }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+    if ((rc = ctl_load_config_local(g, &cfg)) != EXIT_OK)
         return rc;
     if (user != NULL) {
         if (cog_cache_drop_user(&cfg, user, &err) != COG_OK)

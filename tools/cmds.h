@@ -29,8 +29,11 @@ struct command {
 
 /* Maps a libcognito status to the exit status above. */
 int ctl_exit_code(cog_status st);
-/* Loads and checks the configuration, printing why it is unusable. */
+/* Loads and checks the configuration, printing why it is unusable; refuses
+ * when the app client's secret is in a file this caller may not read. */
 int ctl_load_config(const struct globals *g, struct cog_config *cfg);
+/* The same for commands that only read local files (no secret needed). */
+int ctl_load_config_local(const struct globals *g, struct cog_config *cfg);
 /* Prints "cognitoctl CMD: message" for a failed call, and returns its exit status. */
 int ctl_fail(const char *cmd, const struct cog_error *err);
 /* Handles the options every command takes (--config, --json, --help) in argv,

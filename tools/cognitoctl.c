@@ -103,7 +103,7 @@ int ctl_fail(const char *cmd, const struct cog_error *err)
     return ctl_exit_code(err->status);
 }
 
-int ctl_load_config(const struct globals *g, struct cog_config *cfg)
+int ctl_load_config_local(const struct globals *g, struct cog_config *cfg)
 {
     struct cog_error err = {0};
     cog_config_init(cfg);
@@ -114,6 +114,22 @@ int ctl_load_config(const struct globals *g, struct cog_config *cfg)
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+int ctl_load_config(const struct globals *g, struct cog_config *cfg)
+{
+    int rc = ctl_load_config_local(g, cfg);
+    if (rc == EXIT_OK && cfg->client_secret_unreadable) {
+        /* The app client has a secret, and it is root's: an ordinary user
+         * cannot talk to this client at all. */
+        fprintf(stderr,
+                "cognitoctl: %s: client_secret_file %s is root's: this app client has a "
+                "secret, so only root can use it (or ask for an app client without one)\n",
+                g->config_path, cfg->client_secret_file);
+        cog_config_free(cfg);
+        return EXIT_USAGE;
+    }
+    return rc;
 }
 
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage_text)
