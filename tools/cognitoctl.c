@@ -29,10 +29,15 @@ static void usage(FILE *out)
                  "3 service unavailable, 4 internal error.\n");
 }
 
+/* Where a configuration error sends the administrator (ctl_fail). */
+static const struct globals *the_globals;
+
 int main(int argc, char **argv)
 {
     struct globals g = {.config_path = COG_CONFIG_DEFAULT_PATH};
     int i = 1;
+
+    the_globals = &g;
 
     /* Global options may precede the command; commands accept them too. */
     while (i < argc && argv[i][0] == '-') {
@@ -94,8 +99,18 @@ int ctl_exit_code(cog_status st)
 
 int ctl_fail(const char *cmd, const struct cog_error *err)
 {
+    const char *conf = the_globals ? the_globals->config_path : COG_CONFIG_DEFAULT_PATH;
     if (err->status == COG_ERR_UNAVAILABLE)
         fprintf(stderr, "cognitoctl %s: service unavailable: %s\n", cmd, err->message);
+    else if (err->status == COG_ERR_CONFIG && err->code[0] != '\0')
+        /* The pool said the setup is wrong: the app client, its flows, the
+         * secret, the pool id, the AWS credentials. */
+        fprintf(stderr,
+                "cognitoctl %s: %s: configuration error: the user pool says: %s (%s); check "
+                "the settings there against the app client (cognitoctl check-config)\n",
+                cmd, conf, err->message, err->code);
+    else if (err->status == COG_ERR_CONFIG && err->message[0] != '/')
+        fprintf(stderr, "cognitoctl %s: %s: %s\n", cmd, conf, err->message);
     else if (err->message[0] != '\0')
         fprintf(stderr, "cognitoctl %s: %s\n", cmd, err->message);
     else
