@@ -1,5 +1,5 @@
 /* The administrator's commands that read (and, for `cache drop`, edit) the
- * local user cache, and check-config. Only check-config touches the network:
+ * local user cache (check-config is cmd_check.c). None touches the network:
  * authorized-keys runs on sshd's path for every public-key attempt and must
  * answer from the cache alone, fast, as an unprivileged user. */
 #include "build-config.h"
@@ -15,7 +15,6 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/admin.h"
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
@@ -352,6 +351,11 @@ static struct json_object *cache_report(const char *dir, bool verify, int *bad)
     return arr;
 }
 
+struct json_object *ctl_cache_report(const char *dir, bool verify, int *bad)
+{
+    return cache_report(dir, verify, bad);
+}
+
 static void print_cache_text(struct json_object *arr)
 {
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -414,154 +418,6 @@ int cmd_cache(int argc, char **argv, struct globals *g)
         rc = EXIT_REFUSED;
     }
 out:
-    cog_config_free(&cfg);
-    return rc;
-}
-
-/* ---- check-config ----------------------------------------------------------------- */
-
-static const char check_usage[] =
-    "Usage: cognitoctl check-config [--config PATH] [--json]\n"
-    "\n"
-    "Validates the configuration file (every key, owner and mode), then reaches\n"
-    "the user pool: fetches its JWKS (which proves the endpoint, the TLS trust and\n"
-    "the pool id), and, when admin credentials are available, makes one signed\n"
-    "ListUsers call. Also reports the user cache's state. Exits 0 when all is\n"
-    "well, 2 on a configuration error, 3 when the pool cannot be reached, 1 when\n"
-    "it refuses (an unknown pool, admin credentials it does not accept).\n";
-
-struct check {
-    struct json_object *list;
-    bool json;
-};
-
-static void check_report(struct check *c, const char *what, bool ok, const char *detail)
-{
-    if (!c->json) {
-        printf("%-5s %s%s%s\n", ok ? "ok" : "FAIL", what, detail ? ": " : "", detail ? detail : "");
-        return;
-    }
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "check", json_object_new_string(what));
-    json_object_object_add(o, "ok", json_object_new_boolean(ok));
-    json_object_object_add(o, "detail", json_object_new_string(detail ? detail : ""));
-    json_object_array_add(c->list, o);
-}
-
-/* The JWKS: public, unsigned, and only there when endpoint and pool are right. */
-static int check_pool(struct check *c, const struct cog_config *cfg)
-{
-    struct cog_idp idp = {0};
-    struct cog_http_response resp = {0};
-    struct cog_error err = {0};
-    struct json_object *jwks = NULL;
-    char detail[COG_ERROR_MESSAGE_MAX + 64];
-    char *url = cog_config_jwks_url(cfg);
-    int rc = EXIT_OK;
-    cog_status st = url ? cog_idp_open(&idp, cfg, &err)
-                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
-    if (st == COG_OK)
-        st = cog_idp_get(&idp, url, &resp, &err);
-    if (st != COG_OK) {
-        check_report(c, "the user pool answers", false, err.message);
-        rc = ctl_exit_code(st);
-        goto out;
-    }
-    jwks = resp.status == 200 ? json_tokener_parse(resp.body) : NULL;
-    struct json_object *keys = jwks ? json_object_object_get(jwks, "keys") : NULL;
-    if (resp.status != 200 || !json_object_is_type(keys, json_type_array)) {
-        snprintf(detail, sizeof(detail), "%s answered HTTP %ld without a key set (wrong pool id?)",
-                 url, resp.status);
-        check_report(c, "the user pool answers", false, detail);
-        rc = resp.status >= 500 || resp.status == 0 ? EXIT_UNAVAILABLE : EXIT_REFUSED;
-        goto out;
-    }
-    snprintf(detail, sizeof(detail), "%s has %zu signing keys", url,
-             json_object_array_length(keys));
-    check_report(c, "the user pool answers", true, detail);
-out:
-    json_object_put(jwks);
-    cog_http_response_clear(&resp);
-    cog_idp_close(&idp);
-    free(url);
-    return rc;
-}
-
-/* One signed ListUsers, when there are admin credentials at all. */
-static int check_admin(struct check *c, const struct cog_config *cfg)
-{
-    struct cog_admin admin;
-    struct cog_error err = {0};
-    struct json_object *req = json_object_new_object(), *resp = NULL;
-    int rc = EXIT_OK;
-    memset(&admin, 0, sizeof(admin));
-    if (getenv("AWS_ACCESS_KEY_ID") == NULL && cfg->admin_credentials_file == NULL) {
-        check_report(c, "admin credentials", true, "none (cognitoctl sync will not work)");
-        goto out;
-    }
-    cog_status st = req ? cog_admin_open(&admin, cfg, &err)
-                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
-    if (st == COG_OK) {
-        json_object_object_add(req, "UserPoolId", json_object_new_string(cfg->user_pool_id));
-        json_object_object_add(req, "Limit", json_object_new_int(1));
-        st = cog_admin_call(&admin, "ListUsers", req, &resp, &err);
-    }
-    check_report(c, "admin credentials", st == COG_OK,
-                 st == COG_OK ? admin.creds.source : err.message);
-    rc = ctl_exit_code(st);
-out:
-    json_object_put(resp);
-    json_object_put(req);
-    cog_admin_close(&admin);
-    return rc;
-}
-
-static void check_cache(struct check *c, const struct cog_config *cfg)
-{
-    int bad = 0;
-    char detail[256];
-    struct json_object *arr = cache_report(cache_dir_of(cfg), false, &bad);
-    snprintf(detail, sizeof(detail), "%s%s", cache_dir_of(cfg),
-             bad ? ": missing or unusable (run cognitoctl sync)" : "");
-    /* A missing cache is normal before the first sync: reported, not fatal. */
-    check_report(c, "user cache", bad == 0, detail);
-    json_object_put(arr);
-}
-
-int cmd_check_config(int argc, char **argv, struct globals *g)
-{
-    struct cog_config cfg;
-    struct check c = {.json = g->json};
-    char detail[512];
-    int rc = ctl_common_options(&argc, argv, g, check_usage);
-    if (rc >= 0)
-        return rc;
-    c.json = g->json;
-    if (argc != 1) {
-        fputs(check_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
-        return rc;
-    if (c.json && (c.list = json_object_new_array()) == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    snprintf(detail, sizeof(detail), "%s (pool %s, client %s%s)", g->config_path, cfg.user_pool_id,
-             cfg.client_id, cfg.client_secret ? " with a secret" : "");
-    check_report(&c, "configuration", true, detail);
-    int pool_rc = check_pool(&c, &cfg);
-    int admin_rc = check_admin(&c, &cfg);
-    check_cache(&c, &cfg);
-    if (cfg.ssh_key_attribute == NULL)
-        check_report(&c, "ssh_key_attribute", true, "not set (authorized-keys prints no keys)");
-    else
-        check_report(&c, "ssh_key_attribute", true, cfg.ssh_key_attribute);
-    rc = pool_rc != EXIT_OK ? pool_rc : admin_rc;
-    if (c.json)
-        ctl_print_json(c.list);
-out:
-    json_object_put(c.list);
     cog_config_free(&cfg);
     return rc;
 }

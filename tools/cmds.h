@@ -40,6 +40,10 @@ int ctl_fail(const char *cmd, const struct cog_error *err);
  * removing them; returns -1 to go on, else an exit status (after --help). */
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage);
 
+/* The state of each cache file under dir (cmd_admin.c); *bad counts the
+ * damaged, untrusted and missing required ones. */
+struct json_object *ctl_cache_report(const char *dir, bool verify, int *bad);
+
 /* Prints a JSON value, pretty, as every --json output is (not consumed). */
 struct json_object;
 void ctl_print_json(struct json_object *o);
