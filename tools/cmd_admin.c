@@ -26,25 +26,30 @@ static const char *cache_dir_of(const struct cog_config *cfg)
     return cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
 }
 
-/* One positional argument (a user name), after the common options. */
+/* The user, after the common options: USER or -u USER (as every command). */
 static int one_user_arg(int argc, char **argv, const char *usage, const char **user)
 {
-    if (argc != 2 || argv[1][0] == '-') {
+    const char *name = NULL;
+    if (argc == 2 && argv[1][0] != '-')
+        name = argv[1];
+    else if (argc == 3 && (strcmp(argv[1], "-u") == 0 || strcmp(argv[1], "--user") == 0))
+        name = argv[2];
+    if (name == NULL) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    if (!cog_username_valid(argv[1])) {
-        fprintf(stderr, "cognitoctl: '%.64s' is not a valid user name\n", argv[1]);
+    if (!cog_username_valid(name)) {
+        fprintf(stderr, "cognitoctl: '%.64s' is not a valid user name\n", name);
         return EXIT_USAGE;
     }
-    *user = argv[1];
+    *user = name;
     return EXIT_OK;
 }
 
 /* ---- authorized-keys ------------------------------------------------------------ */
 
 static const char keys_usage[] =
-    "Usage: cognitoctl authorized-keys [--config PATH] USER\n"
+    "Usage: cognitoctl authorized-keys [--config PATH] USER | -u USER\n"
     "\n"
     "Prints USER's SSH public keys, one a line, from the user cache (the attribute\n"
     "named by ssh_key_attribute, as the last sync or login stored it), for sshd:\n"
@@ -103,7 +108,7 @@ out:
 /* ---- users ------------------------------------------------------------------------ */
 
 static const char users_usage[] =
-    "Usage: cognitoctl users [--config PATH] [--json] [show USER]\n"
+    "Usage: cognitoctl users [--config PATH] [--json] [show USER | [show] -u USER]\n"
     "\n"
     "Lists the Cognito users of the user cache as libnss_cognito.so.2 shows them\n"
     "(name, uid, gid, status), or shows one: its passwd entry, every group NSS\n"
@@ -218,6 +223,9 @@ int cmd_users(int argc, char **argv, struct globals *g)
     if (argc >= 2 && strcmp(argv[1], "show") == 0) {
         if ((rc = one_user_arg(argc - 1, argv + 1, users_usage, &user)) != EXIT_OK)
             return rc;
+    } else if (argc == 3 && (strcmp(argv[1], "-u") == 0 || strcmp(argv[1], "--user") == 0)) {
+        if ((rc = one_user_arg(argc, argv, users_usage, &user)) != EXIT_OK)
+            return rc;
     } else if (argc != 1 && !(argc == 2 && strcmp(argv[1], "list") == 0)) {
         fputs(users_usage, stderr);
         return EXIT_USAGE;
@@ -282,7 +290,7 @@ out:
 /* ---- cache ------------------------------------------------------------------------ */
 
 static const char cache_usage[] =
-    "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER]\n"
+    "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER|-u USER]\n"
     "\n"
     "  show         each cache file: present, size, when built, records (default)\n"
     "  verify       checks every file in full (header, bounds, checksums, owner and\n"

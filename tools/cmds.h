@@ -19,6 +19,7 @@ enum {
 struct globals {
     const char *config_path;
     bool json;
+    bool echo_codes; /* one-time codes are echoed as typed (--echo-codes) */
 };
 
 struct command {
