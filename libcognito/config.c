@@ -36,6 +36,7 @@ struct key_def {
 static const char *const aws_credentials_choices[] = {"env", "file", "off", NULL};
 static const char *const on_close_choices[] = {"revoke", "signout", "none", NULL};
 static const char *const offline_choices[] = {"off", "password", NULL};
+static const char *const qr_style_choices[] = {"dark", "light", NULL};
 
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
 #define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
@@ -50,6 +51,7 @@ static const struct key_def keys[] = {
     {"cache_dir", STR(cache_dir, KEY_PATH), false, NULL},
     {"state_dir", STR(state_dir, KEY_PATH), false, NULL},
     {"totp_issuer", STR(totp_issuer, KEY_STRING), false, NULL},
+    {"qr_style", CHOICE(qr_style, qr_style_choices)},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false, NULL},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false, NULL},
     {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false, NULL},

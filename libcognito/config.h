@@ -54,6 +54,12 @@ enum cog_offline {
     COG_OFFLINE_PASSWORD, /* a cached password verifier, while Cognito is unreachable */
 };
 
+/* How a QR code is drawn on a terminal (qr.h): for a dark or a light background. */
+enum cog_qr_style {
+    COG_QR_DARK = 0,
+    COG_QR_LIGHT,
+};
+
 #define COG_CONFIG_MAX_KEYS 64
 
 struct cog_config {
@@ -67,6 +73,7 @@ struct cog_config {
     char *cache_dir;          /* JWKS and other public caches */
     char *state_dir;          /* PAM's per-user login records (root only) */
     char *totp_issuer;        /* issuer shown by authenticator apps; NULL: the pool id */
+    enum cog_qr_style qr_style; /* TOTP setup's QR code: dark (default) or light terminal */
     enum cog_auth_flow auth_flow;
     int timeout;     /* seconds a network step of a login may take */
     int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */

@@ -21,6 +21,7 @@
 
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
+#include "libcognito/qr.h"
 #include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
@@ -300,7 +301,7 @@ START_TEST(test_mfa_setup)
     pool("{\"mfa_configuration\":\"ON\"}");
     const struct ph_turn t[] = {
         PASSWORD(PW),
-        INFO("This account needs an authenticator app (TOTP). Scan this QR code with it:"),
+        INFO("This account needs an authenticator app (TOTP). " COG_QR_INTRO("dark", "light")),
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR},
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_SECRET},
         OFF("Authenticator code: ", PH_TOTP_SHOWN, NULL),

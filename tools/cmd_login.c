@@ -113,8 +113,6 @@ int cmd_login(int argc, char **argv, struct globals *g)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--show-tokens") == 0)
             show_tokens = true;
-        else if (strcmp(argv[i], "--echo-codes") == 0)
-            g->echo_codes = true;
         else if (strcmp(argv[i], "--update-cache") == 0)
             update_cache = true;
         else if (strcmp(argv[i], "--cache-tokens") == 0)

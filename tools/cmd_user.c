@@ -511,11 +511,13 @@ static int mfa_set(struct session *s, size_t m, bool enabled, bool preferred)
     return token_call(s, "SetUserMFAPreference", req, NULL);
 }
 
+#define TOTP_SETUP_TRIES 3
+
 /* AssociateSoftwareToken, the QR code, the first code, VerifySoftwareToken. */
 static int mfa_setup_totp(struct session *s)
 {
     struct cog_error err = {0};
-    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL;
+    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL, *key = NULL;
     int rc = EXIT_OK;
     if (cog_associate_software_token(&s->idp, NULL, s->res.access_token, &secret, &no_session,
                                      &err) != COG_OK) {
@@ -528,16 +530,30 @@ static int mfa_setup_totp(struct session *s)
         rc = EXIT_INTERNAL;
         goto out;
     }
-    if (cog_qr_text(uri, &qr, &err) == COG_OK)
-        fprintf(stderr, "Scan this QR code with your authenticator app:\n%s\n", qr);
+    /* What pam_cognito shows for MFA_SETUP, in the same words. */
+    if ((key = cog_totp_key_grouped(secret)) == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (cog_qr_text_style(uri, s->cfg.qr_style, &qr, &err) == COG_OK)
+        fprintf(stderr, "%s\n%s\n", cog_qr_intro(s->cfg.qr_style), qr);
     fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
-    fprintf(stderr, "Or type this key into the app: %s\n", secret);
-    if ((rc = ask(s, "Authenticator code: ", true, &code)) != EXIT_OK)
-        goto out;
-    if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
-                                  &err) != COG_OK) {
-        rc = fail(s, &err);
-        goto out;
+    fprintf(stderr, "Or type this key into the app: %s\n", key);
+    /* Three tries, as a login's MFA_SETUP gives. */
+    for (int attempt = 0; attempt < TOTP_SETUP_TRIES; attempt++) {
+        if (attempt > 0)
+            fprintf(stderr, "%s\n", COG_TEXT_WRONG_CODE);
+        cog_free_secret(code);
+        code = NULL;
+        if ((rc = ask_code(s, "Authenticator code: ", &code)) != EXIT_OK)
+            goto out;
+        if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
+                                      &err) == COG_OK)
+            break;
+        if (err.status != COG_ERR_CODE || attempt + 1 == TOTP_SETUP_TRIES) {
+            rc = fail(s, &err);
+            goto out;
+        }
     }
     rc = mfa_set(s, 1, true, true);
     if (rc == EXIT_OK)
@@ -548,6 +564,7 @@ out:
     cog_free_secret(uri);
     cog_free_secret(qr);
     cog_free_secret(code);
+    cog_free_secret(key);
     return rc;
 }
 
@@ -908,6 +925,7 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     char path[4096];
     const char *token_file = NULL;
     bool refresh_stdin = false;
+    const char *qr_style = NULL;
     int rc = ctl_common_options(&argc, argv, g, cmd->usage), n = 0;
     if (rc >= 0)
         return rc;
@@ -925,8 +943,8 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
             s.cache_tokens = true;
         else if (login_opt && strcmp(a, "--use-cached") == 0)
             s.use_cached = true;
-        else if (strcmp(a, "--echo-codes") == 0)
-            g->echo_codes = true;
+        else if (cmd->run == run_mfa && strcmp(a, "--qr-style") == 0 && i + 1 < argc)
+            qr_style = argv[++i];
         else if (cmd->run == run_verify_attribute && strcmp(a, "--have-code") == 0)
             s.have_code = true;
         else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0 && nwords < 2)
@@ -969,10 +987,17 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     }
     if ((rc = ctl_load_config(g, &s.cfg)) != EXIT_OK)
         return rc;
+    struct cog_error err = {0};
+    cog_config_begin_source(&s.cfg);
+    if (qr_style != NULL &&
+        cog_config_set(&s.cfg, "qr_style", qr_style, "--qr-style", 0, &err) != COG_OK) {
+        fprintf(stderr, "cognitoctl %s: %s\n", cmd->name, err.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
     term_init(&s.t, g->json);
     s.t.echo_codes = g->echo_codes;
     term_callbacks(&s.t, &s.cb);
-    struct cog_error err = {0};
     if (cog_idp_open(&s.idp, &s.cfg, &err) != COG_OK) {
         rc = fail(&s, &err);
         goto out;

@@ -19,7 +19,8 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: cognitoctl [--config PATH] [--json] COMMAND [ARGS...]\n\nCommands:\n");
+    fprintf(out, "Usage: cognitoctl [--config PATH] [--json] [--echo-codes] COMMAND [ARGS...]\n\n"
+                 "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
     for (size_t i = 0; i < ctl_user_ncommands; i++)
@@ -49,6 +50,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--json") == 0) {
             g.json = true;
+            i++;
+        } else if (strcmp(argv[i], "--echo-codes") == 0) {
+            g.echo_codes = true;
             i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -161,6 +165,8 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
             g->config_path = argv[i] + 9;
         } else if (strcmp(argv[i], "--json") == 0) {
             g->json = true;
+        } else if (strcmp(argv[i], "--echo-codes") == 0) {
+            g->echo_codes = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage_text, stdout);
             return EXIT_OK;
