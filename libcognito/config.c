@@ -136,6 +136,8 @@ void cog_config_free(struct cog_config *cfg)
             free(*slot);
         *slot = NULL;
     }
+    free(cfg->source_path);
+    cfg->source_path = NULL;
 }
 
 void cog_config_begin_source(struct cog_config *cfg)
@@ -451,6 +453,7 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
     }
     }
     cfg->seen[index] = true;
+    cfg->key_line[index] = line;
     if (strcmp(k->name, "client_secret") == 0)
         cfg->client_secret_line = line;
     return cog_config_secret_set(cfg, k->name, at, err);
@@ -465,6 +468,11 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
 
     if ((st = cog_text_copy(buf, len, origin, &copy, err)) != COG_OK)
         goto out;
+    free(cfg->source_path);
+    if ((cfg->source_path = strdup(origin)) == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
 
     char *line = copy;
     while (line != NULL) {
@@ -508,17 +516,30 @@ out:
 cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err)
 {
     static const char *const required[] = {"region", "user_pool_id", "client_id"};
+    char at[PATH_MAX + 32];
+    size_t index = 0;
+    /* Cross-key errors name the file, and the line of the key at fault. */
+    where(at, sizeof(at), cfg->source_path, 0);
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         const struct key_def *k = find_key(required[i], NULL);
         if (*(char *const *)((const char *)cfg + k->offset) == NULL)
-            return cog_error_set(err, COG_ERR_CONFIG, NULL, "missing required key '%s'",
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%smissing required key '%s'", at,
                                  required[i]);
     }
     size_t rl = strlen(cfg->region);
-    if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_')
-        return cog_error_set(err, COG_ERR_CONFIG, NULL, "user_pool_id '%s' is not in region '%s'",
-                             cfg->user_pool_id, cfg->region);
-    return cog_mapping_check_config(cfg, err);
+    if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_') {
+        find_key("user_pool_id", &index);
+        where(at, sizeof(at), cfg->source_path, cfg->key_line[index]);
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%suser_pool_id '%s' is not in region '%s'",
+                             at, cfg->user_pool_id, cfg->region);
+    }
+    cog_status st = cog_mapping_check_config(cfg, err);
+    if (st != COG_OK && err != NULL && at[0] != '\0') {
+        char why[COG_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof(why), "%s", err->message);
+        cog_error_set(err, st, NULL, "%s%s", at, why);
+    }
+    return st;
 }
 
 /* An endpoint key's URL with the trailing '/' requests are made under. */

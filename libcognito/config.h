@@ -111,7 +111,9 @@ struct cog_config {
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];
-    unsigned client_secret_line; /* where client_secret was set (0: argv or unset) */
+    unsigned client_secret_line;            /* where client_secret was set (0: argv or unset) */
+    char *source_path;                      /* the file read, for messages after parsing */
+    unsigned key_line[COG_CONFIG_MAX_KEYS]; /* each key's line in it (0: argv, default) */
 };
 
 void cog_config_init(struct cog_config *cfg);

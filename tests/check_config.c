@@ -206,13 +206,23 @@ START_TEST(test_missing_required)
     struct cog_config cfg;
     struct cog_error err = {0};
     ck_assert_int_eq(parse(&cfg, "region = us-east-1\nclient_id = abc\n", &err), COG_ERR_CONFIG);
-    ck_assert_str_eq(err.message, "missing required key 'user_pool_id'");
+    ck_assert_str_eq(err.message, "test.conf: missing required key 'user_pool_id'");
     cog_config_free(&cfg);
 
     ck_assert_int_eq(
         parse(&cfg, "region = us-east-1\nuser_pool_id = eu-west-1_X\nclient_id = abc\n", &err),
         COG_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err.message, "is not in region"));
+    ck_assert_str_eq(err.message, "test.conf:2: user_pool_id 'eu-west-1_X' is not in region "
+                                  "'us-east-1'");
+    cog_config_free(&cfg);
+
+    /* cross-key rules of the mapping name the file too */
+    ck_assert_int_eq(parse(&cfg,
+                           "region = us-east-1\nuser_pool_id = us-east-1_X\nclient_id = abc\n"
+                           "uid_min = 5000\nuid_max = 4000\n",
+                           &err),
+                     COG_ERR_CONFIG);
+    ck_assert_str_eq(err.message, "test.conf: uid_min/uid_max or gid_min/gid_max are not in order");
     cog_config_free(&cfg);
 }
 END_TEST
