@@ -81,6 +81,40 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 		"$CTL" authorized-keys --config "$MOCK_CONF" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
 	expect_eq "as nobody (AuthorizedKeysCommandUser): exit 0" 0 $?
 	check "as nobody: the same keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+	# An ordinary user's self-service reads the 0644 config (no secret)...
+	chmod 0644 "$MOCK_CA"
+	printf 'Passw0rd!\n' | setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+		"$CTL" attributes -u carol --config "$MOCK_CONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, a 0644 config: attributes works (exit 0)" 0 $?
+	# ...and with the secret in a root-only file: refused before any request,
+	# saying why, while authorized-keys (no secret needed) goes on.
+	printf 'rootOnlySecret0123\n' >"$TEST_DIR/client_secret"
+	chmod 0600 "$TEST_DIR/client_secret"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo" \
+		"client_secret_file = $TEST_DIR/client_secret"
+	printf 'Passw0rd!\n' | setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+		"$CTL" attributes -u carol --config "$MOCK_CONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, a root-only client_secret_file: attributes exits 2" 2 $?
+	check "names the file and says only root can use the client" \
+		grep -q "client_secret_file $TEST_DIR/client_secret is root's" "$TEST_DIR/err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CTL" authorized-keys --config "$MOCK_CONF" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, the same config: authorized-keys exits 0" 0 $?
+	check "with the keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+	chmod 0644 "$TEST_DIR/client_secret"
+	ctl check-config --config "$MOCK_CONF"
+	expect_eq "root: a client_secret_file others can read: exit 2" 2 "$RC"
+	check "names config line and secret file" \
+		grep -q "cognito.conf:[0-9]*: key 'client_secret_file': $TEST_DIR/client_secret: holds the client secret but group or others may read it" "$TEST_DIR/err"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo" "client_secret = inTheConfig0"
+	ctl check-config --config "$MOCK_CONF"
+	expect_eq "a client_secret line in a 0644 config: exit 2" 2 "$RC"
+	check "names file:line and the fix" \
+		grep -q "cognito.conf:[0-9]*: client_secret in a file others can read: .*client_secret_file" "$TEST_DIR/err"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo"
 else
 	echo "ok - # SKIP not root: cannot run as an unprivileged user"
 fi
