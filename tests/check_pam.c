@@ -264,7 +264,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
 {
     QRcode *q = QRcode_encodeString8bit(uri, 0, QR_ECLEVEL_L);
     ck_assert_ptr_nonnull(q);
-    int size = q->width + 4; /* margin 2 on each side */
+    int size = q->width + 2 * COG_QR_MARGIN; /* the quiet zone on each side */
     int line = 0, x = 0;
     for (const char *p = qr; *p; line += *p == '\n' ? 1 : 0, x = *p == '\n' ? 0 : x, p++) {
         if (*p == '\n')
@@ -279,7 +279,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
             p += 2;
         }
         for (int half = 0; half < 2; half++) {
-            int y = 2 * line + half - 2, mx = x - 2;
+            int y = 2 * line + half - COG_QR_MARGIN, mx = x - COG_QR_MARGIN;
             bool drawn = half ? bottom : top;
             if (2 * line + half >= size) {
                 ck_assert(!drawn);
