@@ -110,9 +110,9 @@ int ctl_fail(const char *cmd, const struct cog_error *err)
         /* The pool said the setup is wrong: the app client, its flows, the
          * secret, the pool id, the AWS credentials. */
         fprintf(stderr,
-                "cognitoctl %s: %s: configuration error: the user pool says: %s (%s); check "
-                "the settings there against the app client (cognitoctl check-config)\n",
-                cmd, conf, err->message, err->code);
+                "cognitoctl %s: configuration error: %s (%s); check %s against the user pool, "
+                "its app client and the AWS credentials (cognitoctl check-config)\n",
+                cmd, err->message, err->code, conf);
     else if (err->status == COG_ERR_CONFIG && err->message[0] != '/')
         fprintf(stderr, "cognitoctl %s: %s: %s\n", cmd, conf, err->message);
     else if (err->message[0] != '\0')
