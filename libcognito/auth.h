@@ -81,6 +81,7 @@ struct cog_auth_result {
 #define COG_PROMPT_NEW_PASSWORD "New password: "
 #define COG_PROMPT_NEW_PASSWORD_AGAIN "Retype new password: "
 #define COG_TEXT_PASSWORDS_DIFFER "The passwords do not match."
+#define COG_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
 #define COG_MENU_TRIES 3
 
 /* A select_mfa menu as text: the prompt, then one "  N) label" line each.

@@ -46,7 +46,7 @@ struct step {
 };
 
 /* Said before a code is asked again. */
-#define AUTH_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
+#define AUTH_TEXT_WRONG_CODE COG_TEXT_WRONG_CODE
 /* Longer than any code Cognito sends. */
 #define AUTH_CODE_MAX 64
 

@@ -57,5 +57,8 @@ const char *cog_status_name(cog_status status);
 
 /* Maps a Cognito exception name (the part after '#') to a status. */
 cog_status cog_status_from_exception(const char *code);
+/* The same, with the message for codes that mean two things (an
+ * InvalidParameterException about a disabled auth flow is the config's). */
+cog_status cog_status_from_error(const char *code, const char *message);
 
 #endif

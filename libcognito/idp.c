@@ -235,7 +235,7 @@ cog_status cog_idp_parse_error(long http_status, const char *body, size_t len,
     else if (code[0] == '\0')
         st = COG_ERR_UNAVAILABLE; /* a 4xx we cannot read is an unusable service */
     else
-        st = cog_status_from_exception(code);
+        st = cog_status_from_error(code, message);
 
     if (message[0] == '\0')
         snprintf(message, sizeof(message), "%s (HTTP %ld)", code[0] ? code : "service error",

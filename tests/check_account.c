@@ -33,16 +33,20 @@ START_TEST(test_otpauth_uri)
 }
 END_TEST
 
-/* Each character holds two module rows; light modules and the margin are
- * drawn. Read back, the drawing is libqrencode's symbol. */
+/* Each character holds two module rows. For a dark terminal the light
+ * modules and the margin are drawn; for a light one (inverted) the dark
+ * modules, the margin left to the background. Read back, the drawing is
+ * libqrencode's symbol. */
 START_TEST(test_qr_text_is_the_symbol)
 {
     static const char *const texts[] = {"otpauth://totp/x:y?secret=AAAA&issuer=x", "A",
                                         "0123456789012345678901234567890123456789012345678901"};
-    for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+    for (size_t t = 0; t < 2 * sizeof(texts) / sizeof(texts[0]); t++) {
+        enum cog_qr_style style = t % 2 ? COG_QR_LIGHT : COG_QR_DARK;
+        const char *text = texts[t / 2];
         char *qr = NULL;
-        ck_assert_int_eq(cog_qr_text(texts[t], &qr, NULL), COG_OK);
-        QRcode *q = QRcode_encodeString8bit(texts[t], 0, QR_ECLEVEL_L);
+        ck_assert_int_eq(cog_qr_text_style(text, style, &qr, NULL), COG_OK);
+        QRcode *q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_L);
         int size = q->width + 2 * COG_QR_MARGIN;
         int lines = 1;
         for (const char *p = qr; *p; p++)
@@ -67,17 +71,68 @@ START_TEST(test_qr_text_is_the_symbol)
             for (int half = 0; half < 2; half++) {
                 int y = 2 * line + half - COG_QR_MARGIN, mx = x - COG_QR_MARGIN;
                 bool drawn = half ? bottom : top;
-                bool light = 2 * line + half >= size
-                                 ? false
-                                 : mx < 0 || y < 0 || mx >= q->width || y >= q->width ||
-                                       !(q->data[y * q->width + mx] & 1);
-                ck_assert_msg(drawn == light, "text %zu: module (%d,%d)", t, mx, y);
+                bool inside = 2 * line + half < size;
+                bool light = mx < 0 || y < 0 || mx >= q->width || y >= q->width ||
+                             !(q->data[y * q->width + mx] & 1);
+                bool want = inside && (style == COG_QR_DARK ? light : !light);
+                ck_assert_msg(drawn == want, "text %zu style %d: module (%d,%d)", t / 2, style, mx,
+                              y);
             }
             x++;
         }
         QRcode_free(q);
         free(qr);
     }
+}
+END_TEST
+
+/* The quiet zone: four light modules all round, which is two full lines
+ * above and four cells either side; light is drawn (full blocks) for a dark
+ * terminal and left blank for a light one. */
+START_TEST(test_qr_quiet_zone)
+{
+    char *dark = NULL, *lite = NULL;
+    ck_assert_int_ge(COG_QR_MARGIN, 4);
+    ck_assert_int_eq(cog_qr_text_style("otpauth://totp/x:y?secret=AAAA", COG_QR_DARK, &dark, NULL),
+                     COG_OK);
+    ck_assert_int_eq(cog_qr_text_style("otpauth://totp/x:y?secret=AAAA", COG_QR_LIGHT, &lite, NULL),
+                     COG_OK);
+    const char *full = "\xe2\x96\x88";
+    const char *p = dark;
+    for (int line = 0; line < COG_QR_MARGIN / 2; line++) {
+        while (*p && *p != '\n') {
+            ck_assert_msg(strncmp(p, full, 3) == 0, "dark: line %d is not all light", line);
+            p += 3;
+        }
+        p += *p == '\n';
+    }
+    for (const char *l = dark; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        for (int c = 0; c < COG_QR_MARGIN; c++)
+            /* full blocks; the last line's lower half is past the code */
+            ck_assert_msg(
+                strncmp(l + 3 * c, full, 3) == 0 ||
+                    (strchr(l, '\n') == NULL && strncmp(l + 3 * c, "\xe2\x96\x80", 3) == 0),
+                "dark: no margin at the left");
+    }
+    /* light terminal: the same zone is blank, and every line starts blank */
+    for (int c = 0; c < COG_QR_MARGIN; c++)
+        ck_assert_int_eq(lite[c], ' ');
+    for (const char *l = lite; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        ck_assert_msg(strncmp(l, "    ", 4) == 0, "light: no margin at the left");
+    ck_assert_str_ne(dark, lite);
+    free(dark);
+    free(lite);
+}
+END_TEST
+
+START_TEST(test_totp_texts)
+{
+    char *k = cog_totp_key_grouped("JBSWY3DPEHPK3PXP");
+    ck_assert_str_eq(k, "JBSW Y3DP EHPK 3PXP");
+    free(k);
+    ck_assert_ptr_nonnull(strstr(cog_qr_intro(COG_QR_DARK), "drawn for a dark terminal"));
+    ck_assert_ptr_nonnull(strstr(cog_qr_intro(COG_QR_DARK), "qr_style = light"));
+    ck_assert_ptr_nonnull(strstr(cog_qr_intro(COG_QR_LIGHT), "drawn for a light terminal"));
 }
 END_TEST
 
@@ -250,6 +305,8 @@ int main(void)
     TCase *tc = tcase_create("pure");
     tcase_add_test(tc, test_otpauth_uri);
     tcase_add_test(tc, test_qr_text_is_the_symbol);
+    tcase_add_test(tc, test_qr_quiet_zone);
+    tcase_add_test(tc, test_totp_texts);
     tcase_add_test(tc, test_menu_words);
     tcase_add_test(tc, test_delivery_text_filtered);
     tcase_add_test(tc, test_failure_texts);

@@ -21,6 +21,7 @@
 
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
+#include "libcognito/qr.h"
 #include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
@@ -297,7 +298,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
 {
     QRcode *q = QRcode_encodeString8bit(uri, 0, QR_ECLEVEL_L);
     ck_assert_ptr_nonnull(q);
-    int size = q->width + 4; /* margin 2 on each side */
+    int size = q->width + 2 * COG_QR_MARGIN; /* the quiet zone on each side */
     int line = 0, x = 0;
     for (const char *p = qr; *p; line += *p == '\n' ? 1 : 0, x = *p == '\n' ? 0 : x, p++) {
         if (*p == '\n')
@@ -312,7 +313,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
             p += 2;
         }
         for (int half = 0; half < 2; half++) {
-            int y = 2 * line + half - 2, mx = x - 2;
+            int y = 2 * line + half - COG_QR_MARGIN, mx = x - COG_QR_MARGIN;
             bool drawn = half ? bottom : top;
             if (2 * line + half >= size) {
                 ck_assert(!drawn);
@@ -334,7 +335,7 @@ START_TEST(test_mfa_setup)
     pool("{\"mfa_configuration\":\"ON\"}");
     const struct ph_turn t[] = {
         PASSWORD(PW),
-        INFO("This account needs an authenticator app (TOTP). Scan this QR code with it:"),
+        INFO("This account needs an authenticator app (TOTP). " COG_QR_INTRO("dark", "light")),
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR},
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_SECRET},
         OFF("Authenticator code: ", PH_TOTP_SHOWN, NULL),

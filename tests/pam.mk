@@ -92,6 +92,17 @@ tests_check_faults_SOURCES = tests/check_faults.c $(PAM_RUN_SOURCES)
 tests_check_faults_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_faults_LDADD = $(PAM_TEST_LIBS)
 
+# DESIGN.md's error table: each Cognito error's PAM result and cognitoctl exit.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_errors
+TESTS += tests/check_errors
+endif
+endif
+tests_check_errors_SOURCES = tests/check_errors.c $(PAM_RUN_SOURCES)
+tests_check_errors_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_errors_LDADD = $(PAM_TEST_LIBS)
+
 # Hostile user names, passwords, codes, conversations and missing items.
 if HAVE_CHECK
 if HAVE_PAMTEST

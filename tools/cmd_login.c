@@ -14,7 +14,8 @@
 
 static const char login_usage[] =
     "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache]\n"
-    "                        [--cache-tokens [--token-file PATH]] USER\n"
+    "                        [--cache-tokens [--token-file PATH]] [--echo-codes]\n"
+    "                        USER | -u USER\n"
     "\n"
     "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
     "answering every challenge on the terminal, and prints the verified ID token's\n"
@@ -26,6 +27,8 @@ static const char login_usage[] =
     "  --cache-tokens keep the tokens in a file only you can read (default\n"
     "                 ~/.cache/cognitoctl/tokens.json, or --token-file PATH), for\n"
     "                 `cognitoctl refresh` and the --use-cached of other commands\n"
+    "  --echo-codes   show one-time codes (MFA) as they are typed, as pam_cognito's\n"
+    "                 echo_codes does\n"
     "  --json         print a JSON object instead of text\n";
 
 static void print_claims_text(struct json_object *claims)
@@ -116,6 +119,9 @@ int cmd_login(int argc, char **argv, struct globals *g)
             cache_tokens = true;
         else if (strcmp(argv[i], "--token-file") == 0 && i + 1 < argc)
             token_file = argv[++i];
+        else if ((strcmp(argv[i], "-u") == 0 || strcmp(argv[i], "--user") == 0) && i + 1 < argc &&
+                 user == NULL)
+            user = argv[++i];
         else if (argv[i][0] == '-' || user != NULL) {
             fputs(login_usage, stderr);
             return EXIT_USAGE;
@@ -133,6 +139,7 @@ int cmd_login(int argc, char **argv, struct globals *g)
         return rc;
 
     term_init(&t, g->json);
+    t.echo_codes = g->echo_codes;
     term_callbacks(&t, &cb);
     cog_status st = cog_idp_open(&idp, &cfg, &err);
     if (st == COG_OK)

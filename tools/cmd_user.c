@@ -36,6 +36,7 @@ struct session {
     const char *user;
     const char *token_file;
     bool cache_tokens, use_cached;
+    bool have_code; /* verify-attribute --have-code: set-attribute sent one */
     char *password; /* change-password: the login's password, asked once */
 };
 
@@ -60,6 +61,10 @@ static int fail(struct session *s, const struct cog_error *err)
 static int ask(struct session *s, const char *prompt, bool echo, char **answer)
 {
     cog_status st = term_ask(&s->t, prompt, echo, answer);
+    /* However long the person took, the next request gets its whole
+     * timeout: the deadline is per request, never per session. */
+    if (s->idp.http != NULL)
+        cog_http_begin_step(s->idp.http);
     if (st == COG_OK)
         return EXIT_OK;
     fprintf(stderr, "cognitoctl %s: %s\n", s->cmd->name,
@@ -86,14 +91,12 @@ static int ask_new_password(struct session *s, char **out)
     return rc;
 }
 
-/* A code given on the command line, else asked. */
-static int code_arg(struct session *s, const char *given, const char *prompt, char **code)
+/* A one-time code, from the terminal (or stdin), never argv: `ps` shows
+ * every process's arguments to every user. Echoed only with --echo-codes,
+ * as pam_cognito's echo_codes. */
+static int ask_code(struct session *s, const char *prompt, char **code)
 {
-    if (given != NULL) {
-        *code = strdup(given);
-        return *code ? EXIT_OK : EXIT_INTERNAL;
-    }
-    return ask(s, prompt, true, code);
+    return ask(s, prompt, s->g->echo_codes, code);
 }
 
 /* A line of text output; --json prints only the JSON. */
@@ -268,7 +271,9 @@ static int run_confirm_signup(struct session *s, int argc, char **argv)
 {
     struct cog_error err = {0};
     char *code = NULL;
-    int rc = code_arg(s, argc > 0 ? argv[0] : NULL, "Confirmation code: ", &code);
+    (void)argc;
+    (void)argv;
+    int rc = ask_code(s, "Confirmation code: ", &code);
     if (rc != EXIT_OK)
         return rc;
     if (cog_confirm_sign_up(&s->idp, s->user, code, &err) != COG_OK)
@@ -303,7 +308,7 @@ static int run_forgot_password(struct session *s, int argc, char **argv)
         return fail(s, &err);
     if (!s->g->json)
         print_delivery(s, "A reset code was", &where);
-    if ((rc = ask(s, "Reset code: ", true, &code)) != EXIT_OK ||
+    if ((rc = ask_code(s, "Reset code: ", &code)) != EXIT_OK ||
         (rc = ask_new_password(s, &password)) != EXIT_OK)
         goto out;
     if (cog_confirm_forgot_password(&s->idp, s->user, code, password, &err) != COG_OK)
@@ -382,7 +387,7 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         struct json_object *one = json_object_array_get_idx(sent, i);
         cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
         printf("%s changed: a verification code was sent by %s to %s "
-               "(cognitoctl verify-attribute %s CODE)\n",
+               "(cognitoctl verify-attribute --have-code %s)\n",
                term_shown(cog_json_string(one, "AttributeName")), term_shown(d.medium),
                term_shown(d.destination), term_shown(cog_json_string(one, "AttributeName")));
     }
@@ -410,6 +415,20 @@ static int run_delete_attribute(struct session *s, int argc, char **argv)
     return rc;
 }
 
+static bool all_name_value(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strchr(argv[i], '=') == NULL)
+            return false;
+    }
+    return true;
+}
+
+static bool delete_args_ok(int argc, char **argv)
+{
+    return argc == 0 || (argc == 1 && strcmp(argv[0], "yes") == 0);
+}
+
 static bool verify_args_ok(int argc, char **argv)
 {
     return argc >= 1 && (strcmp(argv[0], "email") == 0 || strcmp(argv[0], "phone_number") == 0);
@@ -420,7 +439,8 @@ static int run_verify_attribute(struct session *s, int argc, char **argv)
     struct json_object *req = json_object_new_object(), *resp = NULL;
     char *code = NULL;
     int rc = EXIT_OK;
-    if (argc < 2) { /* no code yet: have one sent */
+    (void)argc;
+    if (!s->have_code) { /* have a code sent */
         struct json_object *send = json_object_new_object();
         struct cog_delivery d = {.medium = ""};
         cog_json_add_string(send, "AttributeName", argv[0]);
@@ -431,7 +451,7 @@ static int run_verify_attribute(struct session *s, int argc, char **argv)
         if (!s->g->json)
             print_delivery(s, "A verification code was", &d);
     }
-    if ((rc = code_arg(s, argc > 1 ? argv[1] : NULL, "Verification code: ", &code)) != EXIT_OK)
+    if ((rc = ask_code(s, "Verification code: ", &code)) != EXIT_OK)
         goto out;
     cog_json_add_string(req, "AttributeName", argv[0]);
     cog_json_add_string(req, "Code", code);
@@ -492,11 +512,13 @@ static int mfa_set(struct session *s, size_t m, bool enabled, bool preferred)
     return token_call(s, "SetUserMFAPreference", req, NULL);
 }
 
+#define TOTP_SETUP_TRIES 3
+
 /* AssociateSoftwareToken, the QR code, the first code, VerifySoftwareToken. */
 static int mfa_setup_totp(struct session *s)
 {
     struct cog_error err = {0};
-    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL;
+    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL, *key = NULL;
     int rc = EXIT_OK;
     if (cog_associate_software_token(&s->idp, NULL, s->res.access_token, &secret, &no_session,
                                      &err) != COG_OK) {
@@ -509,16 +531,30 @@ static int mfa_setup_totp(struct session *s)
         rc = EXIT_INTERNAL;
         goto out;
     }
-    if (cog_qr_text(uri, &qr, &err) == COG_OK)
-        fprintf(stderr, "Scan this QR code with your authenticator app:\n%s\n", qr);
+    /* What pam_cognito shows for MFA_SETUP, in the same words. */
+    if ((key = cog_totp_key_grouped(secret)) == NULL) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    if (cog_qr_text_style(uri, s->cfg.qr_style, &qr, &err) == COG_OK)
+        fprintf(stderr, "%s\n%s\n", cog_qr_intro(s->cfg.qr_style), qr);
     fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
-    fprintf(stderr, "Or type this key into the app: %s\n", term_shown(secret));
-    if ((rc = ask(s, "Authenticator code: ", true, &code)) != EXIT_OK)
-        goto out;
-    if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
-                                  &err) != COG_OK) {
-        rc = fail(s, &err);
-        goto out;
+    fprintf(stderr, "Or type this key into the app: %s\n", term_shown(key));
+    /* Three tries, as a login's MFA_SETUP gives. */
+    for (int attempt = 0; attempt < TOTP_SETUP_TRIES; attempt++) {
+        if (attempt > 0)
+            fprintf(stderr, "%s\n", COG_TEXT_WRONG_CODE);
+        cog_free_secret(code);
+        code = NULL;
+        if ((rc = ask_code(s, "Authenticator code: ", &code)) != EXIT_OK)
+            goto out;
+        if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
+                                      &err) == COG_OK)
+            break;
+        if (err.status != COG_ERR_CODE || attempt + 1 == TOTP_SETUP_TRIES) {
+            rc = fail(s, &err);
+            goto out;
+        }
     }
     rc = mfa_set(s, 1, true, true);
     if (rc == EXIT_OK)
@@ -529,6 +565,7 @@ out:
     cog_free_secret(uri);
     cog_free_secret(qr);
     cog_free_secret(code);
+    cog_free_secret(key);
     return rc;
 }
 
@@ -734,8 +771,9 @@ out:
 /* ---- the table and the driver ------------------------------------------------------- */
 
 #define COMMON                                                                                     \
-    "\n  -u, --user NAME   the Cognito user (default: your login name)\n"                          \
+    "\n  USER, -u, --user USER  the Cognito user (default: your login name)\n"                     \
     "  --json            print JSON instead of text\n"
+#define CODES "  --echo-codes      show one-time codes as they are typed\n"
 #define LOGIN_OPTS                                                                                 \
     "  --cache-tokens    keep this login's tokens in the token file (0600) for later\n"            \
     "  --use-cached      use the token file's tokens (refreshed if expired), not a login\n"        \
@@ -744,53 +782,64 @@ out:
 
 const struct user_command ctl_user_commands[] = {
     {"signup", "create an account (attributes as name=value)", run_signup, false, 0, 64,
-     "Usage: cognitoctl signup [-u USER] [name=value...]\n"
+     "Usage: cognitoctl signup [-u USER | USER] [name=value...]\n"
      "Asks for a password twice; Cognito sends a confirmation code.\n" COMMON,
+     false, all_name_value},
+    {"confirm-signup", "confirm a new account with the code sent", run_confirm_signup, false, 0, 0,
+     "Usage: cognitoctl confirm-signup [-u USER | USER]\n"
+     "Asks for the code Cognito sent (read from stdin when it is no terminal);\n"
+     "a code is never taken from the command line, where ps shows it.\n" COMMON CODES,
      false, NULL},
-    {"confirm-signup", "confirm a new account with the code sent", run_confirm_signup, false, 0, 1,
-     "Usage: cognitoctl confirm-signup [-u USER] [CODE]\n" COMMON, false, NULL},
     {"resend-code", "send a new sign-up confirmation code", run_resend_code, false, 0, 0,
-     "Usage: cognitoctl resend-code [-u USER]\n" COMMON, false, NULL},
+     "Usage: cognitoctl resend-code [-u USER | USER]\n" COMMON, false, NULL},
     {"forgot-password", "reset a forgotten password with an emailed code", run_forgot_password,
      false, 0, 0,
-     "Usage: cognitoctl forgot-password [-u USER]\n"
-     "Cognito sends a code; then asks for it and for a new password.\n" COMMON,
+     "Usage: cognitoctl forgot-password [-u USER | USER]\n"
+     "Cognito sends a code; then asks for it and for a new password.\n" COMMON CODES,
      false, NULL},
     {"change-password", "change your password", run_change_password, true, 0, 0,
-     "Usage: cognitoctl change-password [-u USER] [login options]\n" COMMON LOGIN_OPTS, true, NULL},
+     "Usage: cognitoctl change-password [-u USER | USER] [login options]\n" COMMON LOGIN_OPTS, true,
+     NULL},
     {"attributes", "list your attributes", run_attributes, true, 0, 0,
-     "Usage: cognitoctl attributes [-u USER] [login options]\n" COMMON LOGIN_OPTS, false, NULL},
+     "Usage: cognitoctl attributes [-u USER | USER] [login options]\n" COMMON LOGIN_OPTS, false,
+     NULL},
     {"set-attribute", "set attributes (name=value ...)", run_set_attribute, true, 1, 64,
-     "Usage: cognitoctl set-attribute [-u USER] [login options] name=value...\n"
+     "Usage: cognitoctl set-attribute [-u USER | USER] [login options] name=value...\n"
      "A new email or phone_number must then be verified (verify-attribute).\n" COMMON LOGIN_OPTS,
-     false, NULL},
+     false, all_name_value},
     {"delete-attribute", "delete attributes", run_delete_attribute, true, 1, 64,
-     "Usage: cognitoctl delete-attribute [-u USER] [login options] NAME...\n" COMMON LOGIN_OPTS,
+     "Usage: cognitoctl delete-attribute [-u USER] [login options] NAME...\n"
+     "(Every argument is an attribute name: name the user with -u.)\n" COMMON LOGIN_OPTS,
      false, NULL},
     {"verify-attribute", "verify your email or phone number with a code", run_verify_attribute,
-     true, 1, 2,
-     "Usage: cognitoctl verify-attribute [-u USER] [login options] email|phone_number [CODE]\n"
-     "Without CODE, a code is sent and asked for.\n" COMMON LOGIN_OPTS,
+     true, 1, 1,
+     "Usage: cognitoctl verify-attribute [-u USER | USER] [login options] [--have-code]\n"
+     "                                   email|phone_number\n"
+     "Has a code sent (unless --have-code: set-attribute already sent one), then asks\n"
+     "for it; a code is never taken from the command line, where ps shows it.\n" COMMON CODES
+         LOGIN_OPTS,
      false, verify_args_ok},
     {"mfa", "show or change your MFA (SetUserMFAPreference), set up TOTP", run_mfa, true, 0, 2,
-     "Usage: cognitoctl mfa [-u USER] [login options] [show | setup-totp |\n"
+     "Usage: cognitoctl mfa [-u USER | USER] [login options] [show | setup-totp |\n"
      "                      enable|disable|prefer sms|totp|email]\n"
      "setup-totp shows a QR code for an authenticator app, checks its first code,\n"
-     "and makes TOTP the preferred method.\n" COMMON LOGIN_OPTS,
+     "and makes TOTP the preferred method.\n"
+     "  --qr-style dark|light  draw the QR code for a dark (default: qr_style) or a\n"
+     "                         light terminal\n" COMMON CODES LOGIN_OPTS,
      false, mfa_args_ok},
     {"devices", "list or forget your remembered devices", run_devices, true, 0, 2,
-     "Usage: cognitoctl devices [-u USER] [login options] [list | forget DEVICE_KEY]\n" COMMON
-         LOGIN_OPTS,
+     "Usage: cognitoctl devices [-u USER | USER] [login options] [list | forget "
+     "DEVICE_KEY]\n" COMMON LOGIN_OPTS,
      false, devices_args_ok},
     {"sign-out", "revoke every token of yours, everywhere (--global)", run_sign_out, true, 1, 1,
-     "Usage: cognitoctl sign-out --global [-u USER] [login options]\n"
+     "Usage: cognitoctl sign-out --global [-u USER | USER] [login options]\n"
      "GlobalSignOut: every token of the user stops working, on every device;\n"
      "the token file is removed.\n" COMMON LOGIN_OPTS,
      false, sign_out_args_ok},
     {"delete-account", "delete your account (asks to confirm)", run_delete_account, true, 0, 1,
-     "Usage: cognitoctl delete-account [-u USER] [login options] [--yes]\n"
+     "Usage: cognitoctl delete-account [-u USER | USER] [login options] [--yes]\n"
      "Asks you to type the user name unless --yes.\n" COMMON LOGIN_OPTS,
-     false, NULL},
+     false, delete_args_ok},
     {"refresh", "new tokens or AWS credentials from the refresh token", run_refresh, false, 0, 1,
      "Usage: cognitoctl refresh [--token-file PATH] [--json] [aws]\n"
      "       cognitoctl refresh --refresh-token-stdin -u USER [--json] [aws]\n"
@@ -824,6 +873,48 @@ static int read_token(struct session *s)
     return s->password ? EXIT_OK : EXIT_REFUSED;
 }
 
+/* Whether args[0] is the user: the rest is a valid argument list and the
+ * whole is not (`change-password alice`, `mfa alice enable totp`,
+ * `set-attribute alice name=A`). delete-attribute's names and refresh's
+ * token-file user leave no room for it: -u there. */
+static bool user_first(const struct user_command *cmd, int n, char **args)
+{
+    if (n < 1 || cmd->run == run_delete_attribute || cmd->run == run_refresh ||
+        strchr(args[0], '=') != NULL)
+        return false;
+    bool whole =
+        n >= cmd->min_args && n <= cmd->max_args && (!cmd->args_ok || cmd->args_ok(n, args));
+    bool rest = n - 1 >= cmd->min_args && n - 1 <= cmd->max_args &&
+                (!cmd->args_ok || cmd->args_ok(n - 1, args + 1));
+    return rest && !whole;
+}
+
+/* Six to ten digits: what Cognito's codes look like. */
+static bool looks_like_code(const char *a)
+{
+    size_t n = strlen(a);
+    return n >= 6 && n <= 10 && strspn(a, "0123456789") == n;
+}
+
+/* confirm-signup CODE and verify-attribute ATTR CODE were the old forms:
+ * a code on argv is visible to every user (ps, /proc/PID/cmdline). */
+static int refuse_code_args(const struct user_command *cmd, bool have_user, int n, char **args)
+{
+    bool code = false;
+    if (cmd->run == run_confirm_signup)
+        code = n >= 2 || (n == 1 && (have_user || looks_like_code(args[0])));
+    else if (cmd->run == run_verify_attribute)
+        code = n >= 2 && looks_like_code(args[n - 1]);
+    if (!code)
+        return EXIT_OK;
+    fprintf(stderr,
+            "cognitoctl %s: a code is not taken from the command line, where ps shows it to "
+            "everyone: type it at the prompt, or give it on stdin%s\n",
+            cmd->name,
+            cmd->run == run_confirm_signup && !have_user ? " (name the user with -u)" : "");
+    return EXIT_USAGE;
+}
+
 static const char *login_name(void)
 {
     const struct passwd *pw = getpwuid(getuid());
@@ -836,10 +927,13 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     char path[4096];
     const char *token_file = NULL;
     bool refresh_stdin = false;
+    const char *qr_style = NULL;
     int rc = ctl_common_options(&argc, argv, g, cmd->usage), n = 0;
     if (rc >= 0)
         return rc;
     char **args = argv + 1;
+    const char *words[2];
+    int nwords = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool login_opt = cmd->needs_token;
@@ -851,10 +945,14 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
             s.cache_tokens = true;
         else if (login_opt && strcmp(a, "--use-cached") == 0)
             s.use_cached = true;
-        else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0)
-            args[n++] = "global";
-        else if (cmd->run == run_delete_account && strcmp(a, "--yes") == 0)
-            args[n++] = "yes";
+        else if (cmd->run == run_mfa && strcmp(a, "--qr-style") == 0 && i + 1 < argc)
+            qr_style = argv[++i];
+        else if (cmd->run == run_verify_attribute && strcmp(a, "--have-code") == 0)
+            s.have_code = true;
+        else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0 && nwords < 2)
+            words[nwords++] = "global";
+        else if (cmd->run == run_delete_account && strcmp(a, "--yes") == 0 && nwords < 2)
+            words[nwords++] = "yes";
         else if (cmd->run == run_refresh && strcmp(a, "--refresh-token-stdin") == 0)
             refresh_stdin = true;
         else if (a[0] == '-' && a[1] != '\0') {
@@ -863,6 +961,16 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
         } else
             args[n++] = argv[i];
     }
+    if ((rc = refuse_code_args(cmd, s.user != NULL, n, args)) != EXIT_OK)
+        return rc;
+    /* USER may come first instead of -u USER. */
+    if (s.user == NULL && user_first(cmd, n, args)) {
+        s.user = args[0];
+        args++;
+        n--;
+    }
+    for (int w = 0; w < nwords; w++) /* --global, --yes: after the positional ones */
+        args[n++] = (char *)words[w];
     if (n < cmd->min_args || n > cmd->max_args || (cmd->args_ok && !cmd->args_ok(n, args))) {
         fputs(cmd->usage, stderr);
         return EXIT_USAGE;
@@ -881,9 +989,17 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     }
     if ((rc = ctl_load_config(g, &s.cfg)) != EXIT_OK)
         return rc;
-    term_init(&s.t, g->json);
-    term_callbacks(&s.t, &s.cb);
     struct cog_error err = {0};
+    cog_config_begin_source(&s.cfg);
+    if (qr_style != NULL &&
+        cog_config_set(&s.cfg, "qr_style", qr_style, "--qr-style", 0, &err) != COG_OK) {
+        fprintf(stderr, "cognitoctl %s: %s\n", cmd->name, err.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    term_init(&s.t, g->json);
+    s.t.echo_codes = g->echo_codes;
+    term_callbacks(&s.t, &s.cb);
     if (cog_idp_open(&s.idp, &s.cfg, &err) != COG_OK) {
         rc = fail(&s, &err);
         goto out;

@@ -5,7 +5,7 @@ tools_cognitoctl_SOURCES = \
 	tools/term.c tools/term.h \
 	tools/cmd_login.c tools/cmds.h \
 	tools/cmd_sync.c \
-	tools/cmd_admin.c \
+	tools/cmd_admin.c tools/cmd_check.c \
 	tools/cmd_user.c \
 	tools/tokens.c
 tools_cognitoctl_CFLAGS = $(COGNITO_CFLAGS)

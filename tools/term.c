@@ -17,6 +17,7 @@ void term_init(struct term *t, bool quiet)
     t->in_fd = STDIN_FILENO;
     t->interactive = isatty(STDIN_FILENO) == 1;
     t->quiet = quiet;
+    t->echo_codes = false;
 }
 
 /* Byte by byte into a fixed buffer: no stdio buffer or realloc ever holds a
@@ -107,8 +108,10 @@ static cog_status cb_ask_password(void *ctx, const char *prompt, char **answer)
 
 static cog_status cb_ask_code(void *ctx, enum cog_code_kind kind, const char *prompt, char **answer)
 {
+    struct term *t = ctx;
     (void)kind;
-    return term_ask(ctx, prompt, true, answer);
+    /* Hidden unless asked, as pam_cognito's prompts (its echo_codes). */
+    return term_ask(t, prompt, t->echo_codes, answer);
 }
 
 static cog_status cb_ask_text(void *ctx, const char *prompt, char **answer)

@@ -10,6 +10,7 @@ struct term {
     int in_fd;
     bool interactive; /* stdin is a terminal */
     bool quiet;       /* --json: prompts still go to stderr, info lines do not */
+    bool echo_codes;  /* one-time codes echo as typed (as pam_cognito's echo_codes) */
 };
 
 void term_init(struct term *t, bool quiet);
