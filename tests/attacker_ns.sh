@@ -41,6 +41,8 @@ cp "$top_srcdir/debian/pam-configs/cognito" /usr/share/pam-configs/cognito &&
 grep -q 'pam_cognito\.so' /etc/pam.d/common-auth ||
 	{ echo "not ok - [setup] the profile is in common-auth"; exit 1; }
 grep -v '^#' /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-session | grep . >&2
+# su waits FAIL_DELAY seconds after a failure: the attacks fail a lot.
+sed -i 's/^FAIL_DELAY.*/FAIL_DELAY 0/' /etc/login.defs
 
 # -- local accounts: a sudoer, the attacker ---------------------------------------------
 ALICE_LOCAL_PW='Local-Alice1!'
@@ -70,7 +72,7 @@ tn() {
 	if "$@" >&2; then nok "$t_id" "$t_what"; else ok "$t_id" "$t_what"; fi
 }
 mock_ctl() { "$PYTHON3" "$MOCKCTL" "$MOCK_DIR" "$@"; }
-log() { echo "=== $*" >&2; }
+log() { echo "=== $(date +%T) $*" >&2; }
 
 # conf [LINE...]: the host's cognito.conf (root's, 0644), the mock's pool.
 conf() {
