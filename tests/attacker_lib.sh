@@ -32,7 +32,7 @@ done
 # Where the installed programs look: the build's cachedir and sysconfdir.
 attacker_make_var() {
 	printf 'attacker_var:\n\t@echo $(%s)\n' "$1" |
-		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - attacker_var 2>/dev/null
+		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - attacker_var 2>/dev/null | tail -n 1
 }
 [ -n "${NSS_CACHEDIR:-}" ] || NSS_CACHEDIR=$(attacker_make_var cachedir)
 COG_SYSCONFDIR=$(attacker_make_var sysconfdir)
@@ -41,12 +41,15 @@ case "$NSS_CACHEDIR:$COG_SYSCONFDIR" in
 *) fail "cannot tell the build's cachedir/sysconfdir ('$NSS_CACHEDIR', '$COG_SYSCONFDIR')" ;;
 esac
 COG_CONF="$COG_SYSCONFDIR/cognito/cognito.conf"
-for name in mallory alice pooluser carol dora gina remy keyplain newbie newbie2 cust esc; do
+for name in mallory alice pooluser carol dora gina remy keyplain newbie newbie2 cust esc vic eve eve2 eve3; do
 	if grep -q "^$name:" /etc/passwd /etc/group; then
 		skip "this host has a local $name already"
 	fi
 done
 
+# The interpreter itself, not a version manager's shim (pyenv's costs
+# seconds a call, and the suites call the mock's client a hundred times).
+PYTHON3=$("$PYTHON3" -c 'import sys; print(sys.executable)') || fail "python3 does not run"
 mock_start
 chmod 0711 "$TEST_DIR" # the attacker and sshd's AuthorizedKeysCommandUser look in
 AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001

@@ -141,7 +141,10 @@ ATTACK_ULIMIT="-f 1"
 su_as mallory pooluser "$PW"
 t fsize "RLIMIT_FSIZE 1 block around su: cognitoctl cache verify still passes" "$CTL" cache verify
 t fsize "... and pooluser still resolves" test -n "$(getent passwd pooluser)"
-as mallory "$PW" sh -c 'exec 2>&- 3>&- 4>&-; su pooluser -s /bin/sh -c "echo session-of-\$(id -un)"'
+# su's prompt would go to the closed stderr: the password comes on stdin.
+as mallory "" sh -c 'exec 2>&- 3>&- 4>&-; printf "%s\n" "$0" |
+	su pooluser -s /bin/sh -c "echo session-of-\$(id -un)"' "$PW"
+t control-closed-fds "control: pooluser's login with stderr closed" session_of pooluser
 t closed-fds "stderr closed around su: cognitoctl cache verify still passes" "$CTL" cache verify
 t closed-fds "... and no cache file got su's messages" \
 	sh -c "! grep -l -e 'Password' -e 'su:' '$NSS_CACHEDIR'/* 2>/dev/null | grep ."
@@ -184,5 +187,31 @@ t accounts-mode "accounts.cache is not world-readable ($(mode_of "$NSS_CACHEDIR/
 	sh -c "[ -e '$NSS_CACHEDIR/accounts.cache' ] && ! setpriv --reuid=mallory --regid=mallory --clear-groups cat '$NSS_CACHEDIR/accounts.cache' >/dev/null 2>&1"
 t control-accounts "control: NSS still answers mallory for pooluser" \
 	sh -c "setpriv --reuid=mallory --regid=mallory --clear-groups getent passwd pooluser | grep -q ^pooluser:"
+
+# -- attributes a pool user writes do not take another's name or uid -------------------------------
+# The mapping from attributes the app client lets users write: vic
+# (custom:uid 20001) is the victim; eve, eve2 and eve3 edit their own.
+EPW='Eve-Passw0rd1!'
+mock_ctl add-user vic "$PW" preferred_username=vic custom:uid=20001 >/dev/null
+i=0
+for u in eve eve2 eve3; do
+	i=$((i + 1))
+	mock_ctl add-user "$u" "$EPW" preferred_username="$u" custom:uid=$((20010 + i)) >/dev/null
+done
+conf "username_attribute = preferred_username" "uid_attribute = custom:uid" "uid_min = 1000"
+sync_pool
+t control-attr "control: a sync maps vic to uid 20001" \
+	sh -c "getent -s cognito passwd vic | cut -d: -f3 | grep -qx 20001"
+as mallory "$EPW" "$CTL" set-attribute -u eve custom:uid=1500
+as mallory "$EPW" "$CTL" set-attribute -u eve2 preferred_username=vic
+as mallory "$EPW" "$CTL" set-attribute -u eve3 custom:uid=20001
+t setup "the sync after the edits" sync_pool
+t attr-uid "vic keeps name and uid 20001" sh -c "getent -s cognito passwd vic | cut -d: -f3 | grep -qx 20001"
+t attr-uid "uid 20001 is vic's alone" sh -c "[ \"\$(getent -s cognito passwd 20001 | cut -d: -f1)\" = vic ]"
+t attr-uid "no pool user has local alice's uid 1500" test -z "$(getent -s cognito passwd 1500)"
+su_as mallory eve "$EPW"
+tn attr-uid "su eve (custom:uid=1500) does not give alice's uid" grep -q session-of-alice "$TEST_DIR/out"
+tn attr-name "su vic with eve2's password (preferred_username=vic) is refused" su_as mallory vic "$EPW"
+t control-attr "control: su vic with vic's password" su_as mallory vic "$PW"
 
 echo "# the end"
