@@ -61,6 +61,16 @@ tn proxy-offline "with the proxy variables, carol's OLD password (offline_login=
 ATTACK_ENV=$PROXIES
 t proxy-offline "control: carol's new password does" su_as mallory carol 'Changed-Passw0rd2!'
 
+# The same through sudo (setuid too), typed by pooluser, a sudoer (admins).
+reqs_clear
+ATTACK_ENV="SSLKEYLOGFILE=/etc/profile.d/y.sh $PROXIES"
+ATTACK_UMASK=000
+as pooluser "$PW" sudo -k -p 'Password: ' sh -c 'echo session-of-$(id -un)'
+t control-sudo "control: pooluser's sudo works with those variables" session_of root
+t keylog "SSLKEYLOGFILE through sudo: no file written as root" test ! -e /etc/profile.d/y.sh
+t proxy "proxy variables through sudo: the login still went to Cognito" \
+	test "$(reqs_for pooluser)" -gt 0
+
 # OpenSSL's and curl's files: FIFOs that tell whether anyone opened them
 # (an open for reading lets the writer go, which leaves a mark).
 printf '%s\n' 'openssl_conf = attacker' '[attacker]' 'engines = attacker_engines' \
@@ -135,8 +145,9 @@ writable_by_others() {
 ATTACK_UMASK=000
 su_as mallory carol 'Changed-Passw0rd2!'
 t control-umask "control: carol's login with umask 0" session_of carol
-t umask "umask 0 around su: no cache or state file writable by others" \
-	test -z "$(writable_by_others | tee /dev/stderr)"
+writable=$(writable_by_others)
+t umask "umask 0 around su: no cache or state file writable by others${writable:+ ($writable)}" \
+	test -z "$writable"
 ATTACK_ULIMIT="-f 1"
 su_as mallory pooluser "$PW"
 t fsize "RLIMIT_FSIZE 1 block around su: cognitoctl cache verify still passes" "$CTL" cache verify
