@@ -104,6 +104,35 @@ attacker_run() {
 }
 ATTACKER_XFAILED=0
 
+# attacker_pending: the ids whose fix is not in this tree, as
+# "id=reason;...", found from what each fix adds (a config key, a file,
+# a changed usage line). Once a fix is in, its attacks count in full.
+attacker_pending() {
+	ap_keys=" $(config_keys | tr '\n' ' ') "
+	ap_has() { case "$ap_keys" in *" $1 "*) return 0 ;; esac; return 1; }
+	ap_out=
+	ap_add() {
+		for ap_id in $1; do
+			ap_out="$ap_out;$ap_id=$2"
+		done
+	}
+	ap_has proxy || ap_add "keylog proxy proxy-offline" \
+		"the caller's environment still reaches libcurl (no proxy key: issue 12, branch env)"
+	ap_has ssh_key_options || ap_add "key-options" \
+		"authorized-keys prints key options (no ssh_key_options key: issue 12, branch env)"
+	"$CTL" confirm-signup --help 2>&1 | grep -q '\[CODE\]' && ap_add "argv-code" \
+		"confirm-signup/verify-attribute still take the code on argv (issue 12, branch cli)"
+	ap_has deny_names || ap_add "local-name deny-name deny-group" \
+		"no local-accounts-win rule or deny list (no deny_names key: issue 12, branch names)"
+	[ -f "$top_srcdir/libcognito/cache_lock.c" ] || ap_add "accounts-mode lock" \
+		"the cache lock and modes of issue 18 (no cache_lock.c: branch cache)"
+	ap_has allowed_user_status || ap_add "status throttle stranger custom-offline escape sudo-env" \
+		"UserStatus and offline-login rules of issue 18 (no allowed_user_status key: branch status)"
+	ap_has remember_device_remote || ap_add "remember-remote" \
+		"remember_device over ssh (no remember_device_remote key: issue 18, branch status)"
+	printf '%s\n' "${ap_out#;}"
+}
+
 # ATTACKER_XFAIL: "id=reason;id=reason;...", set by the suite.
 attacker_xfail() {
 	case ";${ATTACKER_XFAIL:-};" in
