@@ -81,7 +81,7 @@ attacker_run() {
 			;;
 		"ok - "*)
 			if [ -n "$id" ] && attacker_xfail "$id"; then
-				echo "$line (XPASS: listed as an expected failure; take $id off the list)"
+				echo "$line (passes although [$id] is listed as pending)"
 			else
 				echo "$line"
 			fi
