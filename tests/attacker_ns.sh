@@ -117,7 +117,7 @@ as() {
 	as_rc=$?
 	cat "$TEST_DIR/out" >&2
 	echo "--- exit $as_rc" >&2
-	ATTACK_ENV= ATTACK_UMASK= ATTACK_ULIMIT=
+	ATTACK_ENV='' ATTACK_UMASK='' ATTACK_ULIMIT=''
 	return $as_rc
 }
 # su_as USER TARGET PASSWORD [MORE ANSWERS]: `su TARGET` typed by USER;
