@@ -148,3 +148,14 @@ EXTRA_DIST += tests/manpages.sh
 # The configuration template shows every key and parses.
 TESTS += tests/conf_template.sh
 EXTRA_DIST += tests/conf_template.sh
+
+# Issues 12 and 18: an unprivileged local user (su, sudo, passwd, cognitoctl
+# with a hostile environment, umask, rlimits, descriptors and argv) and a
+# pool user (status, offline login, remembered hosts, escapes, a stopped su)
+# attack the real setuid programs and sshd on a throwaway Debian host in a
+# private mount namespace (root only; 77 otherwise). docs/threat-model.md
+# lists the attacks. The Debian profile they enable is debian/pam-configs.
+TESTS += tests/local_attacker.sh tests/pool_attacker.sh
+EXTRA_DIST += tests/local_attacker.sh tests/local_attacker_ns.sh tests/pool_attacker.sh \
+	tests/pool_attacker_ns.sh tests/attacker_lib.sh tests/attacker_ns.sh tests/attacker.exp \
+	tests/attacker_stop.py debian/pam-configs/cognito docs/threat-model.md
