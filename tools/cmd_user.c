@@ -20,35 +20,20 @@
 #include "libcognito/auth.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
-#include "libcognito/qr.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
-
-struct session {
-    struct globals *g;
-    const struct user_command *cmd;
-    struct cog_config cfg;
-    struct cog_idp idp;
-    struct term t;
-    struct cog_auth_callbacks cb;
-    struct cog_auth_result res;
-    const char *user;
-    const char *token_file;
-    bool cache_tokens, use_cached;
-    bool have_code; /* verify-attribute --have-code: set-attribute sent one */
-    char *password; /* change-password: the login's password, asked once */
-};
+#include "tools/user_session.h"
 
 /* ---- shared helpers ------------------------------------------------------------- */
 
 /* An answer's array member's length; 0 when it is missing or no array. */
-static size_t arr_len(struct json_object *a)
+size_t user_arr_len(struct json_object *a)
 {
     return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
-static int fail(struct session *s, const struct cog_error *err)
+int user_fail(struct session *s, const struct cog_error *err)
 {
     int rc = ctl_fail(s->cmd->name, err);
     if (err->status == COG_ERR_NOT_CONFIRMED)
@@ -94,13 +79,13 @@ static int ask_new_password(struct session *s, char **out)
 /* A one-time code, from the terminal (or stdin), never argv: `ps` shows
  * every process's arguments to every user. Echoed only with --echo-codes,
  * as pam_cognito's echo_codes. */
-static int ask_code(struct session *s, const char *prompt, char **code)
+int user_ask_code(struct session *s, const char *prompt, char **code)
 {
     return ask(s, prompt, s->g->echo_codes, code);
 }
 
 /* A line of text output; --json prints only the JSON. */
-__attribute__((format(printf, 2, 3))) static void say(struct session *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void user_say(struct session *s, const char *fmt, ...)
 {
     va_list ap;
     if (s->g->json)
@@ -127,8 +112,8 @@ static void print_delivery(struct session *s, const char *what, const struct cog
 }
 
 /* One call with the session's access token added to req (consumed). */
-static int token_call(struct session *s, const char *op, struct json_object *req,
-                      struct json_object **resp)
+int user_token_call(struct session *s, const char *op, struct json_object *req,
+                    struct json_object **resp)
 {
     struct cog_error err = {0};
     struct json_object *ignored = NULL;
@@ -138,7 +123,7 @@ static int token_call(struct session *s, const char *op, struct json_object *req
         goto out;
     }
     if (cog_idp_call(&s->idp, op, req, resp ? resp : &ignored, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
 out:
     cog_json_put_wiped(req);
     cog_json_put_wiped(ignored);
@@ -190,7 +175,7 @@ static int tokens_from_cache(struct session *s)
         fprintf(stderr, "cognitoctl %s: the cached tokens have expired; log in again\n",
                 s->cmd->name);
         cog_auth_result_clear(&fresh);
-        return err.status == COG_ERR_UNAVAILABLE ? fail(s, &err) : EXIT_REFUSED;
+        return err.status == COG_ERR_UNAVAILABLE ? user_fail(s, &err) : EXIT_REFUSED;
     }
     cog_auth_result_clear(&s->res);
     s->res = fresh;
@@ -211,7 +196,7 @@ static int authenticate(struct session *s)
         opts.password = s->password;
     }
     if (cog_auth_login(&s->idp, s->user, &s->cb, &opts, &s->res, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (s->cache_tokens)
         return ctl_tokens_save(s->token_file, &s->res);
     return EXIT_OK;
@@ -239,7 +224,7 @@ static int run_signup(struct session *s, int argc, char **argv)
     attrs = NULL;
     if (cog_idp_add_secret_hash(&s->cfg, req, "SecretHash", s->user, &err) != COG_OK ||
         cog_idp_call(&s->idp, "SignUp", req, &resp, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
@@ -273,13 +258,13 @@ static int run_confirm_signup(struct session *s, int argc, char **argv)
     char *code = NULL;
     (void)argc;
     (void)argv;
-    int rc = ask_code(s, "Confirmation code: ", &code);
+    int rc = user_ask_code(s, "Confirmation code: ", &code);
     if (rc != EXIT_OK)
         return rc;
     if (cog_confirm_sign_up(&s->idp, s->user, code, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "%s is confirmed", s->user);
+        user_say(s, "%s is confirmed", s->user);
     cog_free_secret(code);
     return rc;
 }
@@ -291,7 +276,7 @@ static int run_resend_code(struct session *s, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (cog_resend_confirmation_code(&s->idp, s->user, &where, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     print_delivery(s, "A new confirmation code was", &where);
     return EXIT_OK;
 }
@@ -305,16 +290,16 @@ static int run_forgot_password(struct session *s, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (cog_forgot_password(&s->idp, s->user, &where, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (!s->g->json)
         print_delivery(s, "A reset code was", &where);
-    if ((rc = ask_code(s, "Reset code: ", &code)) != EXIT_OK ||
+    if ((rc = user_ask_code(s, "Reset code: ", &code)) != EXIT_OK ||
         (rc = ask_new_password(s, &password)) != EXIT_OK)
         goto out;
     if (cog_confirm_forgot_password(&s->idp, s->user, code, password, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "The password of %s is changed", s->user);
+        user_say(s, "The password of %s is changed", s->user);
 out:
     cog_free_secret(code);
     cog_free_secret(password);
@@ -334,26 +319,26 @@ static int run_change_password(struct session *s, int argc, char **argv)
     if ((rc = ask_new_password(s, &password)) != EXIT_OK)
         return rc;
     if (cog_change_password(&s->idp, s->res.access_token, s->password, password, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "The password of %s is changed", s->user);
+        user_say(s, "The password of %s is changed", s->user);
     cog_free_secret(password);
     return rc;
 }
 
-static int get_user(struct session *s, struct json_object **resp)
+int user_get_user(struct session *s, struct json_object **resp)
 {
-    return token_call(s, "GetUser", json_object_new_object(), resp);
+    return user_token_call(s, "GetUser", json_object_new_object(), resp);
 }
 
 static int run_attributes(struct session *s, int argc, char **argv)
 {
     struct json_object *resp = NULL, *out = json_object_new_object();
-    int rc = get_user(s, &resp);
+    int rc = user_get_user(s, &resp);
     (void)argc;
     (void)argv;
     struct json_object *list = json_object_object_get(resp, "UserAttributes");
-    for (size_t i = 0; rc == EXIT_OK && i < arr_len(list); i++) {
+    for (size_t i = 0; rc == EXIT_OK && i < user_arr_len(list); i++) {
         struct json_object *a = json_object_array_get_idx(list, i);
         const char *name = cog_json_string(a, "Name"), *value = cog_json_string(a, "Value");
         if (name == NULL || value == NULL)
@@ -380,9 +365,9 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_object_object_add(req, "UserAttributes", attrs);
-    int rc = token_call(s, "UpdateUserAttributes", req, &resp);
+    int rc = user_token_call(s, "UpdateUserAttributes", req, &resp);
     struct json_object *sent = json_object_object_get(resp, "CodeDeliveryDetailsList");
-    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < arr_len(sent); i++) {
+    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < user_arr_len(sent); i++) {
         struct cog_delivery d = {.medium = ""};
         struct json_object *one = json_object_array_get_idx(sent, i);
         cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
@@ -397,7 +382,7 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         ctl_print_json(o);
         json_object_put(o);
     } else if (rc == EXIT_OK && sent == NULL) {
-        say(s, "Updated %s", s->user);
+        user_say(s, "Updated %s", s->user);
     }
     json_object_put(resp);
     return rc;
@@ -409,9 +394,9 @@ static int run_delete_attribute(struct session *s, int argc, char **argv)
     for (int i = 0; names != NULL && i < argc; i++)
         json_object_array_add(names, json_object_new_string(argv[i]));
     json_object_object_add(req, "UserAttributeNames", names);
-    int rc = token_call(s, "DeleteUserAttributes", req, NULL);
+    int rc = user_token_call(s, "DeleteUserAttributes", req, NULL);
     if (rc == EXIT_OK)
-        say(s, "Deleted from %s", s->user);
+        user_say(s, "Deleted from %s", s->user);
     return rc;
 }
 
@@ -444,205 +429,26 @@ static int run_verify_attribute(struct session *s, int argc, char **argv)
         struct json_object *send = json_object_new_object();
         struct cog_delivery d = {.medium = ""};
         cog_json_add_string(send, "AttributeName", argv[0]);
-        if ((rc = token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
+        if ((rc = user_token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
             goto out;
         cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
                                "Destination", &d);
         if (!s->g->json)
             print_delivery(s, "A verification code was", &d);
     }
-    if ((rc = ask_code(s, "Verification code: ", &code)) != EXIT_OK)
+    if ((rc = user_ask_code(s, "Verification code: ", &code)) != EXIT_OK)
         goto out;
     cog_json_add_string(req, "AttributeName", argv[0]);
     cog_json_add_string(req, "Code", code);
-    rc = token_call(s, "VerifyUserAttribute", req, NULL);
+    rc = user_token_call(s, "VerifyUserAttribute", req, NULL);
     req = NULL;
     if (rc == EXIT_OK)
-        say(s, "%s is verified", argv[0]);
+        user_say(s, "%s is verified", argv[0]);
 out:
     cog_json_put_wiped(req);
     json_object_put(resp);
     cog_free_secret(code);
     return rc;
-}
-
-static const struct {
-    const char *word, *method, *settings;
-} mfa_methods[] = {
-    {"sms", "SMS_MFA", "SMSMfaSettings"},
-    {"totp", "SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"},
-    {"email", "EMAIL_OTP", "EmailMfaSettings"},
-};
-#define NMFA (sizeof(mfa_methods) / sizeof(mfa_methods[0]))
-
-static int mfa_show(struct session *s)
-{
-    struct json_object *resp = NULL;
-    int rc = get_user(s, &resp);
-    if (rc != EXIT_OK)
-        return rc;
-    struct json_object *list = json_object_object_get(resp, "UserMFASettingList");
-    const char *preferred = cog_json_string(resp, "PreferredMfaSetting");
-    if (s->g->json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "enabled",
-                               list ? json_object_get(list) : json_object_new_array());
-        json_object_object_add(o, "preferred",
-                               preferred ? json_object_new_string(preferred) : NULL);
-        ctl_print_json(o);
-        json_object_put(o);
-    } else {
-        printf("enabled:  ");
-        for (size_t i = 0; i < arr_len(list); i++)
-            printf("%s ", term_shown(json_object_get_string(json_object_array_get_idx(list, i))));
-        printf("%s\npreferred: %s\n", arr_len(list) ? "" : "none",
-               preferred ? term_shown(preferred) : "none");
-    }
-    cog_json_put_wiped(resp);
-    return EXIT_OK;
-}
-
-/* SetUserMFAPreference for one method. */
-static int mfa_set(struct session *s, size_t m, bool enabled, bool preferred)
-{
-    struct json_object *req = json_object_new_object(), *set = json_object_new_object();
-    json_object_object_add(set, "Enabled", json_object_new_boolean(enabled));
-    json_object_object_add(set, "PreferredMfa", json_object_new_boolean(preferred));
-    json_object_object_add(req, mfa_methods[m].settings, set);
-    return token_call(s, "SetUserMFAPreference", req, NULL);
-}
-
-#define TOTP_SETUP_TRIES 3
-
-/* AssociateSoftwareToken, the QR code, the first code, VerifySoftwareToken. */
-static int mfa_setup_totp(struct session *s)
-{
-    struct cog_error err = {0};
-    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL, *key = NULL;
-    int rc = EXIT_OK;
-    if (cog_associate_software_token(&s->idp, NULL, s->res.access_token, &secret, &no_session,
-                                     &err) != COG_OK) {
-        rc = fail(s, &err);
-        goto out;
-    }
-    const char *issuer = s->cfg.totp_issuer ? s->cfg.totp_issuer : s->cfg.user_pool_id;
-    uri = cog_otpauth_uri(issuer, s->user, secret);
-    if (uri == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    /* What pam_cognito shows for MFA_SETUP, in the same words. */
-    if ((key = cog_totp_key_grouped(secret)) == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    if (cog_qr_text_style(uri, s->cfg.qr_style, &qr, &err) == COG_OK)
-        fprintf(stderr, "%s\n%s\n", cog_qr_intro(s->cfg.qr_style), qr);
-    fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
-    fprintf(stderr, "Or type this key into the app: %s\n", term_shown(key));
-    /* Three tries, as a login's MFA_SETUP gives. */
-    for (int attempt = 0; attempt < TOTP_SETUP_TRIES; attempt++) {
-        if (attempt > 0)
-            fprintf(stderr, "%s\n", COG_TEXT_WRONG_CODE);
-        cog_free_secret(code);
-        code = NULL;
-        if ((rc = ask_code(s, "Authenticator code: ", &code)) != EXIT_OK)
-            goto out;
-        if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
-                                      &err) == COG_OK)
-            break;
-        if (err.status != COG_ERR_CODE || attempt + 1 == TOTP_SETUP_TRIES) {
-            rc = fail(s, &err);
-            goto out;
-        }
-    }
-    rc = mfa_set(s, 1, true, true);
-    if (rc == EXIT_OK)
-        say(s, "The authenticator app of %s is set up and preferred", s->user);
-out:
-    free(no_session); /* stays NULL: no session was sent */
-    cog_free_secret(secret);
-    cog_free_secret(uri);
-    cog_free_secret(qr);
-    cog_free_secret(code);
-    cog_free_secret(key);
-    return rc;
-}
-
-/* The method an `mfa enable|disable|prefer WORD` names, or NMFA. */
-static size_t mfa_method(int argc, char **argv)
-{
-    size_t m = 0;
-    if (argc != 2 || (strcmp(argv[0], "enable") != 0 && strcmp(argv[0], "disable") != 0 &&
-                      strcmp(argv[0], "prefer") != 0))
-        return NMFA;
-    while (m < NMFA && strcmp(argv[1], mfa_methods[m].word) != 0)
-        m++;
-    return m;
-}
-
-static bool mfa_args_ok(int argc, char **argv)
-{
-    return argc == 0 || (argc == 1 && strcmp(argv[0], "show") == 0) ||
-           (argc == 1 && strcmp(argv[0], "setup-totp") == 0) || mfa_method(argc, argv) < NMFA;
-}
-
-static int run_mfa(struct session *s, int argc, char **argv)
-{
-    size_t m = mfa_method(argc, argv);
-    if (argc == 1 && strcmp(argv[0], "setup-totp") == 0)
-        return mfa_setup_totp(s);
-    if (m == NMFA)
-        return mfa_show(s);
-    bool prefer = strcmp(argv[0], "prefer") == 0;
-    int rc = mfa_set(s, m, prefer || strcmp(argv[0], "enable") == 0, prefer);
-    if (rc == EXIT_OK)
-        say(s, "Done: %s %s", argv[0], mfa_methods[m].method);
-    return rc;
-}
-
-static bool devices_args_ok(int argc, char **argv)
-{
-    return argc == 0 || (argc == 1 && strcmp(argv[0], "list") == 0) ||
-           (argc == 2 && strcmp(argv[0], "forget") == 0);
-}
-
-static int run_devices(struct session *s, int argc, char **argv)
-{
-    struct json_object *resp = NULL;
-    int rc;
-    if (argc == 2) {
-        struct json_object *req = json_object_new_object();
-        cog_json_add_string(req, "DeviceKey", argv[1]);
-        if ((rc = token_call(s, "ForgetDevice", req, NULL)) == EXIT_OK)
-            say(s, "Forgot device %s", argv[1]);
-        return rc;
-    }
-    if ((rc = token_call(s, "ListDevices", json_object_new_object(), &resp)) != EXIT_OK)
-        return rc;
-    struct json_object *devices = json_object_object_get(resp, "Devices");
-    if (s->g->json && devices != NULL) {
-        ctl_print_json(devices);
-    } else if (s->g->json) {
-        printf("[]\n");
-    } else {
-        for (size_t i = 0; i < arr_len(devices); i++) {
-            struct json_object *d = json_object_array_get_idx(devices, i), *attrs;
-            const char *name = "";
-            attrs = json_object_object_get(d, "DeviceAttributes");
-            for (size_t k = 0; k < arr_len(attrs); k++) {
-                struct json_object *a = json_object_array_get_idx(attrs, k);
-                const char *n = cog_json_string(a, "Name");
-                if (n && strcmp(n, "device_name") == 0 && cog_json_string(a, "Value"))
-                    name = cog_json_string(a, "Value");
-            }
-            printf("%s %s\n", term_shown(cog_json_string(d, "DeviceKey")), term_shown(name));
-        }
-        if (arr_len(devices) == 0)
-            printf("No remembered devices\n");
-    }
-    json_object_put(resp);
-    return EXIT_OK;
 }
 
 static bool sign_out_args_ok(int argc, char **argv)
@@ -656,10 +462,10 @@ static int run_sign_out(struct session *s, int argc, char **argv)
     (void)argv;
     struct cog_error err = {0};
     if (cog_global_sign_out(&s->idp, s->res.access_token, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (s->use_cached || s->cache_tokens)
         unlink(s->token_file);
-    say(s, "Every token of %s is revoked, on every device", s->user);
+    user_say(s, "Every token of %s is revoked, on every device", s->user);
     return EXIT_OK;
 }
 
@@ -678,11 +484,11 @@ static int run_delete_account(struct session *s, int argc, char **argv)
         }
         free(typed);
     }
-    if ((rc = token_call(s, "DeleteUser", json_object_new_object(), NULL)) != EXIT_OK)
+    if ((rc = user_token_call(s, "DeleteUser", json_object_new_object(), NULL)) != EXIT_OK)
         return rc;
     if (s->use_cached || s->cache_tokens)
         unlink(s->token_file);
-    say(s, "The account %s is deleted", s->user);
+    user_say(s, "The account %s is deleted", s->user);
     return EXIT_OK;
 }
 
@@ -733,7 +539,7 @@ static int run_refresh(struct session *s, int argc, char **argv)
         goto out;
     }
     if (cog_auth_refresh(&s->idp, token, s->user, NULL, &s->res, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     if (!from_stdin && (rc = ctl_tokens_save(s->token_file, &s->res)) != EXIT_OK)
@@ -743,7 +549,7 @@ static int run_refresh(struct session *s, int argc, char **argv)
         goto out;
     }
     if (cog_identity_credentials(&s->idp, s->res.id_token, &creds, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     if (s->g->json) {
@@ -1001,7 +807,7 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     s.t.echo_codes = g->echo_codes;
     term_callbacks(&s.t, &s.cb);
     if (cog_idp_open(&s.idp, &s.cfg, &err) != COG_OK) {
-        rc = fail(&s, &err);
+        rc = user_fail(&s, &err);
         goto out;
     }
     if (refresh_stdin && (rc = read_token(&s)) != EXIT_OK)
