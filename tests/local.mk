@@ -122,3 +122,7 @@ EXTRA_DIST += tests/manpages.sh
 # The configuration template shows every key and parses.
 TESTS += tests/conf_template.sh
 EXTRA_DIST += tests/conf_template.sh
+# make install into a DESTDIR puts every file where the installed manual
+# pages say; make uninstall takes it all away.
+TESTS += tests/install_paths.sh
+EXTRA_DIST += tests/install_paths.sh
