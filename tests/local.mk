@@ -126,3 +126,6 @@ EXTRA_DIST += tests/conf_template.sh
 # pages say; make uninstall takes it all away.
 TESTS += tests/install_paths.sh
 EXTRA_DIST += tests/install_paths.sh
+# The AWS setup guide's CloudFormation template: structure, settings, the sync's policy.
+TESTS += tests/aws_setup.sh
+EXTRA_DIST += tests/aws_setup.sh
