@@ -139,6 +139,11 @@ t "upgrade: the rest of cognito.conf is as it was" sh -c \
 	"grep -v '^client_secret_file = ' /etc/cognito/cognito.conf | diff -u '$TEST_DIR/conf.before' - >&2"
 eq "upgrade: cognito.conf is 0644 now" "644 root" "$(stat -c '%a %U' /etc/cognito/cognito.conf)"
 t "upgrade: the postinst said what it did" grep -q 'moved client_secret' "$TEST_DIR/upgrade.out"
+# Once cognitoctl knows client_secret_file (its page documents it), the
+# migrated file must be one it takes.
+if zgrep -q 'client_secret_file' /usr/share/man/man5/cognito.conf.5.gz 2>/dev/null; then
+	t "upgrade: cognitoctl takes the migrated config (a sync)" cognitoctl sync --quiet
+fi
 # Where it cannot be done safely (here: the secret file is there already),
 # it refuses, says why, and changes nothing.
 cp "$TEST_DIR/conf.before" /etc/cognito/cognito.conf
