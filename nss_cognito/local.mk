@@ -28,6 +28,9 @@ EXTRA_DIST += nss_cognito/exports.map
 install-data-hook: install-data-hook-nss
 install-data-hook-nss:
 	rm -f $(DESTDIR)$(nssdir)/libnss_cognito.la
+	@echo "libnss_cognito.so.2 is in $(nssdir): glibc finds it there once it is in the"
+	@echo "linker cache (run ldconfig if that is not a default library directory), and"
+	@echo "uses it once cognito is on the passwd and group lines of /etc/nsswitch.conf."
 uninstall-hook: uninstall-hook-nss
 uninstall-hook-nss:
 	rm -f $(DESTDIR)$(nssdir)/libnss_cognito.so.2

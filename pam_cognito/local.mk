@@ -23,7 +23,7 @@ pam_cognito_pam_cognito_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -share
 pam_cognito_pam_cognito_la_LIBADD = $(COGNITO_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
 EXTRA_pam_cognito_pam_cognito_la_DEPENDENCIES = pam_cognito/pam_cognito.map
 EXTRA_DIST += pam_cognito/pam_cognito.map
-dist_man_MANS += man/pam_cognito.8
+
 
 # A PAM module is loaded by path, never linked: its libtool archive has no
 # use once installed.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The README's demo. On a fresh clone: installs what it needs, builds, starts
-# the local mock Cognito IdP with a pool that requires MFA and a demo user
-# who has no authenticator app yet, then:
+# The README's demo. On a fresh clone: installs the few Debian packages the
+# build and the demo need (scripts/deps.sh demo: compiler, autotools, the
+# libraries, Python, openssl and cwrap's pam/nss wrappers; it says which
+# before it starts), builds in _build_demo, starts the local mock Cognito
+# IdP with a pool that requires MFA and a demo user who has no
+# authenticator app yet, then:
 #
 #   1. logs the user in through the real Linux-PAM stack (pam_wrapper):
 #      the password, then the QR code to enrol an authenticator app, then
@@ -13,6 +16,13 @@
 #
 #   scripts/demo.sh                    # you type the answers (the codes are shown)
 #   scripts/demo.sh --non-interactive  # the script answers the prompts itself
+#
+# Nothing else on the machine changes: no service is started or configured,
+# nothing is written outside this directory but a temporary directory the
+# demo removes at the end (the mock listens on 127.0.0.1
+# while the demo runs; PAM and NSS read private copies through the
+# wrappers). A login refused because of a typo is asked again. When
+# something fails, the mock's log is kept in _build_demo/demo-mock.log.
 #
 # Scan the QR code with a real authenticator app if you like: its codes
 # work as well as the ones the demo prints.
@@ -28,25 +38,97 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 [ -t 1 ] || say() { printf '\n== %s\n' "$*"; }
 indent() { sed 's/^/     /'; }
 
-scripts/deps.sh
 # libnss_cognito.so.2 reads only the cache directory compiled into it. This
 # build's is $build/cache, so the demo loads the very module a package
 # ships, pointed at a directory the demo owns.
 build="$top/_build_demo"
 cache="$build/cache"
-if [ ! -f "$build/Makefile" ]; then
-  say "building (once) in $build"
-  [ -x configure ] || autoreconf -fi >/dev/null 2>&1
-  mkdir -p "$build"
-  (cd "$build" && "$top/configure" -q --with-cachedir="$cache")
+
+# -- what it will do, before it does anything ------------------------------------
+missing=$(scripts/deps.sh demo --list)
+say "what this demo does to this machine"
+if [ -n "$missing" ]; then
+  echo "   installs $(echo "$missing" | wc -l) Debian packages the build and the demo need"
+  echo "   (apt-get, as root or with sudo; about 1-3 minutes, with their own dependencies):"
+  echo "$missing" | paste -sd' ' | fold -s -w 70 | indent
+else
+  echo "   installs nothing: every package it needs is here"
 fi
-make -C "$build" -s -j"$(nproc)" >/dev/null
+if [ -f "$build/Makefile" ]; then
+  echo "   builds what changed in $build (seconds)"
+else
+  echo "   builds the project once in $build (about 2 minutes on 2 cores)"
+fi
+echo "   then runs the demo (under a minute, more while you type). Nothing else"
+echo "   changes: no service is started, no file written outside $top"
+echo "   but a temporary directory it removes at the end"
+if [ "$interactive" = 1 ] && [ -n "$missing" ]; then
+  read -r -p "   Install those packages and go on? [Y/n] " yn
+  case $yn in [nN]*) exit 0 ;; esac
+fi
+scripts/deps.sh demo
+
+# make (or configure) with one progress line instead of its output, which
+# goes to $build/build.log and is shown when it fails.
+progress() {
+  local n=0 line
+  while IFS= read -r line; do
+    case $line in
+    *" CC "* | *" CCLD "* | *" GEN "*)
+      n=$((n + 1))
+      if [ -t 1 ]; then
+        printf '\r     %3d steps  %-50.50s' "$n" "${line##* }"
+      elif [ $((n % 20)) = 0 ]; then
+        echo "     $n steps"
+      fi
+      ;;
+    esac
+  done
+  [ ! -t 1 ] || printf '\r     %3d steps done%50s\n' "$n" ""
+}
+logged() {
+  if ! "$@" 2>&1 | tee -a "$build/build.log" | progress; then
+    echo "demo: failed: $*; the end of $build/build.log:" >&2
+    tail -40 "$build/build.log" >&2
+    exit 1
+  fi
+}
+mkdir -p "$build"
+: >"$build/build.log"
+if [ ! -f "$build/Makefile" ]; then
+  say "configuring (about 30 seconds)"
+  [ -x configure ] || logged autoreconf -fi
+  (cd "$build" && logged "$top/configure" --with-cachedir="$cache")
+fi
+say "building in $build"
+logged make -C "$build" -j"$(nproc)"
 mkdir -p "$cache"
 rm -f "$cache"/*
 
 export top_srcdir="$top" top_builddir="$build"
 # shellcheck source=../tests/lib.sh
 . "$top/tests/lib.sh"
+
+# When something fails, keep the mock's log (lib.sh shows its last lines).
+# shellcheck disable=SC2016 # expanded at exit
+at_exit 'if [ "$lib_status" -ne 0 ] && [ -f "$TEST_DIR/mock.log" ]; then
+  cp "$TEST_DIR/mock.log" "$build/demo-mock.log" &&
+    echo "demo: the mock IdP'"'"'s whole log is in $build/demo-mock.log" >&2
+fi'
+
+# again CMD...: runs CMD; when you type the answers, a refused login (a typo
+# in the password, three wrong codes) is tried again, up to three times.
+again() {
+  local tries=1
+  until "$@"; do
+    if [ "$interactive" = 0 ] || [ "$tries" -ge 3 ]; then
+      echo "demo: refused $tries times; stopping here" >&2
+      return 1
+    fi
+    tries=$((tries + 1))
+    say "refused (a typo?): once more, try $tries of 3"
+  done
+}
 
 DEMO_USER=demo
 DEMO_PASSWORD='Demo-Passw0rd!'
@@ -99,7 +181,7 @@ say "login 1 through PAM: pam_authenticate, pam_acct_mgmt for '$DEMO_USER' (serv
 indent <"$TEST_DIR/pam.d/cognito-demo"
 [ "$interactive" = 0 ] || echo "   Type the password '$DEMO_PASSWORD', then the code the demo shows (or scan the QR code)."
 echo
-pam_login
+again pam_login
 case "$(mock_ctl get-user "$DEMO_USER")" in
 *'"totp_secret"'*) ;;
 *)
@@ -110,7 +192,7 @@ esac
 
 say "login 2 through PAM: the password, then the new app's code"
 echo
-pam_login
+again pam_login
 
 say "'$DEMO_USER' is a Unix user now (the login wrote the cache libnss_cognito.so.2 reads)"
 for cmd in "getent passwd $DEMO_USER" "id $DEMO_USER" "getent group developers"; do
@@ -128,14 +210,26 @@ case "$entry" in
 esac
 
 say "cognitoctl login $DEMO_USER: the same login from the command line (how an admin checks a config)"
-code=$(mock_ctl totp "$DEMO_USER")
-if [ "$interactive" = 1 ]; then
-  echo "   [demo: the authenticator app shows $code now]"
-  "$build/tools/cognitoctl" login --config "$MOCK_CONF" "$DEMO_USER" | indent
-else
-  printf '%s\n%s\n' "$DEMO_PASSWORD" "$code" |
+# cognitoctl reads one answer a line when its input is not a terminal: the
+# demo asks you itself, so that it can show the app's code at the code
+# prompt, and hands your answers on.
+ctl_login() {
+  local password code shown
+  if [ "$interactive" = 1 ]; then
+    read -r -s -p "   Password: " password
+    echo
+    shown=$(mock_ctl totp "$DEMO_USER")
+    echo "   [demo: the authenticator app shows $shown now]"
+    read -r -p "   Authenticator code: " code
+  else
+    password=$DEMO_PASSWORD
+    code=$(mock_ctl totp "$DEMO_USER")
+  fi
+  echo "   \$ cognitoctl login --config $MOCK_CONF $DEMO_USER"
+  printf '%s\n%s\n' "$password" "$code" |
     "$build/tools/cognitoctl" login --config "$MOCK_CONF" "$DEMO_USER" 2>&1 | indent
-fi
+}
+again ctl_login
 
 say "the mock saw $(mock_stat requests) requests over $(mock_stat connections) TLS connections"
 echo "demo finished"

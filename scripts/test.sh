@@ -14,10 +14,27 @@ cd "$build"
 "$top/configure" --enable-werror -q
 make -j"$(nproc)" -s
 export COGNITO_REQUIRE_ORACLE=1
+
+# Each skipped test and why: the "SKIP: reason" line a test that exits 77
+# prints (tests/lib.sh's skip), and the "# SKIP" checks inside tests that
+# ran; a skip without a reason is named as such.
+skips() {
+  local trs log why
+  for trs in $(find . -name '*.trs' -newer Makefile | sort); do
+    log="${trs%.trs}.log"
+    if grep -q '^:test-result: SKIP' "$trs"; then
+      why=$(sed -n 's/^SKIP: *//p' "$log" 2>/dev/null | head -1)
+      echo "skipped: ${trs#./}: ${why:-(the test gave no reason)}" | sed 's/\.trs:/:/'
+    fi
+    sed -n 's/^ok - \(.*\)# SKIP *\(.*\)$/partly skipped: \1(\2)/p' "$log" 2>/dev/null |
+      sed "s|^partly skipped: |partly skipped: ${trs#./}: |; s|\.trs: |: |"
+  done
+}
 if ! make -j"$(nproc)" check; then
   for f in $(find . -name '*.log' -newer Makefile); do
     grep -q -E '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "=== $f"; tail -50 "$f"; }
   done
+  skips
   exit 1
 fi
 # One plain closing line for whoever reads the output.
@@ -27,3 +44,4 @@ skip=$(sed -n 's/^# SKIP: *//p' test-suite.log | head -1)
 checks=$(cat tests/check_*.log 2>/dev/null | sed -n 's/^100%: Checks: \([0-9]*\).*/\1/p' | paste -sd+ | bc)
 echo "make check: ${pass:-0} test programs, ${checks:-0} Check unit tests"
 echo "${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+skips

@@ -158,4 +158,11 @@ EXTRA_DIST += tests/conf_template.sh
 TESTS += tests/local_attacker.sh tests/pool_attacker.sh
 EXTRA_DIST += tests/local_attacker.sh tests/local_attacker_ns.sh tests/pool_attacker.sh \
 	tests/pool_attacker_ns.sh tests/attacker_lib.sh tests/attacker_ns.sh tests/attacker.exp \
-	tests/attacker_stop.py debian/pam-configs/cognito docs/threat-model.md
+	tests/attacker_stop.py debian/pam-configs/cognito
+# make install into a DESTDIR puts every file where the installed manual
+# pages say; make uninstall takes it all away.
+TESTS += tests/install_paths.sh
+EXTRA_DIST += tests/install_paths.sh
+# The AWS setup guide's CloudFormation template: structure, settings, the sync's policy.
+TESTS += tests/aws_setup.sh
+EXTRA_DIST += tests/aws_setup.sh

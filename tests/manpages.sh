@@ -35,6 +35,43 @@ for cmd in $commands; do
 		check "cognitoctl(1) documents $cmd $opt" grep -q -- "$opt" "$TEST_DIR/section"
 	done
 done
+# And the other way round: each command the page has a section for is one
+# `cognitoctl --help` lists, and each option a section names is one that
+# command's --help shows (or a global one).
+sections=$(sed -n 's/^\.SS \([a-z][a-z-]*\)$/\1/p' "$PAGE")
+for cmd in $sections; do
+	check "cognitoctl --help lists $cmd, which cognitoctl(1) has a section for" \
+		sh -c 'printf "%s\n" $1 | grep -q -x -- "$2"' _ "$commands" "$cmd"
+	printf '%s\n' $commands | grep -q -x -- "$cmd" || continue
+	sed -n "/^\.SS $cmd\$/,/^\.S[SH] /p" "$PAGE" | sed 's/\\-/-/g' >"$TEST_DIR/section"
+	"$CTL" "$cmd" --help >"$TEST_DIR/help" 2>&1
+	for opt in $(grep -o -- '--[a-z][a-z-]*' "$TEST_DIR/section" | sort -u); do
+		case "$opt" in
+		--config | --json | --help | --version) continue ;;
+		esac
+		check "cognitoctl $cmd --help shows $opt, which cognitoctl(1) documents" \
+			grep -q -- "$opt" "$TEST_DIR/help"
+	done
+done
+for opt in --config --json; do
+	check "cognitoctl --help shows the global $opt" sh -c '"$1" --help | grep -q -- "$2"' _ "$CTL" "$opt"
+	check "cognitoctl(1) documents the global $opt" \
+		sh -c "sed -n '/^\.SH GLOBAL OPTIONS/,/^\.SH /p' '$PAGE' | sed 's/\\\\-/-/g' | grep -q -- '$opt'"
+done
+
+# One footer: every page names the same date and "pam_cognito VERSION",
+# this release's version.
+version=$(sed -n 's/^AC_INIT(\[[^]]*\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+for page in "$top_srcdir"/man/*.[1-8]; do
+	th=$(sed -n '1s/^\.TH [^ ]* [1-8] //p' "$page")
+	expect_eq "$(basename "$page"): the footer of every page" \
+		"\"$(sed -n '1s/^\.TH [^ ]* [1-8] "\([^"]*\)".*/\1/p' "$top_srcdir/man/pam_cognito.8")\" \"pam_cognito $version\" \"pam_cognito Manual\"" \
+		"$th"
+done
+# pam_cognito(8) sends its reader to cognito.conf(5) for the keys.
+check "pam_cognito(8) points at cognito.conf(5) for the keys" \
+	grep -q -A2 'every key is in' "$top_srcdir/man/pam_cognito.8"
+
 # The exit statuses cmds.h defines are the ones the page lists.
 for n in $(sed -n 's/^ *EXIT_[A-Z]* = \([0-9]\),.*/\1/p' "$top_srcdir/tools/cmds.h"); do
 	check "cognitoctl(1) explains exit status $n" \

@@ -71,7 +71,7 @@ eq "nsswitch.conf: files stays first" files "$(nss_line passwd | cut -d' ' -f1)"
 t "the profile is registered" test -f /usr/share/pam-configs/cognito
 t "but not enabled: /etc/pam.d as before (no configuration yet)" same_as before.pam
 t "the module is where libpam looks" test -f "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)/security/pam_cognito.so"
-eq "the config is a root-only conffile" "600 root root" "$(stat -c '%a %U %G' /etc/cognito/cognito.conf)"
+eq "the config is a conffile users' tools can read" "644 root root" "$(stat -c '%a %U %G' /etc/cognito/cognito.conf)"
 t "dpkg knows it as a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' cognito-tools | grep -q ' /etc/cognito/cognito.conf '"
 eq "the cache directory" "755 root" "$(stat -c '%a %U' /var/lib/cognito)"
 t "the sync timer is not enabled" test ! -e /etc/systemd/system/timers.target.wants/cognito-sync.timer
@@ -121,6 +121,43 @@ kill "$sshd" 2>/dev/null
 t "the logins put alice into the user cache at once" grep -qa alice /var/lib/cognito/nss.logins
 t "login records are root's alone" sh -c '[ "$(stat -c %a /run/cognito)" = 700 ]'
 
+# -- upgrade from 0.1.0's layout: the secret inside a 0600 config -----------------------
+# (the same version again: dpkg hands the postinst "configure 0.1.0", as an
+# upgrade from 0.1.0 does)
+SECRET=mock-app-client-secret-0123456789abcdefghij
+cp /etc/cognito/cognito.conf "$TEST_DIR/conf.before"
+printf 'client_secret = %s\n' "$SECRET" >>/etc/cognito/cognito.conf
+chmod 0600 /etc/cognito/cognito.conf
+t "dpkg -i over 0.1.0's layout" sh -c "dpkg -i $(debs $ALL | tr '\n' ' ') >'$TEST_DIR/upgrade.out' 2>&1"
+cat "$TEST_DIR/upgrade.out" >&2
+eq "upgrade: the secret is alone in a root-only file" "600 root root $SECRET" \
+	"$(stat -c '%a %U %G' /etc/cognito/client-secret) $(cat /etc/cognito/client-secret)"
+t "upgrade: cognito.conf names that file" \
+	grep -q -x 'client_secret_file = /etc/cognito/client-secret' /etc/cognito/cognito.conf
+t "upgrade: cognito.conf holds no secret any more" sh -c "! grep -q -e '$SECRET' /etc/cognito/cognito.conf"
+t "upgrade: the rest of cognito.conf is as it was" sh -c \
+	"grep -v '^client_secret_file = ' /etc/cognito/cognito.conf | diff -u '$TEST_DIR/conf.before' - >&2"
+eq "upgrade: cognito.conf is 0644 now" "644 root" "$(stat -c '%a %U' /etc/cognito/cognito.conf)"
+t "upgrade: the postinst said what it did" grep -q 'moved client_secret' "$TEST_DIR/upgrade.out"
+# Once cognitoctl knows client_secret_file (its page documents it), the
+# migrated file must be one it takes.
+if zgrep -q 'client_secret_file' /usr/share/man/man5/cognito.conf.5.gz 2>/dev/null; then
+	t "upgrade: cognitoctl takes the migrated config (a sync)" cognitoctl sync --quiet
+fi
+# Where it cannot be done safely (here: the secret file is there already),
+# it refuses, says why, and changes nothing.
+cp "$TEST_DIR/conf.before" /etc/cognito/cognito.conf
+printf 'client_secret = %s\n' "$SECRET" >>/etc/cognito/cognito.conf
+chmod 0600 /etc/cognito/cognito.conf
+cp /etc/cognito/cognito.conf "$TEST_DIR/conf.old"
+t "dpkg -i over 0.1.0's layout with a client-secret file already there" \
+	sh -c "dpkg -i $(debs $ALL | tr '\n' ' ') >'$TEST_DIR/upgrade.out' 2>&1"
+cat "$TEST_DIR/upgrade.out" >&2
+t "refused: cognito.conf unchanged" cmp -s "$TEST_DIR/conf.old" /etc/cognito/cognito.conf
+eq "refused: and still 0600" 600 "$(stat -c '%a' /etc/cognito/cognito.conf)"
+t "refused: the postinst says why" grep -q 'not moving client_secret.*client-secret exists already' "$TEST_DIR/upgrade.out"
+cp "$TEST_DIR/conf.before" /etc/cognito/cognito.conf
+
 # -- reinstall, remove, install again ----------------------------------------------
 rm -f /etc/cognito/admin-credentials
 cp /etc/nsswitch.conf "$TEST_DIR/nsswitch.installed"
@@ -139,7 +176,7 @@ t "the profile is registered again, not enabled" same_as before.pam
 # shellcheck disable=SC2086
 t "dpkg --purge the three" dpkg --purge $ALL
 t "purge: nsswitch.conf and /etc/pam.d exactly as before" same_as before
-t "purge: /etc/cognito is gone" test ! -e /etc/cognito
+t "purge: /etc/cognito is gone (the moved secret too)" test ! -e /etc/cognito
 t "purge: the cache is gone" test ! -e /var/lib/cognito
 t "purge: the login records are gone" test ! -e /run/cognito
 # shellcheck disable=SC2086
