@@ -58,6 +58,16 @@ skip() {
 	exit 77
 }
 
+# system_test: the tests that build a throwaway host in a mount namespace
+# (real sshd, su, sudo, the attacker suites) call this first. CI runs them
+# once, in scripts/test.sh; the second and third `make check` of the same
+# tree (make distcheck, the package build) set COGNITO_SKIP_SYSTEM_TESTS so
+# those minutes are not spent again, and the summary says so.
+system_test() {
+	[ -z "${COGNITO_SKIP_SYSTEM_TESTS:-}" ] ||
+		skip "a system test; COGNITO_SKIP_SYSTEM_TESTS is set (this tree's scripts/test.sh ran it)"
+}
+
 # fail REASON: stop the test now.
 fail() {
 	echo "FAIL: $*" >&2

@@ -13,6 +13,7 @@
 # Skips (77) where that cannot work: not root, no unshare, su or setpriv.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+system_test
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace and su"
 for cmd in unshare setpriv su; do

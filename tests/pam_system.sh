@@ -13,6 +13,7 @@
 # ssh, su, sudo or expect.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+system_test
 . "$top_srcdir/tests/ns_sshd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace, sshd, su and sudo"

@@ -10,6 +10,7 @@
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/attacker_lib.sh"
+system_test
 
 # Attacks whose fix is not in this tree (id=reason;...): expected
 # failures, printed with the reason. ATTACKER_XFAIL= (empty) counts all.

@@ -13,6 +13,7 @@
 # installed. Skips (77) when not root or without unshare, sshd or ssh.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+system_test
 . "$top_srcdir/tests/ns_sshd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace and sshd"
