@@ -28,6 +28,7 @@
 #define COG_AWS_CREDENTIALS_DIR_DEFAULT "/run/cognito-credentials"
 #endif
 #define COG_OFFLINE_MAX_AGE_DEFAULT (7 * 86400)
+#define COG_EARLY_START_MAX_AGE_DEFAULT 150
 
 enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
@@ -96,6 +97,11 @@ struct cog_config {
     enum cog_offline offline_login;
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
+
+    /* Speed (auth.h's early start): InitiateAuth while the password is typed,
+     * and how many seconds its answer stays usable. */
+    bool early_start;
+    int early_start_max_age;
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];
