@@ -29,6 +29,8 @@
 #endif
 #define COG_OFFLINE_MAX_AGE_DEFAULT (7 * 86400)
 #define COG_EARLY_START_MAX_AGE_DEFAULT 150
+/* A cached JWKS older than this is fetched again, so withdrawn keys stop counting. */
+#define COG_JWKS_MAX_AGE_DEFAULT 86400
 
 enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
@@ -48,6 +50,13 @@ enum cog_on_close {
     COG_CLOSE_REVOKE = 0, /* RevokeToken on the refresh token */
     COG_CLOSE_SIGNOUT,    /* GlobalSignOut: every token of the user, everywhere */
     COG_CLOSE_NONE,
+};
+
+/* What `cognitoctl authorized-keys` does with a key line that carries
+ * options (command=, from=, cert-authority, ...). */
+enum cog_ssh_key_options {
+    COG_SSH_OPTIONS_DROP = 0, /* plain keys only; others are logged and left out */
+    COG_SSH_OPTIONS_ALLOW,    /* print option lines too (the attribute is admin-only) */
 };
 
 enum cog_offline {
@@ -84,6 +93,7 @@ struct cog_config {
     char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
     char *local_passwd_file;      /* local accounts the mapping must not collide with */
     char *local_group_file;       /* local groups: collisions, group_map targets */
+    char *deny_names;             /* added to the built-in deny list of names */
 
     /* After the password: AWS credentials, token lifecycle, devices, offline. */
     char *identity_pool_id;  /* REGION:UUID; NULL: no AWS credentials */
@@ -97,6 +107,11 @@ struct cog_config {
     enum cog_offline offline_login;
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
+
+    /* Transport and trust: only from this file, never from the environment. */
+    char *proxy;                              /* NULL: no proxy at all */
+    int jwks_max_age;                         /* seconds a cached JWKS counts */
+    enum cog_ssh_key_options ssh_key_options; /* authorized-keys: drop or allow */
 
     /* Speed (auth.h's early start): InitiateAuth while the password is typed,
      * and how many seconds its answer stays usable. */
