@@ -21,7 +21,10 @@
 #include "tests/testutil.h"
 
 #define PW "Passw0rd!"
-#define ALICE "{\"username\":\"alice\",\"password\":\"" PW "\"}"
+/* One sub across the mock's resets: the cache binds the Unix name to it. */
+#define ALICE                                                                                      \
+    "{\"username\":\"alice\",\"password\":\"" PW "\","                                             \
+    "\"sub\":\"6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f\"}"
 #define PROMPT "ECHO_OFF 'Password: '\n"
 #define UNAVAILABLE PROMPT "ERROR 'The sign-in service is unavailable. Try again later.'\n"
 /* The services' timeout (seconds) and what a step may take beyond it. */
