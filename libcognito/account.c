@@ -331,3 +331,21 @@ char *cog_otpauth_uri(const char *issuer, const char *account, const char *secre
     }
     return out;
 }
+
+bool cog_user_status_active(const struct cog_config *cfg, const char *status)
+{
+    if (status == NULL || status[0] == '\0')
+        return false;
+    if (strcmp(status, "CONFIRMED") == 0 || strcmp(status, "EXTERNAL_PROVIDER") == 0)
+        return true;
+    size_t n = strlen(status);
+    for (const char *p = cfg != NULL ? cfg->allowed_user_status : NULL; p != NULL && *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, status, n) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}

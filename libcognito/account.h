@@ -73,6 +73,14 @@ cog_status cog_update_device_status(struct cog_idp *idp, const char *access_toke
 cog_status cog_forget_device(struct cog_idp *idp, const char *access_token, const char *device_key,
                              struct cog_error *err);
 
+/* Whether a user of UserStatus status may log in: CONFIRMED and
+ * EXTERNAL_PROVIDER (federated users), and the names cfg's
+ * allowed_user_status adds. UNCONFIRMED, RESET_REQUIRED, COMPROMISED,
+ * ARCHIVED, FORCE_CHANGE_PASSWORD (unless added), UNKNOWN, NULL and
+ * anything else are not. Every decision about an account (PAM's account
+ * phase, authorized-keys) asks this. */
+bool cog_user_status_active(const struct cog_config *cfg, const char *status);
+
 /* otpauth://totp/ISSUER:ACCOUNT?secret=SECRET&issuer=ISSUER, percent-encoded
  * (Google's Key URI format, which authenticator apps scan). malloc'd. */
 char *cog_otpauth_uri(const char *issuer, const char *account, const char *secret);

@@ -163,7 +163,7 @@ cog_status cog_admin_call(struct cog_admin *a, const char *op, struct json_objec
         char msg[COG_ERROR_MESSAGE_MAX], code[COG_ERROR_CODE_MAX];
         snprintf(msg, sizeof(msg), "%s", err->message);
         snprintf(code, sizeof(code), "%s", err->code);
-        st = cog_error_set(err, COG_ERR_SERVICE, code,
+        st = cog_error_set(err, COG_ERR_CONFIG, code,
                            "AWS refused the credentials from %s (%s): %.300s", a->creds.source,
                            code, msg);
     }

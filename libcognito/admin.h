@@ -28,7 +28,7 @@ cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, str
 void cog_admin_close(struct cog_admin *a);
 
 /* One signed AWSCognitoIdentityProviderService.<op> call. Credentials AWS
- * refuses (UnrecognizedClient, InvalidSignature, ...) are COG_ERR_SERVICE
+ * refuses (UnrecognizedClient, InvalidSignature, ...) are COG_ERR_CONFIG
  * with a message naming where the credentials came from. */
 cog_status cog_admin_call(struct cog_admin *a, const char *op, struct json_object *req,
                           struct json_object **resp, struct cog_error *err);

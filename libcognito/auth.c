@@ -420,6 +420,8 @@ static cog_status answer_challenge(struct login *l, const struct challenge *c,
     }
     if (st == COG_OK && c->mfa)
         l->passed_mfa = true;
+    if (st == COG_OK && strcmp(c->name, "CUSTOM_CHALLENGE") == 0)
+        l->passed_custom = true;
     if (st == COG_OK && strcmp(c->name, "NEW_PASSWORD_REQUIRED") == 0)
         l->password_changed = true;
     if (st == COG_OK && strcmp(c->name, "DEVICE_PASSWORD_VERIFIER") == 0)
@@ -474,6 +476,7 @@ static cog_status take_result(struct login *l, struct json_object *ar, struct co
         out->new_device_group_key = cog_strdup(gk);
     }
     out->passed_mfa = l->passed_mfa;
+    out->passed_custom = l->passed_custom;
     out->device_authenticated = l->device_authenticated;
     out->password_changed = l->password_changed;
     out->claims = claims;
@@ -498,7 +501,7 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
     l->device_srp = NULL;
     free(l->user_id);
     l->user_id = NULL;
-    l->passed_mfa = l->device_authenticated = l->device_failed = false;
+    l->passed_mfa = l->passed_custom = l->device_authenticated = l->device_failed = false;
     /* The first sign-in may have been started while the password was typed. */
     if (l->early_taken) {
         l->early_taken = false;
@@ -511,6 +514,11 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
     for (int round = 0; st == COG_OK; round++) {
         struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
         const char *name = cog_json_string(resp, "ChallengeName");
+        /* Anything but the password's own challenge means the password
+         * was accepted: from here on the service is reachable, whatever
+         * fails next. */
+        if (name == NULL || strcmp(name, "PASSWORD_VERIFIER") != 0)
+            l->past_password = true;
         /* A ChallengeName is never a success, whatever else the answer holds. */
         if (name == NULL && ar != NULL) {
             st = take_result(l, ar, out);
@@ -631,6 +639,9 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
         if (restarts >= MAX_RESTARTS)
             break;
         /* Both flows end with a fresh sign-in: Cognito grants nothing for them. */
+        if ((st == COG_ERR_PASSWORD_RESET_REQUIRED && l.opts->allow_password_reset) ||
+            (st == COG_ERR_NOT_CONFIRMED && l.opts->allow_confirm))
+            l.past_password = true;
         if (st == COG_ERR_PASSWORD_RESET_REQUIRED && l.opts->allow_password_reset) {
             st = auth_reset_password(&l);
             l.password_changed = st == COG_OK;
@@ -642,6 +653,10 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
         if (st != COG_OK)
             break;
     }
+    /* The service answered the password: no failure after that is "the
+     * service could not be reached" (error.h). */
+    if (st != COG_OK && l.past_password && err != NULL)
+        err->unreachable = false;
 out:
     cog_json_put_wiped(l.early_resp);
     cog_srp_free(l.srp);

@@ -73,6 +73,7 @@ struct cog_auth_result {
     char *username;             /* cognito:username from the verified ID token */
     struct json_object *claims; /* the verified ID token's payload */
     bool passed_mfa;            /* an MFA challenge was answered */
+    bool passed_custom;         /* a custom challenge (auth_flow CUSTOM_AUTH) was answered */
     bool device_authenticated;  /* the remembered device proved itself (DEVICE_SRP_AUTH) */
     bool password_changed;      /* the login set a new password (new-password or reset flow) */
     char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */
@@ -85,6 +86,7 @@ struct cog_auth_result {
 #define COG_PROMPT_NEW_PASSWORD "New password: "
 #define COG_PROMPT_NEW_PASSWORD_AGAIN "Retype new password: "
 #define COG_TEXT_PASSWORDS_DIFFER "The passwords do not match."
+#define COG_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
 #define COG_MENU_TRIES 3
 
 /* A select_mfa menu as text: the prompt, then one "  N) label" line each.

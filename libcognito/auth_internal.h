@@ -22,6 +22,8 @@ struct login {
     bool device_authenticated; /* DEVICE_PASSWORD_VERIFIER was accepted */
     bool password_changed;
     bool passed_mfa;
+    bool passed_custom; /* a CUSTOM_CHALLENGE was answered */
+    bool past_password; /* a challenge after the password was pending: the service was reached */
     struct cog_error *err;
     unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
     unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */
@@ -47,7 +49,7 @@ struct step {
 };
 
 /* Said before a code is asked again. */
-#define AUTH_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
+#define AUTH_TEXT_WRONG_CODE COG_TEXT_WRONG_CODE
 /* Longer than any code Cognito sends. */
 #define AUTH_CODE_MAX 64
 

@@ -115,37 +115,20 @@ cog_status auth_answer_select_mfa(struct login *l, struct step *s)
     return auth_add(l, s->responses, "ANSWER", mfa_types[types[picked]].name);
 }
 
-/* "JBSW Y3DP ..." is easier to type into an app than one long run. */
-static char *grouped(const char *secret)
-{
-    size_t n = strlen(secret);
-    char *out = malloc(n + n / 4 + 1);
-    if (out == NULL)
-        return NULL;
-    char *p = out;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && i % 4 == 0)
-            *p++ = ' ';
-        *p++ = secret[i];
-    }
-    *p = '\0';
-    return out;
-}
-
 /* Shows the new secret three ways: QR code, otpauth:// link, key to type. */
 static cog_status show_secret(struct login *l, const char *secret)
 {
     cog_status st;
     const char *issuer = l->cfg->totp_issuer ? l->cfg->totp_issuer : l->cfg->user_pool_id;
     char *uri = cog_otpauth_uri(issuer, l->username, secret);
-    char *key = grouped(secret);
-    char *qr = NULL, *text = NULL;
+    char *key = cog_totp_key_grouped(secret);
+    char *qr = NULL, *text = NULL, *intro = NULL;
 
     if (uri == NULL || key == NULL) {
         st = auth_nomem(l);
         goto out;
     }
-    st = cog_qr_text(uri, &qr, l->err);
+    st = cog_qr_text_style(uri, l->cfg->qr_style, &qr, l->err);
     if (st != COG_OK)
         goto out;
     if (asprintf(&text,
@@ -156,10 +139,17 @@ static cog_status show_secret(struct login *l, const char *secret)
         st = auth_nomem(l);
         goto out;
     }
-    auth_info(l, "This account needs an authenticator app (TOTP). Scan this QR code with it:");
+    if (asprintf(&intro, "This account needs an authenticator app (TOTP). %s",
+                 cog_qr_intro(l->cfg->qr_style)) < 0) {
+        intro = NULL;
+        st = auth_nomem(l);
+        goto out;
+    }
+    auth_info(l, intro);
     auth_info(l, qr);
     auth_info(l, text);
 out:
+    free(intro);
     cog_free_secret(text);
     cog_free_secret(qr);
     cog_free_secret(key);

@@ -8,7 +8,9 @@
  * whose real or saved uid is the sender's), it is in a session of its own
  * (no terminal's ^Z, ^C or hangup reaches it, and no SIGCONT by session
  * rule), and it ignores the job-control and terminal signals it could still
- * inherit. The parent waits for it with a deadline and kills it past that.
+ * inherit; as root it also drops the resource limits the caller chose (file
+ * size, CPU time, memory) and core dumps. The parent waits for it with a
+ * deadline and kills it past that.
  *
  * See docs/threat-model.md, "Locks a user can freeze". */
 #include "build-config.h"
@@ -18,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +31,18 @@
 /* Margin past wait_ms after which the child kills itself (SIGALRM). */
 #define CHILD_GRACE_S 5
 
+/* Limits the caller set are not ours: a file size limit would cut the
+ * cache short (it would fail, not be renamed, but fail every time), a CPU
+ * limit kill it half way. Only root may raise them. */
+static void reset_limits(void)
+{
+    static const int limits[] = {RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS, RLIMIT_DATA};
+    struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY}, no_core = {0, 0};
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        (void)setrlimit(limits[i], &none);
+    (void)setrlimit(RLIMIT_CORE, &no_core);
+}
+
 static void detach_child(long wait_ms)
 {
     static const int ignored[] = {SIGINT,  SIGQUIT, SIGHUP,  SIGTSTP,
@@ -35,8 +50,10 @@ static void detach_child(long wait_ms)
     struct sigaction sa;
     sigset_t none;
 
-    if (geteuid() == 0)
+    if (geteuid() == 0) {
         (void)setresuid(0, 0, 0); /* the user who ran su may no longer signal us */
+        reset_limits();
+    }
     (void)setsid();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;

@@ -5,7 +5,8 @@
  * the unix second it took the lock). Every wait polls with LOCK_NB up to a
  * deadline. A waiter that has seen the lock held for COG_LOCK_GRACE_MS looks
  * at the holder: one that is gone, stopped (SIGSTOP, a terminal's ^Z, a
- * debugger) or has held the lock past COG_LOCK_LEASE_S is stale, and the
+ * debugger) or has held the lock past COG_LOCK_LEASE_S and used no CPU
+ * time while the waiter watched (wedged: a hung disk, say) is stale, and the
  * waiter reclaims the lock by renaming a fresh, already locked file over
  * cache.lock. The stale holder still has its flock, but on the old inode:
  * before every rename into the cache it checks (cog_cache_lock_check) that
@@ -31,10 +32,17 @@
 
 #define RECORD_MAX 96
 
-/* A process's state letter and start time (field 22) from /proc/PID/stat. */
-static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
+/* What /proc/PID/stat says of a process. */
+struct proc_info {
+    char state;               /* R, S, D, T, t, Z, ... */
+    unsigned long long cpu;   /* utime + stime (fields 14, 15), clock ticks */
+    unsigned long long start; /* start time (field 22), clock ticks since boot */
+};
+
+static bool proc_stat(pid_t pid, struct proc_info *pi)
 {
     char path[64], buf[1024];
+    unsigned long long field[23] = {0};
     snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -46,20 +54,21 @@ static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
     buf[n] = '\0';
     /* The command name may hold anything, ')' too: fields start after the last one. */
     char *p = strrchr(buf, ')');
-    if (p == NULL || p[1] != ' ')
+    if (p == NULL || p[1] != ' ' || p[2] == '\0')
         return false;
-    *state = p[2];
+    pi->state = p[2];
     p += 3;
-    for (int field = 4; field < 22; field++) {
-        p = strchr(p, ' ');
-        if (p == NULL)
+    for (int i = 4; i <= 22; i++) {
+        char *end;
+        errno = 0;
+        field[i] = strtoull(p, &end, 10);
+        if (errno != 0 || end == p)
             return false;
-        p++;
+        p = end;
     }
-    char *end;
-    errno = 0;
-    *start = strtoull(p, &end, 10);
-    return errno == 0 && end != p;
+    pi->cpu = field[14] + field[15];
+    pi->start = field[22];
+    return true;
 }
 
 static bool same_file(int fd, const char *path)
@@ -72,12 +81,12 @@ static bool same_file(int fd, const char *path)
 /* Writes this process as the holder of the lock open as fd. */
 static void write_record(int fd)
 {
-    char rec[RECORD_MAX], state;
-    unsigned long long start = 0;
-    if (!proc_stat(getpid(), &state, &start))
-        start = 0;
-    int n =
-        snprintf(rec, sizeof(rec), "%ld %llu %lld\n", (long)getpid(), start, (long long)time(NULL));
+    char rec[RECORD_MAX];
+    struct proc_info me = {0};
+    if (!proc_stat(getpid(), &me))
+        me.start = 0;
+    int n = snprintf(rec, sizeof(rec), "%ld %llu %lld\n", (long)getpid(), me.start,
+                     (long long)time(NULL));
     if (n > 0 && pwrite(fd, rec, (size_t)n, 0) == n)
         (void)ftruncate(fd, n);
 }
@@ -89,27 +98,38 @@ static void read_record(int fd, char rec[RECORD_MAX])
     rec[n > 0 ? n : 0] = '\0';
 }
 
-/* Whether the holder a record names may be pushed aside; why into reason. */
-static bool holder_stale(const char *rec, char *reason, size_t len)
+/* The holder a record names, as it is now; false when there is none
+ * (gone, or its pid now another process's). */
+static bool holder_of(const char *rec, long *pid, long long *since, struct proc_info *pi)
 {
-    char state;
-    long pid;
-    unsigned long long start, now_start;
-    long long since;
-    if (sscanf(rec, "%ld %llu %lld", &pid, &start, &since) != 3 || pid <= 0) {
-        snprintf(reason, len, "its holder wrote no readable record");
+    unsigned long long start;
+    if (sscanf(rec, "%ld %llu %lld", pid, &start, since) != 3 || *pid <= 0)
+        return false;
+    return proc_stat((pid_t)*pid, pi) && (start == 0 || start == pi->start);
+}
+
+/* Whether the holder a record names may be pushed aside; why into reason.
+ * cpu0 is the holder's CPU time when this record was first seen: a holder
+ * past its lease keeps the lock while it makes progress. */
+static bool holder_stale(const char *rec, unsigned long long cpu0, char *reason, size_t len)
+{
+    long pid = 0;
+    long long since = 0;
+    struct proc_info pi;
+    if (!holder_of(rec, &pid, &since, &pi)) {
+        if (pid <= 0)
+            snprintf(reason, len, "its holder wrote no readable record");
+        else
+            snprintf(reason, len, "its holder (pid %ld) is gone", pid);
         return true;
     }
-    if (!proc_stat((pid_t)pid, &state, &now_start) || (start != 0 && start != now_start)) {
-        snprintf(reason, len, "its holder (pid %ld) is gone", pid);
-        return true;
-    }
-    if (state == 'T' || state == 't') {
+    if (pi.state == 'T' || pi.state == 't') {
         snprintf(reason, len, "its holder (pid %ld) is stopped", pid);
         return true;
     }
-    if ((long long)time(NULL) - since > COG_LOCK_LEASE_S) {
-        snprintf(reason, len, "its holder (pid %ld) has held it over %d s", pid, COG_LOCK_LEASE_S);
+    if ((long long)time(NULL) - since > COG_LOCK_LEASE_S && pi.cpu == cpu0) {
+        snprintf(reason, len, "its holder (pid %ld) has held it over %d s without progress", pid,
+                 COG_LOCK_LEASE_S);
         return true;
     }
     return false;
@@ -159,6 +179,7 @@ cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *
 {
     cog_status st = COG_OK;
     long long now = cog_now_ms(), held_since = -1;
+    unsigned long long cpu0 = 0;
     long long deadline = now + (wait_ms > 0 ? wait_ms : COG_LOCK_WAIT_MS);
     char reason[128] = "", rec[RECORD_MAX], seen[RECORD_MAX] = "";
 
@@ -202,10 +223,15 @@ cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *
         now = cog_now_ms();
         read_record(lk->fd, rec);
         if (held_since < 0 || strcmp(rec, seen) != 0) {
+            long pid;
+            long long since;
+            struct proc_info pi = {0};
             held_since = now;
             memcpy(seen, rec, sizeof(seen));
+            cpu0 = holder_of(rec, &pid, &since, &pi) ? pi.cpu : 0;
         }
-        if (now - held_since >= COG_LOCK_GRACE_MS && holder_stale(rec, reason, sizeof(reason))) {
+        if (now - held_since >= COG_LOCK_GRACE_MS &&
+            holder_stale(rec, cpu0, reason, sizeof(reason))) {
             int fd = reclaim(lk->path, lk->fd);
             if (fd >= 0) {
                 close(lk->fd);

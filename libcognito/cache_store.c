@@ -14,10 +14,12 @@
 #include "build-config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "libcognito/cache.h"
@@ -93,6 +95,15 @@ out:
     free(acc);
     free(keys);
     return st;
+}
+
+void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk)
+{
+    char msg[256];
+    if (log == NULL || log->fn == NULL || !lk->reclaimed)
+        return;
+    snprintf(msg, sizeof(msg), "took cache.lock over: %s", lk->reclaim_reason);
+    log->fn(log->ctx, LOG_WARNING, msg);
 }
 
 /* ---- building a logins model ------------------------------------------------------ */
@@ -443,8 +454,10 @@ static cog_status store_login(void *ctx, struct cog_error *err)
         g->name = u->groups[i];
     }
 
-    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK ||
-        (st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
+    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
+        goto out;
+    cog_store_note_reclaim(log, &lk);
+    if ((st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
         (st = ensure_full(&lk, dir, &f, err)) != COG_OK)
         goto out;
     struct cog_mapping_input in = {

@@ -31,5 +31,8 @@ cog_status cog_store_copy_groups(struct delta *d, const struct cog_cache_map *ol
                                  struct cog_error *err);
 cog_status cog_store_fill_members(struct cog_cache_model *m, struct cog_error *err);
 void cog_store_delta_free(struct delta *d);
+/* Tells log (may be NULL) when lk was taken from a stale holder, and why. */
+struct cog_mapping_log;
+void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk);
 
 #endif

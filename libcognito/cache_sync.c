@@ -91,8 +91,10 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     memset(&fresh, 0, sizeof(fresh));
     cog_cache_model_init(&full);
     cog_cache_model_init(&dm);
-    if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK ||
-        (st = cog_cache_files_open(dir, &f, err)) != COG_OK)
+    if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
+        goto out;
+    cog_store_note_reclaim(log, &lk);
+    if ((st = cog_cache_files_open(dir, &f, err)) != COG_OK)
         goto out;
     dm.delta = true;
     dm.built_at = time(NULL);

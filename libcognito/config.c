@@ -11,7 +11,6 @@
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
-#define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_VALUE_MAX 4096
 
 enum key_type {
@@ -38,6 +37,7 @@ static const char *const aws_credentials_choices[] = {"env", "file", "off", NULL
 static const char *const on_close_choices[] = {"revoke", "signout", "none", NULL};
 static const char *const offline_choices[] = {"off", "password", NULL};
 static const char *const ssh_key_options_choices[] = {"drop", "allow", NULL};
+static const char *const qr_style_choices[] = {"dark", "light", NULL};
 
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
 #define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
@@ -46,11 +46,13 @@ static const struct key_def keys[] = {
     {"user_pool_id", STR(user_pool_id, KEY_STRING), false, NULL},
     {"client_id", STR(client_id, KEY_STRING), false, NULL},
     {"client_secret", STR(client_secret, KEY_STRING), true, NULL},
+    {"client_secret_file", STR(client_secret_file, KEY_PATH), false, NULL},
     {"endpoint", STR(endpoint, KEY_URL), false, NULL},
     {"ca_file", STR(ca_file, KEY_PATH), false, NULL},
     {"cache_dir", STR(cache_dir, KEY_PATH), false, NULL},
     {"state_dir", STR(state_dir, KEY_PATH), false, NULL},
     {"totp_issuer", STR(totp_issuer, KEY_STRING), false, NULL},
+    {"qr_style", CHOICE(qr_style, qr_style_choices)},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false, NULL},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false, NULL},
     {"early_start", KEY_BOOL, offsetof(struct cog_config, early_start), 0, 0, false, NULL},
@@ -94,9 +96,29 @@ static const struct key_def keys[] = {
     {"jwks_max_age", KEY_DURATION, offsetof(struct cog_config, jwks_max_age), 60, 30L * 86400,
      false, NULL},
     {"ssh_key_options", CHOICE(ssh_key_options, ssh_key_options_choices)},
+    {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
+     false, NULL},
+    /* who is active: account.c owns the rule */
+    {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
 };
 #undef STR
 #undef CHOICE
+
+/* UserStatus names as Cognito spells them (FORCE_CHANGE_PASSWORD, ...),
+ * comma-separated; account.c reads the list. */
+static const char *check_user_status_list(const char *value)
+{
+    for (const char *p = value;; p++) {
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        if (n == 0 || n > 32)
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+        p += n;
+        if (*p == '\0')
+            return NULL;
+        if (*p != ',')
+            return "must be UserStatus names (CAPITALS and _) separated by commas";
+    }
+}
 
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
@@ -110,6 +132,7 @@ static const struct {
     {"group_map", cog_mapping_check_group_map},
     {"home_template", cog_mapping_check_home_template},
     {"deny_names", cog_mapping_check_deny_names},
+    {"allowed_user_status", check_user_status_list},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -150,6 +173,8 @@ void cog_config_free(struct cog_config *cfg)
             free(*slot);
         *slot = NULL;
     }
+    free(cfg->source_path);
+    cfg->source_path = NULL;
 }
 
 void cog_config_begin_source(struct cog_config *cfg)
@@ -489,7 +514,10 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
     }
     }
     cfg->seen[index] = true;
-    return COG_OK;
+    cfg->key_line[index] = line;
+    if (strcmp(k->name, "client_secret") == 0)
+        cfg->client_secret_line = line;
+    return cog_config_secret_set(cfg, k->name, at, err);
 }
 
 cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size_t len,
@@ -501,6 +529,11 @@ cog_status cog_config_parse_buffer(struct cog_config *cfg, const char *buf, size
 
     if ((st = cog_text_copy(buf, len, origin, &copy, err)) != COG_OK)
         goto out;
+    free(cfg->source_path);
+    if ((cfg->source_path = strdup(origin)) == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
 
     char *line = copy;
     while (line != NULL) {
@@ -541,50 +574,33 @@ out:
     return st;
 }
 
-cog_status cog_config_load_file(struct cog_config *cfg, const char *path, struct cog_error *err)
-{
-    cog_status st;
-    char *buf = NULL;
-    size_t len = 0;
-    unsigned mode = 0;
-
-    st = cog_read_trusted_file(path, CONFIG_FILE_MAX, &buf, &len, &mode, err);
-    if (st != COG_OK) {
-        if (st == COG_ERR_INVALID_INPUT)
-            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: no such file", path);
-        goto out;
-    }
-    cog_config_begin_source(cfg);
-    st = cog_config_parse_buffer(cfg, buf, len, path, err);
-    if (st != COG_OK)
-        goto out;
-    if (cfg->client_secret != NULL && (mode & 044)) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
-                           "%s: holds client_secret but is readable by others (chmod 0600)", path);
-        goto out;
-    }
-out:
-    if (buf != NULL) {
-        cog_wipe(buf, len);
-        free(buf);
-    }
-    return st;
-}
-
 cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err)
 {
     static const char *const required[] = {"region", "user_pool_id", "client_id"};
+    char at[PATH_MAX + 32];
+    size_t index = 0;
+    /* Cross-key errors name the file, and the line of the key at fault. */
+    where(at, sizeof(at), cfg->source_path, 0);
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         const struct key_def *k = find_key(required[i], NULL);
         if (*(char *const *)((const char *)cfg + k->offset) == NULL)
-            return cog_error_set(err, COG_ERR_CONFIG, NULL, "missing required key '%s'",
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%smissing required key '%s'", at,
                                  required[i]);
     }
     size_t rl = strlen(cfg->region);
-    if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_')
-        return cog_error_set(err, COG_ERR_CONFIG, NULL, "user_pool_id '%s' is not in region '%s'",
-                             cfg->user_pool_id, cfg->region);
-    return cog_mapping_check_config(cfg, err);
+    if (strncmp(cfg->user_pool_id, cfg->region, rl) != 0 || cfg->user_pool_id[rl] != '_') {
+        find_key("user_pool_id", &index);
+        where(at, sizeof(at), cfg->source_path, cfg->key_line[index]);
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%suser_pool_id '%s' is not in region '%s'",
+                             at, cfg->user_pool_id, cfg->region);
+    }
+    cog_status st = cog_mapping_check_config(cfg, err);
+    if (st != COG_OK && err != NULL && at[0] != '\0') {
+        char why[COG_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof(why), "%s", err->message);
+        cog_error_set(err, st, NULL, "%s%s", at, why);
+    }
+    return st;
 }
 
 /* An endpoint key's URL with the trailing '/' requests are made under. */

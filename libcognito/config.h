@@ -64,18 +64,26 @@ enum cog_offline {
     COG_OFFLINE_PASSWORD, /* a cached password verifier, while Cognito is unreachable */
 };
 
+/* How a QR code is drawn on a terminal (qr.h): for a dark or a light background. */
+enum cog_qr_style {
+    COG_QR_DARK = 0,
+    COG_QR_LIGHT,
+};
+
 #define COG_CONFIG_MAX_KEYS 64
 
 struct cog_config {
     char *region;
     char *user_pool_id;
     char *client_id;
-    char *client_secret; /* NULL when the app client has none */
-    char *endpoint;      /* full URL; NULL means https://cognito-idp.<region>.amazonaws.com/ */
-    char *ca_file;       /* extra trust anchor; verification is never off */
-    char *cache_dir;     /* JWKS and other public caches */
-    char *state_dir;     /* PAM's per-user login records (root only) */
-    char *totp_issuer;   /* issuer shown by authenticator apps; NULL: the pool id */
+    char *client_secret;      /* NULL when the app client has none */
+    char *client_secret_file; /* root-only file holding client_secret */
+    char *endpoint;           /* full URL; NULL means https://cognito-idp.<region>.amazonaws.com/ */
+    char *ca_file;            /* extra trust anchor; verification is never off */
+    char *cache_dir;          /* JWKS and other public caches */
+    char *state_dir;          /* PAM's per-user login records (root only) */
+    char *totp_issuer;        /* issuer shown by authenticator apps; NULL: the pool id */
+    enum cog_qr_style qr_style; /* TOTP setup's QR code: dark (default) or light terminal */
     enum cog_auth_flow auth_flow;
     int timeout;     /* seconds a network step of a login may take */
     int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
@@ -107,6 +115,10 @@ struct cog_config {
     enum cog_offline offline_login;
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
+    bool remember_device_remote;  /* a remembered device also for logins with PAM_RHOST */
+
+    /* Who counts as active (account.h: cog_user_status_active). */
+    char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */
 
     /* Transport and trust: only from this file, never from the environment. */
     char *proxy;                              /* NULL: no proxy at all */
@@ -118,16 +130,25 @@ struct cog_config {
     bool early_start;
     int early_start_max_age;
 
+    /* client_secret_file exists but this (non-root) caller may not read it:
+     * only commands that never talk to the user pool can go on. */
+    bool client_secret_unreadable;
+
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];
+    unsigned client_secret_line;            /* where client_secret was set (0: argv or unset) */
+    char *source_path;                      /* the file read, for messages after parsing */
+    unsigned key_line[COG_CONFIG_MAX_KEYS]; /* each key's line in it (0: argv, default) */
 };
 
 void cog_config_init(struct cog_config *cfg);
 void cog_config_free(struct cog_config *cfg);
 
 /* Reads a file of `key = value` lines. The file must be owned by root (or by the
- * caller when the caller is not root) and not writable by group or others; a
- * client_secret must not sit in a file others can read. */
+ * caller when the caller is not root) and not writable by group or others; it
+ * may be readable by all (the tools ordinary users run read it). A
+ * client_secret line must not sit in a file others can read: the secret goes
+ * in a root-only file named by client_secret_file (config_file.c). */
 cog_status cog_config_load_file(struct cog_config *cfg, const char *path, struct cog_error *err);
 
 /* Parses a whole buffer (the file reader and the fuzzer use this). origin names
@@ -144,6 +165,11 @@ bool cog_config_key_known(const char *key);
 
 /* Forgets which keys were seen, so a later source (PAM argv) may override the file. */
 void cog_config_begin_source(struct cog_config *cfg);
+
+/* config_file.c: called by cog_config_set after a key is stored; for
+ * client_secret_file reads the secret (at: "FILE:LINE: " for messages). */
+cog_status cog_config_secret_set(struct cog_config *cfg, const char *key, const char *at,
+                                 struct cog_error *err);
 
 /* Checks required keys and cross-key rules once all sources are read. */
 cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err);

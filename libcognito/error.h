@@ -3,6 +3,7 @@
 #ifndef COGNITO_ERROR_H
 #define COGNITO_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum {
@@ -26,20 +27,38 @@ typedef enum {
 #define COG_ERROR_CODE_MAX 96
 #define COG_ERROR_MESSAGE_MAX 512
 
-/* What went wrong, for the caller to show or log. Never holds a secret. */
+/* What went wrong, for the caller to show or log. Never holds a secret.
+ *
+ * unreachable tells two kinds of COG_ERR_UNAVAILABLE apart: true only when
+ * the service could not be reached at all (DNS, connect, TLS, a timeout, an
+ * HTTP 5xx); false when the service answered, even if what it said was
+ * "throttled" (TooManyRequestsException), a Lambda error, or garbage:
+ * answers a third party can provoke. The auth machine clears it once the
+ * password was accepted and a later challenge was pending. The PAM module's
+ * offline login stands in only for an unreachable service. */
 struct cog_error {
     cog_status status;
     char code[COG_ERROR_CODE_MAX];       /* Cognito's exception name, or "" */
     char message[COG_ERROR_MESSAGE_MAX]; /* human-readable, safe to log */
+    bool unreachable;
 };
 
 /* Fills err (if not NULL) and returns status, so callers can `return cog_error_set(...)`. */
 cog_status cog_error_set(struct cog_error *err, cog_status status, const char *code,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void cog_error_clear(struct cog_error *err);
+/* Marks err as "the service could not be reached" (see unreachable); returns
+ * its status. */
+cog_status cog_error_unreachable(struct cog_error *err);
+/* True for the exceptions a caller or a third party can provoke: throttling
+ * and the pool's Lambda triggers failing. */
+bool cog_exception_provoked(const char *code);
 const char *cog_status_name(cog_status status);
 
 /* Maps a Cognito exception name (the part after '#') to a status. */
 cog_status cog_status_from_exception(const char *code);
+/* The same, with the message for codes that mean two things (an
+ * InvalidParameterException about a disabled auth flow is the config's). */
+cog_status cog_status_from_error(const char *code, const char *message);
 
 #endif

@@ -99,11 +99,29 @@ static CURLcode ssl_ctx_setup(CURL *curl, void *ssl_ctx, void *userp)
     return CURLE_OK;
 }
 
-/* A caller who exhausts our descriptors (RLIMIT_NOFILE, or inherited open
- * files) must not turn a login into "Cognito unreachable", which may open
- * the offline login: a local shortage is a local error. A connection needs
- * a socket, the resolver a few more, OpenSSL a file or two. */
+/* A caller who starves us (RLIMIT_NOFILE or inherited open files,
+ * RLIMIT_AS, RLIMIT_STACK) must not turn a login into "Cognito
+ * unreachable", which may open the offline login: a local shortage is a
+ * local error, found before the first request. A connection needs a
+ * socket, the resolver a few more, OpenSSL a file or two; and libcurl
+ * resolves a host name in a thread of default attributes, whose stack size
+ * comes from the caller's RLIMIT_STACK and must fit in its RLIMIT_AS
+ * (setuid root is exempt from RLIMIT_NPROC, not from those). */
 #define HTTP_FDS_NEEDED 16
+
+static void *thread_noop(void *arg)
+{
+    return arg;
+}
+
+static bool thread_available(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, thread_noop, NULL) != 0)
+        return false;
+    pthread_join(t, NULL);
+    return true;
+}
 
 static bool descriptors_available(void)
 {
@@ -208,6 +226,11 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
     if (!descriptors_available()) {
         cog_error_set(err, COG_ERR_INTERNAL, NULL,
                       "too few free file descriptors for a request (RLIMIT_NOFILE)");
+        goto fail;
+    }
+    if (!thread_available()) {
+        cog_error_set(err, COG_ERR_INTERNAL, NULL,
+                      "cannot start the resolver's thread (RLIMIT_AS, RLIMIT_STACK)");
         goto fail;
     }
     http = calloc(1, sizeof(*http));
@@ -317,7 +340,8 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
         cog_http_begin_step(http);
     long long left = http->deadline_ms - cog_now_ms();
     if (left <= 0) {
-        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
+        cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
+        st = cog_error_unreachable(err);
         goto out;
     }
     http->errbuf[0] = '\0';
@@ -358,6 +382,10 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
         else
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s%s%s", curl_easy_strerror(rc),
                                http->errbuf[0] ? ": " : "", http->errbuf);
+        /* DNS, connect, TLS, timeout: the service was not reached. An
+         * oversized answer was an answer. */
+        if (!sink.too_large && rc != CURLE_FILESIZE_EXCEEDED)
+            cog_error_unreachable(err);
         goto out;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);

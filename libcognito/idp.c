@@ -235,12 +235,16 @@ cog_status cog_idp_parse_error(long http_status, const char *body, size_t len,
     else if (code[0] == '\0')
         st = COG_ERR_UNAVAILABLE; /* a 4xx we cannot read is an unusable service */
     else
-        st = cog_status_from_exception(code);
+        st = cog_status_from_error(code, message);
 
     if (message[0] == '\0')
         snprintf(message, sizeof(message), "%s (HTTP %ld)", code[0] ? code : "service error",
                  http_status);
     cog_error_set(err, st, code, "%s", message);
+    /* A 5xx is the service failing; a throttle or a Lambda error, whatever
+     * its HTTP status, is something a third party can cause. */
+    if (http_status >= 500 && !cog_exception_provoked(code))
+        cog_error_unreachable(err);
     if (obj != NULL)
         json_object_put(obj);
     return st;

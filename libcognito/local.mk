@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += libcognito/libcognito.la
 libcognito_libcognito_la_SOURCES = \
 	libcognito/error.c libcognito/error.h \
 	libcognito/util.c libcognito/util.h \
-	libcognito/config.c libcognito/config.h \
+	libcognito/config.c libcognito/config_file.c libcognito/config.h \
 	libcognito/http.c libcognito/http.h \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \

@@ -22,6 +22,33 @@ static bool light(const QRcode *q, int x, int y)
 
 cog_status cog_qr_text(const char *text, char **out, struct cog_error *err)
 {
+    return cog_qr_text_style(text, COG_QR_DARK, out, err);
+}
+
+const char *cog_qr_intro(enum cog_qr_style style)
+{
+    return style == COG_QR_LIGHT ? COG_QR_INTRO("light", "dark") : COG_QR_INTRO("dark", "light");
+}
+
+char *cog_totp_key_grouped(const char *secret)
+{
+    size_t n = strlen(secret);
+    char *out = malloc(n + n / 4 + 1);
+    if (out == NULL)
+        return NULL;
+    char *p = out;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && i % 4 == 0)
+            *p++ = ' ';
+        *p++ = secret[i];
+    }
+    *p = '\0';
+    return out;
+}
+
+cog_status cog_qr_text_style(const char *text, enum cog_qr_style style, char **out,
+                             struct cog_error *err)
+{
     cog_status st = COG_OK;
     QRcode *q = NULL;
     char *buf = NULL;
@@ -46,8 +73,13 @@ cog_status cog_qr_text(const char *text, char **out, struct cog_error *err)
         int y = 2 * line - COG_QR_MARGIN;
         for (int x = -COG_QR_MARGIN; x < q->width + COG_QR_MARGIN; x++) {
             /* Below the last margin row is not part of the code: blank. */
-            bool bottom = y + 1 < q->width + COG_QR_MARGIN && light(q, x, y + 1);
-            const char *c = cells[(light(q, x, y) ? 1 : 0) | (bottom ? 2 : 0)];
+            bool below = y + 1 >= q->width + COG_QR_MARGIN;
+            bool top = light(q, x, y), bottom = !below && light(q, x, y + 1);
+            if (style == COG_QR_LIGHT) { /* draw the dark ones */
+                top = !top;
+                bottom = !below && !bottom;
+            }
+            const char *c = cells[(top ? 1 : 0) | (bottom ? 2 : 0)];
             size_t n = strlen(c);
             memcpy(p, c, n);
             p += n;

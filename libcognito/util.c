@@ -129,6 +129,69 @@ static bool invisible(unsigned long cp)
     return false;
 }
 
+/* What a terminal must not get raw from text others wrote: C0 and C1
+ * controls, DEL, and the bidi embeddings, overrides and isolates, which
+ * reorder what follows them on the line. */
+static bool terminal_unsafe(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t cog_text_escape_to(const char *s, bool keep_newline, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    size_t len = 0, used = 0;
+    char esc[8];
+
+    while (*p != '\0') {
+        size_t n = utf8_seq_len(p);
+        size_t elen = 0;
+        unsigned long cp = n ? utf8_decode(p, n) : 0;
+        if (n == 0) { /* not UTF-8: the byte, as \xHH */
+            memcpy(esc, "\\x", 2);
+            esc[2] = hex[*p >> 4];
+            esc[3] = hex[*p & 0xf];
+            elen = 4;
+            n = 1;
+        } else if (cp == '\n' && keep_newline) {
+            elen = 0;
+        } else if (cp == '\n' || cp == '\t' || cp == '\r') {
+            esc[0] = '\\';
+            esc[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r';
+            elen = 2;
+        } else if (terminal_unsafe(cp)) {
+            memcpy(esc, "\\u", 2);
+            for (int i = 0; i < 4; i++)
+                esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 0xf];
+            elen = 6;
+        }
+        const char *piece = elen ? esc : (const char *)p;
+        size_t plen = elen ? elen : n;
+        /* Once a piece does not fit, nothing more goes in: never half an
+         * escape or half a character. */
+        if (out != NULL && used == len && used + plen < cap) {
+            memcpy(out + used, piece, plen);
+            used += plen;
+        }
+        len += plen;
+        p += n;
+    }
+    if (out != NULL && cap > 0)
+        out[used] = '\0';
+    return len;
+}
+
+char *cog_text_escape(const char *s, bool keep_newline)
+{
+    size_t n = cog_text_escape_to(s, keep_newline, NULL, 0);
+    char *out = malloc(n + 1);
+    if (out != NULL)
+        cog_text_escape_to(s, keep_newline, out, n + 1);
+    return out;
+}
+
 bool cog_username_valid(const char *name)
 {
     if (name == NULL || name[0] == '\0')

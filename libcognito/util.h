@@ -20,6 +20,18 @@ char *cog_trim(char *s);
 bool cog_username_valid(const char *name);
 /* True when s is valid UTF-8 without C0/C1 controls or DEL. */
 bool cog_text_valid(const char *s, size_t max_len);
+/* Text someone else wrote (an attribute, a claim, a device name, a message
+ * or challenge parameter from the IdP), fit for a terminal: C0 and C1
+ * controls, DEL, the bidi controls U+202A..U+202E and U+2066..U+2069 become
+ * \uXXXX (\n, \t, \r for those three), bytes that are not UTF-8 \xHH;
+ * a newline stays one with keep_newline. Everything else is copied. The
+ * escapes are JSON's, so escaped JSON text stays JSON. One function for
+ * every place such text is shown: cognitoctl and the PAM conversation.
+ * _to writes at most cap bytes with the NUL (never half an escape) and
+ * returns the full length, as snprintf does; cog_text_escape returns a
+ * malloc'd copy (NULL only when out of memory; NULL s gives ""). */
+size_t cog_text_escape_to(const char *s, bool keep_newline, char *out, size_t cap);
+char *cog_text_escape(const char *s, bool keep_newline);
 
 /* Lowercase hex of bytes into out (2*n+1 bytes). */
 void cog_hex_encode(const unsigned char *in, size_t n, char *out);

@@ -8,10 +8,12 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
+#include "libcognito/account.h"
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
 #include "libcognito/util.h"
 #include "pam_cognito/acct.h"
+#include "pam_cognito/session.h"
 #include "pam_cognito/state.h"
 
 #define DATA_LOGIN "pam_cognito_login"
@@ -80,9 +82,14 @@ out:
         cleanup_login(pamh, st, 0);
 }
 
-void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user)
+void pc_account_drop_handle(pam_handle_t *pamh)
 {
     pam_set_data(pamh, DATA_LOGIN, NULL, NULL);
+}
+
+void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user)
+{
+    pc_account_drop_handle(pamh);
     pc_state_remove(cfg->state_dir, user);
 }
 
@@ -120,7 +127,14 @@ static void from_cache(pam_handle_t *pamh, const struct pc_args *args, const str
             goto out;
         acct->n_groups++;
     }
-    acct->state = a.enabled ? PC_ACCOUNT_ACTIVE : PC_ACCOUNT_DISABLED;
+    /* Only a confirmed account (cog_user_status_active) logs in: an
+     * unconfirmed sign-up or a reset-required account is as good as
+     * disabled. */
+    bool active = cog_user_status_active(cfg, a.status);
+    acct->state = a.enabled && active ? PC_ACCOUNT_ACTIVE : PC_ACCOUNT_DISABLED;
+    if (!active)
+        pam_syslog(pamh, LOG_NOTICE, "%s has UserStatus %.32s, not an active one", user,
+                   cog_text_valid(a.status, 32) ? a.status : "?");
 out:
     cog_account_clear(&a);
 }
@@ -134,6 +148,9 @@ void pc_account_lookup(pam_handle_t *pamh, const struct pc_args *args, const str
     time_t now = time(NULL);
 
     memset(acct, 0, sizeof(*acct));
+    /* The account phase runs in every stack of ours, also where no session
+     * line of ours does (sudo): the session id leaves the environment here. */
+    pc_session_account_phase(pamh);
     if (pam_get_data(pamh, DATA_LOGIN, &data) == PAM_SUCCESS && data != NULL) {
         const struct pc_state *mine = data;
         if (strcmp(mine->user, user) == 0 && now < mine->expires) {

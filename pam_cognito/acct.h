@@ -13,7 +13,7 @@
 enum pc_account_state {
     PC_ACCOUNT_UNKNOWN = 0, /* no Cognito login on record, no cache entry */
     PC_ACCOUNT_ACTIVE,
-    PC_ACCOUNT_DISABLED,
+    PC_ACCOUNT_DISABLED, /* Enabled false, or a UserStatus that does not count as active */
     PC_ACCOUNT_DELETED,
 };
 
@@ -31,8 +31,13 @@ struct pc_account {
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
                          const struct cog_auth_result *res, const char *session_id);
-/* After a failed login: no earlier success may speak for this user. */
+/* After Cognito said the account itself cannot log in (not confirmed, a
+ * reset required): no earlier success may speak for this user. Never after
+ * a plain refusal, which anyone can cause by typing a wrong password. */
 void pc_account_forget(pam_handle_t *pamh, const struct cog_config *cfg, const char *user);
+/* After any failed login: this handle's own earlier login (pam_set_data)
+ * no longer speaks for it. Nothing on disk changes. */
+void pc_account_drop_handle(pam_handle_t *pamh);
 
 /* The one place account facts come from, first that knows: this handle's
  * login, the login record, the NSS user cache (cog_account_lookup). */

@@ -26,6 +26,7 @@ static const struct {
 /* Yes/no config keys that may stand alone on a PAM line, meaning yes. */
 static const char *const bare_keys[] = {
     "remember_device=yes",
+    "remember_device_remote=yes",
     "offline_login_mfa_users=yes",
 };
 

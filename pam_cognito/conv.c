@@ -107,23 +107,34 @@ static int talk(struct pc_conv *c, int text_style, const char *text, int prompt_
 {
     struct turn t = {0};
     int rc = PAM_SUCCESS;
+    /* Messages and prompts carry the IdP's words (its error messages, where
+     * a code went, a custom challenge's question): nothing in them may
+     * drive the terminal (cog_text_escape). Lines stay lines. The copies
+     * may hold a secret (a TOTP key being enrolled): wiped. */
+    char *shown = text != NULL && !c->silent ? cog_text_escape(text, true) : NULL;
+    char *asked = prompt != NULL ? cog_text_escape(prompt, false) : NULL;
 
     if (answer != NULL)
         *answer = NULL;
-    if (text != NULL && !c->silent) {
-        while (rc == PAM_SUCCESS && *text != '\0') {
-            size_t n = piece_len(text);
-            rc = add(c, &t, text_style, text, n);
-            text += n;
-            if (*text == '\n')
-                text++;
-        }
+    if ((text != NULL && !c->silent && shown == NULL) || (prompt != NULL && asked == NULL)) {
+        rc = PAM_BUF_ERR;
+        goto out;
     }
-    if (rc == PAM_SUCCESS && prompt != NULL)
-        rc = add(c, &t, prompt_style, prompt, strlen(prompt));
+    for (const char *p = shown; p != NULL && rc == PAM_SUCCESS && *p != '\0';) {
+        size_t n = piece_len(p);
+        rc = add(c, &t, text_style, p, n);
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+    if (rc == PAM_SUCCESS && asked != NULL)
+        rc = add(c, &t, prompt_style, asked, strlen(asked));
     if (rc == PAM_SUCCESS)
         rc = converse(c, &t, prompt != NULL ? answer : NULL);
+out:
     turn_clear(&t);
+    cog_free_secret(shown);
+    cog_free_secret(asked);
     return rc;
 }
 

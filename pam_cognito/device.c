@@ -41,6 +41,25 @@ static bool usable(const char *s)
     return s != NULL && s[0] != '\0' && cog_text_valid(s, 256);
 }
 
+/* remember_device, and for a remote login (PAM_RHOST set: sshd, a remote
+ * login) remember_device_remote too: with the device on this host, anyone
+ * who has the password skips MFA, and from afar that is anyone at all. */
+static bool device_allowed(pam_handle_t *pamh, const struct pc_args *args,
+                           const struct cog_config *cfg)
+{
+    const void *rhost = NULL;
+    if (!cfg->remember_device)
+        return false;
+    if (cfg->remember_device_remote)
+        return true;
+    if (pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS && rhost != NULL &&
+        ((const char *)rhost)[0] != '\0') {
+        pc_debug(pamh, args, "no remembered device for a remote login (remember_device_remote=no)");
+        return false;
+    }
+    return true;
+}
+
 bool pc_device_load(pam_handle_t *pamh, const struct pc_args *args, const struct cog_config *cfg,
                     const char *user, struct pc_device *d)
 {
@@ -50,7 +69,7 @@ bool pc_device_load(pam_handle_t *pamh, const struct pc_args *args, const struct
     bool ok = false;
 
     memset(d, 0, sizeof(*d));
-    if (!cfg->remember_device || dir == NULL)
+    if (!device_allowed(pamh, args, cfg) || dir == NULL)
         goto out;
     if (pc_store_read(dir, user, &o, &err) != COG_OK) {
         pc_debug(pamh, args, "no remembered device for %s: %s", user, err.message);
@@ -122,7 +141,7 @@ void pc_device_remember(pam_handle_t *pamh, const struct pc_args *args,
     bool confirm = false;
     cog_status st;
 
-    if (!cfg->remember_device || !res->passed_mfa || !usable(res->new_device_key) ||
+    if (!device_allowed(pamh, args, cfg) || !res->passed_mfa || !usable(res->new_device_key) ||
         !usable(res->new_device_group_key))
         return;
     if (gethostname(host, sizeof(host) - 1) != 0 || !cog_text_valid(host, sizeof(host)))

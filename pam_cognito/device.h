@@ -7,7 +7,12 @@
  * group key and device password are kept in a root-only record, one per
  * user: private_dir/devices/. Later logins of that user present the device
  * (DEVICE_KEY, DEVICE_SRP_AUTH), so Cognito may skip MFA. A device Cognito
- * refuses is dropped, and the next MFA login remembers a new one. */
+ * refuses is dropped, and the next MFA login remembers a new one.
+ *
+ * What that means: once the host is a user's remembered device, anyone who
+ * has the user's password and can log in on this host skips MFA. A remote
+ * login (PAM_RHOST set) neither uses nor makes a device unless
+ * remember_device_remote = yes. */
 #ifndef PAM_COGNITO_DEVICE_H
 #define PAM_COGNITO_DEVICE_H
 

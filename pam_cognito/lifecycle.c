@@ -90,6 +90,34 @@ void pc_lifecycle_open(pam_handle_t *pamh, const struct pc_args *args, const str
     cog_idp_close(&idp);
 }
 
+/* Each ending costs a request within timeout: a login pays for few. */
+#define SWEEP_BUDGET 2
+
+struct sweep {
+    pam_handle_t *pamh;
+    const struct pc_args *args;
+    const struct cog_config *cfg;
+    int budget;
+};
+
+static bool end_expired(void *ctx, struct pc_session *s)
+{
+    struct sweep *w = ctx;
+    if (w->cfg->on_close != COG_CLOSE_NONE && w->budget-- <= 0)
+        return false;
+    pam_syslog(w->pamh, LOG_NOTICE, "the tokens of a login of %s expired unused: %s", s->user,
+               w->cfg->on_close == COG_CLOSE_NONE ? "wiped" : "ending them");
+    pc_lifecycle_close(w->pamh, w->args, w->cfg, s->user, s);
+    return true;
+}
+
+void pc_lifecycle_sweep(pam_handle_t *pamh, const struct pc_args *args,
+                        const struct cog_config *cfg)
+{
+    struct sweep w = {.pamh = pamh, .args = args, .cfg = cfg, .budget = SWEEP_BUDGET};
+    pc_session_sweep(cfg, end_expired, &w);
+}
+
 void pc_lifecycle_close(pam_handle_t *pamh, const struct pc_args *args,
                         const struct cog_config *cfg, const char *user, struct pc_session *s)
 {

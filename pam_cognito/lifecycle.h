@@ -23,4 +23,10 @@ void pc_lifecycle_open(pam_handle_t *pamh, const struct pc_args *args, const str
 void pc_lifecycle_close(pam_handle_t *pamh, const struct pc_args *args,
                         const struct cog_config *cfg, const char *user, struct pc_session *s);
 
+/* Ends the tokens of session records past their time (a login whose
+ * session never opened: sudo without a session line of ours, a refused
+ * account phase) per on_close, a few per call, and wipes them. */
+void pc_lifecycle_sweep(pam_handle_t *pamh, const struct pc_args *args,
+                        const struct cog_config *cfg);
+
 #endif

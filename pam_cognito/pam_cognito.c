@@ -6,7 +6,6 @@
  * Cognito password; pam_sm_setcred does nothing. Only these six are exported. */
 #include "build-config.h"
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -25,6 +24,7 @@
 #include "pam_cognito/device.h"
 #include "pam_cognito/lifecycle.h"
 #include "pam_cognito/offline.h"
+#include "pam_cognito/refusal.h"
 #include "pam_cognito/session.h"
 #include "pam_cognito/who.h"
 
@@ -77,10 +77,10 @@ static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char
         pam_syslog(pamh, LOG_NOTICE, "refusing a user name with control characters or too long");
         return PAM_USER_UNKNOWN;
     }
-    struct passwd *pw = getpwnam(*user);
-    if (pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->pam_min_uid)) {
+    long uid;
+    if (pc_who_system_account(cfg, *user, &uid)) {
         pam_syslog(pamh, LOG_NOTICE, "%s is a system account (uid %ld < pam_min_uid %d)", *user,
-                   (long)pw->pw_uid, cfg->pam_min_uid);
+                   uid, cfg->pam_min_uid);
         return PAM_USER_UNKNOWN;
     }
     /* Local accounts win, and nobody in the pool takes a privileged name. */
@@ -244,20 +244,30 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
     return st;
 }
 
-/* Cognito refused this login: what it says about the password's verifier. */
-static bool refusal(cog_status st)
+/* What a failed login may change of the user's state: only what Cognito
+ * itself said about the account, never what a stranger's wrong guess
+ * causes (docs/threat-model.md, "What an unauthenticated attempt can
+ * change"). This handle's own login is always dropped. */
+static void after_failure(pam_handle_t *pamh, const struct pc_args *args,
+                          const struct cog_config *cfg, const char *user, const char *password,
+                          cog_status st)
 {
+    pc_account_drop_handle(pamh);
     switch (st) {
-    case COG_ERR_AUTH:
-    case COG_ERR_USER_UNKNOWN:
-    case COG_ERR_CODE:
     case COG_ERR_PASSWORD_RESET_REQUIRED:
     case COG_ERR_NOT_CONFIRMED:
-    case COG_ERR_INVALID_PASSWORD:
-    case COG_ERR_TOKEN:
-        return true;
+        /* The account cannot log in: no earlier success speaks for it. */
+        pc_account_forget(pamh, cfg, user);
+        pc_offline_forget(pamh, args, cfg, user);
+        break;
+    case COG_ERR_AUTH:
+    case COG_ERR_USER_UNKNOWN:
+        /* Refused: a verifier of this very password is stale (changed,
+         * disabled); anyone else's guess leaves it. */
+        pc_offline_forget_if_stale(pamh, args, cfg, user, password);
+        break;
     default:
-        return false;
+        break;
     }
 }
 
@@ -268,16 +278,17 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
                         const struct cog_auth_result *res, const char *device_key)
 {
     char *session_id = NULL;
-    if (pc_session_wanted(cfg))
+    if (pc_session_wanted(cfg)) {
+        pc_lifecycle_sweep(pamh, args, cfg);
         pc_session_begin(pamh, args, cfg, user, res, device_key, &session_id);
+    }
     pc_account_remember(pamh, args, cfg, user, res, session_id);
     free(session_id);
     /* The password typed is not the one any more after a new-password flow. */
     if (res->password_changed)
         pc_offline_forget(pamh, args, cfg, user);
     else
-        pc_offline_remember(pamh, args, cfg, user, password,
-                            res->passed_mfa || res->device_authenticated);
+        pc_offline_remember(pamh, args, cfg, user, password, pc_offline_factors(res));
 }
 
 static void log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
@@ -311,6 +322,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
+    long long started_ms = cog_now_ms();
     st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &pending, &res, &device_key,
                        &err);
     login_release(&pending);
@@ -319,18 +331,24 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         after_login(pamh, &args, &cfg, user, password, &res, device_key);
         goto out;
     }
-    pc_account_forget(pamh, &cfg, user);
     log_failure(pamh, "authentication", user, st, &err);
-    /* A refused user has no offline fallback; an unreachable Cognito may
-     * leave one, within bounds (offline.h). */
-    if (refusal(st)) {
-        pc_offline_forget(pamh, &args, &cfg, user);
-    } else if (st == COG_ERR_UNAVAILABLE) {
+    after_failure(pamh, &args, &cfg, user, password, st);
+    /* Only a service that could not be reached at all may leave an
+     * offline login, within bounds (offline.h); a throttled pool, a failing
+     * Lambda or a failure after the password never does. */
+    if (st == COG_ERR_UNAVAILABLE && err.unreachable) {
         int offline = pc_offline_login(pamh, &args, &cfg, &conv, user, password);
         if (offline != PAM_AUTHINFO_UNAVAIL) {
             rc = offline;
             goto out;
         }
+    }
+    /* A reset-required account reads like a wrong password (refusal.h). */
+    if (st == COG_ERR_AUTH)
+        pc_refusal_note(&cfg, cog_now_ms() - started_ms);
+    if (st == COG_ERR_PASSWORD_RESET_REQUIRED && !args.allow_password_reset) {
+        pc_refusal_wait(&cfg, started_ms);
+        st = COG_ERR_AUTH;
     }
     const char *why = cog_auth_failure_text(st);
     if (why != NULL)
@@ -363,8 +381,13 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
     const char *user = NULL;
 
     int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    long uid;
+    /* Not a Cognito user: ours to refuse only when allowed_groups asks us to
+     * vouch for a group (system accounts never are). */
     if (rc == PAM_USER_UNKNOWN)
-        rc = PAM_IGNORE;
+        rc = args.allowed_groups && user && !pc_who_system_account(&cfg, user, &uid)
+                 ? PAM_PERM_DENIED
+                 : PAM_IGNORE;
     if (rc != PAM_SUCCESS)
         goto out;
     pc_account_lookup(pamh, &args, &cfg, user, &acct);

@@ -2,13 +2,21 @@
  *
  * sshd authenticates in a child process and opens the session in another,
  * so the tokens travel through a root-only file: state_dir/sessions/, one
- * record per login, named by a random session id (store.h). The id reaches
- * the later phases three ways, the first that works: pam_set_data (the same
- * process: su, sudo, login), the PAM environment variable PAM_COGNITO_SESSION
- * (sshd carries the child's PAM environment back; open_session removes it
- * before the user's shell sees it), and the login record of the user
- * (state.h), which the next open_session takes once. Two concurrent logins
- * of one user each keep their own record. close_session wipes it. */
+ * record per login, named by a random session id (store.h). Only the PAM
+ * transaction that logged in can adopt its record: the id reaches the later
+ * phases through pam_set_data (the same process: su, sudo, login) or the PAM
+ * environment variable PAM_COGNITO_SESSION (sshd carries its auth child's
+ * PAM environment back into the same handle), and the record must name the
+ * same user, PAM service and remote host. No other transaction finds it:
+ * root's later `su -l user` adopts nothing.
+ *
+ * The variable never reaches a command: the account phase of a local login
+ * removes it (the id stays in pam_set_data; sudo's default profile runs no
+ * session line of ours, and would export it); a remote one (sshd, whose
+ * auth child runs the account phase too) keeps it until open_session;
+ * open_session and close_session remove it. A record whose session never opened counts for
+ * PENDING_TTL seconds; then the next login's sweep ends its tokens per on_close and wipes it. Two
+ * concurrent logins of one user each keep their own record. close_session wipes it. */
 #ifndef PAM_COGNITO_SESSION_H
 #define PAM_COGNITO_SESSION_H
 
@@ -32,6 +40,8 @@ struct pc_session {
     char *id_token, *access_token, *refresh_token;
     char *device_key;        /* the device the tokens were issued to, or NULL */
     char *aws_access_key_id; /* aws_credentials=file: the key the user's file holds */
+    char *service;           /* PAM_SERVICE of the login that made it */
+    char *rhost;             /* PAM_RHOST of that login, "" when none */
     long long created;
     long long token_expires; /* of the ID and access tokens */
     bool opened;
@@ -64,5 +74,17 @@ cog_status pc_session_save(const struct cog_config *cfg, const struct pc_session
                            struct cog_error *err);
 /* Wipes and removes the record, and forgets its id. */
 void pc_session_end(pam_handle_t *pamh, const struct cog_config *cfg, const struct pc_session *s);
+
+/* The account phase of a local login (no PAM_RHOST): PAM_COGNITO_SESSION
+ * leaves the PAM environment, so no command sees it (sudo exports the PAM
+ * environment, and Debian's profile runs no session line of ours there);
+ * the id stays with this handle (pam_set_data). */
+void pc_session_account_phase(pam_handle_t *pamh);
+
+/* Calls end(ctx, record) for each record past its time (pending:
+ * PENDING_TTL, opened: OPENED_TTL), then wipes it; end returns false to
+ * keep it for a later sweep (a budget spent). */
+void pc_session_sweep(const struct cog_config *cfg, bool (*end)(void *ctx, struct pc_session *s),
+                      void *ctx);
 
 #endif

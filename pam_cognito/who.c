@@ -1,6 +1,7 @@
 /* Local accounts win, and a Unix name belongs to one pool identity. */
 #include "build-config.h"
 
+#include <pwd.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -19,6 +20,13 @@ int pc_who_may_be_cognito(pam_handle_t *pamh, const struct cog_config *cfg, cons
         return PAM_SUCCESS;
     pam_syslog(pamh, LOG_NOTICE, "%s is not a Cognito user here: %s", user, why);
     return PAM_USER_UNKNOWN;
+}
+
+bool pc_who_system_account(const struct cog_config *cfg, const char *user, long *uid)
+{
+    const struct passwd *pw = getpwnam(user);
+    *uid = pw ? (long)pw->pw_uid : -1;
+    return pw != NULL && (pw->pw_uid == 0 || (long)pw->pw_uid < (long)cfg->pam_min_uid);
 }
 
 static void mapping_log(void *ctx, int priority, const char *message)

@@ -3,6 +3,8 @@
 #ifndef PAM_COGNITO_WHO_H
 #define PAM_COGNITO_WHO_H
 
+#include <stdbool.h>
+
 #include <json-c/json.h>
 #include <security/pam_modules.h>
 
@@ -14,6 +16,9 @@
  * source other than the user cache: localnames.h) and for a name on the
  * deny list. Asks nothing of Cognito. */
 int pc_who_may_be_cognito(pam_handle_t *pamh, const struct cog_config *cfg, const char *user);
+
+/* True for root and the local accounts below pam_min_uid (NSS says). */
+bool pc_who_system_account(const struct cog_config *cfg, const char *user, long *uid);
 
 /* After a verified login of user: the login stands only if the host can
  * hold it. COG_ERR_TOKEN (logged) when the cache binds user to another sub

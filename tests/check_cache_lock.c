@@ -207,8 +207,9 @@ START_TEST(test_stopped_holder_freezes_nothing)
 }
 END_TEST
 
-/* A holder that runs and is in its lease keeps the lock: the waiter gives
- * up at its deadline; a dead holder's or an expired lease's lock is taken. */
+/* A holder that runs and is in its lease, or past it but working, keeps
+ * the lock: the waiter gives up at its deadline; a dead holder's, or an
+ * idle one's past its lease, is taken. */
 START_TEST(test_stale_and_live_holders)
 {
     struct cog_cache_lock lk;
@@ -219,7 +220,7 @@ START_TEST(test_stale_and_live_holders)
     snprintf(dir, sizeof(dir), "%s/lock-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/" COG_CACHE_LOCK_FILE, dir);
-    for (int kind = 0; kind < 3; kind++) {
+    for (int kind = 0; kind < 4; kind++) {
         int ready[2];
         ck_assert_int_eq(pipe(ready), 0);
         fflush(NULL);
@@ -228,16 +229,21 @@ START_TEST(test_stale_and_live_holders)
             struct cog_cache_lock mine;
             if (cog_cache_lock(dir, 1000, &mine, &err) != COG_OK)
                 _exit(2);
-            /* 0: live; 1: the record names a dead process; 2: an old lease. */
+            /* 0: live; 1: the record names a dead process; 2: an old lease;
+             * 3: an old lease, but working (it keeps the lock). */
             if (kind == 1)
                 snprintf(rec, sizeof(rec), "999999999 1 %lld\n", (long long)time(NULL));
-            if (kind == 2)
+            if (kind >= 2)
                 snprintf(rec, sizeof(rec), "%ld 0 %lld\n", (long)getpid(),
                          (long long)time(NULL) - COG_LOCK_LEASE_S - 10);
             if (kind > 0 && (pwrite(mine.fd, rec, strlen(rec), 0) < 0 ||
                              ftruncate(mine.fd, (off_t)strlen(rec)) != 0))
                 _exit(3);
             (void)!write(ready[1], "x", 1);
+            if (kind == 3) {
+                for (long long end = cog_now_ms() + 10000; cog_now_ms() < end;)
+                    ;
+            }
             sleep(10);
             _exit(0);
         }
@@ -248,7 +254,7 @@ START_TEST(test_stale_and_live_holders)
         long long waited = cog_now_ms() - t0;
         printf("holder kind %d: %s after %lld ms%s%s\n", kind, cog_status_name(st), waited,
                lk.reclaimed ? ", reclaimed: " : "", lk.reclaimed ? lk.reclaim_reason : "");
-        if (kind == 0) {
+        if (kind == 0 || kind == 3) {
             ck_assert_int_eq(st, COG_ERR_UNAVAILABLE);
             ck_assert_int_ge(waited, 2400);
         } else {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -205,13 +206,23 @@ START_TEST(test_missing_required)
     struct cog_config cfg;
     struct cog_error err = {0};
     ck_assert_int_eq(parse(&cfg, "region = us-east-1\nclient_id = abc\n", &err), COG_ERR_CONFIG);
-    ck_assert_str_eq(err.message, "missing required key 'user_pool_id'");
+    ck_assert_str_eq(err.message, "test.conf: missing required key 'user_pool_id'");
     cog_config_free(&cfg);
 
     ck_assert_int_eq(
         parse(&cfg, "region = us-east-1\nuser_pool_id = eu-west-1_X\nclient_id = abc\n", &err),
         COG_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err.message, "is not in region"));
+    ck_assert_str_eq(err.message, "test.conf:2: user_pool_id 'eu-west-1_X' is not in region "
+                                  "'us-east-1'");
+    cog_config_free(&cfg);
+
+    /* cross-key rules of the mapping name the file too */
+    ck_assert_int_eq(parse(&cfg,
+                           "region = us-east-1\nuser_pool_id = us-east-1_X\nclient_id = abc\n"
+                           "uid_min = 5000\nuid_max = 4000\n",
+                           &err),
+                     COG_ERR_CONFIG);
+    ck_assert_str_eq(err.message, "test.conf: uid_min/uid_max or gid_min/gid_max are not in order");
     cog_config_free(&cfg);
 }
 END_TEST
@@ -284,7 +295,8 @@ START_TEST(test_file_permissions)
     write_file(path, "client_secret = abcdef\n", 0644);
     cog_config_init(&cfg);
     ck_assert_int_eq(cog_config_load_file(&cfg, path, &err), COG_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err.message, "readable by others"));
+    ck_assert_ptr_nonnull(strstr(err.message, "c.conf:1: client_secret in a file others can read"));
+    ck_assert_ptr_nonnull(strstr(err.message, "client_secret_file"));
     cog_config_free(&cfg);
 
     write_file(path, "client_secret = abcdef\n", 0600);
@@ -322,6 +334,106 @@ START_TEST(test_file_permissions)
 }
 END_TEST
 
+/* Loads dir/c.conf holding `good` and the lines in extra; the status. */
+static cog_status load_with(const char *dir, const char *extra, mode_t mode, struct cog_config *cfg,
+                            struct cog_error *err)
+{
+    char path[128], text[2048];
+    snprintf(path, sizeof(path), "%s/c.conf", dir);
+    snprintf(text, sizeof(text), "%s%s", good, extra);
+    write_file(path, text, mode);
+    cog_config_init(cfg);
+    cog_status st = cog_config_load_file(cfg, path, err);
+    if (st == COG_OK)
+        st = cog_config_finish(cfg, err);
+    return st;
+}
+
+/* The secret lives alone in a root-only file; cognito.conf is for everyone. */
+START_TEST(test_secret_file)
+{
+    char dir[] = "/tmp/check-secret-XXXXXX", secret[128], line[256];
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    snprintf(secret, sizeof(secret), "%s/client_secret", dir);
+    snprintf(line, sizeof(line), "client_secret_file = %s\n", secret);
+
+    write_file(secret, "s3cretFromFile0123\n", 0600);
+    ck_assert_msg(load_with(dir, line, 0644, &cfg, &err) == COG_OK, "%s", err.message);
+    ck_assert_str_eq(cfg.client_secret, "s3cretFromFile0123");
+    ck_assert(!cfg.client_secret_unreadable);
+    cog_config_free(&cfg);
+
+    /* group or others may read it: refused, naming config line and file */
+    write_file(secret, "s3cretFromFile0123\n", 0640);
+    ck_assert_int_eq(load_with(dir, line, 0644, &cfg, &err), COG_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "c.conf:10: key 'client_secret_file'") != NULL &&
+                      strstr(err.message, secret) != NULL &&
+                      strstr(err.message, "group or others may read it") != NULL,
+                  "%s", err.message);
+    ck_assert_ptr_null(strstr(err.message, "s3cret"));
+    cog_config_free(&cfg);
+
+    write_file(secret, "two\nlines\n", 0600);
+    ck_assert_int_eq(load_with(dir, line, 0644, &cfg, &err), COG_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "not one app client secret on one line"));
+    cog_config_free(&cfg);
+
+    unlink(secret);
+    ck_assert_int_eq(load_with(dir, line, 0644, &cfg, &err), COG_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "c.conf:10: key 'client_secret_file'") != NULL &&
+                      strstr(err.message, secret) != NULL,
+                  "%s", err.message);
+    cog_config_free(&cfg);
+
+    /* both: one place only */
+    write_file(secret, "s3cretFromFile0123\n", 0600);
+    char both[512];
+    snprintf(both, sizeof(both), "client_secret = abc\n%s", line);
+    ck_assert_int_eq(load_with(dir, both, 0600, &cfg, &err), COG_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "c.conf:11: client_secret and client_secret_file"));
+    cog_config_free(&cfg);
+
+    /* the config may be world-readable, never writable by others */
+    ck_assert_int_eq(load_with(dir, line, 0646, &cfg, &err), COG_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "writable by group or others"));
+    cog_config_free(&cfg);
+
+    if (geteuid() == 0) {
+        /* owned by someone else than root */
+        ck_assert_int_eq(chown(secret, 65534, 65534), 0);
+        ck_assert_int_eq(load_with(dir, line, 0644, &cfg, &err), COG_ERR_CONFIG);
+        ck_assert_ptr_nonnull(strstr(err.message, "must be owned by root"));
+        cog_config_free(&cfg);
+        ck_assert_int_eq(chown(secret, 0, 0), 0);
+        /* an ordinary user reads the config, not the secret: no error, but marked */
+        ck_assert_int_eq(load_with(dir, line, 0644, &cfg, &err), COG_OK);
+        cog_config_free(&cfg);
+        pid_t pid = fork();
+        ck_assert_int_ne(pid, -1);
+        if (pid == 0) {
+            char path[128];
+            snprintf(path, sizeof(path), "%s/c.conf", dir);
+            if (setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(10);
+            cog_config_init(&cfg);
+            if (cog_config_load_file(&cfg, path, &err) != COG_OK)
+                _exit(11);
+            _exit(cfg.client_secret_unreadable && cfg.client_secret == NULL ? 0 : 12);
+        }
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+    }
+    unlink(secret);
+    snprintf(line, sizeof(line), "%s/c.conf", dir);
+    unlink(line);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -337,6 +449,7 @@ static Suite *config_suite(void)
     suite_add_tcase(s, tc);
     TCase *tf = tcase_create("file");
     tcase_add_test(tf, test_file_permissions);
+    tcase_add_test(tf, test_secret_file);
     suite_add_tcase(s, tf);
     return s;
 }

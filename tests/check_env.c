@@ -32,6 +32,14 @@
 #include "libcognito/util.h"
 #include "tests/testutil.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static struct mock mock;
 static char seed_path[PATH_MAX];
 
@@ -440,24 +448,57 @@ START_TEST(test_file_size_limit_never_truncates)
 }
 END_TEST
 
-/* A caller who leaves us no descriptors gets a local error, never
- * "Cognito unreachable" (which may open the offline login). */
+/* A caller who leaves us few descriptors (RLIMIT_NOFILE and inherited
+ * open files) gets a local error, never "Cognito unreachable", which may
+ * open the offline login. With 1 to 3 free the old transport failed the
+ * connect or the CA file and called it unreachable. */
 START_TEST(test_no_descriptors_is_not_unavailable)
 {
     struct cog_error err = {0};
     char conf[PATH_MAX];
-    int top = 0;
+    int held[64], n = 0;
     path_in(conf, sizeof(conf), "env.conf");
     mock_write_config(&mock, conf, NULL);
-    for (int fd = 0; fd < 64; fd++) {
-        if (fcntl(fd, F_GETFD) != -1)
-            top = fd;
-    }
     struct rlimit rl;
     ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    rl.rlim_cur = (rlim_t)top + 4;
+    rl.rlim_cur = 48;
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    while (n < 64 && (held[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    ck_assert_int_lt(n, 64);
+    for (int i = 0; i < 2; i++) /* room for the config file and a little more */
+        close(held[--n]);
     ck_assert_int_eq(login_conf(conf, &err), COG_ERR_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "descriptors"));
+}
+END_TEST
+
+/* The address space a caller leaves us too small for libcurl's resolver
+ * thread (RLIMIT_AS; RLIMIT_STACK sizes the thread): a local error, found
+ * before the first request, not "unreachable". (libcurl answers
+ * "localhost" itself; a real host name would need the thread.) Not under
+ * AddressSanitizer, which needs the address space. */
+START_TEST(test_no_thread_is_not_unavailable)
+{
+#ifdef UNDER_ASAN
+    return;
+#endif
+    struct cog_error err = {0};
+    char conf[PATH_MAX], extra[128];
+    long pages = 0;
+    snprintf(extra, sizeof(extra), "endpoint = https://localhost:%d/\n", mock.port);
+    path_in(conf, sizeof(conf), "env.conf");
+    mock_write_config(&mock, conf, extra);
+    FILE *f = fopen("/proc/self/statm", "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%ld", &pages), 1);
+    fclose(f);
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_AS, &rl), 0);
+    rl.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + 6 * 1024 * 1024;
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+    ck_assert_int_eq(login_conf(conf, &err), COG_ERR_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "thread"));
 }
 END_TEST
 
@@ -532,6 +573,7 @@ static Suite *env_suite(void)
     tcase_add_test(tc, test_umask_does_not_choose_modes);
     tcase_add_test(tc, test_file_size_limit_never_truncates);
     tcase_add_test(tc, test_no_descriptors_is_not_unavailable);
+    tcase_add_test(tc, test_no_thread_is_not_unavailable);
     tcase_add_test(tc, test_jwks_max_age);
     suite_add_tcase(s, tc);
     return s;

@@ -21,6 +21,7 @@
 
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
+#include "libcognito/qr.h"
 #include "tests/cachetest.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
@@ -297,7 +298,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
 {
     QRcode *q = QRcode_encodeString8bit(uri, 0, QR_ECLEVEL_L);
     ck_assert_ptr_nonnull(q);
-    int size = q->width + 4; /* margin 2 on each side */
+    int size = q->width + 2 * COG_QR_MARGIN; /* the quiet zone on each side */
     int line = 0, x = 0;
     for (const char *p = qr; *p; line += *p == '\n' ? 1 : 0, x = *p == '\n' ? 0 : x, p++) {
         if (*p == '\n')
@@ -312,7 +313,7 @@ static void assert_qr_encodes(const char *qr, const char *uri)
             p += 2;
         }
         for (int half = 0; half < 2; half++) {
-            int y = 2 * line + half - 2, mx = x - 2;
+            int y = 2 * line + half - COG_QR_MARGIN, mx = x - COG_QR_MARGIN;
             bool drawn = half ? bottom : top;
             if (2 * line + half >= size) {
                 ck_assert(!drawn);
@@ -334,7 +335,7 @@ START_TEST(test_mfa_setup)
     pool("{\"mfa_configuration\":\"ON\"}");
     const struct ph_turn t[] = {
         PASSWORD(PW),
-        INFO("This account needs an authenticator app (TOTP). Scan this QR code with it:"),
+        INFO("This account needs an authenticator app (TOTP). " COG_QR_INTRO("dark", "light")),
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR},
         {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_SECRET},
         OFF("Authenticator code: ", PH_TOTP_SHOWN, NULL),
@@ -459,14 +460,12 @@ START_TEST(test_password_reset)
 }
 END_TEST
 
+/* Without allow_password_reset a reset-required account reads exactly like
+ * a wrong password: whoever types at the prompt learns nothing of it. */
 START_TEST(test_password_reset_off)
 {
     fresh(RITA, NULL);
-    const struct ph_turn t[] = {
-        PASSWORD(PW),
-        ERR("Your password must be reset before you can sign in. Reset it where you manage "
-            "your account, or ask an administrator."),
-    };
+    const struct ph_turn t[] = {PASSWORD(PW)};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "rita"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     PH_RUN("cognito", "rita", &s, cases);
@@ -728,6 +727,8 @@ START_TEST(test_system_account_refused)
         pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
     };
     PH_RUN("cognito", "root", &s, cases);
+    struct pam_testcase groups[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
+    PH_RUN("cognito_wheel", "root", &s, groups);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
 }
 END_TEST
@@ -1088,8 +1089,17 @@ START_TEST(test_session_in_another_process)
     fresh(ALICE, NULL);
     const struct ph_turn t[] = {PASSWORD(PW)};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase auth[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
-    PH_RUN("cognito_session", "alice", &s, auth);
+    struct pam_testcase auth[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
+    };
+    /* sshd's auth child: its PAM environment goes back to the monitor. */
+    pam_handle_t *child = ph_run_keep("cognito_session", "alice", &s, auth, 2);
+    char carried[128];
+    ck_assert_ptr_nonnull(pam_getenv(child, "PAM_COGNITO_SESSION"));
+    snprintf(carried, sizeof(carried), "PAM_COGNITO_SESSION=%s",
+             pam_getenv(child, "PAM_COGNITO_SESSION"));
+    pam_end(child, PAM_SUCCESS);
 
     /* The record holds tokens: root's alone, and nobody else's words. */
     DIR *d = opendir(ph_path("state/sessions"));
@@ -1107,11 +1117,10 @@ START_TEST(test_session_in_another_process)
     free(text);
 
     struct ph_script none = {.mock = &mock, .user = "alice"};
-    struct pam_testcase open[] = {
-        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
-        pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS),
-    };
-    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &none, open, 2);
+    struct pam_testcase keep[] = {pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS)};
+    pam_handle_t *ph = ph_run_keep("cognito_session", "alice", &none, keep, 1);
+    ck_assert_int_eq(pam_putenv(ph, carried), PAM_SUCCESS);
+    ck_assert_int_eq(pam_open_session(ph, 0), PAM_SUCCESS);
     assert_aws_env(ph);
     ck_assert_int_eq(pam_close_session(ph, 0), PAM_SUCCESS);
     pam_end(ph, PAM_SUCCESS);
@@ -1614,6 +1623,9 @@ START_TEST(test_local_account_wins)
             pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
         };
         PH_RUN("cognito", users[i], &none, cases);
+        /* allowed_groups still asks the module to vouch for a group: it cannot. */
+        struct pam_testcase groups[] = {pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED)};
+        PH_RUN("cognito_wheel", users[i], &none, groups);
         struct pam_testcase chauthtok[] = {pam_test(PAMTEST_CHAUTHTOK, PASSWORD_IGNORED)};
         PH_RUN("cognito_password_ignore", users[i], &none, chauthtok);
         struct pam_testcase session[] = {pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED)};
@@ -1633,6 +1645,9 @@ START_TEST(test_pool_admin_refused)
     PH_RUN("cognito", "admin", &s, cases);
     struct ph_script s2 = {.mock = &mock, .user = "systemd-coredump"};
     PH_RUN("cognito", "systemd-coredump", &s2, cases);
+    /* The mapping lowers names: so does the deny list. */
+    struct ph_script s3 = {.mock = &mock, .user = "Admin"};
+    PH_RUN("cognito", "Admin", &s3, cases);
     ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
 }
 END_TEST

@@ -89,6 +89,40 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 		"$CTL" authorized-keys --config "$MOCK_CONF" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
 	expect_eq "as nobody (AuthorizedKeysCommandUser): exit 0" 0 $?
 	check "as nobody: the same keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+	# An ordinary user's self-service reads the 0644 config (no secret)...
+	chmod 0644 "$MOCK_CA"
+	printf 'Passw0rd!\n' | setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+		"$CTL" attributes -u carol --config "$MOCK_CONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, a 0644 config: attributes works (exit 0)" 0 $?
+	# ...and with the secret in a root-only file: refused before any request,
+	# saying why, while authorized-keys (no secret needed) goes on.
+	printf 'rootOnlySecret0123\n' >"$TEST_DIR/client_secret"
+	chmod 0600 "$TEST_DIR/client_secret"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo" \
+		"client_secret_file = $TEST_DIR/client_secret"
+	printf 'Passw0rd!\n' | setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+		"$CTL" attributes -u carol --config "$MOCK_CONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, a root-only client_secret_file: attributes exits 2" 2 $?
+	check "names the file and says only root can use the client" \
+		grep -q "client_secret_file $TEST_DIR/client_secret is root's" "$TEST_DIR/err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CTL" authorized-keys --config "$MOCK_CONF" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	expect_eq "as nobody, the same config: authorized-keys exits 0" 0 $?
+	check "with the keys" cmp -s "$TEST_DIR/want" "$TEST_DIR/out"
+	chmod 0644 "$TEST_DIR/client_secret"
+	ctl check-config --config "$MOCK_CONF"
+	expect_eq "root: a client_secret_file others can read: exit 2" 2 "$RC"
+	check "names config line and secret file" \
+		grep -q "cognito.conf:[0-9]*: key 'client_secret_file': $TEST_DIR/client_secret: holds the client secret but group or others may read it" "$TEST_DIR/err"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo" "client_secret = inTheConfig0"
+	ctl check-config --config "$MOCK_CONF"
+	expect_eq "a client_secret line in a 0644 config: exit 2" 2 "$RC"
+	check "names file:line and the fix" \
+		grep -q "cognito.conf:[0-9]*: client_secret in a file others can read: .*client_secret_file" "$TEST_DIR/err"
+	mock_write_config "$WITH_KEYS" "local_passwd_file = $TEST_DIR/passwd" \
+		"local_group_file = $TEST_DIR/group" "group_map = admins:sudo"
 else
 	echo "ok - # SKIP not root: cannot run as an unprivileged user"
 fi
@@ -166,32 +200,97 @@ ctl cache fold --config "$MOCK_CONF"
 expect_eq "an unknown cache action exits 2" 2 "$RC"
 
 # -- check-config ----------------------------------------------------------------------
+# Each misconfiguration has its own message and a non-zero exit; warnings do not fail.
 ctl check-config --config "$MOCK_CONF"
 expect_eq "check-config of a good file: exit 0" 0 "$RC"
 check "reached the pool's key set" grep -q "^ok    the user pool answers: .*jwks.json has [1-9][0-9]* signing keys" "$TEST_DIR/out"
+check "the app client exists (DescribeUserPoolClient)" grep -q "^ok    app client exists: $MOCK_CLIENT_ID in pool $MOCK_POOL_ID$" "$TEST_DIR/out"
+check "its auth flow is on" grep -q "^ok    auth flow: USER_SRP_AUTH$" "$TEST_DIR/out"
+check "no secret on either side" grep -q "^ok    client secret: none" "$TEST_DIR/out"
 check "and the admin credentials" grep -q "^ok    admin credentials: the environment" "$TEST_DIR/out"
+check "warns: users may write ssh_key_attribute" \
+	grep -q "^WARN  ssh_key_attribute: custom:ssh_public_key is among the app client's WriteAttributes" "$TEST_DIR/out"
+check "says the verdict" grep -q "^verdict: ok$" "$TEST_DIR/out"
 ctl check-config --config "$MOCK_CONF" --json
-expect_eq "--json: every check passed" "True" "$(json 'all(c["ok"] for c in d)')"
+expect_eq "--json: no check failed" "True" "$(json 'all(c["ok"] for c in d)')"
+expect_eq "--json: the warning is there" "WARN" \
+	"$(json '[c["level"] for c in d if c["check"] == "ssh_key_attribute"][0]')"
+mock_ctl pool 'unwritable_attributes=["custom:ssh_public_key"]' >/dev/null
+ctl check-config --config "$MOCK_CONF"
+check "an attribute users cannot write: no warning" \
+	grep -q "^ok    ssh_key_attribute: custom:ssh_public_key: users cannot write it" "$TEST_DIR/out"
+mock_write_config "$WITH_KEYS" "username_attribute = preferred_username"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a writable username_attribute is a warning, not a failure: exit 0" 0 "$RC"
+check "warns that a pool user picks their Unix name" \
+	grep -q "^WARN  username_attribute: preferred_username is among .*their Unix name" "$TEST_DIR/out"
+mock_write_config "$WITH_KEYS"
+
 AWS_SECRET_ACCESS_KEY=wrong ctl check-config --config "$MOCK_CONF"
-expect_eq "refused admin credentials: exit 1" 1 "$RC"
+expect_eq "refused admin credentials: exit 2 (configuration)" 2 "$RC"
 check "says so" grep -q "^FAIL  admin credentials: .*InvalidSignatureException" "$TEST_DIR/out"
 check "without the secret" sh -c "! grep -q wrong '$TEST_DIR/out' '$TEST_DIR/err'"
+check "and the verdict" grep -q "^verdict: FAIL$" "$TEST_DIR/out"
 mock_ctl fault jwks status status=503 count=-1 >/dev/null
 ctl check-config --config "$MOCK_CONF"
 expect_eq "a pool that answers 503: exit 3" 3 "$RC"
 mock_ctl clear-faults >/dev/null
+
+# The auth flow switched off in the app client: with and without admin credentials.
+mock_ctl pool 'explicit_auth_flows=["USER_PASSWORD_AUTH","REFRESH_TOKEN_AUTH"]' >/dev/null
+ctl check-config --config "$MOCK_CONF"
+expect_eq "flow off (DescribeUserPoolClient): exit 2" 2 "$RC"
+check "names the flow and the fix" \
+	grep -q "^FAIL  auth flow: USER_SRP_AUTH flow not enabled for this client: add ALLOW_USER_SRP_AUTH" "$TEST_DIR/out"
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; ctl check-config --config "$MOCK_CONF"; echo "$RC" >"$TEST_DIR/rc")
+expect_eq "flow off (probe, no admin credentials): exit 2" 2 "$(cat "$TEST_DIR/rc")"
+check "the probe's answer names it" \
+	grep -q "^FAIL  app client: USER_SRP_AUTH flow not enabled for this client (InvalidParameterException)" "$TEST_DIR/out"
+check "and says attributes were not checked" \
+	grep -q "^WARN  ssh_key_attribute: custom:ssh_public_key: could not check" "$TEST_DIR/out"
+mock_ctl pool 'explicit_auth_flows=["USER_SRP_AUTH","REFRESH_TOKEN_AUTH"]' >/dev/null
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; ctl check-config --config "$MOCK_CONF"; echo "$RC" >"$TEST_DIR/rc")
+expect_eq "flow on again (probe): exit 0" 0 "$(cat "$TEST_DIR/rc")"
+check "the probe says the client is there" grep -q "^ok    app client exists: .*probed with a made-up user" "$TEST_DIR/out"
+
+# An app client the pool does not have.
+mock_write_config "$WITH_KEYS" "client_id = noSuchClient42"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "an unknown client (DescribeUserPoolClient): exit 2" 2 "$RC"
+check "says it does not exist" grep -q "^FAIL  app client exists: User pool client noSuchClient42 does not exist" "$TEST_DIR/out"
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; ctl check-config --config "$MOCK_CONF"; echo "$RC" >"$TEST_DIR/rc")
+expect_eq "an unknown client (probe): exit 2" 2 "$(cat "$TEST_DIR/rc")"
+check "the probe says it does not exist" grep -q "^FAIL  app client: User pool client noSuchClient42 does not exist" "$TEST_DIR/out"
+
+# A secret the app client does not have.
+printf 'notTheClientsSecret0\n' >"$TEST_DIR/client_secret"
+chmod 0600 "$TEST_DIR/client_secret"
+mock_write_config "$WITH_KEYS" "client_secret_file = $TEST_DIR/client_secret"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a secret the client does not have: exit 2" 2 "$RC"
+check "says so" grep -q "^FAIL  client secret: the configuration has a secret and the app client none" "$TEST_DIR/out"
+check "without the secret" sh -c "! grep -q notTheClientsSecret '$TEST_DIR/out' '$TEST_DIR/err'"
+
+# The cache: damaged or loose is a failure.
+mock_write_config "$WITH_KEYS"
+chmod 0666 "$MOCK_CACHE_DIR/nss.cache"
+ctl check-config --config "$MOCK_CONF"
+expect_eq "a cache file others can write: exit 2" 2 "$RC"
+check "says the cache is untrusted" grep -q "^FAIL  user cache: .*damaged or untrusted" "$TEST_DIR/out"
+chmod 0644 "$MOCK_CACHE_DIR/nss.cache"
+
 mock_write_config "$WITH_KEYS" "user_pool_id = us-east-1_NoSuchPool"
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 ctl check-config --config "$MOCK_CONF"
-expect_eq "a wrong pool id: exit 1" 1 "$RC"
-check "says the key set is missing" grep -q "without a key set (wrong pool id?)" "$TEST_DIR/out"
+expect_eq "a wrong pool id: exit 2" 2 "$RC"
+check "says the key set is missing" grep -q "without a key set (wrong user_pool_id or endpoint?)" "$TEST_DIR/out"
 mock_write_config "endpoint = https://127.0.0.1:1/"
 ctl check-config --config "$MOCK_CONF"
 expect_eq "nothing listening: exit 3" 3 "$RC"
 mock_write_config "no_such_key = 1"
 ctl check-config --config "$MOCK_CONF"
 expect_eq "an unknown key: exit 2" 2 "$RC"
-check "names the line" grep -q "cognito.conf.*no_such_key" "$TEST_DIR/err"
+check "names the file and line" grep -q "cognito.conf:[0-9]*: unknown key 'no_such_key'" "$TEST_DIR/err"
 
 for cmd in users authorized-keys cache check-config; do
 	"$CTL" "$cmd" --help >"$TEST_DIR/out"

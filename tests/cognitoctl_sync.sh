@@ -135,11 +135,11 @@ mock_ctl raw POST /_mock/users/bulk '{"generate": {"count": 3, "prefix": "small"
 
 # Credentials.
 AWS_SECRET_ACCESS_KEY=not-the-secret sync
-expect_eq "a wrong secret exits 1" 1 "$RC"
+expect_eq "a wrong secret exits 2 (configuration)" 2 "$RC"
 check "a wrong secret says so" grep -q "AWS refused the credentials from the environment (InvalidSignatureException)" "$TEST_DIR/err"
 check "and never prints the secret" sh -c "! grep -q not-the-secret '$TEST_DIR/err' '$TEST_DIR/out'"
 AWS_ACCESS_KEY_ID=AKIAUNKNOWNKEY000001 sync
-expect_eq "an unknown key exits 1" 1 "$RC"
+expect_eq "an unknown key exits 2 (configuration)" 2 "$RC"
 check "an unknown key says so" grep -q "UnrecognizedClientException" "$TEST_DIR/err"
 expect_eq "refusals leave the cache" "$sum_before" "$(cksum <"$MOCK_CACHE_DIR/nss.cache")"
 
@@ -148,7 +148,7 @@ mock_ctl raw POST /_mock/admin/credentials \
 AWS_ACCESS_KEY_ID=ASIATEMPORARY0000001 AWS_SECRET_ACCESS_KEY=tmp-secret AWS_SESSION_TOKEN='tok/en+1' sync
 expect_eq "temporary credentials with a session token work" 0 "$RC"
 AWS_ACCESS_KEY_ID=ASIATEMPORARY0000001 AWS_SECRET_ACCESS_KEY=tmp-secret AWS_SESSION_TOKEN=wrong sync
-expect_eq "a wrong session token exits 1" 1 "$RC"
+expect_eq "a wrong session token exits 2 (configuration)" 2 "$RC"
 
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 sync

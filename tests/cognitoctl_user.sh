@@ -86,13 +86,21 @@ check "says so" mentions "User is not confirmed"
 check "and what to do" mentions "cognitoctl confirm-signup"
 
 good=$(latest_code newbie ConfirmSignUp)
-ctl confirm-signup -u newbie 000000 </dev/null
+# A code on argv is where ps shows it to everyone: refused, before any request.
+mock_ctl reset-stats >/dev/null
+ctl confirm-signup -u newbie "$good" </dev/null
+expect_eq "a code on the command line: exit 2" 2 "$(rc)"
+check "says why and what to do" mentions "a code is not taken from the command line, where ps shows it"
+ctl confirm-signup "$good" </dev/null
+expect_eq "a code alone on the command line: exit 2 too" 2 "$(rc)"
+expect_eq "and nothing was sent to the pool" 0 "$(mock_stat requests)"
+echo 000000 | ctl confirm-signup -u newbie
 [ "$good" != 000000 ] || fail "the code happens to be 000000"
 expect_eq "a wrong code: exit 1" 1 "$(rc)"
 check "CodeMismatch's message" mentions "Invalid verification code provided"
 mock_ctl clock offset=3700 >/dev/null
-ctl confirm-signup -u newbie "$good" </dev/null
-expect_eq "an expired code: exit 1" 1 "$(rc)"
+echo "$good" | ctl confirm-signup newbie
+expect_eq "an expired code (USER given first, code on stdin): exit 1" 1 "$(rc)"
 check "ExpiredCode's message" mentions "Invalid code provided, please request a code again."
 mock_ctl clock real >/dev/null
 ctl resend-code -u newbie </dev/null
@@ -125,6 +133,9 @@ expect_eq "a new email: exit 0" 0 "$(rc)"
 check "a code was sent to verify it" grep -q "email changed: a verification code was sent by EMAIL" "$TEST_DIR/out"
 expect_eq "not verified yet" false "$(user_field alice 'u["attributes"]["email_verified"]')"
 printf '%s\n' "$PW" | ctl verify-attribute -u alice email 000000
+expect_eq "verify-attribute with a code on argv: exit 2" 2 "$(rc)"
+check "says why" mentions "where ps shows it"
+printf '%s\n000000\n' "$PW" | ctl verify-attribute alice --have-code email
 expect_eq "verify-attribute with a wrong code: exit 1" 1 "$(rc)"
 check "CodeMismatch's message" mentions "Invalid verification code provided"
 sent=$(codes_sent alice)
@@ -142,14 +153,30 @@ expect_eq "gone" False "$(user_field alice '"custom:team" in u["attributes"]')"
 printf '%s\n' "$PW" | ctl delete-attribute -u alice sub
 expect_eq "delete-attribute of sub: exit 1" 1 "$(rc)"
 
+# -- one way to name a user: USER first, or -u USER --------------------------------
+printf '%s\n' "$PW" | ctl attributes alice
+expect_eq "attributes USER: exit 0" 0 "$(rc)"
+check "for that user" grep -q "^email=alice@new.example.com$" "$TEST_DIR/out"
+printf '%s\n' "$PW" | ctl set-attribute alice custom:team=red
+expect_eq "set-attribute USER name=value: exit 0" 0 "$(rc)"
+expect_eq "set" red "$(user_field alice 'u["attributes"]["custom:team"]')"
+printf '%s\n' "$PW" | ctl mfa alice show
+expect_eq "mfa USER show: exit 0" 0 "$(rc)"
+printf '%s\n' "$PW" | ctl devices alice
+expect_eq "devices USER: exit 0" 0 "$(rc)"
+printf '%s\n' "$PW" | ctl login -u alice
+expect_eq "login -u USER: exit 0" 0 "$(rc)"
+printf '%s\n' "$PW" | ctl attributes alice bob
+expect_eq "two users: exit 2" 2 "$(rc)"
+
 # -- change-password, forgot-password -------------------------------------------------
 printf 'wrong-Passw0rd!\n' | ctl change-password -u alice
 expect_eq "change-password with a wrong password: exit 1" 1 "$(rc)"
 printf '%s\nshort\nshort\n' "$PW" | ctl change-password -u alice
 expect_eq "change-password to a weak one: exit 1" 1 "$(rc)"
 check "the policy's message" mentions "Password did not conform with policy: Password not long enough"
-printf '%s\nN3w-Passw0rd!\nN3w-Passw0rd!\n' "$PW" | ctl change-password -u alice
-expect_eq "change-password: exit 0" 0 "$(rc)"
+printf '%s\nN3w-Passw0rd!\nN3w-Passw0rd!\n' "$PW" | ctl change-password alice
+expect_eq "change-password USER: exit 0" 0 "$(rc)"
 printf 'N3w-Passw0rd!\n' | ctl attributes -u alice
 expect_eq "the new password logs in" 0 "$(rc)"
 PW='N3w-Passw0rd!'
@@ -168,6 +195,35 @@ expect_eq "forgot-password: exit 0" 0 "$(rc)"
 PW='R3set-Passw0rd!'
 printf '%s\n' "$PW" | ctl attributes -u alice
 expect_eq "the reset password logs in" 0 "$(rc)"
+
+# The deadline is per request: a person slower than timeout is no timeout.
+mock_write_config "identity_pool_id = us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" \
+	"identity_endpoint = $MOCK_ENDPOINT" "timeout = 1"
+sent=$(codes_sent alice)
+{
+	sleep 2
+	after_new_code alice ForgotPassword "$sent" 'Sl0w-Passw0rd!' 'Sl0w-Passw0rd!'
+} | ctl forgot-password alice
+expect_eq "forgot-password, the code typed after 2 s with timeout = 1: exit 0" 0 "$(rc)"
+check "no time-out" sh -c "! grep -q 'timed out' '$TEST_DIR/err'"
+PW='Sl0w-Passw0rd!'
+{
+	printf '%s\n' "$PW"
+	sleep 2
+	printf 'Sl0w-Passw0rd!2\nSl0w-Passw0rd!2\n'
+} | ctl change-password alice
+expect_eq "change-password, the new password typed after 2 s: exit 0" 0 "$(rc)"
+PW='Sl0w-Passw0rd!2'
+sent=$(codes_sent alice)
+printf '%s\n' "$PW" | ctl set-attribute alice email=alice@slow.example.com
+{
+	printf '%s\n' "$PW"
+	sleep 2
+	latest_code alice VerifyUserAttribute:email
+} | ctl verify-attribute alice --have-code email
+expect_eq "verify-attribute, the code typed after 2 s: exit 0" 0 "$(rc)"
+mock_write_config "identity_pool_id = us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" \
+	"identity_endpoint = $MOCK_ENDPOINT"
 
 # -- mfa ------------------------------------------------------------------------------
 printf '%s\n' "$PW" | ctl mfa -u alice

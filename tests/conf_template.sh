@@ -33,7 +33,8 @@ check "as shipped: only because the required keys are unset" \
 	grep -q "region.*required\|required.*region" "$TEST_DIR/err"
 cat "$TEST_DIR/err"
 
-sed 's/^#\([a-z_]* = \)/\1/' "$TEMPLATE" >"$TEST_DIR/all"
+# client_secret_file names a file this host does not have, and excludes client_secret.
+sed -e '/^#client_secret_file = /d' -e 's/^#\([a-z_]* = \)/\1/' "$TEMPLATE" >"$TEST_DIR/all"
 expect_eq "every example taken in: accepted (exit 1, no password)" 1 "$(try_login "$TEST_DIR/all")"
 cat "$TEST_DIR/err"
 finish

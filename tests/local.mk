@@ -84,6 +84,15 @@ EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh 
 TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh tests/cognitoctl_keys.sh
 EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh \
 	tests/cognitoctl_keys.sh
+# More than 1023 groups through the real cognitoctl sync (issue 12).
+TESTS += tests/cognitoctl_sync_scale.sh
+EXTRA_DIST += tests/cognitoctl_sync_scale.sh
+# What a pool user wrote reaches cognitoctl's terminal escaped.
+TESTS += tests/cognitoctl_escape.sh
+EXTRA_DIST += tests/cognitoctl_escape.sh
+# Only confirmed accounts get SSH keys from authorized-keys.
+TESTS += tests/cognitoctl_status.sh
+EXTRA_DIST += tests/cognitoctl_status.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
@@ -139,3 +148,14 @@ EXTRA_DIST += tests/manpages.sh
 # The configuration template shows every key and parses.
 TESTS += tests/conf_template.sh
 EXTRA_DIST += tests/conf_template.sh
+
+# Issues 12 and 18: an unprivileged local user (su, sudo, passwd, cognitoctl
+# with a hostile environment, umask, rlimits, descriptors and argv) and a
+# pool user (status, offline login, remembered hosts, escapes, a stopped su)
+# attack the real setuid programs and sshd on a throwaway Debian host in a
+# private mount namespace (root only; 77 otherwise). docs/threat-model.md
+# lists the attacks. The Debian profile they enable is debian/pam-configs.
+TESTS += tests/local_attacker.sh tests/pool_attacker.sh
+EXTRA_DIST += tests/local_attacker.sh tests/local_attacker_ns.sh tests/pool_attacker.sh \
+	tests/pool_attacker_ns.sh tests/attacker_lib.sh tests/attacker_ns.sh tests/attacker.exp \
+	tests/attacker_stop.py debian/pam-configs/cognito docs/threat-model.md

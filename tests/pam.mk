@@ -27,6 +27,18 @@ tests_check_early_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_early_LDADD = $(PAM_TEST_LIBS)
 EXTRA_DIST += tests/mock/delay_proxy.py
 
+# Issue 18: account status, offline login's proofs, a stranger's failure,
+# remembered devices and remote logins, the session's cleanup.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_status
+TESTS += tests/check_status
+endif
+endif
+tests_check_status_SOURCES = tests/check_status.c $(PAM_TEST_SOURCES)
+tests_check_status_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_status_LDADD = $(PAM_TEST_LIBS)
+
 # Many logins in one process, every challenge kind mixed: run under valgrind
 # by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
 if HAVE_CHECK
@@ -91,6 +103,17 @@ endif
 tests_check_faults_SOURCES = tests/check_faults.c $(PAM_RUN_SOURCES)
 tests_check_faults_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_faults_LDADD = $(PAM_TEST_LIBS)
+
+# DESIGN.md's error table: each Cognito error's PAM result and cognitoctl exit.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_errors
+TESTS += tests/check_errors
+endif
+endif
+tests_check_errors_SOURCES = tests/check_errors.c $(PAM_RUN_SOURCES)
+tests_check_errors_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_errors_LDADD = $(PAM_TEST_LIBS)
 
 # Hostile user names, passwords, codes, conversations and missing items.
 if HAVE_CHECK

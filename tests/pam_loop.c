@@ -14,6 +14,7 @@
 
 #include <check.h>
 
+#include "libcognito/qr.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 
@@ -179,7 +180,7 @@ static const struct kind kinds[] = {
      "newt",
      setup_newt,
      {PASSWORD(PW),
-      INFO("This account needs an authenticator app (TOTP). Scan this QR code with it:"),
+      INFO("This account needs an authenticator app (TOTP). " COG_QR_INTRO("dark", "light")),
       {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR},
       {PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_SECRET},
       OFF("Authenticator code: ", PH_TOTP_SHOWN, NULL),

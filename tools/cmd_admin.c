@@ -1,5 +1,5 @@
 /* The administrator's commands that read (and, for `cache drop`, edit) the
- * local user cache, and check-config. Only check-config touches the network:
+ * local user cache (check-config is cmd_check.c). None touches the network:
  * authorized-keys runs on sshd's path for every public-key attempt and must
  * answer from the cache alone, fast, as an unprivileged user. */
 #include "build-config.h"
@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "libcognito/account.h"
 #include "libcognito/admin.h"
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
@@ -24,31 +25,37 @@
 #include "libcognito/sshkey.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
+#include "tools/term.h"
 
 static const char *cache_dir_of(const struct cog_config *cfg)
 {
     return cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
 }
 
-/* One positional argument (a user name), after the common options. */
+/* The user, after the common options: USER or -u USER (as every command). */
 static int one_user_arg(int argc, char **argv, const char *usage, const char **user)
 {
-    if (argc != 2 || argv[1][0] == '-') {
+    const char *name = NULL;
+    if (argc == 2 && argv[1][0] != '-')
+        name = argv[1];
+    else if (argc == 3 && (strcmp(argv[1], "-u") == 0 || strcmp(argv[1], "--user") == 0))
+        name = argv[2];
+    if (name == NULL) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    if (!cog_username_valid(argv[1])) {
-        fprintf(stderr, "cognitoctl: '%.64s' is not a valid user name\n", argv[1]);
+    if (!cog_username_valid(name)) {
+        fprintf(stderr, "cognitoctl: '%.64s' is not a valid user name\n", name);
         return EXIT_USAGE;
     }
-    *user = argv[1];
+    *user = name;
     return EXIT_OK;
 }
 
 /* ---- authorized-keys ------------------------------------------------------------ */
 
 static const char keys_usage[] =
-    "Usage: cognitoctl authorized-keys [--config PATH] USER\n"
+    "Usage: cognitoctl authorized-keys [--config PATH] USER | -u USER\n"
     "\n"
     "Prints USER's SSH public keys, one a line, from the user cache (the attribute\n"
     "named by ssh_key_attribute, as the last sync or login stored it), for sshd:\n"
@@ -62,8 +69,8 @@ static const char keys_usage[] =
     "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
     "not know, a local account (local files or another NSS source) and a name on\n"
     "the deny list, and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
-    "there is no usable cache. When the configuration file is not readable (a\n"
-    "client_secret makes it root-only), the cache is read from " CACHEDIR ".\n";
+    "there is no usable cache. When the configuration file is not readable (an\n"
+    "old root-only one), the cache is read from " CACHEDIR ".\n";
 
 /* The config when this user may read it; else the compiled-in cache_dir:
  * sshd runs us as AuthorizedKeysCommandUser, who may not read a root-only
@@ -74,7 +81,7 @@ static int keys_config(const struct globals *g, struct cog_config *cfg)
         cog_config_init(cfg);
         return EXIT_OK;
     }
-    return ctl_load_config(g, cfg);
+    return ctl_load_config_local(g, cfg);
 }
 
 /* One line of the key attribute, if sshd may have it: the attribute is often
@@ -127,7 +134,11 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         rc = ctl_fail("authorized-keys", &err);
         goto out;
     }
-    for (size_t i = 0; acct.enabled && i < acct.nkeys; i++)
+    /* A disabled user, or one whose UserStatus does not count as active
+     * (an unconfirmed sign-up, a reset-required or compromised account),
+     * has no keys. */
+    bool active = acct.enabled && cog_user_status_active(&cfg, acct.status);
+    for (size_t i = 0; active && i < acct.nkeys; i++)
         print_key(&cfg, user, acct.keys[i], i + 1);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     cog_account_clear(&acct);
@@ -139,7 +150,7 @@ out:
 /* ---- users ------------------------------------------------------------------------ */
 
 static const char users_usage[] =
-    "Usage: cognitoctl users [--config PATH] [--json] [show USER]\n"
+    "Usage: cognitoctl users [--config PATH] [--json] [show USER | [show] -u USER]\n"
     "\n"
     "Lists the Cognito users of the user cache as libnss_cognito.so.2 shows them\n"
     "(name, uid, gid, status), or shows one: its passwd entry, every group NSS\n"
@@ -216,7 +227,7 @@ static void print_user_text(struct json_object *o)
                                          "shell", "sub", "status", "enabled", "from_login"};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         struct json_object *v = json_object_object_get(o, fields[i]);
-        printf("%-15s %s\n", fields[i], json_object_get_string(v));
+        printf("%-15s %s\n", fields[i], term_shown(json_object_get_string(v)));
     }
     static const char *const lists[] = {"unix_groups", "cognito_groups", "ssh_keys"};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -224,7 +235,7 @@ static void print_user_text(struct json_object *o)
         printf("%-15s", lists[i]);
         for (size_t k = 0; k < json_object_array_length(v); k++)
             printf("%s%s", i == 2 ? "\n  " : " ",
-                   json_object_get_string(json_object_array_get_idx(v, k)));
+                   term_shown(json_object_get_string(json_object_array_get_idx(v, k))));
         printf("\n");
     }
 }
@@ -254,11 +265,14 @@ int cmd_users(int argc, char **argv, struct globals *g)
     if (argc >= 2 && strcmp(argv[1], "show") == 0) {
         if ((rc = one_user_arg(argc - 1, argv + 1, users_usage, &user)) != EXIT_OK)
             return rc;
+    } else if (argc == 3 && (strcmp(argv[1], "-u") == 0 || strcmp(argv[1], "--user") == 0)) {
+        if ((rc = one_user_arg(argc, argv, users_usage, &user)) != EXIT_OK)
+            return rc;
     } else if (argc != 1 && !(argc == 2 && strcmp(argv[1], "list") == 0)) {
         fputs(users_usage, stderr);
         return EXIT_USAGE;
     }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+    if ((rc = ctl_load_config_local(g, &cfg)) != EXIT_OK)
         return rc;
     memset(&f, 0, sizeof(f));
     if ((rc = open_cache(&cfg, &f)) != EXIT_OK)
@@ -299,10 +313,10 @@ int cmd_users(int argc, char **argv, struct globals *g)
             continue;
         }
         printf("%-24s %10s %10s %-22s %s\n",
-               json_object_get_string(json_object_object_get(o, "name")),
+               term_shown(json_object_get_string(json_object_object_get(o, "name"))),
                json_object_get_string(json_object_object_get(o, "uid")),
                json_object_get_string(json_object_object_get(o, "gid")),
-               json_object_get_string(json_object_object_get(o, "status")),
+               term_shown(json_object_get_string(json_object_object_get(o, "status"))),
                json_object_get_boolean(json_object_object_get(o, "enabled")) ? "yes" : "no");
         json_object_put(o);
     }
@@ -318,7 +332,7 @@ out:
 /* ---- cache ------------------------------------------------------------------------ */
 
 static const char cache_usage[] =
-    "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER]\n"
+    "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER|-u USER]\n"
     "\n"
     "  show         each cache file: present, size, when built, records (default)\n"
     "  verify       checks every file in full (header, bounds, checksums, owner and\n"
@@ -387,6 +401,11 @@ static struct json_object *cache_report(const char *dir, bool verify, int *bad)
     return arr;
 }
 
+struct json_object *ctl_cache_report(const char *dir, bool verify, int *bad)
+{
+    return cache_report(dir, verify, bad);
+}
+
 static void print_cache_text(struct json_object *arr)
 {
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -423,7 +442,7 @@ int cmd_cache(int argc, char **argv, struct globals *g)
         fputs(cache_usage, stderr);
         return EXIT_USAGE;
     }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
+    if ((rc = ctl_load_config_local(g, &cfg)) != EXIT_OK)
         return rc;
     if (user != NULL) {
         if (cog_cache_drop_user(&cfg, user, &err) != COG_OK)
@@ -449,154 +468,6 @@ int cmd_cache(int argc, char **argv, struct globals *g)
         rc = EXIT_REFUSED;
     }
 out:
-    cog_config_free(&cfg);
-    return rc;
-}
-
-/* ---- check-config ----------------------------------------------------------------- */
-
-static const char check_usage[] =
-    "Usage: cognitoctl check-config [--config PATH] [--json]\n"
-    "\n"
-    "Validates the configuration file (every key, owner and mode), then reaches\n"
-    "the user pool: fetches its JWKS (which proves the endpoint, the TLS trust and\n"
-    "the pool id), and, when admin credentials are available, makes one signed\n"
-    "ListUsers call. Also reports the user cache's state. Exits 0 when all is\n"
-    "well, 2 on a configuration error, 3 when the pool cannot be reached, 1 when\n"
-    "it refuses (an unknown pool, admin credentials it does not accept).\n";
-
-struct check {
-    struct json_object *list;
-    bool json;
-};
-
-static void check_report(struct check *c, const char *what, bool ok, const char *detail)
-{
-    if (!c->json) {
-        printf("%-5s %s%s%s\n", ok ? "ok" : "FAIL", what, detail ? ": " : "", detail ? detail : "");
-        return;
-    }
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "check", json_object_new_string(what));
-    json_object_object_add(o, "ok", json_object_new_boolean(ok));
-    json_object_object_add(o, "detail", json_object_new_string(detail ? detail : ""));
-    json_object_array_add(c->list, o);
-}
-
-/* The JWKS: public, unsigned, and only there when endpoint and pool are right. */
-static int check_pool(struct check *c, const struct cog_config *cfg)
-{
-    struct cog_idp idp = {0};
-    struct cog_http_response resp = {0};
-    struct cog_error err = {0};
-    struct json_object *jwks = NULL;
-    char detail[COG_ERROR_MESSAGE_MAX + 64];
-    char *url = cog_config_jwks_url(cfg);
-    int rc = EXIT_OK;
-    cog_status st = url ? cog_idp_open(&idp, cfg, &err)
-                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
-    if (st == COG_OK)
-        st = cog_idp_get(&idp, url, &resp, &err);
-    if (st != COG_OK) {
-        check_report(c, "the user pool answers", false, err.message);
-        rc = ctl_exit_code(st);
-        goto out;
-    }
-    jwks = resp.status == 200 ? json_tokener_parse(resp.body) : NULL;
-    struct json_object *keys = jwks ? json_object_object_get(jwks, "keys") : NULL;
-    if (resp.status != 200 || !json_object_is_type(keys, json_type_array)) {
-        snprintf(detail, sizeof(detail), "%s answered HTTP %ld without a key set (wrong pool id?)",
-                 url, resp.status);
-        check_report(c, "the user pool answers", false, detail);
-        rc = resp.status >= 500 || resp.status == 0 ? EXIT_UNAVAILABLE : EXIT_REFUSED;
-        goto out;
-    }
-    snprintf(detail, sizeof(detail), "%s has %zu signing keys", url,
-             json_object_array_length(keys));
-    check_report(c, "the user pool answers", true, detail);
-out:
-    json_object_put(jwks);
-    cog_http_response_clear(&resp);
-    cog_idp_close(&idp);
-    free(url);
-    return rc;
-}
-
-/* One signed ListUsers, when there are admin credentials at all. */
-static int check_admin(struct check *c, const struct cog_config *cfg)
-{
-    struct cog_admin admin;
-    struct cog_error err = {0};
-    struct json_object *req = json_object_new_object(), *resp = NULL;
-    int rc = EXIT_OK;
-    memset(&admin, 0, sizeof(admin));
-    if (getenv("AWS_ACCESS_KEY_ID") == NULL && cfg->admin_credentials_file == NULL) {
-        check_report(c, "admin credentials", true, "none (cognitoctl sync will not work)");
-        goto out;
-    }
-    cog_status st = req ? cog_admin_open(&admin, cfg, &err)
-                        : cog_error_set(&err, COG_ERR_NOMEM, NULL, "out of memory");
-    if (st == COG_OK) {
-        json_object_object_add(req, "UserPoolId", json_object_new_string(cfg->user_pool_id));
-        json_object_object_add(req, "Limit", json_object_new_int(1));
-        st = cog_admin_call(&admin, "ListUsers", req, &resp, &err);
-    }
-    check_report(c, "admin credentials", st == COG_OK,
-                 st == COG_OK ? admin.creds.source : err.message);
-    rc = ctl_exit_code(st);
-out:
-    json_object_put(resp);
-    json_object_put(req);
-    cog_admin_close(&admin);
-    return rc;
-}
-
-static void check_cache(struct check *c, const struct cog_config *cfg)
-{
-    int bad = 0;
-    char detail[256];
-    struct json_object *arr = cache_report(cache_dir_of(cfg), false, &bad);
-    snprintf(detail, sizeof(detail), "%s%s", cache_dir_of(cfg),
-             bad ? ": missing or unusable (run cognitoctl sync)" : "");
-    /* A missing cache is normal before the first sync: reported, not fatal. */
-    check_report(c, "user cache", bad == 0, detail);
-    json_object_put(arr);
-}
-
-int cmd_check_config(int argc, char **argv, struct globals *g)
-{
-    struct cog_config cfg;
-    struct check c = {.json = g->json};
-    char detail[512];
-    int rc = ctl_common_options(&argc, argv, g, check_usage);
-    if (rc >= 0)
-        return rc;
-    c.json = g->json;
-    if (argc != 1) {
-        fputs(check_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if ((rc = ctl_load_config(g, &cfg)) != EXIT_OK)
-        return rc;
-    if (c.json && (c.list = json_object_new_array()) == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    snprintf(detail, sizeof(detail), "%s (pool %s, client %s%s)", g->config_path, cfg.user_pool_id,
-             cfg.client_id, cfg.client_secret ? " with a secret" : "");
-    check_report(&c, "configuration", true, detail);
-    int pool_rc = check_pool(&c, &cfg);
-    int admin_rc = check_admin(&c, &cfg);
-    check_cache(&c, &cfg);
-    if (cfg.ssh_key_attribute == NULL)
-        check_report(&c, "ssh_key_attribute", true, "not set (authorized-keys prints no keys)");
-    else
-        check_report(&c, "ssh_key_attribute", true, cfg.ssh_key_attribute);
-    rc = pool_rc != EXIT_OK ? pool_rc : admin_rc;
-    if (c.json)
-        ctl_print_json(c.list);
-out:
-    json_object_put(c.list);
     cog_config_free(&cfg);
     return rc;
 }

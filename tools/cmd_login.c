@@ -14,7 +14,8 @@
 
 static const char login_usage[] =
     "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache]\n"
-    "                        [--cache-tokens [--token-file PATH]] USER\n"
+    "                        [--cache-tokens [--token-file PATH]] [--echo-codes]\n"
+    "                        USER | -u USER\n"
     "\n"
     "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
     "answering every challenge on the terminal, and prints the verified ID token's\n"
@@ -26,6 +27,8 @@ static const char login_usage[] =
     "  --cache-tokens keep the tokens in a file only you can read (default\n"
     "                 ~/.cache/cognitoctl/tokens.json, or --token-file PATH), for\n"
     "                 `cognitoctl refresh` and the --use-cached of other commands\n"
+    "  --echo-codes   show one-time codes (MFA) as they are typed, as pam_cognito's\n"
+    "                 echo_codes does\n"
     "  --json         print a JSON object instead of text\n";
 
 static void print_claims_text(struct json_object *claims)
@@ -34,10 +37,10 @@ static void print_claims_text(struct json_object *claims)
     {
         if (json_object_is_type(val, json_type_string) || json_object_is_type(val, json_type_int) ||
             json_object_is_type(val, json_type_boolean))
-            printf("  %-22s %s\n", key, json_object_get_string(val));
+            printf("  %-22s %s\n", term_shown(key), term_shown(json_object_get_string(val)));
         else
-            printf("  %-22s %s\n", key,
-                   json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+            printf("  %-22s %s\n", term_shown(key),
+                   term_shown(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN)));
     }
 }
 
@@ -57,12 +60,12 @@ static int print_result(const struct cog_auth_result *res, bool json, bool show_
                 json_object_object_add(o, "refresh_token",
                                        json_object_new_string(res->refresh_token));
         }
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", term_shown_lines(json_object_to_json_string_ext(
+                           o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
         cog_json_put_wiped(o);
         return EXIT_OK;
     }
-    printf("Logged in as %s\n", res->username);
+    printf("Logged in as %s\n", term_shown(res->username));
     printf("Verified ID token claims:\n");
     print_claims_text(res->claims);
     if (show_tokens) {
@@ -116,6 +119,9 @@ int cmd_login(int argc, char **argv, struct globals *g)
             cache_tokens = true;
         else if (strcmp(argv[i], "--token-file") == 0 && i + 1 < argc)
             token_file = argv[++i];
+        else if ((strcmp(argv[i], "-u") == 0 || strcmp(argv[i], "--user") == 0) && i + 1 < argc &&
+                 user == NULL)
+            user = argv[++i];
         else if (argv[i][0] == '-' || user != NULL) {
             fputs(login_usage, stderr);
             return EXIT_USAGE;
@@ -133,6 +139,7 @@ int cmd_login(int argc, char **argv, struct globals *g)
         return rc;
 
     term_init(&t, g->json);
+    t.echo_codes = g->echo_codes;
     term_callbacks(&t, &cb);
     struct cog_auth_opts opts = {0};
     cog_status st = cog_idp_open(&idp, &cfg, &err);

@@ -20,34 +20,20 @@
 #include "libcognito/auth.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
-#include "libcognito/qr.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
-
-struct session {
-    struct globals *g;
-    const struct user_command *cmd;
-    struct cog_config cfg;
-    struct cog_idp idp;
-    struct term t;
-    struct cog_auth_callbacks cb;
-    struct cog_auth_result res;
-    const char *user;
-    const char *token_file;
-    bool cache_tokens, use_cached;
-    char *password; /* change-password: the login's password, asked once */
-};
+#include "tools/user_session.h"
 
 /* ---- shared helpers ------------------------------------------------------------- */
 
 /* An answer's array member's length; 0 when it is missing or no array. */
-static size_t arr_len(struct json_object *a)
+size_t user_arr_len(struct json_object *a)
 {
     return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
-static int fail(struct session *s, const struct cog_error *err)
+int user_fail(struct session *s, const struct cog_error *err)
 {
     int rc = ctl_fail(s->cmd->name, err);
     if (err->status == COG_ERR_NOT_CONFIRMED)
@@ -60,6 +46,10 @@ static int fail(struct session *s, const struct cog_error *err)
 static int ask(struct session *s, const char *prompt, bool echo, char **answer)
 {
     cog_status st = term_ask(&s->t, prompt, echo, answer);
+    /* However long the person took, the next request gets its whole
+     * timeout: the deadline is per request, never per session. */
+    if (s->idp.http != NULL)
+        cog_http_begin_step(s->idp.http);
     if (st == COG_OK)
         return EXIT_OK;
     fprintf(stderr, "cognitoctl %s: %s\n", s->cmd->name,
@@ -86,18 +76,16 @@ static int ask_new_password(struct session *s, char **out)
     return rc;
 }
 
-/* A code given on the command line, else asked. */
-static int code_arg(struct session *s, const char *given, const char *prompt, char **code)
+/* A one-time code, from the terminal (or stdin), never argv: `ps` shows
+ * every process's arguments to every user. Echoed only with --echo-codes,
+ * as pam_cognito's echo_codes. */
+int user_ask_code(struct session *s, const char *prompt, char **code)
 {
-    if (given != NULL) {
-        *code = strdup(given);
-        return *code ? EXIT_OK : EXIT_INTERNAL;
-    }
-    return ask(s, prompt, true, code);
+    return ask(s, prompt, s->g->echo_codes, code);
 }
 
 /* A line of text output; --json prints only the JSON. */
-__attribute__((format(printf, 2, 3))) static void say(struct session *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void user_say(struct session *s, const char *fmt, ...)
 {
     va_list ap;
     if (s->g->json)
@@ -117,15 +105,15 @@ static void print_delivery(struct session *s, const char *what, const struct cog
         ctl_print_json(o);
         json_object_put(o);
     } else if (d->medium[0] != '\0') {
-        printf("%s sent by %s to %s\n", what, d->medium, d->destination);
+        printf("%s sent by %s to %s\n", what, term_shown(d->medium), term_shown(d->destination));
     } else {
         printf("%s sent\n", what);
     }
 }
 
 /* One call with the session's access token added to req (consumed). */
-static int token_call(struct session *s, const char *op, struct json_object *req,
-                      struct json_object **resp)
+int user_token_call(struct session *s, const char *op, struct json_object *req,
+                    struct json_object **resp)
 {
     struct cog_error err = {0};
     struct json_object *ignored = NULL;
@@ -135,7 +123,7 @@ static int token_call(struct session *s, const char *op, struct json_object *req
         goto out;
     }
     if (cog_idp_call(&s->idp, op, req, resp ? resp : &ignored, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
 out:
     cog_json_put_wiped(req);
     cog_json_put_wiped(ignored);
@@ -187,7 +175,7 @@ static int tokens_from_cache(struct session *s)
         fprintf(stderr, "cognitoctl %s: the cached tokens have expired; log in again\n",
                 s->cmd->name);
         cog_auth_result_clear(&fresh);
-        return err.status == COG_ERR_UNAVAILABLE ? fail(s, &err) : EXIT_REFUSED;
+        return err.status == COG_ERR_UNAVAILABLE ? user_fail(s, &err) : EXIT_REFUSED;
     }
     cog_auth_result_clear(&s->res);
     s->res = fresh;
@@ -208,7 +196,7 @@ static int authenticate(struct session *s)
         opts.password = s->password;
     }
     if (cog_auth_login(&s->idp, s->user, &s->cb, &opts, &s->res, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (s->cache_tokens)
         return ctl_tokens_save(s->token_file, &s->res);
     return EXIT_OK;
@@ -236,7 +224,7 @@ static int run_signup(struct session *s, int argc, char **argv)
     attrs = NULL;
     if (cog_idp_add_secret_hash(&s->cfg, req, "SecretHash", s->user, &err) != COG_OK ||
         cog_idp_call(&s->idp, "SignUp", req, &resp, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
@@ -268,13 +256,15 @@ static int run_confirm_signup(struct session *s, int argc, char **argv)
 {
     struct cog_error err = {0};
     char *code = NULL;
-    int rc = code_arg(s, argc > 0 ? argv[0] : NULL, "Confirmation code: ", &code);
+    (void)argc;
+    (void)argv;
+    int rc = user_ask_code(s, "Confirmation code: ", &code);
     if (rc != EXIT_OK)
         return rc;
     if (cog_confirm_sign_up(&s->idp, s->user, code, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "%s is confirmed", s->user);
+        user_say(s, "%s is confirmed", s->user);
     cog_free_secret(code);
     return rc;
 }
@@ -286,7 +276,7 @@ static int run_resend_code(struct session *s, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (cog_resend_confirmation_code(&s->idp, s->user, &where, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     print_delivery(s, "A new confirmation code was", &where);
     return EXIT_OK;
 }
@@ -300,16 +290,16 @@ static int run_forgot_password(struct session *s, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (cog_forgot_password(&s->idp, s->user, &where, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (!s->g->json)
         print_delivery(s, "A reset code was", &where);
-    if ((rc = ask(s, "Reset code: ", true, &code)) != EXIT_OK ||
+    if ((rc = user_ask_code(s, "Reset code: ", &code)) != EXIT_OK ||
         (rc = ask_new_password(s, &password)) != EXIT_OK)
         goto out;
     if (cog_confirm_forgot_password(&s->idp, s->user, code, password, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "The password of %s is changed", s->user);
+        user_say(s, "The password of %s is changed", s->user);
 out:
     cog_free_secret(code);
     cog_free_secret(password);
@@ -329,26 +319,26 @@ static int run_change_password(struct session *s, int argc, char **argv)
     if ((rc = ask_new_password(s, &password)) != EXIT_OK)
         return rc;
     if (cog_change_password(&s->idp, s->res.access_token, s->password, password, &err) != COG_OK)
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
     else
-        say(s, "The password of %s is changed", s->user);
+        user_say(s, "The password of %s is changed", s->user);
     cog_free_secret(password);
     return rc;
 }
 
-static int get_user(struct session *s, struct json_object **resp)
+int user_get_user(struct session *s, struct json_object **resp)
 {
-    return token_call(s, "GetUser", json_object_new_object(), resp);
+    return user_token_call(s, "GetUser", json_object_new_object(), resp);
 }
 
 static int run_attributes(struct session *s, int argc, char **argv)
 {
     struct json_object *resp = NULL, *out = json_object_new_object();
-    int rc = get_user(s, &resp);
+    int rc = user_get_user(s, &resp);
     (void)argc;
     (void)argv;
     struct json_object *list = json_object_object_get(resp, "UserAttributes");
-    for (size_t i = 0; rc == EXIT_OK && i < arr_len(list); i++) {
+    for (size_t i = 0; rc == EXIT_OK && i < user_arr_len(list); i++) {
         struct json_object *a = json_object_array_get_idx(list, i);
         const char *name = cog_json_string(a, "Name"), *value = cog_json_string(a, "Value");
         if (name == NULL || value == NULL)
@@ -356,7 +346,7 @@ static int run_attributes(struct session *s, int argc, char **argv)
         if (s->g->json)
             json_object_object_add(out, name, json_object_new_string(value));
         else
-            printf("%s=%s\n", name, value);
+            printf("%s=%s\n", term_shown(name), term_shown(value));
     }
     if (rc == EXIT_OK && s->g->json)
         ctl_print_json(out);
@@ -375,16 +365,16 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_object_object_add(req, "UserAttributes", attrs);
-    int rc = token_call(s, "UpdateUserAttributes", req, &resp);
+    int rc = user_token_call(s, "UpdateUserAttributes", req, &resp);
     struct json_object *sent = json_object_object_get(resp, "CodeDeliveryDetailsList");
-    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < arr_len(sent); i++) {
+    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < user_arr_len(sent); i++) {
         struct cog_delivery d = {.medium = ""};
         struct json_object *one = json_object_array_get_idx(sent, i);
         cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
         printf("%s changed: a verification code was sent by %s to %s "
-               "(cognitoctl verify-attribute %s CODE)\n",
-               cog_json_string(one, "AttributeName"), d.medium, d.destination,
-               cog_json_string(one, "AttributeName"));
+               "(cognitoctl verify-attribute --have-code %s)\n",
+               term_shown(cog_json_string(one, "AttributeName")), term_shown(d.medium),
+               term_shown(d.destination), term_shown(cog_json_string(one, "AttributeName")));
     }
     if (rc == EXIT_OK && s->g->json) {
         struct json_object *o = json_object_new_object();
@@ -392,7 +382,7 @@ static int run_set_attribute(struct session *s, int argc, char **argv)
         ctl_print_json(o);
         json_object_put(o);
     } else if (rc == EXIT_OK && sent == NULL) {
-        say(s, "Updated %s", s->user);
+        user_say(s, "Updated %s", s->user);
     }
     json_object_put(resp);
     return rc;
@@ -404,10 +394,24 @@ static int run_delete_attribute(struct session *s, int argc, char **argv)
     for (int i = 0; names != NULL && i < argc; i++)
         json_object_array_add(names, json_object_new_string(argv[i]));
     json_object_object_add(req, "UserAttributeNames", names);
-    int rc = token_call(s, "DeleteUserAttributes", req, NULL);
+    int rc = user_token_call(s, "DeleteUserAttributes", req, NULL);
     if (rc == EXIT_OK)
-        say(s, "Deleted from %s", s->user);
+        user_say(s, "Deleted from %s", s->user);
     return rc;
+}
+
+static bool all_name_value(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strchr(argv[i], '=') == NULL)
+            return false;
+    }
+    return true;
+}
+
+static bool delete_args_ok(int argc, char **argv)
+{
+    return argc == 0 || (argc == 1 && strcmp(argv[0], "yes") == 0);
 }
 
 static bool verify_args_ok(int argc, char **argv)
@@ -420,191 +424,31 @@ static int run_verify_attribute(struct session *s, int argc, char **argv)
     struct json_object *req = json_object_new_object(), *resp = NULL;
     char *code = NULL;
     int rc = EXIT_OK;
-    if (argc < 2) { /* no code yet: have one sent */
+    (void)argc;
+    if (!s->have_code) { /* have a code sent */
         struct json_object *send = json_object_new_object();
         struct cog_delivery d = {.medium = ""};
         cog_json_add_string(send, "AttributeName", argv[0]);
-        if ((rc = token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
+        if ((rc = user_token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
             goto out;
         cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
                                "Destination", &d);
         if (!s->g->json)
             print_delivery(s, "A verification code was", &d);
     }
-    if ((rc = code_arg(s, argc > 1 ? argv[1] : NULL, "Verification code: ", &code)) != EXIT_OK)
+    if ((rc = user_ask_code(s, "Verification code: ", &code)) != EXIT_OK)
         goto out;
     cog_json_add_string(req, "AttributeName", argv[0]);
     cog_json_add_string(req, "Code", code);
-    rc = token_call(s, "VerifyUserAttribute", req, NULL);
+    rc = user_token_call(s, "VerifyUserAttribute", req, NULL);
     req = NULL;
     if (rc == EXIT_OK)
-        say(s, "%s is verified", argv[0]);
+        user_say(s, "%s is verified", argv[0]);
 out:
     cog_json_put_wiped(req);
     json_object_put(resp);
     cog_free_secret(code);
     return rc;
-}
-
-static const struct {
-    const char *word, *method, *settings;
-} mfa_methods[] = {
-    {"sms", "SMS_MFA", "SMSMfaSettings"},
-    {"totp", "SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"},
-    {"email", "EMAIL_OTP", "EmailMfaSettings"},
-};
-#define NMFA (sizeof(mfa_methods) / sizeof(mfa_methods[0]))
-
-static int mfa_show(struct session *s)
-{
-    struct json_object *resp = NULL;
-    int rc = get_user(s, &resp);
-    if (rc != EXIT_OK)
-        return rc;
-    struct json_object *list = json_object_object_get(resp, "UserMFASettingList");
-    const char *preferred = cog_json_string(resp, "PreferredMfaSetting");
-    if (s->g->json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "enabled",
-                               list ? json_object_get(list) : json_object_new_array());
-        json_object_object_add(o, "preferred",
-                               preferred ? json_object_new_string(preferred) : NULL);
-        ctl_print_json(o);
-        json_object_put(o);
-    } else {
-        printf("enabled:  ");
-        for (size_t i = 0; i < arr_len(list); i++)
-            printf("%s ", json_object_get_string(json_object_array_get_idx(list, i)));
-        printf("%s\npreferred: %s\n", arr_len(list) ? "" : "none", preferred ? preferred : "none");
-    }
-    cog_json_put_wiped(resp);
-    return EXIT_OK;
-}
-
-/* SetUserMFAPreference for one method. */
-static int mfa_set(struct session *s, size_t m, bool enabled, bool preferred)
-{
-    struct json_object *req = json_object_new_object(), *set = json_object_new_object();
-    json_object_object_add(set, "Enabled", json_object_new_boolean(enabled));
-    json_object_object_add(set, "PreferredMfa", json_object_new_boolean(preferred));
-    json_object_object_add(req, mfa_methods[m].settings, set);
-    return token_call(s, "SetUserMFAPreference", req, NULL);
-}
-
-/* AssociateSoftwareToken, the QR code, the first code, VerifySoftwareToken. */
-static int mfa_setup_totp(struct session *s)
-{
-    struct cog_error err = {0};
-    char *secret = NULL, *uri = NULL, *qr = NULL, *code = NULL, *no_session = NULL;
-    int rc = EXIT_OK;
-    if (cog_associate_software_token(&s->idp, NULL, s->res.access_token, &secret, &no_session,
-                                     &err) != COG_OK) {
-        rc = fail(s, &err);
-        goto out;
-    }
-    const char *issuer = s->cfg.totp_issuer ? s->cfg.totp_issuer : s->cfg.user_pool_id;
-    uri = cog_otpauth_uri(issuer, s->user, secret);
-    if (uri == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    if (cog_qr_text(uri, &qr, &err) == COG_OK)
-        fprintf(stderr, "Scan this QR code with your authenticator app:\n%s\n", qr);
-    fprintf(stderr, "Or open this link on the device with the app:\n%s\n", uri);
-    fprintf(stderr, "Or type this key into the app: %s\n", secret);
-    if ((rc = ask(s, "Authenticator code: ", true, &code)) != EXIT_OK)
-        goto out;
-    if (cog_verify_software_token(&s->idp, NULL, s->res.access_token, code, NULL, &no_session,
-                                  &err) != COG_OK) {
-        rc = fail(s, &err);
-        goto out;
-    }
-    rc = mfa_set(s, 1, true, true);
-    if (rc == EXIT_OK)
-        say(s, "The authenticator app of %s is set up and preferred", s->user);
-out:
-    free(no_session); /* stays NULL: no session was sent */
-    cog_free_secret(secret);
-    cog_free_secret(uri);
-    cog_free_secret(qr);
-    cog_free_secret(code);
-    return rc;
-}
-
-/* The method an `mfa enable|disable|prefer WORD` names, or NMFA. */
-static size_t mfa_method(int argc, char **argv)
-{
-    size_t m = 0;
-    if (argc != 2 || (strcmp(argv[0], "enable") != 0 && strcmp(argv[0], "disable") != 0 &&
-                      strcmp(argv[0], "prefer") != 0))
-        return NMFA;
-    while (m < NMFA && strcmp(argv[1], mfa_methods[m].word) != 0)
-        m++;
-    return m;
-}
-
-static bool mfa_args_ok(int argc, char **argv)
-{
-    return argc == 0 || (argc == 1 && strcmp(argv[0], "show") == 0) ||
-           (argc == 1 && strcmp(argv[0], "setup-totp") == 0) || mfa_method(argc, argv) < NMFA;
-}
-
-static int run_mfa(struct session *s, int argc, char **argv)
-{
-    size_t m = mfa_method(argc, argv);
-    if (argc == 1 && strcmp(argv[0], "setup-totp") == 0)
-        return mfa_setup_totp(s);
-    if (m == NMFA)
-        return mfa_show(s);
-    bool prefer = strcmp(argv[0], "prefer") == 0;
-    int rc = mfa_set(s, m, prefer || strcmp(argv[0], "enable") == 0, prefer);
-    if (rc == EXIT_OK)
-        say(s, "Done: %s %s", argv[0], mfa_methods[m].method);
-    return rc;
-}
-
-static bool devices_args_ok(int argc, char **argv)
-{
-    return argc == 0 || (argc == 1 && strcmp(argv[0], "list") == 0) ||
-           (argc == 2 && strcmp(argv[0], "forget") == 0);
-}
-
-static int run_devices(struct session *s, int argc, char **argv)
-{
-    struct json_object *resp = NULL;
-    int rc;
-    if (argc == 2) {
-        struct json_object *req = json_object_new_object();
-        cog_json_add_string(req, "DeviceKey", argv[1]);
-        if ((rc = token_call(s, "ForgetDevice", req, NULL)) == EXIT_OK)
-            say(s, "Forgot device %s", argv[1]);
-        return rc;
-    }
-    if ((rc = token_call(s, "ListDevices", json_object_new_object(), &resp)) != EXIT_OK)
-        return rc;
-    struct json_object *devices = json_object_object_get(resp, "Devices");
-    if (s->g->json && devices != NULL) {
-        ctl_print_json(devices);
-    } else if (s->g->json) {
-        printf("[]\n");
-    } else {
-        for (size_t i = 0; i < arr_len(devices); i++) {
-            struct json_object *d = json_object_array_get_idx(devices, i), *attrs;
-            const char *name = "";
-            attrs = json_object_object_get(d, "DeviceAttributes");
-            for (size_t k = 0; k < arr_len(attrs); k++) {
-                struct json_object *a = json_object_array_get_idx(attrs, k);
-                const char *n = cog_json_string(a, "Name");
-                if (n && strcmp(n, "device_name") == 0 && cog_json_string(a, "Value"))
-                    name = cog_json_string(a, "Value");
-            }
-            printf("%s %s\n", cog_json_string(d, "DeviceKey"), name);
-        }
-        if (arr_len(devices) == 0)
-            printf("No remembered devices\n");
-    }
-    json_object_put(resp);
-    return EXIT_OK;
 }
 
 static bool sign_out_args_ok(int argc, char **argv)
@@ -618,10 +462,10 @@ static int run_sign_out(struct session *s, int argc, char **argv)
     (void)argv;
     struct cog_error err = {0};
     if (cog_global_sign_out(&s->idp, s->res.access_token, &err) != COG_OK)
-        return fail(s, &err);
+        return user_fail(s, &err);
     if (s->use_cached || s->cache_tokens)
         unlink(s->token_file);
-    say(s, "Every token of %s is revoked, on every device", s->user);
+    user_say(s, "Every token of %s is revoked, on every device", s->user);
     return EXIT_OK;
 }
 
@@ -640,11 +484,11 @@ static int run_delete_account(struct session *s, int argc, char **argv)
         }
         free(typed);
     }
-    if ((rc = token_call(s, "DeleteUser", json_object_new_object(), NULL)) != EXIT_OK)
+    if ((rc = user_token_call(s, "DeleteUser", json_object_new_object(), NULL)) != EXIT_OK)
         return rc;
     if (s->use_cached || s->cache_tokens)
         unlink(s->token_file);
-    say(s, "The account %s is deleted", s->user);
+    user_say(s, "The account %s is deleted", s->user);
     return EXIT_OK;
 }
 
@@ -659,7 +503,7 @@ static void print_expiry(struct session *s)
         ctl_print_json(o);
         json_object_put(o);
     } else {
-        printf("New tokens for %s, valid until %s\n", s->res.username, when);
+        printf("New tokens for %s, valid until %s\n", term_shown(s->res.username), when);
     }
 }
 
@@ -695,7 +539,7 @@ static int run_refresh(struct session *s, int argc, char **argv)
         goto out;
     }
     if (cog_auth_refresh(&s->idp, token, s->user, NULL, &s->res, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     if (!from_stdin && (rc = ctl_tokens_save(s->token_file, &s->res)) != EXIT_OK)
@@ -705,7 +549,7 @@ static int run_refresh(struct session *s, int argc, char **argv)
         goto out;
     }
     if (cog_identity_credentials(&s->idp, s->res.id_token, &creds, &err) != COG_OK) {
-        rc = fail(s, &err);
+        rc = user_fail(s, &err);
         goto out;
     }
     if (s->g->json) {
@@ -713,13 +557,14 @@ static int run_refresh(struct session *s, int argc, char **argv)
             rc = EXIT_INTERNAL;
             goto out;
         }
-        printf("%s\n", json);
+        printf("%s\n", term_shown_lines(json));
     } else {
         char when[COG_ISO8601_MAX];
         cog_iso8601(creds.expiration, when);
         printf("AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\nAWS_SESSION_TOKEN=%s\n"
                "# expires %s\n",
-               creds.aws.access_key_id, creds.aws.secret_access_key, creds.aws.session_token, when);
+               term_shown(creds.aws.access_key_id), term_shown(creds.aws.secret_access_key),
+               term_shown(creds.aws.session_token), when);
     }
 out:
     cog_identity_credentials_clear(&creds);
@@ -732,8 +577,9 @@ out:
 /* ---- the table and the driver ------------------------------------------------------- */
 
 #define COMMON                                                                                     \
-    "\n  -u, --user NAME   the Cognito user (default: your login name)\n"                          \
+    "\n  USER, -u, --user USER  the Cognito user (default: your login name)\n"                     \
     "  --json            print JSON instead of text\n"
+#define CODES "  --echo-codes      show one-time codes as they are typed\n"
 #define LOGIN_OPTS                                                                                 \
     "  --cache-tokens    keep this login's tokens in the token file (0600) for later\n"            \
     "  --use-cached      use the token file's tokens (refreshed if expired), not a login\n"        \
@@ -742,53 +588,64 @@ out:
 
 const struct user_command ctl_user_commands[] = {
     {"signup", "create an account (attributes as name=value)", run_signup, false, 0, 64,
-     "Usage: cognitoctl signup [-u USER] [name=value...]\n"
+     "Usage: cognitoctl signup [-u USER | USER] [name=value...]\n"
      "Asks for a password twice; Cognito sends a confirmation code.\n" COMMON,
+     false, all_name_value},
+    {"confirm-signup", "confirm a new account with the code sent", run_confirm_signup, false, 0, 0,
+     "Usage: cognitoctl confirm-signup [-u USER | USER]\n"
+     "Asks for the code Cognito sent (read from stdin when it is no terminal);\n"
+     "a code is never taken from the command line, where ps shows it.\n" COMMON CODES,
      false, NULL},
-    {"confirm-signup", "confirm a new account with the code sent", run_confirm_signup, false, 0, 1,
-     "Usage: cognitoctl confirm-signup [-u USER] [CODE]\n" COMMON, false, NULL},
     {"resend-code", "send a new sign-up confirmation code", run_resend_code, false, 0, 0,
-     "Usage: cognitoctl resend-code [-u USER]\n" COMMON, false, NULL},
+     "Usage: cognitoctl resend-code [-u USER | USER]\n" COMMON, false, NULL},
     {"forgot-password", "reset a forgotten password with an emailed code", run_forgot_password,
      false, 0, 0,
-     "Usage: cognitoctl forgot-password [-u USER]\n"
-     "Cognito sends a code; then asks for it and for a new password.\n" COMMON,
+     "Usage: cognitoctl forgot-password [-u USER | USER]\n"
+     "Cognito sends a code; then asks for it and for a new password.\n" COMMON CODES,
      false, NULL},
     {"change-password", "change your password", run_change_password, true, 0, 0,
-     "Usage: cognitoctl change-password [-u USER] [login options]\n" COMMON LOGIN_OPTS, true, NULL},
+     "Usage: cognitoctl change-password [-u USER | USER] [login options]\n" COMMON LOGIN_OPTS, true,
+     NULL},
     {"attributes", "list your attributes", run_attributes, true, 0, 0,
-     "Usage: cognitoctl attributes [-u USER] [login options]\n" COMMON LOGIN_OPTS, false, NULL},
+     "Usage: cognitoctl attributes [-u USER | USER] [login options]\n" COMMON LOGIN_OPTS, false,
+     NULL},
     {"set-attribute", "set attributes (name=value ...)", run_set_attribute, true, 1, 64,
-     "Usage: cognitoctl set-attribute [-u USER] [login options] name=value...\n"
+     "Usage: cognitoctl set-attribute [-u USER | USER] [login options] name=value...\n"
      "A new email or phone_number must then be verified (verify-attribute).\n" COMMON LOGIN_OPTS,
-     false, NULL},
+     false, all_name_value},
     {"delete-attribute", "delete attributes", run_delete_attribute, true, 1, 64,
-     "Usage: cognitoctl delete-attribute [-u USER] [login options] NAME...\n" COMMON LOGIN_OPTS,
+     "Usage: cognitoctl delete-attribute [-u USER] [login options] NAME...\n"
+     "(Every argument is an attribute name: name the user with -u.)\n" COMMON LOGIN_OPTS,
      false, NULL},
     {"verify-attribute", "verify your email or phone number with a code", run_verify_attribute,
-     true, 1, 2,
-     "Usage: cognitoctl verify-attribute [-u USER] [login options] email|phone_number [CODE]\n"
-     "Without CODE, a code is sent and asked for.\n" COMMON LOGIN_OPTS,
+     true, 1, 1,
+     "Usage: cognitoctl verify-attribute [-u USER | USER] [login options] [--have-code]\n"
+     "                                   email|phone_number\n"
+     "Has a code sent (unless --have-code: set-attribute already sent one), then asks\n"
+     "for it; a code is never taken from the command line, where ps shows it.\n" COMMON CODES
+         LOGIN_OPTS,
      false, verify_args_ok},
     {"mfa", "show or change your MFA (SetUserMFAPreference), set up TOTP", run_mfa, true, 0, 2,
-     "Usage: cognitoctl mfa [-u USER] [login options] [show | setup-totp |\n"
+     "Usage: cognitoctl mfa [-u USER | USER] [login options] [show | setup-totp |\n"
      "                      enable|disable|prefer sms|totp|email]\n"
      "setup-totp shows a QR code for an authenticator app, checks its first code,\n"
-     "and makes TOTP the preferred method.\n" COMMON LOGIN_OPTS,
+     "and makes TOTP the preferred method.\n"
+     "  --qr-style dark|light  draw the QR code for a dark (default: qr_style) or a\n"
+     "                         light terminal\n" COMMON CODES LOGIN_OPTS,
      false, mfa_args_ok},
     {"devices", "list or forget your remembered devices", run_devices, true, 0, 2,
-     "Usage: cognitoctl devices [-u USER] [login options] [list | forget DEVICE_KEY]\n" COMMON
-         LOGIN_OPTS,
+     "Usage: cognitoctl devices [-u USER | USER] [login options] [list | forget "
+     "DEVICE_KEY]\n" COMMON LOGIN_OPTS,
      false, devices_args_ok},
     {"sign-out", "revoke every token of yours, everywhere (--global)", run_sign_out, true, 1, 1,
-     "Usage: cognitoctl sign-out --global [-u USER] [login options]\n"
+     "Usage: cognitoctl sign-out --global [-u USER | USER] [login options]\n"
      "GlobalSignOut: every token of the user stops working, on every device;\n"
      "the token file is removed.\n" COMMON LOGIN_OPTS,
      false, sign_out_args_ok},
     {"delete-account", "delete your account (asks to confirm)", run_delete_account, true, 0, 1,
-     "Usage: cognitoctl delete-account [-u USER] [login options] [--yes]\n"
+     "Usage: cognitoctl delete-account [-u USER | USER] [login options] [--yes]\n"
      "Asks you to type the user name unless --yes.\n" COMMON LOGIN_OPTS,
-     false, NULL},
+     false, delete_args_ok},
     {"refresh", "new tokens or AWS credentials from the refresh token", run_refresh, false, 0, 1,
      "Usage: cognitoctl refresh [--token-file PATH] [--json] [aws]\n"
      "       cognitoctl refresh --refresh-token-stdin -u USER [--json] [aws]\n"
@@ -822,6 +679,48 @@ static int read_token(struct session *s)
     return s->password ? EXIT_OK : EXIT_REFUSED;
 }
 
+/* Whether args[0] is the user: the rest is a valid argument list and the
+ * whole is not (`change-password alice`, `mfa alice enable totp`,
+ * `set-attribute alice name=A`). delete-attribute's names and refresh's
+ * token-file user leave no room for it: -u there. */
+static bool user_first(const struct user_command *cmd, int n, char **args)
+{
+    if (n < 1 || cmd->run == run_delete_attribute || cmd->run == run_refresh ||
+        strchr(args[0], '=') != NULL)
+        return false;
+    bool whole =
+        n >= cmd->min_args && n <= cmd->max_args && (!cmd->args_ok || cmd->args_ok(n, args));
+    bool rest = n - 1 >= cmd->min_args && n - 1 <= cmd->max_args &&
+                (!cmd->args_ok || cmd->args_ok(n - 1, args + 1));
+    return rest && !whole;
+}
+
+/* Six to ten digits: what Cognito's codes look like. */
+static bool looks_like_code(const char *a)
+{
+    size_t n = strlen(a);
+    return n >= 6 && n <= 10 && strspn(a, "0123456789") == n;
+}
+
+/* confirm-signup CODE and verify-attribute ATTR CODE were the old forms:
+ * a code on argv is visible to every user (ps, /proc/PID/cmdline). */
+static int refuse_code_args(const struct user_command *cmd, bool have_user, int n, char **args)
+{
+    bool code = false;
+    if (cmd->run == run_confirm_signup)
+        code = n >= 2 || (n == 1 && (have_user || looks_like_code(args[0])));
+    else if (cmd->run == run_verify_attribute)
+        code = n >= 2 && looks_like_code(args[n - 1]);
+    if (!code)
+        return EXIT_OK;
+    fprintf(stderr,
+            "cognitoctl %s: a code is not taken from the command line, where ps shows it to "
+            "everyone: type it at the prompt, or give it on stdin%s\n",
+            cmd->name,
+            cmd->run == run_confirm_signup && !have_user ? " (name the user with -u)" : "");
+    return EXIT_USAGE;
+}
+
 static const char *login_name(void)
 {
     const struct passwd *pw = getpwuid(getuid());
@@ -834,10 +733,13 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     char path[4096];
     const char *token_file = NULL;
     bool refresh_stdin = false;
+    const char *qr_style = NULL;
     int rc = ctl_common_options(&argc, argv, g, cmd->usage), n = 0;
     if (rc >= 0)
         return rc;
     char **args = argv + 1;
+    const char *words[2];
+    int nwords = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool login_opt = cmd->needs_token;
@@ -849,10 +751,14 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
             s.cache_tokens = true;
         else if (login_opt && strcmp(a, "--use-cached") == 0)
             s.use_cached = true;
-        else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0)
-            args[n++] = "global";
-        else if (cmd->run == run_delete_account && strcmp(a, "--yes") == 0)
-            args[n++] = "yes";
+        else if (cmd->run == run_mfa && strcmp(a, "--qr-style") == 0 && i + 1 < argc)
+            qr_style = argv[++i];
+        else if (cmd->run == run_verify_attribute && strcmp(a, "--have-code") == 0)
+            s.have_code = true;
+        else if (cmd->run == run_sign_out && strcmp(a, "--global") == 0 && nwords < 2)
+            words[nwords++] = "global";
+        else if (cmd->run == run_delete_account && strcmp(a, "--yes") == 0 && nwords < 2)
+            words[nwords++] = "yes";
         else if (cmd->run == run_refresh && strcmp(a, "--refresh-token-stdin") == 0)
             refresh_stdin = true;
         else if (a[0] == '-' && a[1] != '\0') {
@@ -861,6 +767,16 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
         } else
             args[n++] = argv[i];
     }
+    if ((rc = refuse_code_args(cmd, s.user != NULL, n, args)) != EXIT_OK)
+        return rc;
+    /* USER may come first instead of -u USER. */
+    if (s.user == NULL && user_first(cmd, n, args)) {
+        s.user = args[0];
+        args++;
+        n--;
+    }
+    for (int w = 0; w < nwords; w++) /* --global, --yes: after the positional ones */
+        args[n++] = (char *)words[w];
     if (n < cmd->min_args || n > cmd->max_args || (cmd->args_ok && !cmd->args_ok(n, args))) {
         fputs(cmd->usage, stderr);
         return EXIT_USAGE;
@@ -879,11 +795,19 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     }
     if ((rc = ctl_load_config(g, &s.cfg)) != EXIT_OK)
         return rc;
-    term_init(&s.t, g->json);
-    term_callbacks(&s.t, &s.cb);
     struct cog_error err = {0};
+    cog_config_begin_source(&s.cfg);
+    if (qr_style != NULL &&
+        cog_config_set(&s.cfg, "qr_style", qr_style, "--qr-style", 0, &err) != COG_OK) {
+        fprintf(stderr, "cognitoctl %s: %s\n", cmd->name, err.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    term_init(&s.t, g->json);
+    s.t.echo_codes = g->echo_codes;
+    term_callbacks(&s.t, &s.cb);
     if (cog_idp_open(&s.idp, &s.cfg, &err) != COG_OK) {
-        rc = fail(&s, &err);
+        rc = user_fail(&s, &err);
         goto out;
     }
     if (refresh_stdin && (rc = read_token(&s)) != EXIT_OK)

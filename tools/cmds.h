@@ -19,6 +19,7 @@ enum {
 struct globals {
     const char *config_path;
     bool json;
+    bool echo_codes; /* one-time codes are echoed as typed (--echo-codes) */
 };
 
 struct command {
@@ -29,13 +30,20 @@ struct command {
 
 /* Maps a libcognito status to the exit status above. */
 int ctl_exit_code(cog_status st);
-/* Loads and checks the configuration, printing why it is unusable. */
+/* Loads and checks the configuration, printing why it is unusable; refuses
+ * when the app client's secret is in a file this caller may not read. */
 int ctl_load_config(const struct globals *g, struct cog_config *cfg);
+/* The same for commands that only read local files (no secret needed). */
+int ctl_load_config_local(const struct globals *g, struct cog_config *cfg);
 /* Prints "cognitoctl CMD: message" for a failed call, and returns its exit status. */
 int ctl_fail(const char *cmd, const struct cog_error *err);
 /* Handles the options every command takes (--config, --json, --help) in argv,
  * removing them; returns -1 to go on, else an exit status (after --help). */
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage);
+
+/* The state of each cache file under dir (cmd_admin.c); *bad counts the
+ * damaged, untrusted and missing required ones. */
+struct json_object *ctl_cache_report(const char *dir, bool verify, int *bad);
 
 /* Prints a JSON value, pretty, as every --json output is (not consumed). */
 struct json_object;

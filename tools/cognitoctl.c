@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "tools/cmds.h"
+#include "tools/term.h"
 
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
@@ -19,7 +20,8 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: cognitoctl [--config PATH] [--json] COMMAND [ARGS...]\n\nCommands:\n");
+    fprintf(out, "Usage: cognitoctl [--config PATH] [--json] [--echo-codes] COMMAND [ARGS...]\n\n"
+                 "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].summary);
     for (size_t i = 0; i < ctl_user_ncommands; i++)
@@ -29,10 +31,15 @@ static void usage(FILE *out)
                  "3 service unavailable, 4 internal error.\n");
 }
 
+/* Where a configuration error sends the administrator (ctl_fail). */
+static const struct globals *the_globals;
+
 int main(int argc, char **argv)
 {
     struct globals g = {.config_path = COG_CONFIG_DEFAULT_PATH};
     int i = 1;
+
+    the_globals = &g;
 
     /* Global options may precede the command; commands accept them too. */
     while (i < argc && argv[i][0] == '-') {
@@ -44,6 +51,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--json") == 0) {
             g.json = true;
+            i++;
+        } else if (strcmp(argv[i], "--echo-codes") == 0) {
+            g.echo_codes = true;
             i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -94,8 +104,18 @@ int ctl_exit_code(cog_status st)
 
 int ctl_fail(const char *cmd, const struct cog_error *err)
 {
+    const char *conf = the_globals ? the_globals->config_path : COG_CONFIG_DEFAULT_PATH;
     if (err->status == COG_ERR_UNAVAILABLE)
         fprintf(stderr, "cognitoctl %s: service unavailable: %s\n", cmd, err->message);
+    else if (err->status == COG_ERR_CONFIG && err->code[0] != '\0')
+        /* The pool said the setup is wrong: the app client, its flows, the
+         * secret, the pool id, the AWS credentials. */
+        fprintf(stderr,
+                "cognitoctl %s: configuration error: %s (%s); check %s against the user pool, "
+                "its app client and the AWS credentials (cognitoctl check-config)\n",
+                cmd, err->message, err->code, conf);
+    else if (err->status == COG_ERR_CONFIG && err->message[0] != '/')
+        fprintf(stderr, "cognitoctl %s: %s: %s\n", cmd, conf, err->message);
     else if (err->message[0] != '\0')
         fprintf(stderr, "cognitoctl %s: %s\n", cmd, err->message);
     else
@@ -103,7 +123,7 @@ int ctl_fail(const char *cmd, const struct cog_error *err)
     return ctl_exit_code(err->status);
 }
 
-int ctl_load_config(const struct globals *g, struct cog_config *cfg)
+int ctl_load_config_local(const struct globals *g, struct cog_config *cfg)
 {
     struct cog_error err = {0};
     cog_config_init(cfg);
@@ -114,6 +134,22 @@ int ctl_load_config(const struct globals *g, struct cog_config *cfg)
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+int ctl_load_config(const struct globals *g, struct cog_config *cfg)
+{
+    int rc = ctl_load_config_local(g, cfg);
+    if (rc == EXIT_OK && cfg->client_secret_unreadable) {
+        /* The app client has a secret, and it is root's: an ordinary user
+         * cannot talk to this client at all. */
+        fprintf(stderr,
+                "cognitoctl: %s: client_secret_file %s is root's: this app client has a "
+                "secret, so only root can use it (or ask for an app client without one)\n",
+                g->config_path, cfg->client_secret_file);
+        cog_config_free(cfg);
+        return EXIT_USAGE;
+    }
+    return rc;
 }
 
 int ctl_common_options(int *argc, char **argv, struct globals *g, const char *usage_text)
@@ -130,6 +166,8 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
             g->config_path = argv[i] + 9;
         } else if (strcmp(argv[i], "--json") == 0) {
             g->json = true;
+        } else if (strcmp(argv[i], "--echo-codes") == 0) {
+            g->echo_codes = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage_text, stdout);
             return EXIT_OK;
@@ -144,6 +182,8 @@ int ctl_common_options(int *argc, char **argv, struct globals *g, const char *us
 
 void ctl_print_json(struct json_object *o)
 {
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    /* json-c leaves C1 controls and bidi overrides raw: escaped as JSON
+     * escapes, the text stays the same JSON. */
+    printf("%s\n", term_shown_lines(json_object_to_json_string_ext(
+                       o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
 }

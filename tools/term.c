@@ -17,6 +17,7 @@ void term_init(struct term *t, bool quiet)
     t->in_fd = STDIN_FILENO;
     t->interactive = isatty(STDIN_FILENO) == 1;
     t->quiet = quiet;
+    t->echo_codes = false;
 }
 
 /* Byte by byte into a fixed buffer: no stdio buffer or realloc ever holds a
@@ -63,7 +64,7 @@ cog_status term_ask(struct term *t, const char *prompt, bool echo, char **answer
         quiet.c_lflag |= ECHONL;
         restore = tcsetattr(t->in_fd, TCSANOW, &quiet) == 0;
     }
-    fputs(prompt, stderr);
+    fputs(term_shown(prompt), stderr);
     fflush(stderr);
     st = read_line(t->in_fd, buf, sizeof(buf), &len);
     if (restore)
@@ -80,6 +81,26 @@ out:
     return st;
 }
 
+static const char *shown(const char *s, bool lines)
+{
+    static char *slots[TERM_SHOWN_SLOTS];
+    static size_t next;
+    char **slot = &slots[next++ % TERM_SHOWN_SLOTS];
+    cog_free_secret(*slot); /* it may have shown a secret (a TOTP key, AWS keys) */
+    *slot = cog_text_escape(s, lines);
+    return *slot != NULL ? *slot : "?";
+}
+
+const char *term_shown(const char *s)
+{
+    return shown(s, false);
+}
+
+const char *term_shown_lines(const char *s)
+{
+    return shown(s, true);
+}
+
 static cog_status cb_ask_password(void *ctx, const char *prompt, char **answer)
 {
     return term_ask(ctx, prompt, false, answer);
@@ -87,8 +108,10 @@ static cog_status cb_ask_password(void *ctx, const char *prompt, char **answer)
 
 static cog_status cb_ask_code(void *ctx, enum cog_code_kind kind, const char *prompt, char **answer)
 {
+    struct term *t = ctx;
     (void)kind;
-    return term_ask(ctx, prompt, true, answer);
+    /* Hidden unless asked, as pam_cognito's prompts (its echo_codes). */
+    return term_ask(t, prompt, t->echo_codes, answer);
 }
 
 static cog_status cb_ask_text(void *ctx, const char *prompt, char **answer)
@@ -100,12 +123,13 @@ static void cb_info(void *ctx, const char *text)
 {
     struct term *t = ctx;
     if (!t->quiet)
-        fprintf(stderr, "%s\n", text);
+        fprintf(stderr, "%s\n", term_shown_lines(text));
 }
 
 static void cb_error(void *ctx, const char *text)
 {
-    fprintf(stderr, "%s\n", text);
+    (void)ctx;
+    fprintf(stderr, "%s\n", term_shown_lines(text));
 }
 
 void term_callbacks(struct term *t, struct cog_auth_callbacks *cb)

@@ -184,6 +184,26 @@ class AdminApi(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn({"Name": "custom:uid", "Value": "42"}, out["UserAttributes"])
 
+    def test_describe_user_pool_client(self):
+        cfg = self.mock.ctl("GET", "/_mock/config")
+        pool, client = cfg["user_pool_id"], cfg["client_id"]
+        self.mock.ctl("POST", "/_mock/pool", {"explicit_auth_flows": ["USER_SRP_AUTH"],
+                                              "unwritable_attributes": ["custom:uid"]})
+        self.mock.ctl("POST", "/_mock/users", {"username": "x", "password": "Passw0rd!",
+                                               "attributes": {"custom:ssh": "k", "custom:uid": "7"}})
+        status, out = self.call("DescribeUserPoolClient", {"UserPoolId": pool, "ClientId": client})
+        self.assertEqual(status, 200, out)
+        c = out["UserPoolClient"]
+        self.assertEqual(c["ExplicitAuthFlows"], ["ALLOW_USER_SRP_AUTH"])
+        self.assertIn("preferred_username", c["WriteAttributes"])
+        self.assertIn("custom:ssh", c["WriteAttributes"])
+        self.assertNotIn("custom:uid", c["WriteAttributes"])
+        status, out = self.call("DescribeUserPoolClient", {"UserPoolId": pool, "ClientId": "nope"})
+        self.assertEqual((status, out["__type"]), (400, "ResourceNotFoundException"))
+        status, out = self.call("DescribeUserPoolClient", {"UserPoolId": pool, "ClientId": client},
+                                sign=False)
+        self.assertEqual((status, out["__type"]), (400, "MissingAuthenticationTokenException"))
+
     def test_refusals(self):
         pool = self.mock.ctl("GET", "/_mock/config")["user_pool_id"]
         status, out = self.call("ListUsers", {"UserPoolId": pool}, sign=False)

@@ -1,5 +1,8 @@
 """The admin APIs `cognitoctl sync` reads a pool with: ListUsers,
-ListGroups, ListUsersInGroup, AdminGetUser. Every request must carry a
+ListGroups, ListUsersInGroup, AdminGetUser; and DescribeUserPoolClient,
+which `cognitoctl check-config` reads the app client's setup with (its
+ExplicitAuthFlows are the pool setting `explicit_auth_flows`, its
+WriteAttributes every attribute but the setting `unwritable_attributes`). Every request must carry a
 valid AWS Signature V4 for a key the mock knows (sigv4.py checks it for
 real); answers and errors have Cognito's shapes.
 
@@ -16,6 +19,7 @@ import threading
 import time
 
 from . import sigv4
+from .ops_selfservice import STANDARD
 from .server import ApiError, control, operation
 
 SERVICE = "cognito-idp"
@@ -207,6 +211,40 @@ def admin_get_user(ctx, body):
         raise ApiError("UserNotFoundException", "User does not exist.")
     with ctx.pool.lock:
         return _user_json(user, attr_key="UserAttributes")
+
+
+# Standard attributes an app client may be allowed to write (Cognito's list).
+STANDARD_WRITABLE = (
+    "address", "birthdate", "email", "family_name", "gender", "given_name", "locale",
+    "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
+    "profile", "updated_at", "website", "zoneinfo",
+)
+
+
+@operation("DescribeUserPoolClient")
+def describe_user_pool_client(ctx, body):
+    _check(ctx, body)
+    client_id = body.get("ClientId")
+    if client_id != ctx.pool.client_id:
+        raise ApiError("ResourceNotFoundException", "User pool client %s does not exist." % client_id)
+    unwritable = set(ctx.pool.setting("unwritable_attributes"))
+    with ctx.pool.lock:
+        custom = {n for u in ctx.pool.users() for n in u.attributes if n.startswith("custom:")}
+    custom |= {n for n in unwritable if n.startswith("custom:")}
+    writable = [n for n in list(STANDARD_WRITABLE) + sorted(custom) if n not in unwritable]
+    client = {
+        "UserPoolId": ctx.pool.pool_id,
+        "ClientName": "mock_idp",
+        "ClientId": client_id,
+        # Today's names; older clients show the legacy ones (USER_PASSWORD_AUTH, ...).
+        "ExplicitAuthFlows": ["ALLOW_" + f for f in ctx.pool.setting("explicit_auth_flows")],
+        "WriteAttributes": writable,
+        "ReadAttributes": writable + ["email_verified", "phone_number_verified"],
+        "EnableTokenRevocation": ctx.pool.setting("token_revocation"),
+    }
+    if ctx.pool.client_secret:
+        client["ClientSecret"] = ctx.pool.client_secret
+    return {"UserPoolClient": client}
 
 
 # -- control ---------------------------------------------------------------------

@@ -220,6 +220,10 @@ def password_proven(ctx, sess, user):
     if user.status == "UNCONFIRMED":
         ctx.pool.drop_session(sess)
         raise ApiError("UserNotConfirmedException", "User is not confirmed.")
+    # Cognito blocks a sign-in with credentials it found compromised.
+    if user.status == "COMPROMISED":
+        ctx.pool.drop_session(sess)
+        raise ApiError("NotAuthorizedException", "Incorrect username or password.")
     sess.auth_time = ctx.now()
     plan = []
     for fn in CHALLENGE_PLANNERS:
