@@ -11,6 +11,18 @@ bench_bench_nss_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_nss_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/nss
 
+# The wait after Enter, early start on and off, and the reference SDK, behind
+# a delaying proxy (bench/latency). Built on the PAM test harness.
+if HAVE_CHECK
+if HAVE_PAMTEST
+noinst_PROGRAMS += bench/bench_latency
+endif
+endif
+bench_bench_latency_SOURCES = bench/bench_latency.c $(PAM_TEST_SOURCES)
+bench_bench_latency_CFLAGS = $(PAM_TEST_CFLAGS)
+bench_bench_latency_LDADD = $(PAM_TEST_LIBS)
+EXTRA_DIST += bench/latency bench/latency_sdk.js
+
 noinst_PROGRAMS += bench/bench_cache
 bench_bench_cache_SOURCES = bench/bench_cache.c
 bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)

@@ -312,7 +312,7 @@ out:
 
 /* -- the API calls of a sign-in --------------------------------------------------- */
 
-static cog_status initiate(struct login *l, struct json_object **resp)
+cog_status auth_initiate(struct login *l, struct json_object **resp)
 {
     static const char *const flows[] = {
         [COG_FLOW_USER_SRP_AUTH] = "USER_SRP_AUTH",
@@ -493,14 +493,24 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
     cog_status st;
     struct json_object *resp = NULL;
 
-    cog_srp_free(l->srp);
-    l->srp = NULL;
+    if (!l->early_taken) {
+        cog_srp_free(l->srp);
+        l->srp = NULL;
+    }
     cog_srp_free(l->device_srp);
     l->device_srp = NULL;
     free(l->user_id);
     l->user_id = NULL;
     l->passed_mfa = l->passed_custom = l->device_authenticated = l->device_failed = false;
-    st = initiate(l, &resp);
+    /* The first sign-in may have been started while the password was typed. */
+    if (l->early_taken) {
+        l->early_taken = false;
+        st = l->early_st;
+        resp = l->early_resp;
+        l->early_resp = NULL;
+    } else {
+        st = auth_initiate(l, &resp);
+    }
     for (int round = 0; st == COG_OK; round++) {
         struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
         const char *name = cog_json_string(resp, "ChallengeName");
@@ -617,7 +627,13 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
     if (l.opts->device_key != NULL && l.opts->device_group_key != NULL &&
         l.opts->device_password != NULL)
         l.device_key = l.opts->device_key;
-    cog_http_begin_step(idp->http);
+    /* After Enter, the login's network step: an early InitiateAuth still
+     * under way is waited for within it, so no login takes longer than
+     * without the early start. */
+    long long entered = cog_now_ms();
+    if (l.opts->early != NULL)
+        l.early_taken = auth_early_take(l.opts->early, &l, &l.early_st, &l.early_resp);
+    cog_http_begin_step_at(idp->http, entered);
     for (int restarts = 0;; restarts++) {
         st = sign_in_with_device(&l, out);
         if (restarts >= MAX_RESTARTS)
@@ -642,6 +658,7 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
     if (st != COG_OK && l.past_password && err != NULL)
         err->unreachable = false;
 out:
+    cog_json_put_wiped(l.early_resp);
     cog_srp_free(l.srp);
     cog_srp_free(l.device_srp);
     cog_free_secret(l.password);

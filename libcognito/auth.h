@@ -58,6 +58,11 @@ struct cog_auth_opts {
     /* Set when Cognito refused the device (forgotten, unknown): the login
      * then went on once more without it, and the caller should drop it. */
     bool *device_refused;
+    /* An InitiateAuth sent while the password was typed
+     * (cog_auth_early_start): the login takes its answer instead of sending
+     * its own when it is this login's and still fresh, and sends its own
+     * when it failed. NULL: everything happens after the password. */
+    struct cog_auth_early *early;
 };
 
 struct cog_auth_result {
@@ -102,6 +107,22 @@ const char *cog_auth_failure_text(cog_status st);
 cog_status cog_auth_login(struct cog_idp *idp, const char *username,
                           const struct cog_auth_callbacks *cb, const struct cog_auth_opts *opts,
                           struct cog_auth_result *out, struct cog_error *err);
+
+/* The early start: the TLS handshake and InitiateAuth (USER_SRP_AUTH or
+ * CUSTOM_AUTH with SRP_A; never USER_PASSWORD_AUTH, which carries the
+ * password) on a thread of their own while the front end asks for the
+ * password, so only the claim is left for after Enter. opts gives the
+ * remembered device as cog_auth_login will (same rule: all three fields).
+ * From here until cog_auth_login (with opts->early) or cog_auth_early_end,
+ * idp and its connection belong to that thread: touch neither. NULL when
+ * cfg->early_start is off, the flow sends the password, or the thread could
+ * not start: the login then does it all after the password, as without. */
+struct cog_auth_early *cog_auth_early_start(struct cog_idp *idp, const char *username,
+                                            const struct cog_auth_opts *opts);
+/* Stops the thread if it still runs (its transfer is aborted), joins it,
+ * wipes its SRP secret and answer, and frees e. Call it always, after the
+ * login or instead of it (a cancelled prompt); NULL is a no-op. */
+void cog_auth_early_end(struct cog_auth_early *e);
 
 /* Wipes tokens and frees everything in res. */
 void cog_auth_result_clear(struct cog_auth_result *res);

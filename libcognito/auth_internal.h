@@ -27,6 +27,9 @@ struct login {
     struct cog_error *err;
     unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
     unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */
+    bool early_taken;  /* the early start's answer stands for the first InitiateAuth */
+    cog_status early_st;
+    struct json_object *early_resp;
 };
 
 /* Whatever a server answers, one login makes at most this many API calls
@@ -97,6 +100,18 @@ bool auth_spend_turn(struct login *l);
  * DEVICE_KEY when a device is in use. */
 cog_status auth_add_claim(struct login *l, struct step *s, struct cog_srp *srp,
                           struct cog_srp_claim_input *in);
+
+/* Sends InitiateAuth for l (a fresh SRP a into l->srp unless the flow
+ * sends the password). */
+cog_status auth_initiate(struct login *l, struct json_object **resp);
+
+/* Joins the early start's thread and, when its answer is this login's, still
+ * fresh and not a failure (transport, 5xx, throttling: those are sent again
+ * now), moves it into l: its SRP into l->srp, the answer or the service's
+ * verdict into *st, *resp and l->err, and returns true. False: the login
+ * sends its own InitiateAuth. Every request it made counts against l. */
+bool auth_early_take(struct cog_auth_early *e, struct login *l, cog_status *st,
+                     struct json_object **resp);
 
 /* Adds a member, failing with COG_ERR_NOMEM. */
 cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value);

@@ -55,6 +55,11 @@ static const struct key_def keys[] = {
     {"qr_style", CHOICE(qr_style, qr_style_choices)},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false, NULL},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false, NULL},
+    {"early_start", KEY_BOOL, offsetof(struct cog_config, early_start), 0, 0, false, NULL},
+    /* Cognito's sign-in session lives 3 minutes: an early answer older than
+     * this is not used. */
+    {"early_start_max_age", KEY_DURATION, offsetof(struct cog_config, early_start_max_age), 1, 170,
+     false, NULL},
     {"pam_min_uid", KEY_INT, offsetof(struct cog_config, pam_min_uid), 0, 2147483647, false, NULL},
     /* users and groups: mapping.c owns the rules */
     {"username_attribute", STR(username_attribute, KEY_STRING), false, NULL},
@@ -138,6 +143,8 @@ void cog_config_init(struct cog_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->auth_flow = COG_FLOW_USER_SRP_AUTH;
     cfg->timeout = 10;
+    cfg->early_start = true;
+    cfg->early_start_max_age = COG_EARLY_START_MAX_AGE_DEFAULT;
     cfg->pam_min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
     cfg->state_dir = strdup(COG_STATE_DIR_DEFAULT);

@@ -28,6 +28,7 @@
 #define COG_AWS_CREDENTIALS_DIR_DEFAULT "/run/cognito-credentials"
 #endif
 #define COG_OFFLINE_MAX_AGE_DEFAULT (7 * 86400)
+#define COG_EARLY_START_MAX_AGE_DEFAULT 150
 /* A cached JWKS older than this is fetched again, so withdrawn keys stop counting. */
 #define COG_JWKS_MAX_AGE_DEFAULT 86400
 
@@ -123,6 +124,11 @@ struct cog_config {
     char *proxy;                              /* NULL: no proxy at all */
     int jwks_max_age;                         /* seconds a cached JWKS counts */
     enum cog_ssh_key_options ssh_key_options; /* authorized-keys: drop or allow */
+
+    /* Speed (auth.h's early start): InitiateAuth while the password is typed,
+     * and how many seconds its answer stays usable. */
+    bool early_start;
+    int early_start_max_age;
 
     /* client_secret_file exists but this (non-root) caller may not read it:
      * only commands that never talk to the user pool can go on. */

@@ -64,6 +64,7 @@ struct cog_http {
     long long deadline_ms; /* monotonic; 0 before the first step */
     unsigned requests;
     unsigned connections;
+    const atomic_bool *stop; /* cog_http_set_stop */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -193,6 +194,14 @@ static size_t header_seen(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+static int stop_asked(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                      curl_off_t ulnow)
+{
+    const struct cog_http *http = userp;
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return http->stop != NULL && atomic_load(http->stop);
+}
+
 /* The CA file and directory libcurl was built with (compile-time values,
  * never taken from CURL_CA_BUNDLE or SSL_CERT_*), set explicitly below. */
 static const char *builtin_ca(CURL *curl, CURLINFO what)
@@ -269,7 +278,13 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, http->connect_timeout_ms) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)http->max_body) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) == CURLE_OK &&
-        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_seen) == CURLE_OK;
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_seen) == CURLE_OK &&
+        /* One connection, resumed TLS sessions, for every request of a login. */
+        curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_SSL_SESSIONID_CACHE, 1L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, stop_asked) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, http) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
     if (!ok) {
         cog_error_set(err, COG_ERR_INTERNAL, NULL, "libcurl lacks a required option");
         goto fail;
@@ -296,9 +311,20 @@ void cog_http_free(struct cog_http *http)
 
 void cog_http_begin_step(struct cog_http *http)
 {
+    cog_http_begin_step_at(http, cog_now_ms());
+}
+
+void cog_http_begin_step_at(struct cog_http *http, long long start_ms)
+{
     if (http == NULL) /* a scripted transport has no clock to start */
         return;
-    http->deadline_ms = cog_now_ms() + http->timeout_ms;
+    http->deadline_ms = start_ms + http->timeout_ms;
+}
+
+void cog_http_set_stop(struct cog_http *http, const atomic_bool *stop)
+{
+    if (http != NULL)
+        http->stop = stop;
 }
 
 static cog_status perform(struct cog_http *http, const char *url, struct curl_slist *headers,
@@ -349,6 +375,8 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
         else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "response larger than %zu bytes",
                                http->max_body);
+        else if (rc == CURLE_ABORTED_BY_CALLBACK)
+            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "stopped");
         else if (rc == CURLE_OPERATION_TIMEDOUT)
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
         else

@@ -5,6 +5,7 @@
 #ifndef COGNITO_HTTP_H
 #define COGNITO_HTTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include "libcognito/error.h"
 
@@ -34,6 +35,12 @@ void cog_http_free(struct cog_http *http);
  * timeout_ms, so a stalled IdP can never hold a login longer than that.
  * NULL (an idp on a scripted transport) is a no-op. */
 void cog_http_begin_step(struct cog_http *http);
+/* The same for a step that began at start_ms (cog_now_ms()), earlier. */
+void cog_http_begin_step_at(struct cog_http *http, long long start_ms);
+/* While *stop (may be NULL) is false requests run; once another thread sets
+ * it, the transfer under way is aborted (within about a second) and fails
+ * COG_ERR_UNAVAILABLE. */
+void cog_http_set_stop(struct cog_http *http, const atomic_bool *stop);
 
 /* POST body with the given extra headers (NULL-terminated list). A non-2xx
  * answer is still COG_OK here: the caller reads status and body. Transport

@@ -102,6 +102,16 @@ static int prepare(pam_handle_t *pamh, int flags, int argc, const char **argv, s
     return get_user(pamh, cfg, user);
 }
 
+/* Whether get_password would ask: not when an earlier module's password
+ * is taken (or, with use_first_pass, required). */
+static bool will_ask_password(pam_handle_t *pamh, const struct pc_args *args, int item)
+{
+    const void *prev = NULL;
+    if (args->use_first_pass)
+        return false;
+    return !args->try_first_pass || pam_get_item(pamh, item, &prev) != PAM_SUCCESS || prev == NULL;
+}
+
 /* A password from an earlier module (use_first_pass, try_first_pass) or
  * asked here; what is asked becomes the item for the modules after us. */
 static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct pc_conv *conv,
@@ -130,20 +140,64 @@ static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct p
     return pam_get_item(pamh, item, (const void **)password);
 }
 
-/* A Cognito login of user with password; on COG_OK res holds the tokens of
- * exactly that user. The remembered device, if any, goes along (and goes
- * away if Cognito refuses it); with remember, an MFA login makes this host
- * a remembered device. *device_key (malloc'd, may be NULL) names the device
- * the tokens were issued to. */
+/* What a Cognito login needs before the password: the remembered device,
+ * and with early, the connection with InitiateAuth already under way while
+ * the password is typed (cog_auth_early_start). */
+struct pending_login {
+    struct pc_device dev;
+    bool have_dev;
+    struct cog_idp idp;
+    bool open;
+    struct cog_auth_early *early;
+};
+
+static void login_prepare(pam_handle_t *pamh, const struct pc_args *args,
+                          const struct cog_config *cfg, const char *user, bool early,
+                          struct pending_login *p)
+{
+    struct cog_error ignored = {0};
+
+    memset(p, 0, sizeof(*p));
+    p->have_dev = pc_device_load(pamh, args, cfg, user, &p->dev);
+    /* Only a speed-up: when the connection cannot be set up now, the login
+     * sets it up after the password and reports what fails, as without. */
+    if (!early || !cfg->early_start || cog_idp_open(&p->idp, cfg, &ignored) != COG_OK) {
+        cog_idp_close(&p->idp);
+        return;
+    }
+    p->open = true;
+    struct cog_auth_opts opts = {
+        .device_key = p->have_dev ? p->dev.key : NULL,
+        .device_group_key = p->have_dev ? p->dev.group_key : NULL,
+        .device_password = p->have_dev ? p->dev.password : NULL,
+    };
+    p->early = cog_auth_early_start(&p->idp, user, &opts);
+    pc_debug(pamh, args, "%s InitiateAuth for %s while the password is typed",
+             p->early != NULL ? "started" : "could not start", user);
+}
+
+/* No thread, no connection, no SRP secret or device password is left. */
+static void login_release(struct pending_login *p)
+{
+    cog_auth_early_end(p->early);
+    p->early = NULL;
+    cog_idp_close(&p->idp);
+    p->open = false;
+    pc_device_clear(&p->dev);
+}
+
+/* A Cognito login of user with password over p (login_prepare); on COG_OK
+ * res holds the tokens of exactly that user. The remembered device, if
+ * any, goes along (and goes away if Cognito refuses it); with remember, an
+ * MFA login makes this host a remembered device. *device_key (malloc'd,
+ * may be NULL) names the device the tokens were issued to. */
 static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
                                 const struct cog_config *cfg, struct pc_conv *conv,
                                 const char *user, const char *password, bool remember,
-                                struct cog_auth_result *res, char **device_key,
-                                struct cog_error *err)
+                                struct pending_login *p, struct cog_auth_result *res,
+                                char **device_key, struct cog_error *err)
 {
-    struct cog_idp idp = {0};
     struct cog_auth_callbacks cb;
-    struct pc_device dev = {0};
     char unix_name[COG_UNIX_NAME_MAX + 1];
     bool refused = false;
     struct cog_auth_opts opts = {
@@ -151,20 +205,22 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         .allow_password_reset = args->allow_password_reset,
         .allow_confirm = args->allow_confirm,
         .device_refused = &refused,
+        .early = p->early,
     };
-    cog_status st;
+    cog_status st = COG_OK;
 
     memset(res, 0, sizeof(*res));
     *device_key = NULL;
-    if (pc_device_load(pamh, args, cfg, user, &dev)) {
-        opts.device_key = dev.key;
-        opts.device_group_key = dev.group_key;
-        opts.device_password = dev.password;
+    if (p->have_dev) {
+        opts.device_key = p->dev.key;
+        opts.device_group_key = p->dev.group_key;
+        opts.device_password = p->dev.password;
     }
     pc_conv_callbacks(conv, &cb);
-    st = cog_idp_open(&idp, cfg, err);
+    if (!p->open && (st = cog_idp_open(&p->idp, cfg, err)) == COG_OK)
+        p->open = true;
     if (st == COG_OK)
-        st = cog_auth_login(&idp, user, &cb, &opts, res, err);
+        st = cog_auth_login(&p->idp, user, &cb, &opts, res, err);
     if (refused)
         pc_device_forget(pamh, cfg, user);
     /* The token's user must map to the PAM user itself (cognito.conf(5):
@@ -182,11 +238,9 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         pc_debug(pamh, args, "Cognito login of %s%s%s", user, res->passed_mfa ? " with MFA" : "",
                  res->device_authenticated ? " on its remembered device" : "");
         if (remember)
-            pc_device_remember(pamh, args, cfg, &idp, user, res);
-        *device_key = cog_strdup(res->device_authenticated ? dev.key : res->new_device_key);
+            pc_device_remember(pamh, args, cfg, &p->idp, user, res);
+        *device_key = cog_strdup(res->device_authenticated ? p->dev.key : res->new_device_key);
     }
-    cog_idp_close(&idp);
-    pc_device_clear(&dev);
     return st;
 }
 
@@ -252,6 +306,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     struct cog_auth_result res = {0};
     struct cog_error err = {0};
     struct pc_conv conv = {.pamh = pamh};
+    struct pending_login pending = {0};
     const char *user = NULL, *password = NULL;
     char *device_key = NULL;
     cog_status st;
@@ -261,11 +316,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         goto out;
     conv.echo_codes = args.echo_codes;
     conv.silent = args.silent;
+    /* A pool user (prepare) about to type: the handshake and InitiateAuth
+     * go on meanwhile, so after Enter only the claim is left. */
+    login_prepare(pamh, &args, &cfg, user, will_ask_password(pamh, &args, PAM_AUTHTOK), &pending);
     rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
     long long started_ms = cog_now_ms();
-    st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &res, &device_key, &err);
+    st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &pending, &res, &device_key,
+                       &err);
+    login_release(&pending);
     rc = auth_result(st, &conv);
     if (rc == PAM_SUCCESS) {
         after_login(pamh, &args, &cfg, user, password, &res, device_key);
@@ -294,6 +354,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     if (why != NULL)
         pc_conv_say(&conv, PAM_ERROR_MSG, why);
 out:
+    login_release(&pending);
     free(device_key);
     cog_auth_result_clear(&res);
     cog_config_free(&cfg);
@@ -437,7 +498,11 @@ static int old_password_login(pam_handle_t *pamh, const struct pc_args *args,
     if (rc != PAM_SUCCESS)
         return rc == PAM_AUTH_ERR ? PAM_AUTHTOK_RECOVERY_ERR : rc;
     char *device_key = NULL;
-    cog_status st = cognito_login(pamh, args, cfg, conv, user, old, false, &res, &device_key, &err);
+    struct pending_login pending;
+    login_prepare(pamh, args, cfg, user, false, &pending);
+    cog_status st =
+        cognito_login(pamh, args, cfg, conv, user, old, false, &pending, &res, &device_key, &err);
+    login_release(&pending);
     free(device_key);
     rc = auth_result(st, conv);
     if (rc == PAM_SUCCESS) {

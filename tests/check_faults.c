@@ -337,8 +337,12 @@ static void run_cell(unsigned w, struct cell *c)
          * comes on; later, the reconnect after the request. Last of all the
          * control calls: a "connect" fault takes the next handshake. */
         bool connect = is_tls(f) && opens_connection(s);
+        /* InitiateAuth's handshake comes twice: the early start's (while
+         * the password is typed) and the one after Enter that follows its
+         * failure. pam_open_session's comes once. */
+        int handshakes = strcmp(s->op, "InitiateAuth") == 0 ? 2 : 1;
         snprintf(spec, sizeof(spec), "{\"op\":\"%s\",\"after\":%d,\"count\":%d,%s}",
-                 connect ? "connect" : s->op, s->after, connect ? 1 : -1, f->spec);
+                 connect ? "connect" : s->op, s->after, connect ? handshakes : -1, f->spec);
         if (session)
             probe.fault = spec;
         else

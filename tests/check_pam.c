@@ -640,7 +640,9 @@ END_TEST
 START_TEST(test_throttled)
 {
     fresh(ALICE, NULL);
-    mock_fault(&mock, "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\"}");
+    /* Twice: the InitiateAuth sent while the password is typed, and the one
+     * sent again after Enter (check_early.c: once is only slower). */
+    mock_fault(&mock, "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\",\"count\":2}");
     const struct ph_turn t[] = {PASSWORD(PW), UNAVAILABLE};
     ASSERT_REFUSED("cognito", "alice", t, PAM_AUTHINFO_UNAVAIL);
     mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"status\",\"status\":503}");

@@ -64,13 +64,45 @@ check "bad config names file and line" grep -q "bad.conf:2: unknown key 'bogus'"
 "$CTL" login --config "$MOCK_CONF" alice </dev/null >/dev/null 2>"$TEST_DIR/err"
 expect_eq "no answer on stdin is refused" 1 $?
 
-mock_ctl fault InitiateAuth status status=503 count=1 >/dev/null
+# Twice: the InitiateAuth sent while the password is typed (early start)
+# and the one sent again after Enter.
+mock_ctl fault InitiateAuth status status=503 count=2 >/dev/null
 login 'Passw0rd!' alice
 expect_eq "a 503 exits 3" 3 "$RC"
 check "a 503 says service unavailable" grep -q "service unavailable" "$TEST_DIR/err"
-mock_ctl fault InitiateAuth throttle count=1 >/dev/null
+mock_ctl fault InitiateAuth throttle count=2 >/dev/null
 login 'Passw0rd!' alice
 expect_eq "throttling exits 3" 3 "$RC"
+# Once: the early request took it, the one after Enter works.
+mock_ctl reset-stats >/dev/null
+mock_ctl fault InitiateAuth throttle count=1 >/dev/null
+login 'Passw0rd!' alice
+expect_eq "throttling of the early InitiateAuth only: logged in" "0 2" \
+	"$RC $(mock_stat ops.InitiateAuth)"
+
+# The early start: InitiateAuth is answered while the password is typed
+# (here, a second before it arrives on stdin); early_start = no waits.
+# early_login CONF: sets RC and BEFORE (InitiateAuth requests by Enter).
+early_login() {
+	mock_ctl reset-stats >/dev/null
+	(
+		sleep 1
+		mock_stat ops.InitiateAuth >"$TEST_DIR/before"
+		printf 'Passw0rd!\n'
+	) | "$CTL" login --config "$1" alice >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	RC=$?
+	BEFORE=$(cat "$TEST_DIR/before")
+}
+early_login "$MOCK_CONF"
+expect_eq "early start: logged in, InitiateAuth answered before Enter" "0 1" "$RC $BEFORE"
+expect_eq "early start: one InitiateAuth, one claim, one connection" "1 1 1" \
+	"$(mock_stat ops.InitiateAuth) $(mock_stat ops.RespondToAuthChallenge) $(mock_stat connections)"
+{
+	cat "$MOCK_CONF"
+	echo "early_start = no"
+} >"$TEST_DIR/late.conf"
+early_login "$TEST_DIR/late.conf"
+expect_eq "early_start = no: logged in, nothing sent before Enter" "0 0" "$RC $BEFORE"
 
 # A challenge on the terminal: the TOTP code is the second line of input.
 mock_add_user tom 'Passw0rd!' mfa_settings=SOFTWARE_TOKEN_MFA totp_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP

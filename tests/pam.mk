@@ -15,6 +15,18 @@ tests_check_pam_SOURCES = tests/check_pam.c $(PAM_TEST_SOURCES) tests/cachetest.
 tests_check_pam_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_pam_LDADD = $(PAM_TEST_LIBS) -ldl
 
+# The early start (issue 16): InitiateAuth while the password is typed.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_early
+TESTS += tests/check_early
+endif
+endif
+tests_check_early_SOURCES = tests/check_early.c $(PAM_TEST_SOURCES)
+tests_check_early_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_early_LDADD = $(PAM_TEST_LIBS)
+EXTRA_DIST += tests/mock/delay_proxy.py
+
 # Issue 18: account status, offline login's proofs, a stranger's failure,
 # remembered devices and remote logins, the session's cleanup.
 if HAVE_CHECK

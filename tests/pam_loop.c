@@ -231,6 +231,16 @@ static const struct kind kinds[] = {
      6,
      PAMTEST_AUTHENTICATE,
      PAM_SUCCESS},
+    /* The prompt fails while InitiateAuth is under way (the early start):
+     * nothing of the thread, its connection or its SRP secret is left. */
+    {"aborted prompt",
+     "cognito_srp",
+     "alice",
+     setup_alice,
+     {OFF("Password: ", PH_FAIL, NULL)},
+     1,
+     PAMTEST_AUTHENTICATE,
+     PAM_CONV_ERR},
     {"chauthtok",
      "cognito",
      "alice",

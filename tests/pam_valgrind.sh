@@ -2,7 +2,8 @@
 # tests/pam_loop under valgrind: 200 PAM transactions in one process, every
 # challenge kind mixed (password, MFA by SMS/email/TOTP, the MFA menu, TOTP
 # enrolment with its QR code, new password, custom challenges, reset and
-# confirm flows, wrong codes, the account phase, chauthtok). Passes only with
+# confirm flows, wrong codes, a prompt that fails while the early start's
+# InitiateAuth is under way, the account phase, chauthtok). Passes only with
 # 0 bytes definitely or indirectly lost and no memory error. libcurl's and
 # OpenSSL's one-time set-up may stay "still reachable"; that is not a leak.
 #

@@ -141,9 +141,14 @@ int cmd_login(int argc, char **argv, struct globals *g)
     term_init(&t, g->json);
     t.echo_codes = g->echo_codes;
     term_callbacks(&t, &cb);
+    struct cog_auth_opts opts = {0};
     cog_status st = cog_idp_open(&idp, &cfg, &err);
+    /* The handshake and InitiateAuth while the password is typed. */
     if (st == COG_OK)
-        st = cog_auth_login(&idp, user, &cb, NULL, &res, &err);
+        opts.early = cog_auth_early_start(&idp, user, NULL);
+    if (st == COG_OK)
+        st = cog_auth_login(&idp, user, &cb, &opts, &res, &err);
+    cog_auth_early_end(opts.early);
     if (st != COG_OK) {
         rc = ctl_fail("login", &err);
         goto out;
