@@ -32,7 +32,8 @@ done
 # Where the installed programs look: the build's cachedir and sysconfdir.
 attacker_make_var() {
 	printf 'attacker_var:\n\t@echo $(%s)\n' "$1" |
-		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - attacker_var 2>/dev/null | tail -n 1
+		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - attacker_var 2>/dev/null |
+		grep -v '^make' | tail -n 1
 }
 [ -n "${NSS_CACHEDIR:-}" ] || NSS_CACHEDIR=$(attacker_make_var cachedir)
 COG_SYSCONFDIR=$(attacker_make_var sysconfdir)

@@ -29,6 +29,7 @@ static const char login_usage[] =
     "                 `cognitoctl refresh` and the --use-cached of other commands\n"
     "  --echo-codes   show one-time codes (MFA) as they are typed, as pam_cognito's\n"
     "                 echo_codes does\n"
+    "  -u, --user USER  the user, the same as giving USER first\n"
     "  --json         print a JSON object instead of text\n";
 
 static void print_claims_text(struct json_object *claims)
