@@ -31,7 +31,7 @@ for name in frank grace; do
 done
 
 TIMEOUT=4
-KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFrankFrankFrankFrankFrankFrankFrankFrank frank@laptop"
+KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZyYW5rZnJhbmtmcmFua2ZyYW5rZnJhbmtmcmFua2Zy frank@laptop"
 mock_start
 mock_add_user frank 'Passw0rd!' "custom:ssh=$KEY"
 mock_add_user grace 'Passw0rd!'
