@@ -16,7 +16,12 @@ mock_start
 mock_write_config "ssh_key_attribute = custom:ssh_public_key"
 cp "$MOCK_CONF" "$TEST_DIR/fcp.conf"
 echo "allowed_user_status = FORCE_CHANGE_PASSWORD" >>"$TEST_DIR/fcp.conf"
-key() { echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI$1 $1@laptop"; }
+# A well-formed ed25519 key per user (authorized-keys prints only real keys).
+key() {
+	echo "ssh-ed25519 $("$PYTHON3" -c 'import base64, sys
+n = sys.argv[1].encode()
+print(base64.b64encode(b"\0\0\0\x0bssh-ed25519\0\0\0\x20" + (n * 32)[:32]).decode())' "$1") $1@laptop"
+}
 for u in conf:CONFIRMED fed:EXTERNAL_PROVIDER unc:UNCONFIRMED rst:RESET_REQUIRED \
 	cmp:COMPROMISED fcp:FORCE_CHANGE_PASSWORD; do
 	mock_add_user "${u%%:*}" 'Passw0rd!' "status=${u#*:}" "custom:ssh_public_key=$(key "${u%%:*}")"
