@@ -1,15 +1,19 @@
 /* The user cache: Cognito users and groups as Unix users and groups.
  *
  * Files, all in cache_dir (default CACHEDIR, compiled into the NSS module):
- *   nss.cache        users and groups, written whole by `cognitoctl sync`
- *   nss.logins       users seen at login since that sync (a small delta)
- *   accounts.cache   account facts: sub, Enabled, UserStatus, groups, SSH keys
- *   accounts.logins  the same for logins since the sync
- *   cache.lock       writers' flock
- * All are 0644: they hold what /etc/passwd and /etc/group show, plus facts
- * that are public by nature (a user's groups, SSH *public* keys, whether the
- * account is enabled) and that `cognitoctl authorized-keys` must read as
- * sshd's unprivileged AuthorizedKeysCommandUser.
+ *   nss.cache        0644 users and groups, written whole by `cognitoctl sync`
+ *   nss.logins       0644 users seen at login since that sync (a small delta)
+ *   accounts.cache   0600 account facts: sub, Enabled, UserStatus, groups, SSH keys
+ *   accounts.logins  0600 the same for logins since the sync
+ *   keys.cache       0644 what `cognitoctl authorized-keys` needs as sshd's
+ *                    unprivileged AuthorizedKeysCommandUser: the accounts
+ *                    format with only name, uid, UserStatus, Enabled and SSH
+ *                    public keys, and only users with keys (sub, groups and
+ *                    dates stay root-only)
+ *   keys.logins      0644 the same for logins since the sync (every login, so
+ *                    it shadows keys.cache)
+ *   cache.lock       0600 writers' lock (cache_lock.c)
+ * The NSS files hold what /etc/passwd and /etc/group would show.
  *
  * Why a delta: a login must reach the cache in milliseconds, and rewriting a
  * 100k-user file per login cannot. A login rewrites only the small logins
@@ -35,7 +39,11 @@
 #define COG_CACHE_NSS_DELTA_FILE "nss.logins"
 #define COG_CACHE_ACCOUNTS_FILE "accounts.cache"
 #define COG_CACHE_ACCOUNTS_DELTA_FILE "accounts.logins"
+#define COG_CACHE_KEYS_FILE "keys.cache"
+#define COG_CACHE_KEYS_DELTA_FILE "keys.logins"
 #define COG_CACHE_LOCK_FILE "cache.lock"
+#define COG_CACHE_PUBLIC_MODE 0644
+#define COG_CACHE_PRIVATE_MODE 0600
 
 /* ---- reader (libc only) --------------------------------------------------- */
 
@@ -218,23 +226,50 @@ char *cog_cache_model_strdup(struct cog_cache_model *m, const char *s);
 cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind kind, char **data,
                            size_t *len, struct cog_error *err);
 
+/* The public keys file's image of the model (see the file list above). */
+cog_status cog_cache_build_keys(const struct cog_cache_model *m, char **data, size_t *len,
+                                struct cog_error *err);
+
 /* DIR/NAME, malloc'd (NULL when out of memory). */
 char *cog_cache_path(const char *dir, const char *name);
 
 /* Writers' mutual exclusion: flock on DIR/cache.lock (made 0600 if absent,
- * DIR 0755 if absent). wait_ms > 0: give up after that long
- * (COG_ERR_UNAVAILABLE); 0: wait as long as it takes. */
+ * DIR 0755 if absent) that no one can freeze (cache_lock.c says how): every
+ * wait ends by wait_ms (<= 0: COG_LOCK_WAIT_MS) with COG_ERR_UNAVAILABLE,
+ * and a holder that is gone, stopped or past its lease loses the lock to a
+ * waiter after COG_LOCK_GRACE_MS. A writer calls cog_cache_lock_check right
+ * before each rename into the cache (cog_cache_replace does). */
+#define COG_LOCK_WAIT_MS 30000L
+#define COG_LOCK_GRACE_MS 1000L
+#define COG_LOCK_LEASE_S 300
 struct cog_cache_lock {
     int fd;
+    char *path;
+    bool reclaimed; /* taken from a stale holder, reclaim_reason says why */
+    char reclaim_reason[128];
 };
 cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
                           struct cog_error *err);
+/* COG_OK while lk is still the lock (NULL: no lock, always OK); else
+ * COG_ERR_UNAVAILABLE: it was reclaimed and this writer must not commit. */
+cog_status cog_cache_lock_check(const struct cog_cache_lock *lk, struct cog_error *err);
 void cog_cache_unlock(struct cog_cache_lock *lk);
 
-/* Replaces DIR/NAME by data (temp file, fsync, rename, 0644), then bumps the
- * notify word of the file it replaced, so readers holding it look again. */
-cog_status cog_cache_replace(const char *dir, const char *name, const void *data, size_t len,
-                             struct cog_error *err);
+/* Runs fn(ctx) in a child process that the caller's user cannot signal or
+ * stop (real, effective and saved uid 0 when the caller runs as root, its
+ * own session, terminal signals ignored) and waits for it at most wait_ms:
+ * past that it is killed and COG_ERR_UNAVAILABLE returned. fn's status and
+ * error come back through a pipe. For work that holds cache.lock on behalf
+ * of a setuid program such as su. */
+cog_status cog_run_detached(cog_status (*fn)(void *ctx, struct cog_error *err), void *ctx,
+                            long wait_ms, struct cog_error *err);
+
+/* Replaces DIR/NAME by data, an image of cog_cache_build (temp file of the
+ * mode, fsync, the file read back and its sums checked, lk still held, then
+ * rename), then bumps the notify word of the file it replaced, so readers
+ * holding it look again. A short write never reaches DIR/NAME. */
+cog_status cog_cache_replace(const struct cog_cache_lock *lk, const char *dir, const char *name,
+                             const void *data, size_t len, unsigned mode, struct cog_error *err);
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);
 /* fsync(DIR): the renames survive a crash. */
@@ -295,13 +330,16 @@ struct cog_account {
     size_t ngroups;
     char **keys; /* SSH public keys from ssh_key_attribute */
     size_t nkeys;
-    int64_t created; /* UserCreateDate, 0 when only a login has seen the user */
-    bool from_login; /* the logins file answered (fresher than the last sync) */
+    int64_t created;  /* UserCreateDate, 0 when only a login has seen the user */
+    bool from_login;  /* the logins file answered (fresher than the last sync) */
+    bool public_only; /* read from the public keys files: sub, groups, created unknown */
 };
 
 /* What the cache knows of a Unix user name: for pam_cognito's acct_mgmt
  * (Enabled, allowed_groups, the sub the ID token must carry) and
- * `cognitoctl authorized-keys`. COG_ERR_USER_UNKNOWN when the cache has no
+ * `cognitoctl authorized-keys`. A caller who may not read the root-only
+ * accounts files gets the public keys files' answer (public_only): a user
+ * without keys is then unknown. COG_ERR_USER_UNKNOWN when the cache has no
  * such user, COG_ERR_UNAVAILABLE when there is no (usable) cache. */
 cog_status cog_account_lookup(const struct cog_config *cfg, const char *username,
                               struct cog_account *out, struct cog_error *err);

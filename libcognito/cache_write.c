@@ -1,17 +1,10 @@
 /* The cache writer: a model of users and groups in memory, its file image
- * (cache_format.h), and the atomic replacement of a file under the writers'
- * lock. Readers never lock; see cache.h for why this is safe. */
+ * (cache_format.h); cache_file.c writes it, under the writers'
+ * lock (cache_lock.c). Readers never lock; see cache.h for why this is safe. */
 #include "build-config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "libcognito/arena.h"
 #include "libcognito/buf.h"
@@ -79,10 +72,12 @@ char *cog_cache_model_strdup(struct cog_cache_model *m, const char *s)
 
 /* ---- the image ------------------------------------------------------------------ */
 
-/* Strings that repeat (shells, statuses, group names) are stored once. */
+/* Strings that repeat (shells, statuses, group names) are stored once. The
+ * table grows at half load: a pool's group names are unbounded, and a full
+ * open-addressing table would probe forever. */
 struct intern {
     uint32_t *offs; /* string offset + 1, 0 empty */
-    size_t slots;
+    size_t slots, n;
 };
 
 struct image {
@@ -103,23 +98,51 @@ static uint32_t add_string(struct image *im, const char *s)
     return (uint32_t)off;
 }
 
+static size_t intern_slot(const uint32_t *offs, size_t slots, const char *pool, const char *s)
+{
+    size_t mask = slots - 1, at = cog_disk_mix(cog_disk_name_key(s)) & mask;
+    while (offs[at] != 0 && strcmp(pool + offs[at] - 1, s) != 0)
+        at = (at + 1) & mask;
+    return at;
+}
+
+static bool intern_grow(struct image *im)
+{
+    struct intern *t = &im->interned;
+    size_t slots = t->slots ? t->slots * 2 : 1024;
+    uint32_t *offs = slots <= SIZE_MAX / sizeof(*offs) ? calloc(slots, sizeof(*offs)) : NULL;
+    if (offs == NULL)
+        return false;
+    for (size_t i = 0; i < t->slots; i++) {
+        if (t->offs[i] != 0) {
+            const char *s = im->strings.data + t->offs[i] - 1;
+            offs[intern_slot(offs, slots, im->strings.data, s)] = t->offs[i];
+        }
+    }
+    free(t->offs);
+    t->offs = offs;
+    t->slots = slots;
+    return true;
+}
+
 static uint32_t intern_string(struct image *im, const char *s)
 {
     struct intern *t = &im->interned;
-    if (s == NULL || *s == '\0' || t->slots == 0)
-        return add_string(im, s);
-    size_t mask = t->slots - 1;
-    for (size_t at = cog_disk_mix(cog_disk_name_key(s)) & mask;; at = (at + 1) & mask) {
-        if (t->offs[at] == 0) {
-            /* A full table stops interning; strings are then just stored. */
-            uint32_t off = add_string(im, s);
-            if (!im->strings.failed)
-                t->offs[at] = off + 1;
-            return off;
-        }
-        if (strcmp(im->strings.data + t->offs[at] - 1, s) == 0)
-            return t->offs[at] - 1;
+    if (s == NULL || *s == '\0')
+        return 0;
+    if ((t->n + 1) * 2 > t->slots && !intern_grow(im)) {
+        im->failed = true;
+        return 0;
     }
+    size_t at = intern_slot(t->offs, t->slots, im->strings.data, s);
+    if (t->offs[at] != 0)
+        return t->offs[at] - 1;
+    uint32_t off = add_string(im, s);
+    if (!im->strings.failed && !im->failed) {
+        t->offs[at] = off + 1;
+        t->n++;
+    }
+    return off;
 }
 
 static uint32_t add_words(struct image *im, const uint32_t *w, size_t n)
@@ -467,12 +490,6 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
     /* Offset 0 is "" and word 0 the empty list, so a zero field is always valid. */
     cog_buf_addc(&im.strings, '\0');
     cog_buf_add(&im.words, &zero, 4);
-    im.interned.slots = 1024;
-    im.interned.offs = calloc(im.interned.slots, sizeof(uint32_t));
-    if (im.interned.offs == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
     st = kind == COG_DISK_NSS ? build_nss(m, &im, &out, err) : build_accounts(m, &im, &out, err);
     if (st != COG_OK)
         goto out;
@@ -487,141 +504,33 @@ out:
     return st;
 }
 
-/* ---- files ------------------------------------------------------------------------ */
-
-char *cog_cache_path(const char *dir, const char *name)
+cog_status cog_cache_build_keys(const struct cog_cache_model *m, char **data, size_t *len,
+                                struct cog_error *err)
 {
-    char *p = NULL;
-    if (asprintf(&p, "%s/%s", dir, name) < 0)
-        return NULL;
-    return p;
-}
-
-cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
-                          struct cog_error *err)
-{
-    cog_status st = COG_OK;
-    char *path = cog_cache_path(dir, COG_CACHE_LOCK_FILE);
-    long long deadline = cog_now_ms() + wait_ms;
-
-    lk->fd = -1;
-    if (path == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    /* A fresh host may not have the directory yet (the JWKS cache makes it too). */
-    (void)mkdir(dir, 0755);
-    lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-    if (lk->fd < 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot open: %s", path, strerror(errno));
-        goto out;
-    }
-    /* A login waits at most wait_ms (a sync commits in seconds at most) and
-     * then gives up on the cache rather than on the login. */
-    while (flock(lk->fd, LOCK_EX | (wait_ms > 0 ? LOCK_NB : 0)) != 0) {
-        if (errno == EINTR)
-            continue;
-        if (errno == EWOULDBLOCK && cog_now_ms() < deadline) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        st = cog_error_set(err, errno == EWOULDBLOCK ? COG_ERR_UNAVAILABLE : COG_ERR_CONFIG, NULL,
-                           "%s: cannot lock: %s", path,
-                           errno == EWOULDBLOCK ? "another writer holds it" : strerror(errno));
-        close(lk->fd);
-        lk->fd = -1;
-        goto out;
-    }
-out:
-    free(path);
-    return st;
-}
-
-void cog_cache_unlock(struct cog_cache_lock *lk)
-{
-    if (lk->fd >= 0)
-        close(lk->fd); /* releases the flock */
-    lk->fd = -1;
-}
-
-/* Adds one to the notify word of the file open as fd. */
-static bool bump_notify(int fd)
-{
-    uint32_t v;
-    off_t at = (off_t)offsetof(struct cog_disk_header, notify);
-    if (pread(fd, &v, sizeof(v), at) != (ssize_t)sizeof(v))
-        return false;
-    v++;
-    return pwrite(fd, &v, sizeof(v), at) == (ssize_t)sizeof(v);
-}
-
-/* The file at path, open for bumping, when it is one of ours. */
-static int open_for_notify(const char *path)
-{
-    struct cog_disk_header h;
-    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-        memcmp(h.magic, COG_DISK_MAGIC, 8) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-cog_status cog_cache_replace(const char *dir, const char *name, const void *data, size_t len,
-                             struct cog_error *err)
-{
+    struct cog_cache_model pub = *m; /* shares m's arena: never freed as a model */
     cog_status st;
-    char *path = cog_cache_path(dir, name);
-    int old = -1;
 
-    if (path == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    /* Opened before the rename: afterwards the name means the new file. */
-    old = open_for_notify(path);
-    st = cog_write_file_atomic(path, data, len, 0644, err);
-    if (st != COG_OK)
-        goto out;
-    if (old >= 0)
-        bump_notify(old);
-out:
-    if (old >= 0)
-        close(old);
-    free(path);
-    return st;
-}
-
-cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err)
-{
-    char *path = cog_cache_path(dir, name);
-    if (path == NULL)
+    pub.users = calloc(m->nusers ? m->nusers : 1, sizeof(*pub.users));
+    if (pub.users == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    int fd = open_for_notify(path);
-    bool ok = fd >= 0 && bump_notify(fd);
-    cog_status st = ok ? COG_OK
-                       : cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot notify readers: %s",
-                                       path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    free(path);
-    return st;
-}
-
-cog_status cog_cache_sync_dir(const char *dir, struct cog_error *err)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        cog_status st =
-            cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", dir, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return st;
+    pub.nusers = pub.users_cap = 0;
+    pub.groups = NULL;
+    pub.ngroups = pub.groups_cap = 0;
+    for (size_t i = 0; i < m->nusers; i++) {
+        const struct cog_cache_user *u = &m->users[i];
+        /* A logins file keeps every record: it must shadow the full one's. */
+        if (!m->delta && !u->hidden && u->nkeys == 0)
+            continue;
+        struct cog_cache_user *p = &pub.users[pub.nusers++];
+        *p = *u;
+        p->sub = "";
+        p->groups = NULL;
+        p->ngroups = 0;
+        p->gids = NULL;
+        p->ngids = 0;
+        p->created = p->stamp = 0;
     }
-    close(fd);
-    return COG_OK;
+    st = cog_cache_build(&pub, COG_DISK_ACCOUNTS, data, len, err);
+    free(pub.users);
+    return st;
 }

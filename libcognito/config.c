@@ -37,6 +37,7 @@ struct key_def {
 static const char *const aws_credentials_choices[] = {"env", "file", "off", NULL};
 static const char *const on_close_choices[] = {"revoke", "signout", "none", NULL};
 static const char *const offline_choices[] = {"off", "password", NULL};
+static const char *const ssh_key_options_choices[] = {"drop", "allow", NULL};
 
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
 #define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
@@ -68,6 +69,7 @@ static const struct key_def keys[] = {
     {"admin_credentials_file", STR(admin_credentials_file, KEY_PATH), false, NULL},
     {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false, NULL},
     {"local_group_file", STR(local_group_file, KEY_PATH), false, NULL},
+    {"deny_names", STR(deny_names, KEY_STRING), false, NULL},
     /* after the password */
     {"identity_pool_id", STR(identity_pool_id, KEY_STRING), false, NULL},
     {"identity_endpoint", STR(identity_endpoint, KEY_URL), false, NULL},
@@ -82,6 +84,11 @@ static const struct key_def keys[] = {
      10L * 365 * 86400, false, NULL},
     {"offline_login_mfa_users", KEY_BOOL, offsetof(struct cog_config, offline_login_mfa_users), 0,
      0, false, NULL},
+    /* the caller's environment is not an input: transport and trust from here */
+    {"proxy", STR(proxy, KEY_STRING), false, NULL},
+    {"jwks_max_age", KEY_DURATION, offsetof(struct cog_config, jwks_max_age), 60, 30L * 86400,
+     false, NULL},
+    {"ssh_key_options", CHOICE(ssh_key_options, ssh_key_options_choices)},
     {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
      false, NULL},
     /* who is active: account.c owns the rule */
@@ -117,6 +124,7 @@ static const struct {
     {"group_gids", cog_mapping_check_group_gids},
     {"group_map", cog_mapping_check_group_map},
     {"home_template", cog_mapping_check_home_template},
+    {"deny_names", cog_mapping_check_deny_names},
     {"allowed_user_status", check_user_status_list},
 };
 
@@ -135,6 +143,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->aws_credentials_dir = strdup(COG_AWS_CREDENTIALS_DIR_DEFAULT);
     cfg->aws_profile = strdup("cognito");
     cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
+    cfg->jwks_max_age = COG_JWKS_MAX_AGE_DEFAULT;
     cog_mapping_config_defaults(cfg);
 }
 
@@ -278,6 +287,26 @@ static bool plain_chars(const char *v, const char *extra)
     return true;
 }
 
+/* http://HOST[:PORT][/] or https://...: a CONNECT proxy. No user:password@
+ * (cognito.conf is world-readable), nothing libcurl would read as another
+ * scheme (socks*, a bare host), no spaces or controls. */
+static bool proxy_valid(const char *v)
+{
+    const char *host = NULL;
+    if (strncmp(v, "http://", 7) == 0)
+        host = v + 7;
+    else if (strncmp(v, "https://", 8) == 0)
+        host = v + 8;
+    if (host == NULL || *host == '\0' || *host == '/' || *host == ':')
+        return false;
+    for (const char *p = host; *p; p++) {
+        if (*p == '@' || *p == ' ' || *p == '?' || *p == '#' || (unsigned char)*p < 0x21 ||
+            (unsigned char)*p >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* Checks a string value against its key's rule; NULL when fine, else why. */
 static const char *check_string(const struct key_def *k, const char *v)
 {
@@ -312,6 +341,10 @@ static const char *check_string(const struct key_def *k, const char *v)
         return strlen(v) <= 64 && plain_chars(v, "._-")
                    ? NULL
                    : "not a profile name (at most 64 of A-Z a-z 0-9 . _ -)";
+    if (strcmp(k->name, "proxy") == 0)
+        return proxy_valid(v) ? NULL
+                              : "not a proxy URL (http://HOST:PORT or https://HOST:PORT, "
+                                "no credentials)";
     if (strcmp(k->name, "totp_issuer") == 0)
         return strlen(v) <= 64 && strchr(v, ':') == NULL ? NULL
                                                          : "longer than 64 characters or has a ':'";

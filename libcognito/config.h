@@ -28,6 +28,8 @@
 #define COG_AWS_CREDENTIALS_DIR_DEFAULT "/run/cognito-credentials"
 #endif
 #define COG_OFFLINE_MAX_AGE_DEFAULT (7 * 86400)
+/* A cached JWKS older than this is fetched again, so withdrawn keys stop counting. */
+#define COG_JWKS_MAX_AGE_DEFAULT 86400
 
 enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
@@ -47,6 +49,13 @@ enum cog_on_close {
     COG_CLOSE_REVOKE = 0, /* RevokeToken on the refresh token */
     COG_CLOSE_SIGNOUT,    /* GlobalSignOut: every token of the user, everywhere */
     COG_CLOSE_NONE,
+};
+
+/* What `cognitoctl authorized-keys` does with a key line that carries
+ * options (command=, from=, cert-authority, ...). */
+enum cog_ssh_key_options {
+    COG_SSH_OPTIONS_DROP = 0, /* plain keys only; others are logged and left out */
+    COG_SSH_OPTIONS_ALLOW,    /* print option lines too (the attribute is admin-only) */
 };
 
 enum cog_offline {
@@ -83,6 +92,7 @@ struct cog_config {
     char *admin_credentials_file; /* AWS keys for `cognitoctl sync` (root-only) */
     char *local_passwd_file;      /* local accounts the mapping must not collide with */
     char *local_group_file;       /* local groups: collisions, group_map targets */
+    char *deny_names;             /* added to the built-in deny list of names */
 
     /* After the password: AWS credentials, token lifecycle, devices, offline. */
     char *identity_pool_id;  /* REGION:UUID; NULL: no AWS credentials */
@@ -100,6 +110,11 @@ struct cog_config {
 
     /* Who counts as active (account.h: cog_user_status_active). */
     char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */
+
+    /* Transport and trust: only from this file, never from the environment. */
+    char *proxy;                              /* NULL: no proxy at all */
+    int jwks_max_age;                         /* seconds a cached JWKS counts */
+    enum cog_ssh_key_options ssh_key_options; /* authorized-keys: drop or allow */
 
     /* bookkeeping: which keys the current source has set (duplicate detection) */
     bool seen[COG_CONFIG_MAX_KEYS];

@@ -1,15 +1,60 @@
 #include "build-config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "libcognito/http.h"
 #include "libcognito/util.h"
+
+/*
+ * The caller's environment is not an input (docs/threat-model.md).
+ *
+ * pam_cognito runs inside setuid su, sudo and passwd, whose environment the
+ * unprivileged caller writes. libcurl and OpenSSL read environment
+ * variables behind our back, at two different times:
+ *
+ *  - once, in global initialisation: libcurl 7.88's ossl_init opens
+ *    SSLKEYLOGFILE for appending (root would create any file, mode 0666 &
+ *    ~umask, and write every TLS secret to it), and OPENSSL_init_ssl loads
+ *    the OpenSSL configuration that OPENSSL_CONF names (engines, providers,
+ *    protocol and trust settings). OpenSSL reads its variables with
+ *    secure_getenv, libcurl with plain getenv; root processes that are not
+ *    setuid (a daemon started with a user's environment) get neither guard.
+ *  - per transfer: the proxy variables (<scheme>_proxy, HTTPS_PROXY,
+ *    all_proxy, ALL_PROXY, no_proxy, NO_PROXY) are read by every connect
+ *    unless CURLOPT_PROXY and CURLOPT_NOPROXY are set; HOME for .netrc when
+ *    CURLOPT_NETRC asks for it; SSL_CERT_FILE/SSL_CERT_DIR when OpenSSL's
+ *    default verify paths are used instead of an explicit CA file.
+ *
+ * The per-transfer reads are switched off by setting each of those options
+ * on every handle from the root-owned configuration (cog_http_new below):
+ * libcurl consults the variable only when the option is unset. The global
+ * ones cannot be switched off by an option, and unsetting the variables
+ * would change the environment su hands to the user's shell and race any
+ * other thread reading it. So the one-time initialisation runs with
+ * `environ` pointing at an empty array: a single pointer store before and
+ * one after, with the caller's array untouched, so a concurrent getenv in
+ * another thread sees either the whole environment or an empty one, never
+ * a torn one. Within the window only libcurl and OpenSSL initialise; they
+ * call no setenv. setuid programs are single-threaded when PAM first
+ * authenticates, which is when this runs there.
+ *
+ * If the host program initialised libcurl before us with a key log open,
+ * libcurl's global state is not ours to fix; the SSL_CTX callback below
+ * still removes the key-log callback from every context of our handles,
+ * so no secret of ours reaches that file.
+ */
+extern char **environ;
+static char *clean_environment[] = {NULL};
 
 struct cog_http {
     CURL *curl;
@@ -35,7 +80,45 @@ static CURLcode curl_init_result = CURLE_FAILED_INIT;
 
 static void curl_init_once(void)
 {
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    char **caller = __atomic_load_n(&environ, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&environ, clean_environment, __ATOMIC_SEQ_CST);
+    /* OpenSSL first, so its configuration is the system's file, then
+     * libcurl (which finds OpenSSL initialised and no SSLKEYLOGFILE). */
+    if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL) == 1)
+        curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    __atomic_store_n(&environ, caller, __ATOMIC_SEQ_CST);
+}
+
+/* Every TLS context of our handles: no key log, whoever opened one. */
+static CURLcode ssl_ctx_setup(CURL *curl, void *ssl_ctx, void *userp)
+{
+    (void)curl;
+    (void)userp;
+    SSL_CTX_set_keylog_callback(ssl_ctx, NULL);
+    return CURLE_OK;
+}
+
+/* A caller who exhausts our descriptors (RLIMIT_NOFILE, or inherited open
+ * files) must not turn a login into "Cognito unreachable", which may open
+ * the offline login: a local shortage is a local error. A connection needs
+ * a socket, the resolver a few more, OpenSSL a file or two. */
+#define HTTP_FDS_NEEDED 16
+
+static bool descriptors_available(void)
+{
+    int fds[HTTP_FDS_NEEDED];
+    int n = 0;
+    bool ok = true;
+    for (; n < HTTP_FDS_NEEDED; n++) {
+        fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fds[n] < 0) {
+            ok = errno != EMFILE && errno != ENFILE;
+            break;
+        }
+    }
+    while (n-- > 0)
+        close(fds[n]);
+    return ok;
 }
 
 static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
@@ -92,14 +175,30 @@ static size_t header_seen(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* The CA file and directory libcurl was built with (compile-time values,
+ * never taken from CURL_CA_BUNDLE or SSL_CERT_*), set explicitly below. */
+static const char *builtin_ca(CURL *curl, CURLINFO what)
+{
+    char *v = NULL;
+    if (curl_easy_getinfo(curl, what, &v) != CURLE_OK)
+        return NULL;
+    return v;
+}
+
 struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error *err)
 {
     struct cog_http *http = NULL;
     CURL *curl = NULL;
+    char *ca_path = NULL, *ca_info = NULL;
 
     pthread_once(&curl_once, curl_init_once);
     if (curl_init_result != CURLE_OK) {
         cog_error_set(err, COG_ERR_INTERNAL, NULL, "libcurl failed to initialise");
+        goto fail;
+    }
+    if (!descriptors_available()) {
+        cog_error_set(err, COG_ERR_INTERNAL, NULL,
+                      "too few free file descriptors for a request (RLIMIT_NOFILE)");
         goto fail;
     }
     http = calloc(1, sizeof(*http));
@@ -114,15 +213,33 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
                                : http->timeout_ms < 5000    ? http->timeout_ms
                                                             : 5000;
     http->max_body = opts->max_body ? opts->max_body : COG_HTTP_MAX_BODY_DEFAULT;
+    ca_path = cog_strdup(builtin_ca(curl, CURLINFO_CAPATH));
+    ca_info = cog_strdup(opts->ca_file ? opts->ca_file : builtin_ca(curl, CURLINFO_CAINFO));
 
     /* Settings that hold for every request of this handle. TLS verification is
-     * never turned off; ca_file only adds the anchor a private endpoint needs. */
+     * never turned off; ca_file replaces the bundle file, the system's CA
+     * directory stays. Every option whose default consults the environment
+     * is set here: the proxy (an empty string is "none", and an explicit
+     * NOPROXY keeps no_proxy from being read), .netrc, the trust anchors. */
+    const char *proxy = opts->proxy ? opts->proxy : "";
     bool ok =
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY, proxy) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, "") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PRE_PROXY, "") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_info) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_CAPATH, ca_path) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY_CAINFO, ca_info) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROXY_CAPATH, ca_path) == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_setup) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_USERAGENT, "pam_cognito/" PACKAGE_VERSION) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, http->errbuf) == CURLE_OK &&
@@ -130,17 +247,19 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
         curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)http->max_body) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_seen) == CURLE_OK;
-    if (ok && opts->ca_file != NULL)
-        ok = curl_easy_setopt(curl, CURLOPT_CAINFO, opts->ca_file) == CURLE_OK;
     if (!ok) {
         cog_error_set(err, COG_ERR_INTERNAL, NULL, "libcurl lacks a required option");
         goto fail;
     }
+    free(ca_path);
+    free(ca_info);
     return http;
 fail:
     if (curl != NULL)
         curl_easy_cleanup(curl);
     free(http);
+    free(ca_path);
+    free(ca_info);
     return NULL;
 }
 
@@ -202,7 +321,9 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 
     if (rc != CURLE_OK) {
-        if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+        if (rc == CURLE_OUT_OF_MEMORY) /* a local shortage, never "unreachable" */
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "response larger than %zu bytes",
                                http->max_body);
         else if (rc == CURLE_OPERATION_TIMEDOUT)

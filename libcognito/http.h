@@ -1,5 +1,7 @@
 /* libcurl transport. One cog_http per login: every request reuses the same
- * handle, so one TLS connection serves them all. TLS is always verified. */
+ * handle, so one TLS connection serves them all. TLS is always verified.
+ * Nothing in the process environment chooses how it connects (see http.c
+ * and docs/threat-model.md, "The caller's environment"). */
 #ifndef COGNITO_HTTP_H
 #define COGNITO_HTTP_H
 
@@ -12,6 +14,7 @@ struct cog_http;
 
 struct cog_http_opts {
     const char *ca_file;     /* NULL: system trust store only */
+    const char *proxy;       /* the `proxy` key; NULL: no proxy, whatever the environment says */
     long timeout_ms;         /* budget of one network step (see cog_http_begin_step) */
     long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
     size_t max_body;         /* 0: COG_HTTP_MAX_BODY_DEFAULT */

@@ -12,6 +12,7 @@ cog_status cog_idp_open(struct cog_idp *idp, const struct cog_config *cfg, struc
 {
     struct cog_http_opts opts = {
         .ca_file = cfg->ca_file,
+        .proxy = cfg->proxy,
         .timeout_ms = (long)cfg->timeout * 1000,
     };
     memset(idp, 0, sizeof(*idp));

@@ -356,6 +356,11 @@ static char *jwks_cache_path(const struct cog_config *cfg)
     return path;
 }
 
+/* The cached JWKS, when it is younger than jwks_max_age. Keys rotate both
+ * ways: a kid we have not seen earns a refetch (cog_token_verify), and a
+ * key the pool withdrew must stop counting, which only a bounded age gives.
+ * The age is the file's mtime (each fetch writes a new file); one from the
+ * future beyond the skew is a clock step or a forgery: stale too. */
 static cog_status jwks_from_cache(const struct cog_config *cfg, struct cog_jwks **out)
 {
     char *path = jwks_cache_path(cfg);
@@ -363,9 +368,14 @@ static cog_status jwks_from_cache(const struct cog_config *cfg, struct cog_jwks 
     size_t len = 0;
     cog_status st = COG_ERR_INVALID_INPUT;
     struct cog_error ignored;
+    struct stat sb;
+    time_t now = time(NULL);
 
     *out = NULL;
-    if (path == NULL)
+    if (path == NULL || lstat(path, &sb) != 0)
+        goto out;
+    long max_age = cfg->jwks_max_age > 0 ? cfg->jwks_max_age : COG_JWKS_MAX_AGE_DEFAULT;
+    if (sb.st_mtime > now + 60 || now - sb.st_mtime > max_age)
         goto out;
     /* The cache decides which signatures count: same ownership rule as the config. */
     st = cog_read_trusted_file(path, JWKS_MAX_BYTES, &buf, &len, NULL, &ignored);
@@ -405,7 +415,7 @@ static cog_status jwks_fetch(struct cog_idp *idp, struct cog_jwks **out, struct 
     path = jwks_cache_path(idp->cfg);
     if (path != NULL) {
         struct cog_error ignored;
-        (void)mkdir(idp->cfg->cache_dir, 0755);
+        (void)cog_mkdir_mode(idp->cfg->cache_dir, 0755);
         (void)cog_write_file_atomic(path, hr.body, hr.len, 0644, &ignored);
     }
 out:

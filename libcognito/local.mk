@@ -19,9 +19,15 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/arena.c libcognito/arena.h \
 	libcognito/idmap.c libcognito/idmap.h \
 	libcognito/sigv4.c libcognito/sigv4.h \
-	libcognito/mapping.c libcognito/mapping.h \
-	libcognito/cache_write.c libcognito/cache_store.c \
-	libcognito/admin.c libcognito/admin.h
+	libcognito/mapping.c libcognito/mapping.h libcognito/mapping_internal.h \
+	libcognito/mapping_config.c libcognito/mapping_pool.c libcognito/mapping_names.c \
+	libcognito/mapping_ids.c libcognito/mapping_emit.c \
+	libcognito/localnames.c libcognito/localnames.h \
+	libcognito/cache_write.c libcognito/cache_store.c libcognito/cache_store.h \
+	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
+	libcognito/cache_detach.c libcognito/cache_file.c \
+	libcognito/admin.c libcognito/admin.h \
+	libcognito/sshkey.c libcognito/sshkey.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \

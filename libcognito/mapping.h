@@ -4,8 +4,12 @@
  *
  *  - name: Cognito's Username, or the value of username_attribute, with
  *    ASCII letters lowered; it must then be a Unix name
- *    ([a-z_][a-z0-9_.-]{0,31}) and not a local user's or group's name.
- *  - uid: the value of uid_attribute when set, else
+ *    ([a-z_][a-z0-9_.-]{0,31}), not on the deny list (built-in names that
+ *    carry privilege, plus deny_names), not a local user's or group's name
+ *    and not a name the host's cache gives another sub (the binding).
+ *  - uid: the value of uid_attribute when set (inside uid_min-uid_max,
+ *    never a local uid or gid, group_map's gid or a uid the cache gives
+ *    another sub), else
  *    uid_min + (H(sub) mod (uid_max - uid_min + 1)), where H(s) is the first
  *    8 bytes of SHA-256(s) read as a big-endian unsigned integer. When that
  *    uid is taken, the probe i = 1, 2, ... tries H(sub "#" i) the same way.
@@ -52,6 +56,7 @@ const char *cog_mapping_check_attribute(const char *value);
 const char *cog_mapping_check_group_gids(const char *value);
 const char *cog_mapping_check_group_map(const char *value);
 const char *cog_mapping_check_home_template(const char *value);
+const char *cog_mapping_check_deny_names(const char *value);
 /* Cross-key rules: ranges ordered and disjoint, pinned gids outside the uid range. */
 cog_status cog_mapping_check_config(const struct cog_config *cfg, struct cog_error *err);
 
@@ -139,6 +144,12 @@ cog_status cog_mapping_build(const struct cog_mapping_input *in, struct cog_cach
 /* The hashed id of key (a sub or a group name) in [min, max] at probe i
  * (0: the first choice): exposed for tests and documentation. */
 uint32_t cog_mapping_hash_id(const char *key, unsigned probe, uint32_t min, uint32_t max);
+/* True when the Unix name is on the deny list: the built-in names that
+ * carry privilege (root admin adm wheel sudo sudoers staff shadow disk kmem
+ * tty docker lxd libvirt kvm systemd-* ...) and deny_names. The names of the
+ * local files are refused besides, by whoever reads them (the mapping,
+ * localnames.h). */
+bool cog_mapping_name_denied(const struct cog_config *cfg, const char *name);
 /* Lowers ASCII letters of src into out and checks the Unix name rules. */
 bool cog_mapping_unix_name(const char *src, char out[COG_UNIX_NAME_MAX + 1]);
 /* The Unix name the mapping gives the user of a verified ID token's claims

@@ -285,6 +285,22 @@ out:
     return out;
 }
 
+int cog_mkdir_mode(const char *path, unsigned mode)
+{
+    /* Made private first, then opened without following a link and given
+     * its mode: never wider than asked for, not even for a moment. */
+    if (mkdir(path, 0700) != 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fchmod(fd, (mode_t)mode);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
 long long cog_now_ms(void)
 {
     struct timespec ts;

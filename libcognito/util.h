@@ -58,6 +58,12 @@ cog_status cog_text_copy(const char *text, size_t len, const char *origin, char 
 cog_status cog_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                  struct cog_error *err);
 
+/* mkdir(path, mode) whose result does not depend on the umask: a directory
+ * it makes gets exactly mode (a caller's umask 077 must not hide the cache
+ * from NSS readers). Returns what mkdir returns: -1 with EEXIST for one that
+ * exists, whose mode it leaves alone. */
+int cog_mkdir_mode(const char *path, unsigned mode);
+
 /* Monotonic clock in milliseconds. */
 long long cog_now_ms(void);
 

@@ -11,7 +11,6 @@
 #include "libcognito/account.h"
 #include "libcognito/cache.h"
 #include "libcognito/idp.h"
-#include "libcognito/mapping.h"
 #include "libcognito/util.h"
 #include "pam_cognito/acct.h"
 #include "pam_cognito/session.h"
@@ -60,23 +59,6 @@ static bool state_of(const char *user, const struct cog_auth_result *res, struct
     return true;
 }
 
-static void mapping_log(void *ctx, int priority, const char *message)
-{
-    pam_syslog(ctx, priority, "user cache: %s", message);
-}
-
-/* The user and their groups into the NSS cache's logins files, so a user
- * the last sync has not seen is a Unix user right away. A cache that cannot
- * be written costs the cache, not the login. */
-static void store_in_cache(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
-                           const struct cog_auth_result *res)
-{
-    struct cog_error err = {0};
-    struct cog_mapping_log log = {.fn = mapping_log, .ctx = pamh};
-    if (cog_cache_store_login(cfg, res->claims, NULL, &log, &err) != COG_OK)
-        pam_syslog(pamh, LOG_ERR, "cannot put %s into the user cache: %s", user, err.message);
-}
-
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
                          const struct cog_auth_result *res, const char *session_id)
@@ -93,7 +75,6 @@ void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
         pam_syslog(pamh, LOG_ERR, "cannot write the login record: %s", err.message);
     else
         pc_debug(pamh, args, "login record of %s written (%zu groups)", user, st->n_groups);
-    store_in_cache(pamh, cfg, user, res);
     if (pam_set_data(pamh, DATA_LOGIN, st, cleanup_login) == PAM_SUCCESS)
         st = NULL;
 out:

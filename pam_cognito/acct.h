@@ -26,8 +26,8 @@ struct pc_account {
 
 /* After a verified login of user: remembers it for this PAM handle
  * (pam_set_data), for the later phases in other processes (the state
- * record, with session_id when the login kept its tokens: session.h), and
- * in the NSS user cache (cog_cache_store_login). */
+ * record, with session_id when the login kept its tokens: session.h). The
+ * user cache already has the login (who.h's pc_who_claim). */
 void pc_account_remember(pam_handle_t *pamh, const struct pc_args *args,
                          const struct cog_config *cfg, const char *user,
                          const struct cog_auth_result *res, const char *session_id);

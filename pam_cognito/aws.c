@@ -90,7 +90,7 @@ static char *credentials_path(const struct cog_config *cfg, uid_t uid)
 static cog_status credentials_dir(const char *dir, struct cog_error *err)
 {
     struct stat sb;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    if (cog_mkdir_mode(dir, 0755) != 0 && errno != EEXIST)
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", dir,
                              strerror(errno));
     if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() ||

@@ -9,6 +9,7 @@ pam_cognito_pam_cognito_la_SOURCES = \
 	pam_cognito/conv.c pam_cognito/conv.h \
 	pam_cognito/state.c pam_cognito/state.h \
 	pam_cognito/acct.c pam_cognito/acct.h \
+	pam_cognito/who.c pam_cognito/who.h \
 	pam_cognito/store.c pam_cognito/store.h \
 	pam_cognito/session.c pam_cognito/session.h \
 	pam_cognito/lifecycle.c pam_cognito/lifecycle.h \

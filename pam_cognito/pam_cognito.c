@@ -27,6 +27,7 @@
 #include "pam_cognito/offline.h"
 #include "pam_cognito/refusal.h"
 #include "pam_cognito/session.h"
+#include "pam_cognito/who.h"
 
 #define DATA_CHAUTHTOK "pam_cognito_chauthtok"
 #define PROMPT_CURRENT "Current password: "
@@ -64,7 +65,8 @@ static void cleanup_secret(pam_handle_t *pamh, void *data, int error_status)
 
 /* The PAM user, if it may be a Cognito user at all. Local system accounts
  * (uid below pam_min_uid, root above all) never are: whoever can sign up to the
- * pool as "root" must not become root. */
+ * pool as "root" must not become root. Nor is any other local account or
+ * group, or a name on the deny list (who.h): PAM_USER_UNKNOWN, no request. */
 static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char **user)
 {
     int rc = pam_get_user(pamh, user, NULL);
@@ -82,7 +84,8 @@ static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char
                    (long)pw->pw_uid, cfg->pam_min_uid);
         return PAM_USER_UNKNOWN;
     }
-    return PAM_SUCCESS;
+    /* Local accounts win, and nobody in the pool takes a privileged name. */
+    return pc_who_may_be_cognito(pamh, cfg, *user);
 }
 
 /* Argv, config and user: what every entry point needs first. */
@@ -173,6 +176,9 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
         cog_auth_result_clear(res);
     }
+    /* ... and be the pool identity the host gave that name to (who.h). */
+    if (st == COG_OK && (st = pc_who_claim(pamh, cfg, user, res->claims, err)) != COG_OK)
+        cog_auth_result_clear(res);
     if (st == COG_OK) {
         pc_debug(pamh, args, "Cognito login of %s%s%s", user, res->passed_mfa ? " with MFA" : "",
                  res->device_authenticated ? " on its remembered device" : "");
@@ -506,6 +512,8 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const c
     char *token = NULL;
 
     int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    if (rc == PAM_USER_UNKNOWN)
+        rc = PAM_IGNORE; /* a local account's password is not ours */
     if (rc != PAM_SUCCESS)
         goto out;
     /* Nothing of ours expires in the PAM sense: NEW_PASSWORD_REQUIRED is

@@ -30,7 +30,7 @@ static void make_parents(const char *path)
         struct stat sb;
         if (lstat(copy, &sb) != 0 && errno == ENOENT) {
             make_parents(copy);
-            mkdir(copy, 0755);
+            (void)cog_mkdir_mode(copy, 0755);
         }
     }
     free(copy);
@@ -45,7 +45,7 @@ cog_status pc_store_dir(const char *dir, bool create, struct cog_error *err)
         if (!create)
             return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s: no such directory", dir);
         make_parents(dir);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        if (cog_mkdir_mode(dir, 0700) != 0 && errno != EEXIST)
             return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", dir,
                                  strerror(errno));
         if (lstat(dir, &sb) != 0)

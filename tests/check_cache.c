@@ -79,7 +79,8 @@ static void write_file(const struct cog_cache_model *m, enum cog_disk_kind kind,
     size_t len;
     struct cog_error err = {0};
     ck_assert_int_eq(cog_cache_build(m, kind, &img, &len, &err), COG_OK);
-    ck_assert_int_eq(cog_cache_replace(dir.cache, name, img, len, &err), COG_OK);
+    ck_assert_int_eq(
+        cog_cache_replace(NULL, dir.cache, name, img, len, COG_CACHE_PUBLIC_MODE, &err), COG_OK);
     free(img);
 }
 
@@ -510,6 +511,53 @@ START_TEST(test_delta_shadows_main)
 }
 END_TEST
 
+/* A cache from before the keys files: the first login makes keys.cache
+ * from accounts.cache and makes accounts.cache root-only. */
+START_TEST(test_upgrade_makes_keys_file)
+{
+    struct cog_cache_model m;
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_cache_map map;
+    char path[256];
+    struct stat sb;
+    const char *keys[] = {"ssh-ed25519 AAAAC3 alice@laptop"};
+
+    small_model(&m);
+    m.users[0].keys = keys;
+    m.users[0].nkeys = 1;
+    write_file(&m, COG_DISK_NSS, COG_CACHE_NSS_FILE);
+    write_file(&m, COG_DISK_ACCOUNTS, COG_CACHE_ACCOUNTS_FILE); /* 0644, as it was */
+    tconfig(&cfg, &dir, NULL);
+    struct json_object *c = tclaims("newbie", "sub-new", NULL, NULL);
+    ck_assert_msg(cog_cache_store_login(&cfg, c, NULL, NULL, &err) == COG_OK, "%s", err.message);
+    json_object_put(c);
+    path_of(COG_CACHE_ACCOUNTS_FILE, path, sizeof(path));
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0600);
+    path_of(COG_CACHE_KEYS_FILE, path, sizeof(path));
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0644);
+    ck_assert_int_eq(cog_cache_map_open(&map, path, COG_DISK_ACCOUNTS), COG_CACHE_OK);
+    ck_assert_uint_eq(map.nrec[0], 1); /* only alice has keys */
+    const struct cog_disk_account *a = cog_cache_account_by_name(&map, "alice");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(cog_cache_str(&map, a->sub), "");
+    ck_assert_str_eq(cog_cache_str(&map, a->status), "CONFIRMED");
+    ck_assert(a->flags & COG_DISK_ENABLED);
+    const uint32_t *items;
+    uint32_t n;
+    ck_assert(cog_cache_list(&map, a->keys, &items, &n) && n == 1);
+    ck_assert(!cog_cache_list(&map, a->groups, &items, &n) || n == 0);
+    cog_cache_map_close(&map);
+    path_of(COG_CACHE_ACCOUNTS_DELTA_FILE, path, sizeof(path));
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0600);
+    cog_config_free(&cfg);
+    cog_cache_model_free(&m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -523,6 +571,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_damage_never_crashes);
     tcase_add_test(tc, test_untrusted_files);
     tcase_add_test(tc, test_delta_shadows_main);
+    tcase_add_test(tc, test_upgrade_makes_keys_file);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -122,7 +122,8 @@ START_TEST(test_login_then_nss)
     ck_assert_str_eq(acc.keys[0], "ssh-ed25519 AAAAkey new@host");
     cog_account_clear(&acc);
 
-    /* A second user logs in: both resolve; the cache files stay 0644. */
+    /* A second user logs in: both resolve; the NSS files stay 0644, the
+     * account facts root-only. */
     login_and_store(&cfg, "second", "Passw0rd!", false);
     ck_assert_int_eq(nss.getpwnam_r("second", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     ck_assert_int_eq(nss.getpwuid_r(uid, &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
@@ -131,6 +132,9 @@ START_TEST(test_login_then_nss)
     snprintf(p, sizeof(p), "%s/" COG_CACHE_NSS_DELTA_FILE, cache);
     ck_assert_int_eq(stat(p, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 07777, 0644);
+    snprintf(p, sizeof(p), "%s/" COG_CACHE_ACCOUNTS_DELTA_FILE, cache);
+    ck_assert_int_eq(stat(p, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0600);
 
     cog_config_free(&cfg);
     mock_stop(&mock);

@@ -286,7 +286,7 @@ START_TEST(test_uid_attribute)
     struct cog_pool pool;
     struct opened o;
 
-    tconfig(&cfg, &dir, "uid_attribute = custom:uid\n");
+    tconfig(&cfg, &dir, "uid_attribute = custom:uid\nuid_min = 1000\n");
     cog_pool_init(&pool);
     tuser(&pool, "ann", "s1", 10, NULL)->uid_value = "4242";
     tuser(&pool, "ben", "s2", 20, NULL)->uid_value = "4242"; /* taken: left out */
@@ -301,7 +301,7 @@ START_TEST(test_uid_attribute)
     ck_assert_uint_eq(uid_of(&o, "cat"), 0);
     ck_assert_uint_eq(uid_of(&o, "dan"), 0);
     ck_assert_uint_eq(uid_of(&o, "eli"), 0);
-    ck_assert_uint_eq(uid_of(&o, "fay"), cog_mapping_hash_id("s6", 0, 10000000, 1999999999));
+    ck_assert_uint_eq(uid_of(&o, "fay"), cog_mapping_hash_id("s6", 0, 1000, 1999999999));
     close_cache(&o);
     cog_pool_free(&pool);
     cog_config_free(&cfg);
@@ -574,13 +574,17 @@ START_TEST(test_login_after_sync)
     ck_assert_str_eq(cog_cache_str(vu.map, vu.rec->name), "sixer");
     close_cache(&o);
 
-    /* A new account named like an old one takes the name; the old uid is hidden. */
+    /* Another account naming itself like one the host holds does not take
+     * the name: it is bound to sub-7 while the cache holds user7. */
     const char *p7[] = {"preferred_username=user7", NULL};
     uint32_t u7 = cog_mapping_hash_id("sub-7", 0, 10000000, 1999999999);
-    login(&cfg, "user7-again", "sub-7b", NULL, p7);
+    struct json_object *c7 = tclaims("user7-again", "sub-7b", NULL, p7);
+    struct cog_error err7 = {0};
+    ck_assert_int_eq(cog_cache_store_login(&cfg, c7, NULL, NULL, &err7), COG_ERR_INVALID_INPUT);
+    json_object_put(c7);
     open_cache(&o);
-    ck_assert_uint_eq(uid_of(&o, "user7"), cog_mapping_hash_id("sub-7b", 0, 10000000, 1999999999));
-    ck_assert_int_eq(cog_view_user_by_uid(&o.v, u7, &vu), COG_CACHE_NOTFOUND);
+    ck_assert_uint_eq(uid_of(&o, "user7"), u7);
+    ck_assert_int_eq(cog_view_user_by_uid(&o.v, u7, &vu), COG_CACHE_OK);
     close_cache(&o);
 
     /* The same login twice does not grow the logins file. */
@@ -647,6 +651,195 @@ START_TEST(test_login_waits_for_the_lock)
 }
 END_TEST
 
+/* ---- who may become which Unix user (threat model: the pool user) ------------------ */
+
+START_TEST(test_deny_list)
+{
+    struct cog_config cfg;
+    struct cog_pool pool;
+    struct opened o;
+    struct cog_view_group g;
+    struct log_capture log = {""};
+    struct cog_mapping_log ml = {capture, &log, 0, 0};
+    struct cog_error err = {0};
+    char gids[128];
+
+    tconfig(&cfg, &dir, "deny_names = ops, build-*\ngroup_map = wheel:sudo\n");
+    const char *denied[] = {
+        "root",      "admin", "adm",    "wheel",  "sudo", "sudoers", "staff", "shadow",
+        "disk",      "kmem",  "tty",    "docker", "lxd",  "libvirt", "kvm",   "systemd-network",
+        "systemd-x", "ops",   "build-7"};
+    for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+        ck_assert_msg(cog_mapping_name_denied(&cfg, denied[i]), "%s not denied", denied[i]);
+    ck_assert(!cog_mapping_name_denied(&cfg, "alice"));
+    ck_assert(!cog_mapping_name_denied(&cfg, "systemd")); /* the prefix is "systemd-" */
+    ck_assert(!cog_mapping_name_denied(&cfg, "opsx"));
+
+    cog_pool_init(&pool);
+    tuser(&pool, "Admin", "s1", 1, NULL);
+    tuser(&pool, "systemd-timesync", "s2", 2, NULL);
+    tuser(&pool, "ops", "s3", 3, NULL);
+    tuser(&pool, "build-1", "s4", 4, NULL);
+    tuser(&pool, "daemon", "s5", 5, NULL);   /* in the local passwd file */
+    tuser(&pool, "localgrp", "s6", 6, NULL); /* in the local group file */
+    tuser(&pool, "okay", "s7", 7, "wheel,Docker,systemd-journal,ops,devs");
+    tpool_groups(&pool);
+    ck_assert_int_eq(cog_cache_store_pool(&cfg, &pool, time(NULL), &ml, NULL, &err), COG_OK);
+    open_cache(&o);
+    const char *gone[] = {"admin", "systemd-timesync", "ops", "build-1", "daemon", "localgrp"};
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+        ck_assert_msg(uid_of(&o, gone[i]) == 0, "%s became a Unix user", gone[i]);
+        ck_assert_int_eq(cog_view_group_by_name(&o.v, gone[i], &g), COG_CACHE_NOTFOUND);
+    }
+    ck_assert_uint_ne(uid_of(&o, "okay"), 0);
+    ck_assert_ptr_nonnull(strstr(log.text, "user 'admin' (sub s1): the name is on the deny list"));
+    /* Cognito groups: none of the privileged names, only devs. */
+    const char *no_group[] = {"wheel", "docker", "systemd-journal", "ops"};
+    for (size_t i = 0; i < sizeof(no_group) / sizeof(no_group[0]); i++)
+        ck_assert_int_eq(cog_view_group_by_name(&o.v, no_group[i], &g), COG_CACHE_NOTFOUND);
+    ck_assert_int_eq(cog_view_group_by_name(&o.v, "devs", &g), COG_CACHE_OK);
+    ck_assert_ptr_nonnull(strstr(log.text, "group 'wheel': the name is on the deny list"));
+    /* The explicit group_map line still puts wheel's members into local sudo (27). */
+    gids_of(&o, "okay", gids, sizeof(gids));
+    ck_assert_msg(strncmp(gids, "27,", 3) == 0, "%s", gids);
+    close_cache(&o);
+
+    /* The login writer refuses the same names. */
+    struct json_object *c = tclaims("wheel", "s9", NULL, NULL);
+    ck_assert_int_eq(cog_cache_store_login(&cfg, c, NULL, NULL, &err), COG_ERR_INVALID_INPUT);
+    json_object_put(c);
+    cog_pool_free(&pool);
+    cog_config_free(&cfg);
+
+    /* deny_names: lower-case Unix names or prefixes only. */
+    const char *bad[] = {"deny_names = Root\n", "deny_names = *\n", "deny_names = a:b\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cog_config_init(&cfg);
+        ck_assert_msg(cog_config_parse_buffer(&cfg, bad[i], strlen(bad[i]), "t", &err) ==
+                          COG_ERR_CONFIG,
+                      "accepted %s", bad[i]);
+        cog_config_free(&cfg);
+    }
+}
+END_TEST
+
+/* uid_attribute is often writable by the user: it must not take anyone's id. */
+START_TEST(test_uid_rules)
+{
+    struct cog_config cfg;
+    struct cog_pool pool;
+    struct opened o;
+    struct log_capture log = {""};
+    struct cog_mapping_log ml = {capture, &log, 0, 0};
+    struct cog_error err = {0};
+
+    tconfig(&cfg, &dir,
+            "uid_attribute = custom:uid\nuid_min = 1000\nuid_max = 900000\ngroup_map = "
+            "admins:5555\n");
+    cog_pool_init(&pool);
+    tuser(&pool, "victim", "s-victim", 50, NULL); /* hashed */
+    tsync(&cfg, &pool, time(NULL));
+    open_cache(&o);
+    uint32_t v = uid_of(&o, "victim");
+    close_cache(&o);
+    ck_assert_uint_eq(v, cog_mapping_hash_id("s-victim", 0, 1000, 900000));
+
+    char vs[16];
+    snprintf(vs, sizeof(vs), "%u", v);
+    /* Older accounts than the victim, so a plain age order would favour them. */
+    tuser(&pool, "mallory", "s-mal", 10, NULL)->uid_value = vs;
+    tuser(&pool, "high", "s-high", 11, NULL)->uid_value = "2000000001"; /* a gid of the gid range */
+    tuser(&pool, "low", "s-low", 12, NULL)->uid_value = "999";
+    tuser(&pool, "local", "s-local", 13, NULL)->uid_value = "1000";   /* localuser, localgrp */
+    tuser(&pool, "mapped", "s-mapped", 14, NULL)->uid_value = "5555"; /* group_map's gid */
+    tuser(&pool, "fine", "s-fine", 15, NULL)->uid_value = "7000";
+    ck_assert_int_eq(cog_cache_store_pool(&cfg, &pool, time(NULL), &ml, NULL, &err), COG_OK);
+    open_cache(&o);
+    ck_assert_uint_eq(uid_of(&o, "victim"), v);
+    ck_assert_uint_eq(uid_of(&o, "mallory"), 0);
+    ck_assert_uint_eq(uid_of(&o, "high"), 0);
+    ck_assert_uint_eq(uid_of(&o, "low"), 0);
+    ck_assert_uint_eq(uid_of(&o, "local"), 0);
+    ck_assert_uint_eq(uid_of(&o, "mapped"), 0);
+    ck_assert_uint_eq(uid_of(&o, "fine"), 7000);
+    close_cache(&o);
+    char want[128];
+    snprintf(want, sizeof(want), "user 'mallory': uid %u from custom:uid is taken", v);
+    ck_assert_msg(strstr(log.text, want) != NULL, "%s", log.text);
+
+    /* A login with the victim's uid is refused too. */
+    const char *attrs[] = {NULL, NULL};
+    char a[64];
+    snprintf(a, sizeof(a), "custom:uid=%u", v);
+    attrs[0] = a;
+    struct json_object *c = tclaims("eve", "s-eve", NULL, attrs);
+    ck_assert_int_eq(cog_cache_store_login(&cfg, c, NULL, NULL, &err), COG_ERR_INVALID_INPUT);
+    json_object_put(c);
+    open_cache(&o);
+    ck_assert_uint_eq(uid_of(&o, "eve"), 0);
+    ck_assert_uint_eq(uid_of(&o, "victim"), v);
+    close_cache(&o);
+    cog_pool_free(&pool);
+    cog_config_free(&cfg);
+}
+END_TEST
+
+/* A Unix name stays with the sub the host first gave it to. */
+START_TEST(test_sub_binding)
+{
+    struct cog_config cfg;
+    struct cog_pool pool;
+    struct opened o;
+    struct log_capture log = {""};
+    struct cog_mapping_log ml = {capture, &log, 0, 0};
+    struct cog_error err = {0};
+
+    tconfig(&cfg, &dir, "username_attribute = preferred_username\n");
+    cog_pool_init(&pool);
+    tuser(&pool, "u-carol", "s-carol", 50, NULL)->name_value = "carol";
+    tuser(&pool, "u-bob", "s-bob", 60, NULL)->name_value = "bob";
+    tsync(&cfg, &pool, time(NULL));
+    open_cache(&o);
+    uint32_t carol = uid_of(&o, "carol"), bob = uid_of(&o, "bob");
+    close_cache(&o);
+    ck_assert_uint_ne(carol, 0);
+
+    /* An older account sets preferred_username=carol: carol keeps it. */
+    tuser(&pool, "u-mal", "s-mal", 10, NULL)->name_value = "carol";
+    /* bob renames itself; another account asks for "bob" in the same sync. */
+    pool.users[1].name_value = "bobby";
+    tuser(&pool, "u-eve", "s-eve", 20, NULL)->name_value = "bob";
+    ck_assert_int_eq(cog_cache_store_pool(&cfg, &pool, time(NULL), &ml, NULL, &err), COG_OK);
+    open_cache(&o);
+    ck_assert_uint_eq(uid_of(&o, "carol"), carol);
+    ck_assert_uint_eq(uid_of(&o, "bobby"), bob);
+    ck_assert_uint_eq(uid_of(&o, "bob"), 0);
+    close_cache(&o);
+    ck_assert_msg(strstr(log.text, "'u-eve' (sub s-eve) maps to 'bob', which this host gave to "
+                                   "sub s-bob") != NULL,
+                  "%s", log.text);
+    struct cog_account acc;
+    ck_assert_int_eq(cog_account_lookup(&cfg, "carol", &acc, &err), COG_OK);
+    ck_assert_str_eq(acc.sub, "s-carol");
+    cog_account_clear(&acc);
+
+    /* A login whose token has another sub for a bound name: refused. */
+    const char *pc[] = {"preferred_username=carol", NULL};
+    struct json_object *c = tclaims("carol-again", "s-new", NULL, pc);
+    ck_assert_int_eq(cog_cache_store_login(&cfg, c, NULL, NULL, &err), COG_ERR_INVALID_INPUT);
+    json_object_put(c);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "carol", &acc, &err), COG_OK);
+    ck_assert_str_eq(acc.sub, "s-carol");
+    cog_account_clear(&acc);
+    /* The one it belongs to still logs in. */
+    c = tclaims("u-carol", "s-carol", NULL, pc);
+    ck_assert_int_eq(cog_cache_store_login(&cfg, c, NULL, NULL, &err), COG_OK);
+    json_object_put(c);
+    cog_pool_free(&pool);
+    cog_config_free(&cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("mapping");
@@ -666,6 +859,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_login_on_empty_host);
     tcase_add_test(tc, test_login_after_sync);
     tcase_add_test(tc, test_login_waits_for_the_lock);
+    tcase_add_test(tc, test_deny_list);
+    tcase_add_test(tc, test_uid_rules);
+    tcase_add_test(tc, test_sub_binding);
     suite_add_tcase(s, tc);
     return s;
 }

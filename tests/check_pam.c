@@ -63,12 +63,20 @@ static struct mock mock;
 
 static void mock_up(void)
 {
-    char extra[256];
+    char extra[2048], cache[PATH_MAX];
     mock_start(&mock, NULL, NULL);
-    /* Only the stacks with a session line use the identity pool. */
-    snprintf(extra, sizeof(extra), "identity_endpoint = %s\nidentity_pool_id = " IDENTITY_POOL "\n",
-             mock.url);
+    /* Only the stacks with a session line use the identity pool. Users get
+     * their uid from custom:uid (alice: the uid of her test home) and the
+     * test's local files; NSS (nss_wrapper) asks those files, then the
+     * test build of the NSS module reading this mock's cache. */
+    snprintf(extra, sizeof(extra),
+             "identity_endpoint = %s\nidentity_pool_id = " IDENTITY_POOL "\n"
+             "uid_attribute = custom:uid\nuid_min = 1000\nhome_template = %s/home/%%u\n"
+             "local_passwd_file = %s/local_passwd\nlocal_group_file = %s/local_group\n",
+             mock.url, ph_dir(), ph_dir(), ph_dir());
     mock_write_config(&mock, ph_path("cognito.conf"), extra);
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    setenv("COGNITO_NSS_CACHE_DIR", cache, 1);
 }
 
 static void mock_down(void)
@@ -96,18 +104,27 @@ static void empty_dir(const char *dir, const char *keep)
         closedir(d);
 }
 
+/* Empties the mock's user cache (the JWKS stays) and tells the NSS module,
+ * which would otherwise go on answering from the files it has mapped. */
+static void drop_cache(void)
+{
+    char cache[PATH_MAX];
+    struct cog_error err = {0};
+    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
+    cog_cache_notify(cache, COG_CACHE_NSS_FILE, &err); /* none: nobody mapped it */
+    empty_dir(cache, "jwks-");
+}
+
 /* A clean pool with these users (USER JSON objects, NULL-terminated), and
  * no login records or user cache left by earlier tests (the JWKS stays). */
 static void fresh(const char *first, ...)
 {
     va_list ap;
-    char cache[PATH_MAX];
     empty_dir(ph_path("state"), NULL);
     empty_dir(ph_path("state/sessions"), NULL);
     empty_dir(ph_path("private/offline"), NULL);
     empty_dir(ph_path("private/devices"), NULL);
-    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
-    empty_dir(cache, "jwks-");
+    drop_cache();
     ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
     va_start(ap, first);
     for (const char *u = first; u != NULL; u = va_arg(ap, const char *))
@@ -124,9 +141,26 @@ static void pool(const char *settings)
     free(body);
 }
 
-#define ALICE                                                                                      \
-    "{\"username\":\"alice\",\"password\":\"" PW "\",\"groups\":[\"admins\",\"ops\"],"             \
-    "\"attributes\":{\"email\":\"alice@example.com\"}}"
+/* alice as a Unix user (nss_wrapper): uid 43210 as root, else our own. */
+static uid_t alice_uid(void)
+{
+    return geteuid() == 0 ? 43210 : getuid();
+}
+
+#define ALICE_SUB "a11ce000-0000-4000-8000-00000000a11c"
+
+/* alice's custom:uid is the owner of her test home (alice_uid). */
+static const char *alice_json(void)
+{
+    static char json[512];
+    snprintf(json, sizeof(json),
+             "{\"username\":\"alice\",\"sub\":\"" ALICE_SUB "\",\"password\":\"" PW "\","
+             "\"groups\":[\"admins\",\"ops\"],"
+             "\"attributes\":{\"email\":\"alice@example.com\",\"custom:uid\":\"%u\"}}",
+             (unsigned)alice_uid());
+    return json;
+}
+#define ALICE alice_json()
 #define SAM                                                                                        \
     "{\"username\":\"sam\",\"password\":\"" PW "\",\"mfa_settings\":[\"SMS_MFA\"],"                \
     "\"attributes\":{\"phone_number\":\"+15555551111\"}}"
@@ -822,9 +856,7 @@ START_TEST(test_account_in_another_process)
     /* A record others could have written does not count (nor, for this
      * check, the user cache the login also filled). */
     chmod(record, 0644);
-    char cache[PATH_MAX];
-    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
-    empty_dir(cache, "jwks-");
+    drop_cache();
     struct pam_testcase ignored[] = {pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED)};
     PH_RUN("cognito", "alice", &none, ignored);
     PH_RUN("cognito_groups", "alice", &none, denied);
@@ -855,7 +887,7 @@ static void sync_cache(void)
     static const struct {
         const char *name, *sub;
         bool enabled;
-    } users[] = {{"alice", "0f1e2d3c-0000-4000-8000-00000000a11c", true},
+    } users[] = {{"alice", ALICE_SUB, true},
                  {"dave", "0f1e2d3c-0000-4000-8000-00000000da7e", false}};
 
     cog_config_init(&cfg);
@@ -1150,12 +1182,6 @@ START_TEST(test_session_identity_fails)
 }
 END_TEST
 
-/* alice as a Unix user (nss_wrapper): uid 43210 as root, else our own. */
-static uid_t alice_uid(void)
-{
-    return geteuid() == 0 ? 43210 : getuid();
-}
-
 /* aws_credentials=file: no keys in the environment; a credential_process
  * file only the user can read, and a profile in the user's ~/.aws/config
  * that leaves the user's own sections alone. Closing removes the file. */
@@ -1346,7 +1372,8 @@ START_TEST(test_offline_never_after_refusal)
     const struct ph_turn ok[] = {PASSWORD(PW)};
     AUTH_EXPECT("cognito_offline", "alice", ok, PAM_SUCCESS);
     ck_assert_str_ne(verifier_path("alice"), "");
-    mock_add_user(&mock, "{\"username\":\"alice\",\"password\":\"N3w-Passw0rd!\"}");
+    mock_add_user(&mock, "{\"username\":\"alice\",\"sub\":\"" ALICE_SUB
+                         "\",\"password\":\"N3w-Passw0rd!\"}");
     /* NotAuthorized online: refused, never turned into an offline success. */
     AUTH_EXPECT("cognito_offline", "alice", ok, PAM_AUTH_ERR);
     ck_assert_str_eq(verifier_path("alice"), "");
@@ -1468,8 +1495,6 @@ END_TEST
     "account [success=done ignore=ignore default=die] @MODULE@ @ARGS@" args "\n"                   \
     "account required pam_deny.so\n"
 
-/* The Unix users the module may look up (nss_wrapper): root, and alice with
- * a home of her own in the test dir. */
 /* Outside a test (no ck_assert here): stop the run. */
 static void must(bool ok, const char *what)
 {
@@ -1479,11 +1504,23 @@ static void must(bool ok, const char *what)
     }
 }
 
+static void write_file(const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", ph_dir(), name);
+    FILE *f = fopen(path, "w");
+    must(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, path);
+}
+
+/* The Unix users the module may look up (nss_wrapper): root and lee in the
+ * local files (local_passwd_file, as the mapping reads them), lenny only in
+ * NSS's (another source, like LDAP), then the Cognito users of the mock's
+ * cache through the NSS module. alice has a home of her own in the test
+ * dir, owned by her custom:uid. */
 static void write_users(void)
 {
     char path[PATH_MAX], home[PATH_MAX];
     unsigned uid = (unsigned)alice_uid();
-    snprintf(path, sizeof(path), "%s/passwd", ph_dir());
     /* alice reaches her home through it (the module writes there as her). */
     must(chmod(ph_dir(), 0711) == 0, ph_dir());
     snprintf(home, sizeof(home), "%s/home", ph_dir());
@@ -1491,17 +1528,20 @@ static void write_users(void)
     snprintf(home, sizeof(home), "%s/home/alice", ph_dir());
     must(mkdir(home, 0755) == 0, home);
     must(chown(home, uid, uid) == 0, home);
-    FILE *f = fopen(path, "w");
-    must(f != NULL, path);
-    fprintf(f, "root:x:0:0:root:/root:/bin/sh\nalice:x:%u:%u:Alice:%s:/bin/sh\n", uid, uid, home);
-    must(fclose(f) == 0, path);
+    const char *local = "root:x:0:0:root:/root:/bin/sh\nlee:x:1500:1500:Lee:/home/lee:/bin/sh\n";
+    write_file("local_passwd", local);
+    write_file("local_group", "root:x:0:\nlee:x:1500:\n");
+    snprintf(path, sizeof(path), "%slenny:x:1600:1600:Lenny:/home/lenny:/bin/sh\n", local);
+    write_file("passwd", path);
+    write_file("group", "root:x:0:\nlee:x:1500:\nlenny:x:1600:\n");
+    snprintf(path, sizeof(path), "%s/passwd", ph_dir());
     setenv("NSS_WRAPPER_PASSWD", path, 1);
     snprintf(path, sizeof(path), "%s/group", ph_dir());
-    f = fopen(path, "w");
-    must(f != NULL, path);
-    fprintf(f, "root:x:0:\nalice:x:%u:\n", uid);
-    must(fclose(f) == 0, path);
     setenv("NSS_WRAPPER_GROUP", path, 1);
+    const char *module = getenv("NSS_TEST_MODULE");
+    must(module != NULL, "NSS_TEST_MODULE (run through make check)");
+    setenv("NSS_WRAPPER_MODULE_SO_PATH", module, 1);
+    setenv("NSS_WRAPPER_MODULE_FN_PREFIX", "cognito", 1);
 }
 
 static void write_services(void)
@@ -1531,6 +1571,9 @@ static void write_services(void)
     ph_service("cognito_device", "auth required @MODULE@ @ARGS@ remember_device\n");
     ph_service("cognito_file", "auth required @MODULE@ @ARGS@\n"
                                "session required @MODULE@ @ARGS@ aws_credentials=file\n");
+    ph_service("cognito_password_ignore",
+               "password [success=done ignore=ignore default=die] @MODULE@ @ARGS@\n"
+               "password required pam_deny.so\n");
     ph_service("cognito_echo", "auth required @MODULE@ @ARGS@ echo_codes\n");
     ph_service("cognito_reset", "auth required @MODULE@ @ARGS@ allow_password_reset\n");
     ph_service("cognito_confirm", "auth required @MODULE@ @ARGS@ allow_confirm\n");
@@ -1552,6 +1595,104 @@ static void write_services(void)
     ph_service("cognito_stacked", "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
                                   "auth required @MODULE@ @ARGS@\n");
 }
+
+/* ---- who may be a Cognito user (threat model: the pool user) ------------------------ */
+
+/* pam_deny's answers when pam_cognito says PAM_IGNORE in these stacks. */
+#define PASSWORD_IGNORED PAM_AUTHTOK_ERR
+#define SESSION_IGNORED PAM_SESSION_ERR
+
+/* A pool user named like a local account: lee is in the local files, lenny
+ * only in another NSS source. pam_cognito leaves both alone in every phase
+ * and asks Cognito nothing, though the pool password is right. */
+START_TEST(test_local_account_wins)
+{
+    fresh("{\"username\":\"lee\",\"password\":\"" PW "\"}",
+          "{\"username\":\"lenny\",\"password\":\"" PW "\"}", NULL);
+    const char *users[] = {"lee", "lenny"};
+    for (size_t i = 0; i < 2; i++) {
+        /* Not even the password is asked. */
+        struct ph_script none = {.mock = &mock, .user = users[i]};
+        struct pam_testcase cases[] = {
+            pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN),
+            pam_test(PAMTEST_ACCOUNT, MODULE_IGNORED),
+        };
+        PH_RUN("cognito", users[i], &none, cases);
+        struct pam_testcase chauthtok[] = {pam_test(PAMTEST_CHAUTHTOK, PASSWORD_IGNORED)};
+        PH_RUN("cognito_password_ignore", users[i], &none, chauthtok);
+        struct pam_testcase session[] = {pam_test(PAMTEST_OPEN_SESSION, SESSION_IGNORED)};
+        PH_RUN("cognito_session_only", users[i], &none, session);
+    }
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* Pool users named like privileged groups never become Unix users. */
+START_TEST(test_pool_admin_refused)
+{
+    fresh("{\"username\":\"admin\",\"password\":\"" PW "\"}",
+          "{\"username\":\"systemd-coredump\",\"password\":\"" PW "\"}", NULL);
+    struct ph_script s = {.mock = &mock, .user = "admin"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN)};
+    PH_RUN("cognito", "admin", &s, cases);
+    struct ph_script s2 = {.mock = &mock, .user = "systemd-coredump"};
+    PH_RUN("cognito", "systemd-coredump", &s2, cases);
+    ck_assert_int_eq(mock_stat(&mock, "requests", NULL), 0);
+}
+END_TEST
+
+/* alice logs in, so the host binds "alice" to her sub. The pool then has
+ * another "alice" (deleted and signed up again: a new sub): refused, and
+ * the cache still says the first one's sub. */
+START_TEST(test_sub_change_refused)
+{
+    struct cog_config cfg;
+    struct cog_account a;
+    struct cog_error err = {0};
+    fresh(ALICE, NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase ok[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+    PH_RUN("cognito", "alice", &s, ok);
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_OK);
+    char *first = strdup(a.sub);
+    cog_account_clear(&a);
+
+    ck_assert_str_eq(first, ALICE_SUB);
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
+    mock_add_user(&mock, "{\"username\":\"alice\",\"password\":\"" PW "\"}"); /* a new sub */
+    struct ph_script s2 = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase refused[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "alice", &s2, refused);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_OK);
+    ck_assert_str_eq(a.sub, first);
+    cog_account_clear(&a);
+    free(first);
+    cog_config_free(&cfg);
+}
+END_TEST
+
+/* A login the cache cannot hold (here a custom:uid below uid_min) is no login. */
+START_TEST(test_mapping_refusal_refuses_login)
+{
+    struct cog_config cfg;
+    struct cog_account a;
+    struct cog_error err = {0};
+    fresh("{\"username\":\"ulla\",\"password\":\"" PW "\",\"attributes\":{\"custom:uid\":\"0\"}}",
+          NULL);
+    const struct ph_turn t[] = {PASSWORD(PW)};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "ulla"};
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+    PH_RUN("cognito", "ulla", &s, cases);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "InitiateAuth"), 1);
+    cog_config_init(&cfg);
+    ck_assert_int_eq(cog_config_load_file(&cfg, ph_path("cognito.conf"), &err), COG_OK);
+    ck_assert_int_ne(cog_account_lookup(&cfg, "ulla", &a, &err), COG_OK);
+    cog_config_free(&cfg);
+}
+END_TEST
 
 static Suite *pam_suite(void)
 {
@@ -1583,6 +1724,10 @@ static Suite *pam_suite(void)
     tcase_add_test(refused, test_wrong_code_three_times);
     tcase_add_test(refused, test_wrong_totp_three_times);
     tcase_add_test(refused, test_unknown_user);
+    tcase_add_test(refused, test_local_account_wins);
+    tcase_add_test(refused, test_pool_admin_refused);
+    tcase_add_test(refused, test_sub_change_refused);
+    tcase_add_test(refused, test_mapping_refusal_refuses_login);
     tcase_add_test(refused, test_disabled_user);
     tcase_add_test(refused, test_throttled);
     tcase_add_test(refused, test_idp_down);

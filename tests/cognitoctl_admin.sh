@@ -73,6 +73,14 @@ ctl authorized-keys --config "$MOCK_CONF" "$(printf 'ali\033ce')"
 expect_eq "a name that is no user name: exit 2" 2 "$RC"
 ctl authorized-keys --config "$MOCK_CONF"
 expect_eq "no user: exit 2" 2 "$RC"
+# A local alice appears after the sync: local accounts win over the cache.
+cp "$TEST_DIR/passwd" "$TEST_DIR/passwd.saved"
+echo "alice:x:1501:1501::/home/alice:/bin/sh" >>"$TEST_DIR/passwd"
+ctl authorized-keys --config "$MOCK_CONF" alice
+expect_eq "a local alice over a cached one: exit 0" 0 "$RC"
+check "and not the pool alice's keys" test ! -s "$TEST_DIR/out"
+check "and says why" grep -q "alice is not a Cognito user here: a local user" "$TEST_DIR/err"
+mv "$TEST_DIR/passwd.saved" "$TEST_DIR/passwd"
 expect_eq "authorized-keys made no request to the pool" 0 "$(mock_stat requests)"
 
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then

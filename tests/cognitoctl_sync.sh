@@ -30,7 +30,7 @@ localuser:x:1000:1000::/home/localuser:/bin/sh" "root:x:0:
 sudo:x:27:
 localuser:x:1000:"
 mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group" \
-	"uid_min = $UID_MIN" "uid_max = $UID_MAX" "group_map = staff:sudo"
+	"uid_min = $UID_MIN" "uid_max = $UID_MAX" "group_map = team:sudo"
 
 # N users; the later one in the listing is the older account, so "first
 # come" and "first created" disagree wherever two uids collide.
@@ -38,7 +38,7 @@ mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TE
 import json, sys
 n = int(sys.argv[1])
 users = [{"username": "user%04d" % i, "sub": "sub-%05d" % i,
-          "attributes": {"name": "User %d" % i}, "groups": ["staff"] if i % 3 == 0 else [],
+          "attributes": {"name": "User %d" % i}, "groups": ["team"] if i % 3 == 0 else [],
           "user_create_date": 1600000000 + (n - i) * 60} for i in range(n)]
 print(json.dumps({"users": users}))
 PY
@@ -102,7 +102,7 @@ glibc_run id user0003 >"$TEST_DIR/id3"
 case $? in
 77) echo "ok - # SKIP no mount namespace for glibc's own NSS" ;;
 *)
-	check "a staff member is in sudo (glibc)" grep -q '27(sudo)' "$TEST_DIR/id3"
+	check "a team member is in sudo (glibc)" grep -q '27(sudo)' "$TEST_DIR/id3"
 	glibc_run id user0004 >"$TEST_DIR/id4"
 	check "others are not" sh -c "! grep -q '27(sudo)' '$TEST_DIR/id4'"
 	;;

@@ -48,9 +48,9 @@ EXTRA_tests_nss_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/expor
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
-	tests/check_login_cache
+	tests/check_login_cache tests/check_cache_scale
 TESTS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
-	tests/check_login_cache
+	tests/check_login_cache tests/check_cache_scale
 endif
 tests_check_sigv4_SOURCES = tests/check_sigv4.c
 tests_check_sigv4_CFLAGS = $(TEST_CFLAGS)
@@ -58,6 +58,9 @@ tests_check_sigv4_LDADD = $(TEST_LIBS)
 tests_check_cache_SOURCES = tests/check_cache.c tests/cachetest.c tests/cachetest.h
 tests_check_cache_CFLAGS = $(TEST_CFLAGS)
 tests_check_cache_LDADD = $(TEST_LIBS)
+tests_check_cache_scale_SOURCES = tests/check_cache_scale.c tests/cachetest.c tests/cachetest.h
+tests_check_cache_scale_CFLAGS = $(TEST_CFLAGS)
+tests_check_cache_scale_LDADD = $(TEST_LIBS)
 tests_check_mapping_SOURCES = tests/check_mapping.c tests/cachetest.c tests/cachetest.h
 tests_check_mapping_CFLAGS = $(TEST_CFLAGS)
 tests_check_mapping_LDADD = $(TEST_LIBS)
@@ -78,8 +81,9 @@ AM_TESTS_ENVIRONMENT += NSS_TEST_MODULE='$(abs_top_builddir)/tests/nss/.libs/lib
 # getent/id through nss_wrapper after a real sync; cognitoctl sync itself.
 TESTS += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh
 EXTRA_DIST += tests/nss_module.sh tests/nss_wrapper.sh tests/cognitoctl_sync.sh tests/nsslib.sh
-TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh
-EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh
+TESTS += tests/cognitoctl_admin.sh tests/ssh_keys.sh tests/cognitoctl_user.sh tests/cognitoctl_keys.sh
+EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.sh tests/ssh_keys_ns.sh \
+	tests/cognitoctl_keys.sh
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh
@@ -121,6 +125,19 @@ endif
 tests_check_transport_SOURCES = tests/check_transport.c tests/fuzz/fixtures.h
 tests_check_transport_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_LDADD = $(TEST_LIBS)
+
+# The caller's environment, umask and rlimits are not inputs; the proxy key;
+# the JWKS cache's maximum age; the SSH key filter.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_env tests/check_sshkey
+TESTS += tests/check_env tests/check_sshkey
+endif
+tests_check_env_SOURCES = tests/check_env.c
+tests_check_env_CFLAGS = $(TEST_CFLAGS)
+tests_check_env_LDADD = $(TEST_LIBS)
+tests_check_sshkey_SOURCES = tests/check_sshkey.c
+tests_check_sshkey_CFLAGS = $(TEST_CFLAGS)
+tests_check_sshkey_LDADD = $(TEST_LIBS)
 
 # The manual pages render cleanly; cognitoctl(1) covers every command and option.
 TESTS += tests/manpages.sh

@@ -114,6 +114,23 @@ tests_check_load_SOURCES = tests/check_load.c $(PAM_RUN_SOURCES)
 tests_check_load_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_load_LDADD = $(PAM_TEST_LIBS)
 
+# No lock a user can freeze: a stopped holder of cache.lock, logins and
+# syncs beside it; short writes; who may read the account facts.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_cache_lock
+TESTS += tests/check_cache_lock
+endif
+endif
+# The same with the real setuid su, an unprivileged user the attacker
+# (root, private mount and PID namespaces; tests/freeze_lock.py attacks).
+TESTS += tests/lock_freeze.sh
+EXTRA_DIST += tests/lock_freeze.sh tests/lock_freeze_ns.sh tests/freeze_lock.py
+tests_check_cache_lock_SOURCES = tests/check_cache_lock.c $(PAM_RUN_SOURCES) tests/cachetest.c \
+	tests/cachetest.h
+tests_check_cache_lock_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_cache_lock_LDADD = $(PAM_TEST_LIBS) -ldl
+
 # With debug on, no password, code, TOTP key or token in the logs, the
 # cache and state files, the process's environment or its memory after.
 if HAVE_CHECK

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@
 #include "libcognito/cache.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
+#include "libcognito/localnames.h"
+#include "libcognito/sshkey.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
@@ -55,8 +58,12 @@ static const char keys_usage[] =
     "  AuthorizedKeysCommand /usr/bin/cognitoctl authorized-keys %u\n"
     "  AuthorizedKeysCommandUser nobody\n"
     "\n"
+    "Only plain public keys are printed (TYPE BASE64 [COMMENT]); a line with\n"
+    "options (command=, from=, cert-authority, ...) or that is no key is left\n"
+    "out and logged to syslog, unless ssh_key_options = allow.\n"
     "Never uses the network. Prints nothing and exits 0 for a user the cache does\n"
-    "not know and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
+    "not know, a local account (local files or another NSS source) and a name on\n"
+    "the deny list, and for a disabled user. Exits 3 (and sshd ignores the output) when\n"
     "there is no usable cache. When the configuration file is not readable (a\n"
     "client_secret makes it root-only), the cache is read from " CACHEDIR ".\n";
 
@@ -72,6 +79,26 @@ static int keys_config(const struct globals *g, struct cog_config *cfg)
     return ctl_load_config(g, cfg);
 }
 
+/* One line of the key attribute, if sshd may have it: the attribute is often
+ * one the user edits, and options would let them choose what the key does
+ * (command=, environment=, tunnels) or make it a CA (cert-authority). */
+static void print_key(const struct cog_config *cfg, const char *user, const char *line, size_t n)
+{
+    const char *why = NULL;
+    enum cog_ssh_key_kind kind = cog_ssh_key_check(line, &why);
+    if (kind == COG_SSH_KEY_PLAIN ||
+        (kind == COG_SSH_KEY_OPTIONS && cfg->ssh_key_options == COG_SSH_OPTIONS_ALLOW)) {
+        printf("%s\n", line);
+        return;
+    }
+    /* The line itself may be anything: the log names it by number only.
+     * sshd drops our stderr unless it runs in the foreground. */
+    fprintf(stderr, "cognitoctl: authorized-keys: key %zu of %s left out: %s\n", n, user, why);
+    openlog("cognitoctl", LOG_PID, LOG_AUTHPRIV);
+    syslog(LOG_WARNING, "authorized-keys: key %zu of %s left out: %s", n, user, why);
+    closelog();
+}
+
 int cmd_authorized_keys(int argc, char **argv, struct globals *g)
 {
     struct cog_config cfg;
@@ -85,6 +112,14 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
         return rc;
     if ((rc = keys_config(g, &cfg)) != EXIT_OK)
         return rc;
+    /* Local accounts win (localnames.h): a name another source knows gets
+     * no pool user's keys, whatever a stale cache holds. */
+    const char *why = cog_local_name(&cfg, user);
+    if (why != NULL) {
+        fprintf(stderr, "cognitoctl: %s is not a Cognito user here: %s\n", user, why);
+        rc = EXIT_OK;
+        goto out;
+    }
     cog_status st = cog_account_lookup(&cfg, user, &acct, &err);
     if (st == COG_ERR_USER_UNKNOWN) {
         rc = EXIT_OK; /* not ours: sshd goes on to AuthorizedKeysFile */
@@ -99,7 +134,7 @@ int cmd_authorized_keys(int argc, char **argv, struct globals *g)
      * has no keys. */
     bool active = acct.enabled && cog_user_status_active(&cfg, acct.status);
     for (size_t i = 0; active && i < acct.nkeys; i++)
-        printf("%s\n", acct.keys[i]);
+        print_key(&cfg, user, acct.keys[i], i + 1);
     rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
     cog_account_clear(&acct);
 out:

@@ -1,0 +1,28 @@
+/* Who may be a Cognito user on this host, and which pool identity a Unix
+ * name belongs to (pam_cognito(8), SECURITY). */
+#ifndef PAM_COGNITO_WHO_H
+#define PAM_COGNITO_WHO_H
+
+#include <json-c/json.h>
+#include <security/pam_modules.h>
+
+#include "libcognito/config.h"
+#include "libcognito/error.h"
+
+/* PAM_SUCCESS when user may be a Cognito user here; PAM_USER_UNKNOWN (with
+ * a log line) for a local account or group (the local files, any NSS
+ * source other than the user cache: localnames.h) and for a name on the
+ * deny list. Asks nothing of Cognito. */
+int pc_who_may_be_cognito(pam_handle_t *pamh, const struct cog_config *cfg, const char *user);
+
+/* After a verified login of user: the login stands only if the host can
+ * hold it. COG_ERR_TOKEN (logged) when the cache binds user to another sub
+ * than the ID token's, or the mapping refuses the user (deny list, a name or
+ * uid another sub holds, no usable uid...); otherwise the user goes into
+ * the user cache's logins file (cog_cache_store_login). A cache that cannot
+ * be written for another reason (its lock, the disk) costs the cache, not
+ * the login. */
+cog_status pc_who_claim(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
+                        struct json_object *claims, struct cog_error *err);
+
+#endif
