@@ -16,7 +16,14 @@ mock_start
 mock_write_config "ssh_key_attribute = custom:ssh_public_key"
 cp "$MOCK_CONF" "$TEST_DIR/fcp.conf"
 echo "allowed_user_status = FORCE_CHANGE_PASSWORD" >>"$TEST_DIR/fcp.conf"
-key() { echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI$1 $1@laptop"; }
+# Real keys: authorized-keys prints only keys that parse.
+command -v ssh-keygen >/dev/null 2>&1 || skip "no ssh-keygen"
+mkdir -p "$TEST_DIR/keys"
+key() {
+	[ -f "$TEST_DIR/keys/$1.pub" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C "$1@laptop" -f "$TEST_DIR/keys/$1" || fail "ssh-keygen"
+	cat "$TEST_DIR/keys/$1.pub"
+}
 for u in conf:CONFIRMED fed:EXTERNAL_PROVIDER unc:UNCONFIRMED rst:RESET_REQUIRED \
 	cmp:COMPROMISED fcp:FORCE_CHANGE_PASSWORD; do
 	mock_add_user "${u%%:*}" 'Passw0rd!' "status=${u#*:}" "custom:ssh_public_key=$(key "${u%%:*}")"
