@@ -25,6 +25,8 @@
 static struct mock mock;
 static int rounds = 200;
 
+/* Each round resets the mock, which would give a user a new sub; the cache
+ * binds a Unix name to the first sub it sees, so every user keeps one. */
 static void put(const char *user_json)
 {
     mock_add_user(&mock, user_json);
@@ -67,50 +69,58 @@ struct kind {
 
 static void setup_alice(void)
 {
-    put("{\"username\":\"alice\",\"password\":\"" PW "\",\"groups\":[\"admins\"]}");
+    put("{\"username\":\"alice\",\"sub\":\"f00d0000-0000-4000-8000-000000000001\",\"password\":"
+        "\"" PW "\",\"groups\":[\"admins\"]}");
 }
 
 static void setup_sam(void)
 {
-    put("{\"username\":\"sam\",\"password\":\"" PW "\",\"mfa_settings\":[\"SMS_MFA\"],"
+    put("{\"username\":\"sam\",\"sub\":\"f00d0000-0000-4000-8000-000000000002\",\"password\":\"" PW
+        "\",\"mfa_settings\":[\"SMS_MFA\"],"
         "\"attributes\":{\"phone_number\":\"+15555551111\"}}");
 }
 
 static void setup_bob(void)
 {
-    put("{\"username\":\"bob\",\"password\":\"" PW "\","
+    put("{\"username\":\"bob\",\"sub\":\"f00d0000-0000-4000-8000-000000000003\",\"password\":\"" PW
+        "\","
         "\"mfa_settings\":[\"EMAIL_OTP\",\"SOFTWARE_TOKEN_MFA\"],\"totp_secret\":\"" TOTP_SECRET
         "\",\"attributes\":{\"email\":\"bob@example.com\"}}");
 }
 
 static void setup_newt(void)
 {
-    put("{\"username\":\"newt\",\"password\":\"" PW "\"}");
+    put("{\"username\":\"newt\",\"sub\":\"f00d0000-0000-4000-8000-000000000004\",\"password\":\"" PW
+        "\"}");
     settings("{\"mfa_configuration\":\"ON\"}");
 }
 
 static void setup_fran(void)
 {
     settings("{\"mfa_configuration\":\"OPTIONAL\",\"required_attributes\":[\"name\"]}");
-    put("{\"username\":\"fran\",\"password\":\"" PW "\",\"status\":\"FORCE_CHANGE_PASSWORD\"}");
+    put("{\"username\":\"fran\",\"sub\":\"f00d0000-0000-4000-8000-000000000005\",\"password\":\"" PW
+        "\",\"status\":\"FORCE_CHANGE_PASSWORD\"}");
 }
 
 static void setup_cus(void)
 {
-    put("{\"username\":\"cus\",\"password\":\"" PW "\",\"custom_challenges\":["
+    put("{\"username\":\"cus\",\"sub\":\"f00d0000-0000-4000-8000-000000000006\",\"password\":\"" PW
+        "\",\"custom_challenges\":["
         "{\"params\":{\"question\":\"Favourite colour?\"},\"answer\":\"blue\"},"
         "{\"params\":{\"hint\":\"badge\"},\"answer\":\"1234\"}]}");
 }
 
 static void setup_rita(void)
 {
-    put("{\"username\":\"rita\",\"password\":\"" PW "\",\"status\":\"RESET_REQUIRED\","
+    put("{\"username\":\"rita\",\"sub\":\"f00d0000-0000-4000-8000-000000000007\",\"password\":\"" PW
+        "\",\"status\":\"RESET_REQUIRED\","
         "\"attributes\":{\"email\":\"rita@example.com\"}}");
 }
 
 static void setup_una(void)
 {
-    put("{\"username\":\"una\",\"password\":\"" PW "\",\"status\":\"UNCONFIRMED\","
+    put("{\"username\":\"una\",\"sub\":\"f00d0000-0000-4000-8000-000000000008\",\"password\":\"" PW
+        "\",\"status\":\"UNCONFIRMED\","
         "\"attributes\":{\"email\":\"una@example.com\"}}");
 }
 
