@@ -31,6 +31,11 @@ cog_status cog_store_copy_groups(struct delta *d, const struct cog_cache_map *ol
                                  struct cog_error *err);
 cog_status cog_store_fill_members(struct cog_cache_model *m, struct cog_error *err);
 void cog_store_delta_free(struct delta *d);
+/* After new full files (a sync, a snapshot): d's live users are the logins
+ * kept; rewrites the logins files around them (cache_sync.c). */
+cog_status cog_store_rebase_logins(const struct cog_cache_lock *lk, const char *dir,
+                                   struct delta *d, const struct cog_cache_map *old_delta,
+                                   struct cog_error *err);
 /* Tells log (may be NULL) when lk was taken from a stale holder, and why. */
 struct cog_mapping_log;
 void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk);

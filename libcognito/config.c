@@ -77,6 +77,10 @@ static const struct key_def keys[] = {
     {"local_passwd_file", STR(local_passwd_file, KEY_PATH), false, NULL},
     {"local_group_file", STR(local_group_file, KEY_PATH), false, NULL},
     {"deny_names", STR(deny_names, KEY_STRING), false, NULL},
+    /* fleets: a signed snapshot (snapshot_install.c) */
+    {"snapshot_url", STR(snapshot_url, KEY_STRING), false, NULL},
+    {"snapshot_public_key", STR(snapshot_public_key, KEY_PATH), false, NULL},
+    {"s3_endpoint", STR(s3_endpoint, KEY_URL), false, NULL},
     /* after the password */
     {"identity_pool_id", STR(identity_pool_id, KEY_STRING), false, NULL},
     {"identity_endpoint", STR(identity_endpoint, KEY_URL), false, NULL},
@@ -120,6 +124,23 @@ static const char *check_user_status_list(const char *value)
     }
 }
 
+/* Where hosts fetch the snapshot: an S3 bucket (and prefix), an https URL
+ * or a local directory; no spaces or controls (they end up in URLs). */
+static const char *check_snapshot_url(const char *v)
+{
+    for (const char *p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+            return "a URL with spaces or control characters";
+    }
+    if (strncmp(v, "s3://", 5) == 0 && v[5] != '\0' && v[5] != '/')
+        return NULL;
+    if (strncmp(v, "https://", 8) == 0 && v[8] != '\0')
+        return NULL;
+    if (v[0] == '/')
+        return NULL;
+    return "not s3://BUCKET/PREFIX, an https:// URL or an absolute path";
+}
+
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
     const char *name;
@@ -133,6 +154,7 @@ static const struct {
     {"home_template", cog_mapping_check_home_template},
     {"deny_names", cog_mapping_check_deny_names},
     {"allowed_user_status", check_user_status_list},
+    {"snapshot_url", check_snapshot_url},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -103,6 +103,12 @@ struct cog_config {
     char *local_group_file;       /* local groups: collisions, group_map targets */
     char *deny_names;             /* added to the built-in deny list of names */
 
+    /* Fleets (snapshot_install.c): hosts install a signed snapshot instead of
+     * reading the pool. */
+    char *snapshot_url;        /* s3://BUCKET/PREFIX, https://HOST/PATH or /dir; NULL: off */
+    char *snapshot_public_key; /* PEM Ed25519 public key the snapshot must verify with */
+    char *s3_endpoint;         /* NULL: https://s3.<region>.amazonaws.com (path-style) */
+
     /* After the password: AWS credentials, token lifecycle, devices, offline. */
     char *identity_pool_id;  /* REGION:UUID; NULL: no AWS credentials */
     char *identity_endpoint; /* NULL: https://cognito-identity.<its region>.amazonaws.com/ */

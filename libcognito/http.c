@@ -172,25 +172,33 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* Copies the value of header line data (n bytes) into out when its name is
+ * name (lowercase, with the ':'), trimmed and cut to cap - 1 bytes. */
+static void header_value(const char *data, size_t n, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || strncasecmp(data, name, nl) != 0)
+        return;
+    const char *v = data + nl;
+    size_t vl = n - nl;
+    while (vl > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        vl--;
+    }
+    while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    if (vl >= cap)
+        vl = cap - 1;
+    memcpy(out, v, vl);
+    out[vl] = '\0';
+}
+
 static size_t header_seen(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct cog_http_response *resp = userp;
     size_t n = size * nmemb;
-    static const char name[] = "x-amzn-errortype:";
-    if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-        const char *v = data + sizeof(name) - 1;
-        size_t vl = n - (sizeof(name) - 1);
-        while (vl > 0 && (*v == ' ' || *v == '\t')) {
-            v++;
-            vl--;
-        }
-        while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-            vl--;
-        if (vl >= sizeof(resp->error_type))
-            vl = sizeof(resp->error_type) - 1;
-        memcpy(resp->error_type, v, vl);
-        resp->error_type[vl] = '\0';
-    }
+    header_value(data, n, "x-amzn-errortype:", resp->error_type, sizeof(resp->error_type));
+    header_value(data, n, "etag:", resp->etag, sizeof(resp->etag));
     return n;
 }
 
@@ -439,6 +447,25 @@ cog_status cog_http_get(struct cog_http *http, const char *url, struct cog_http_
                         struct cog_error *err)
 {
     return perform(http, url, NULL, NULL, 0, resp, err);
+}
+
+cog_status cog_http_get_with(struct cog_http *http, const char *url, const char *const *headers,
+                             struct cog_http_response *resp, struct cog_error *err)
+{
+    cog_status st;
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+        struct curl_slist *n = curl_slist_append(list, headers[i]);
+        if (n == NULL) {
+            curl_slist_free_all(list);
+            memset(resp, 0, sizeof(*resp));
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        }
+        list = n;
+    }
+    st = perform(http, url, list, NULL, 0, resp, err);
+    curl_slist_free_all(list);
+    return st;
 }
 
 void cog_http_response_clear(struct cog_http_response *resp)

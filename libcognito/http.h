@@ -26,6 +26,7 @@ struct cog_http_response {
     char *body; /* NUL-terminated, malloc'd */
     size_t len;
     char error_type[128]; /* x-amzn-ErrorType header, if any */
+    char etag[128];       /* ETag header as sent (quotes kept), if any */
 };
 
 struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error *err);
@@ -50,6 +51,10 @@ cog_status cog_http_post(struct cog_http *http, const char *url, const char *con
                          struct cog_error *err);
 cog_status cog_http_get(struct cog_http *http, const char *url, struct cog_http_response *resp,
                         struct cog_error *err);
+/* GET with extra headers (NULL-terminated list, may be NULL): If-None-Match,
+ * a SigV4 Authorization. A 304 is COG_OK with status 304 and an empty body. */
+cog_status cog_http_get_with(struct cog_http *http, const char *url, const char *const *headers,
+                             struct cog_http_response *resp, struct cog_error *err);
 
 /* Frees and wipes the body (it may hold tokens). */
 void cog_http_response_clear(struct cog_http_response *resp);

@@ -27,7 +27,11 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
 	libcognito/cache_detach.c libcognito/cache_file.c \
 	libcognito/admin.c libcognito/admin.h \
-	libcognito/sshkey.c libcognito/sshkey.h
+	libcognito/sshkey.c libcognito/sshkey.h \
+	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
+	libcognito/snapshot_fetch.c libcognito/snapshot_fetch.h \
+	libcognito/snapshot_local.c libcognito/snapshot_local.h \
+	libcognito/snapshot_install.c libcognito/snapshot_install.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \

@@ -87,6 +87,9 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # More than 1023 groups through the real cognitoctl sync (issue 12).
 TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
+# Fleet hosts: signed snapshots installed by cognitoctl sync (issue 14).
+TESTS += tests/cognitoctl_snapshot.sh
+EXTRA_DIST += tests/cognitoctl_snapshot.sh tests/snapshot_make.py tests/snapshot_server.py
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh

@@ -1,0 +1,359 @@
+/* A fleet host installs the exporter's signed snapshot (snapshot_install.h).
+ *
+ * Everything is fetched and checked before cache.lock is taken; only then
+ * are entries that collide with local accounts dropped and the files
+ * renamed into place, so a failed fetch never touches the cache. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "libcognito/cache.h"
+#include "libcognito/cache_store.h"
+#include "libcognito/mapping.h"
+#include "libcognito/snapshot_fetch.h"
+#include "libcognito/snapshot_install.h"
+#include "libcognito/snapshot_local.h"
+#include "libcognito/snapshot_manifest.h"
+#include "libcognito/util.h"
+
+#define STATE_MAX 4096
+#define SIGNATURE_MAX 1024
+
+static const char *const install_names[COG_SNAPSHOT_NPARTS] = {
+    COG_CACHE_NSS_FILE, COG_CACHE_ACCOUNTS_FILE, COG_CACHE_KEYS_FILE};
+static const enum cog_disk_kind part_kinds[COG_SNAPSHOT_NPARTS] = {COG_DISK_NSS, COG_DISK_ACCOUNTS,
+                                                                   COG_DISK_ACCOUNTS};
+
+/* ---- snapshot.state ---------------------------------------------------------------- */
+
+cog_status cog_snapshot_state_read(const char *dir, struct cog_snapshot_state *s,
+                                   struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *path = cog_cache_path(dir, COG_SNAPSHOT_STATE_FILE), *text = NULL;
+    size_t len = 0;
+    unsigned mode = 0;
+    struct stat sb;
+    struct json_object *root = NULL, *v;
+
+    memset(s, 0, sizeof(*s));
+    s->serial = -1;
+    if (path == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    if (lstat(path, &sb) != 0 && errno == ENOENT)
+        goto out; /* nothing installed yet */
+    if ((st = cog_read_trusted_file(path, STATE_MAX, &text, &len, &mode, err)) != COG_OK)
+        goto out;
+    root = json_tokener_parse(text);
+    /* A damaged record could let an old snapshot back in: refuse, and say how to go on. */
+    if (root == NULL || !json_object_object_get_ex(root, "serial", &v) ||
+        !json_object_is_type(v, json_type_int) || (s->serial = json_object_get_int64(v)) < 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
+                           "%s: damaged (no serial); remove it to accept the next snapshot", path);
+        goto out;
+    }
+    if (json_object_object_get_ex(root, "etag", &v) && json_object_is_type(v, json_type_string))
+        snprintf(s->etag, sizeof(s->etag), "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(root, "installed", &v) && json_object_is_type(v, json_type_int))
+        s->installed = json_object_get_int64(v);
+out:
+    json_object_put(root);
+    free(text);
+    free(path);
+    return st;
+}
+
+static cog_status state_write(const char *dir, const struct cog_snapshot_state *s,
+                              struct cog_error *err)
+{
+    cog_status st;
+    char *path = cog_cache_path(dir, COG_SNAPSHOT_STATE_FILE);
+    struct json_object *o = json_object_new_object();
+    if (path == NULL || o == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    json_object_object_add(o, "serial", json_object_new_int64(s->serial));
+    json_object_object_add(o, "etag", json_object_new_string(s->etag));
+    json_object_object_add(o, "installed", json_object_new_int64(s->installed));
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    st = cog_write_file_atomic(path, text, strlen(text), COG_CACHE_PUBLIC_MODE, err);
+out:
+    json_object_put(o);
+    free(path);
+    return st;
+}
+
+/* ---- fetching and checking ------------------------------------------------------------ */
+
+/* One data file: exactly the manifest's size and sha256, and a sound full
+ * cache file of its kind (the reader's own checks, the body's sum too). */
+static cog_status fetch_part(struct cog_snapshot_source *src, const struct cog_config *cfg,
+                             const struct cog_snapshot_file *f, enum cog_snapshot_part part,
+                             struct cog_buf *body, struct cog_error *err)
+{
+    cog_status st;
+    char etag[COG_SNAPSHOT_ETAG_MAX], hex[65];
+    bool unchanged = false;
+    struct cog_cache_map m;
+    /* The timeout covers a slow link too: at least 1 MB/s on top of it. */
+    long timeout_ms = (long)cfg->timeout * 1000 + (long)(f->size / 1000);
+
+    if (f->size > SIZE_MAX / 2)
+        return cog_error_set(err, COG_ERR_TOKEN, NULL, "%s: size %llu is too large", f->name,
+                             (unsigned long long)f->size);
+    if ((st = cog_snapshot_get(src, f->name, NULL, (size_t)f->size, timeout_ms, body, etag,
+                               &unchanged, err)) != COG_OK)
+        return st;
+    if (body->len != f->size)
+        return cog_error_set(err, COG_ERR_TOKEN, NULL,
+                             "%s: %zu bytes, the manifest says %llu (truncated or replaced)",
+                             f->name, body->len, (unsigned long long)f->size);
+    cog_snapshot_sha256_hex(body->data ? body->data : "", body->len, hex);
+    if (strcmp(hex, f->sha256) != 0)
+        return cog_error_set(err, COG_ERR_TOKEN, NULL,
+                             "%s: sha256 %.16s... is not the manifest's %.16s...", f->name, hex,
+                             f->sha256);
+    /* malloc'd data is 8-byte aligned, as the reader wants. */
+    if (cog_cache_map_buffer(&m, body->data, body->len, part_kinds[part]) != COG_CACHE_OK ||
+        !cog_cache_map_verify(&m) || (m.hdr->flags & COG_DISK_DELTA) != 0)
+        return cog_error_set(err, COG_ERR_TOKEN, NULL, "%s: not a sound full %s cache file",
+                             f->name, cog_snapshot_part_key(part));
+    return COG_OK;
+}
+
+struct fetched {
+    struct cog_snapshot_manifest mf;
+    struct cog_buf manifest, sig, files[COG_SNAPSHOT_NPARTS];
+    char etag[COG_SNAPSHOT_ETAG_MAX];
+};
+
+static void fetched_free(struct fetched *f)
+{
+    cog_buf_free(&f->manifest);
+    cog_buf_free(&f->sig);
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++)
+        cog_buf_free(&f->files[p]);
+}
+
+/* The manifest and, when it is new, everything it names, checked. */
+static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snapshot_state *state,
+                            struct fetched *f, struct cog_snapshot_report *out,
+                            struct cog_error *err)
+{
+    cog_status st;
+    struct cog_snapshot_source src;
+    char sig_etag[COG_SNAPSHOT_ETAG_MAX];
+    bool unchanged = false;
+    long timeout_ms = (long)cfg->timeout * 1000;
+
+    if ((st = cog_snapshot_source_open(&src, cfg, err)) != COG_OK)
+        goto out;
+    if ((st = cog_snapshot_get(&src, COG_SNAPSHOT_MANIFEST, state->etag, COG_SNAPSHOT_MANIFEST_MAX,
+                               timeout_ms, &f->manifest, f->etag, &unchanged, err)) != COG_OK)
+        goto out;
+    if (unchanged) {
+        out->unchanged = true;
+        goto out;
+    }
+    if ((st = cog_snapshot_get(&src, COG_SNAPSHOT_SIGNATURE, NULL, SIGNATURE_MAX, timeout_ms,
+                               &f->sig, sig_etag, &unchanged, err)) != COG_OK)
+        goto out;
+    /* Only signed bytes are parsed. */
+    if ((st = cog_snapshot_verify(cfg->snapshot_public_key, f->manifest.data, f->manifest.len,
+                                  f->sig.data ? f->sig.data : "", f->sig.len, err)) != COG_OK)
+        goto out;
+    if ((st = cog_snapshot_manifest_parse(f->manifest.data, f->manifest.len, &f->mf, err)) !=
+        COG_OK) {
+        char why[COG_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof(why), "%s", err->message);
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL, "%s", why); /* signed, yet malformed */
+        goto out;
+    }
+    if (f->mf.format != COG_SNAPSHOT_FORMAT) {
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL,
+                           "manifest: format %d; this host reads format %d", f->mf.format,
+                           COG_SNAPSHOT_FORMAT);
+        goto out;
+    }
+    if (strcmp(f->mf.pool_id, cfg->user_pool_id) != 0) {
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL,
+                           "manifest: pool %.63s is not this host's user_pool_id %.63s",
+                           f->mf.pool_id, cfg->user_pool_id);
+        goto out;
+    }
+    out->serial = f->mf.serial;
+    if (f->mf.serial == state->serial) {
+        out->unchanged = true; /* the same snapshot, newly signed or re-uploaded */
+        goto out;
+    }
+    if (f->mf.serial < state->serial) {
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL,
+                           "manifest: serial %lld is older than the installed %lld (a replay?)",
+                           (long long)f->mf.serial, (long long)state->serial);
+        goto out;
+    }
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS && st == COG_OK; p++)
+        st = fetch_part(&src, cfg, &f->mf.files[p], (enum cog_snapshot_part)p, &f->files[p], err);
+out:
+    cog_snapshot_source_close(&src);
+    return st;
+}
+
+/* ---- installing ---------------------------------------------------------------------- */
+
+/* The logins a new snapshot holds are retired: those of a sub it has, made
+ * before it was created. Later logins stay (the snapshot may predate what
+ * they wrote). Works on today's logins files through cache_store.h; the
+ * fleetscale branch owns the delta format and replaces this with its own
+ * retire step when that format changes. */
+static cog_status snapshot_keep_logins(struct delta *d, const struct cog_cache_files *old,
+                                       const struct cog_cache_map *snap_acc, int64_t created,
+                                       size_t *retired, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    const struct cog_cache_map *nm = old->vnss.delta, *am = old->vacc.delta;
+    for (uint32_t i = 0; nm != NULL && i < nm->nrec[0] && st == COG_OK; i++) {
+        const struct cog_disk_user *r = cog_cache_user_at(nm, i);
+        if (r == NULL || (r->flags & COG_DISK_HIDDEN))
+            continue;
+        const struct cog_disk_account *a =
+            cog_cache_account_by_name(am, cog_cache_str(nm, r->name));
+        const char *sub = a ? cog_cache_str(am, a->sub) : NULL;
+        if (sub != NULL && *sub != '\0' && a->stamp <= created &&
+            cog_cache_account_by_sub(snap_acc, sub) != NULL) {
+            (*retired)++;
+            continue;
+        }
+        st = cog_store_copy_user(d->m, nm, r, am, a, err);
+    }
+    return st;
+}
+
+/* The checked snapshot into dir under the lock: the files as published
+ * when no entry collides here, else the host's own files without them;
+ * then the logins, then snapshot.state. */
+static cog_status install(const struct cog_config *cfg, const char *dir, struct fetched *f,
+                          struct cog_mapping_log *log, struct cog_snapshot_report *out,
+                          struct cog_error *err)
+{
+    cog_status st;
+    struct cog_cache_lock lk = {.fd = -1};
+    struct cog_cache_files old;
+    struct cog_cache_map snss, sacc;
+    struct snapshot_drops drops = {0};
+    struct cog_cache_model full, dm;
+    struct delta d = {.m = &dm};
+
+    memset(&old, 0, sizeof(old));
+    cog_cache_model_init(&full);
+    cog_cache_model_init(&dm);
+    cog_cache_map_buffer(&snss, f->files[COG_SNAPSHOT_NSS].data, f->files[COG_SNAPSHOT_NSS].len,
+                         COG_DISK_NSS);
+    cog_cache_map_buffer(&sacc, f->files[COG_SNAPSHOT_ACCOUNTS].data,
+                         f->files[COG_SNAPSHOT_ACCOUNTS].len, COG_DISK_ACCOUNTS);
+    if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
+        goto out;
+    cog_store_note_reclaim(log, &lk);
+    if ((st = cog_cache_files_open(dir, &old, err)) != COG_OK ||
+        (st = snapshot_find_drops(cfg, &snss, &old.vnss, log, &drops, err)) != COG_OK)
+        goto out;
+    out->dropped = drops.n;
+    if (drops.n == 0) {
+        /* accounts, keys, then NSS: as every writer orders them */
+        static const int order[] = {COG_SNAPSHOT_ACCOUNTS, COG_SNAPSHOT_KEYS, COG_SNAPSHOT_NSS};
+        for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && st == COG_OK; i++) {
+            int q = order[i];
+            st = cog_cache_replace(
+                &lk, dir, install_names[q], f->files[q].data, f->files[q].len,
+                q == COG_SNAPSHOT_ACCOUNTS ? COG_CACHE_PRIVATE_MODE : COG_CACHE_PUBLIC_MODE, err);
+        }
+        out->users = snss.nrec[0];
+        out->groups = snss.nrec[1];
+    } else {
+        out->rebuilt = true;
+        if ((st = snapshot_model_without(&snss, &sacc, &drops, &full, err)) != COG_OK ||
+            (st = cog_store_write_model(&lk, dir, &full, err)) != COG_OK)
+            goto out;
+        out->users = full.nusers;
+        out->groups = full.ngroups;
+    }
+    if (st != COG_OK)
+        goto out;
+    dm.delta = true;
+    dm.built_at = time(NULL);
+    dm.base_time = f->mf.created;
+    if ((st = snapshot_keep_logins(&d, &old, &sacc, f->mf.created, &out->retired_logins, err)) !=
+        COG_OK)
+        goto out;
+    out->kept_logins = dm.nusers;
+    if ((st = cog_store_rebase_logins(&lk, dir, &d, old.vnss.delta, err)) != COG_OK)
+        goto out;
+    struct cog_snapshot_state ns = {.serial = f->mf.serial, .installed = time(NULL)};
+    snprintf(ns.etag, sizeof(ns.etag), "%s", f->etag);
+    if ((st = cog_cache_lock_check(&lk, err)) == COG_OK)
+        st = state_write(dir, &ns, err);
+out:
+    cog_cache_files_close(&old);
+    cog_cache_unlock(&lk);
+    snapshot_drops_free(&drops);
+    cog_store_delta_free(&d);
+    cog_cache_model_free(&dm);
+    cog_cache_model_free(&full);
+    return st;
+}
+
+/* The installed serial's new ETag, under the lock (an install may be under way). */
+static cog_status remember_etag(const char *dir, int64_t serial, const char *etag,
+                                struct cog_error *err)
+{
+    cog_status st;
+    struct cog_cache_lock lk = {.fd = -1};
+    struct cog_snapshot_state now;
+    if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
+        return st;
+    if ((st = cog_snapshot_state_read(dir, &now, err)) == COG_OK && now.serial == serial) {
+        snprintf(now.etag, sizeof(now.etag), "%s", etag);
+        st = state_write(dir, &now, err);
+    }
+    cog_cache_unlock(&lk);
+    return st;
+}
+
+cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_log *log,
+                             struct cog_snapshot_report *out, struct cog_error *err)
+{
+    cog_status st;
+    struct cog_snapshot_state state;
+    struct fetched f;
+    const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
+    long long t0 = cog_now_ms();
+
+    memset(out, 0, sizeof(*out));
+    memset(&f, 0, sizeof(f));
+    if ((st = cog_snapshot_state_read(dir, &state, err)) != COG_OK)
+        goto out;
+    out->previous = state.serial;
+    out->serial = state.serial;
+    if ((st = fetch_all(cfg, &state, &f, out, err)) != COG_OK)
+        goto out;
+    if (out->unchanged) {
+        /* Remember the new ETag of an unchanged serial: the next poll is a 304. */
+        if (state.serial >= 0 && f.etag[0] != '\0' && strcmp(f.etag, state.etag) != 0)
+            st = remember_etag(dir, state.serial, f.etag, err);
+        goto out;
+    }
+    st = install(cfg, dir, &f, log, out, err);
+out:
+    fetched_free(&f);
+    out->elapsed_ms = cog_now_ms() - t0;
+    return st;
+}

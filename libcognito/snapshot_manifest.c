@@ -1,0 +1,187 @@
+/* A fleet snapshot's manifest: parse and verify (snapshot_manifest.h). */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "libcognito/snapshot_manifest.h"
+#include "libcognito/util.h"
+
+#define ED25519_SIG_LEN 64
+#define KEY_FILE_MAX 16384
+
+static const char *const part_keys[COG_SNAPSHOT_NPARTS] = {"nss", "accounts", "keys"};
+
+const char *cog_snapshot_part_key(enum cog_snapshot_part part)
+{
+    return part < COG_SNAPSHOT_NPARTS ? part_keys[part] : "?";
+}
+
+/* A plain file name in the snapshot's directory: never a path, never hidden. */
+static bool file_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > COG_SNAPSHOT_NAME_MAX || s[0] == '.')
+        return false;
+    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static bool hex64_ok(const char *s)
+{
+    return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* An integer member >= 0 (json-c parses it as int64). */
+static bool int_member(struct json_object *o, const char *key, int64_t *out)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return false;
+    *out = json_object_get_int64(v);
+    return *out >= 0;
+}
+
+static const char *str_member(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static const char *parse_file(struct json_object *files, enum cog_snapshot_part part,
+                              struct cog_snapshot_file *f)
+{
+    struct json_object *o;
+    int64_t size;
+    if (!json_object_object_get_ex(files, part_keys[part], &o) ||
+        !json_object_is_type(o, json_type_object))
+        return "is missing";
+    const char *name = str_member(o, "name"), *sum = str_member(o, "sha256");
+    if (name == NULL || !file_name_ok(name))
+        return "has no plain file name";
+    if (sum == NULL || !hex64_ok(sum))
+        return "has no sha256 (64 lowercase hex digits)";
+    if (!int_member(o, "size", &size))
+        return "has no size";
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    memcpy(f->sha256, sum, 65);
+    f->size = (uint64_t)size;
+    return NULL;
+}
+
+cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
+                                       struct cog_snapshot_manifest *out, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *root = NULL, *files;
+    int64_t format = 0;
+    const char *pool;
+
+    memset(out, 0, sizeof(*out));
+    if (tok == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if (len > COG_SNAPSHOT_MANIFEST_MAX || memchr(text, '\0', len) != NULL)
+        goto bad;
+    root = json_tokener_parse_ex(tok, text, (int)len);
+    if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+        json_tokener_get_parse_end(tok) != len || !json_object_is_type(root, json_type_object))
+        goto bad;
+    if (!int_member(root, "format", &format) || format > 1000000) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: no format number");
+        goto out;
+    }
+    out->format = (int)format;
+    pool = str_member(root, "pool_id");
+    if (pool == NULL || *pool == '\0' || strlen(pool) >= sizeof(out->pool_id) ||
+        !cog_text_valid(pool, sizeof(out->pool_id))) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: no usable pool_id");
+        goto out;
+    }
+    snprintf(out->pool_id, sizeof(out->pool_id), "%s", pool);
+    if (!int_member(root, "serial", &out->serial) || !int_member(root, "created", &out->created) ||
+        !int_member(root, "users", &out->users) || !int_member(root, "groups", &out->groups)) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "manifest: serial, created, users and groups must be numbers >= 0");
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "files", &files) ||
+        !json_object_is_type(files, json_type_object)) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: no files");
+        goto out;
+    }
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
+        const char *why = parse_file(files, (enum cog_snapshot_part)p, &out->files[p]);
+        if (why != NULL) {
+            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: file '%s' %s",
+                               part_keys[p], why);
+            goto out;
+        }
+    }
+    goto out;
+bad:
+    st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: not one JSON object");
+out:
+    json_object_put(root);
+    if (tok != NULL)
+        json_tokener_free(tok);
+    return st;
+}
+
+cog_status cog_snapshot_verify(const char *key_path, const void *data, size_t len,
+                               const char *sig_text, size_t sig_len, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *pem = NULL;
+    size_t pem_len = 0;
+    unsigned mode = 0;
+    unsigned char *sig = NULL;
+    size_t sl = 0;
+    BIO *bio = NULL;
+    EVP_PKEY *key = NULL;
+    EVP_MD_CTX *ctx = NULL;
+
+    if (key_path == NULL)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                             "snapshot_url is set but snapshot_public_key is not");
+    /* The key decides what every host trusts: only root may change it. */
+    if ((st = cog_read_trusted_file(key_path, KEY_FILE_MAX, &pem, &pem_len, &mode, err)) != COG_OK)
+        goto out;
+    bio = BIO_new_mem_buf(pem, (int)pem_len);
+    key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    if (key == NULL || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: not a PEM Ed25519 public key", key_path);
+        goto out;
+    }
+    while (sig_len > 0 && (sig_text[sig_len - 1] == '\n' || sig_text[sig_len - 1] == '\r'))
+        sig_len--;
+    if (sig_len == 0 || memchr(sig_text, '\n', sig_len) != NULL ||
+        (sig = cog_base64_decode(sig_text, sig_len, &sl)) == NULL || sl != ED25519_SIG_LEN) {
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL,
+                           "manifest.json.sig: not base64 of a 64-byte Ed25519 signature");
+        goto out;
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1) {
+        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "OpenSSL cannot verify Ed25519");
+        goto out;
+    }
+    if (EVP_DigestVerify(ctx, sig, sl, data, len) != 1)
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL,
+                           "manifest.json: the signature does not verify with %s", key_path);
+out:
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    BIO_free(bio);
+    free(sig);
+    free(pem);
+    return st;
+}
