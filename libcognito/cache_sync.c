@@ -3,11 +3,9 @@
  * logins files. See cache_store.c for the two writers. */
 #include "build-config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "libcognito/cache.h"
 #include "libcognito/cache_store.h"
@@ -73,61 +71,12 @@ out:
     return st;
 }
 
-/* The kept logins (d's live users), now shadowing new full files: they
- * hide what they displace there, keep the old logins file's groups they
- * are in, and become the new logins files; none at all when nothing was
- * kept. Readers are told and the directory synced. */
-cog_status cog_store_rebase_logins(const struct cog_cache_lock *lk, const char *dir,
-                                   struct delta *d, const struct cog_cache_map *old_delta,
-                                   struct cog_error *err)
-{
-    cog_status st;
-    struct cog_cache_files fresh;
-    struct cog_cache_model *dm = d->m;
-
-    memset(&fresh, 0, sizeof(fresh));
-    if ((st = cog_cache_files_open(dir, &fresh, err)) != COG_OK)
-        goto out;
-    size_t live = dm->nusers;
-    for (size_t i = 0; i < live && st == COG_OK; i++) {
-        struct cog_cache_user x = dm->users[i];
-        st = cog_store_displace(d, &fresh.nss, &fresh.acc, &x, err);
-    }
-    if (st != COG_OK || (st = cog_store_copy_groups(d, old_delta, err)) != COG_OK ||
-        (st = cog_store_fill_members(dm, err)) != COG_OK)
-        goto out;
-    if (dm->nusers > 0) {
-        st = cog_store_write_model(lk, dir, dm, err);
-    } else {
-        /* Nothing kept: no logins files at all. */
-        char *a = cog_cache_path(dir, COG_CACHE_ACCOUNTS_DELTA_FILE);
-        char *k = cog_cache_path(dir, COG_CACHE_KEYS_DELTA_FILE);
-        char *n = cog_cache_path(dir, COG_CACHE_NSS_DELTA_FILE);
-        bool gone = a != NULL && k != NULL && n != NULL &&
-                    cog_cache_lock_check(lk, err) == COG_OK &&
-                    (unlink(n) == 0 || errno == ENOENT) && (unlink(k) == 0 || errno == ENOENT) &&
-                    (unlink(a) == 0 || errno == ENOENT);
-        if (!gone)
-            st =
-                cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot remove the logins files", dir);
-        free(a);
-        free(k);
-        free(n);
-    }
-    if (st != COG_OK || (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
-        goto out;
-    st = cog_cache_sync_dir(dir, err);
-out:
-    cog_cache_files_close(&fresh);
-    return st;
-}
-
 cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_pool *pool,
                                 int64_t listed_at, struct cog_mapping_log *log,
                                 struct cog_sync_stats *stats, struct cog_error *err)
 {
     cog_status st;
-    struct cog_cache_files f;
+    struct cog_cache_files f, fresh;
     struct cog_cache_model full, dm;
     struct delta d = {.m = &dm};
     struct cog_cache_lock lk = {.fd = -1};
@@ -137,6 +86,7 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     long long t0 = cog_now_ms();
 
     memset(&f, 0, sizeof(f));
+    memset(&fresh, 0, sizeof(fresh));
     cog_cache_model_init(&full);
     cog_cache_model_init(&dm);
     if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
@@ -160,19 +110,33 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     if ((st = cog_mapping_build(&in, &full, log, err)) != COG_OK)
         goto out;
     full.built_at = time(NULL);
+    full.base_time = listed_at;
     if ((st = cog_store_write_model(&lk, dir, &full, err)) != COG_OK)
         goto out;
 
-    size_t live = dm.nusers;
-    if ((st = cog_store_rebase_logins(&lk, dir, &d, f.vnss.delta, err)) != COG_OK)
+    /* The kept logins, now shadowing the new full file. */
+    if ((st = cog_cache_files_open(dir, &fresh, err)) != COG_OK)
         goto out;
-    if (stats != NULL) {
+    size_t live = dm.nusers;
+    if ((st = cog_store_shadow_full(&d, &fresh, f.vnss.delta, err)) != COG_OK)
+        goto out;
+    if (dm.nusers > 0) {
+        st = cog_store_write_model(&lk, dir, &dm, err);
+    } else {
+        /* Nothing newer than the listing: no logins files at all. */
+        st = cog_store_remove_logins(&lk, dir, err);
+    }
+    if (st != COG_OK || (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
+        goto out;
+    st = cog_cache_sync_dir(dir, err);
+    if (st == COG_OK && stats != NULL) {
         stats->users = full.nusers;
         stats->groups = full.ngroups;
         stats->kept_logins = live;
         stats->build_ms = cog_now_ms() - t0;
     }
 out:
+    cog_cache_files_close(&fresh);
     cog_cache_files_close(&f);
     cog_cache_unlock(&lk);
     free(reserved);
