@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "libcognito/cache.h"
+#include "libcognito/cache_retire.h"
 #include "libcognito/cache_store.h"
 #include "libcognito/mapping.h"
 #include "libcognito/snapshot_fetch.h"
@@ -210,34 +211,6 @@ out:
 
 /* ---- installing ---------------------------------------------------------------------- */
 
-/* The logins a new snapshot holds are retired: those of a sub it has, made
- * before it was created. Later logins stay (the snapshot may predate what
- * they wrote). Works on today's logins files through cache_store.h; the
- * fleetscale branch owns the delta format and replaces this with its own
- * retire step when that format changes. */
-static cog_status snapshot_keep_logins(struct delta *d, const struct cog_cache_files *old,
-                                       const struct cog_cache_map *snap_acc, int64_t created,
-                                       size_t *retired, struct cog_error *err)
-{
-    cog_status st = COG_OK;
-    const struct cog_cache_map *nm = old->vnss.delta, *am = old->vacc.delta;
-    for (uint32_t i = 0; nm != NULL && i < nm->nrec[0] && st == COG_OK; i++) {
-        const struct cog_disk_user *r = cog_cache_user_at(nm, i);
-        if (r == NULL || (r->flags & COG_DISK_HIDDEN))
-            continue;
-        const struct cog_disk_account *a =
-            cog_cache_account_by_name(am, cog_cache_str(nm, r->name));
-        const char *sub = a ? cog_cache_str(am, a->sub) : NULL;
-        if (sub != NULL && *sub != '\0' && a->stamp <= created &&
-            cog_cache_account_by_sub(snap_acc, sub) != NULL) {
-            (*retired)++;
-            continue;
-        }
-        st = cog_store_copy_user(d->m, nm, r, am, a, err);
-    }
-    return st;
-}
-
 /* The checked snapshot into dir under the lock: the files as published
  * when no entry collides here, else the host's own files without them;
  * then the logins, then snapshot.state. */
@@ -250,12 +223,10 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
     struct cog_cache_files old;
     struct cog_cache_map snss, sacc;
     struct snapshot_drops drops = {0};
-    struct cog_cache_model full, dm;
-    struct delta d = {.m = &dm};
+    struct cog_cache_model full;
 
     memset(&old, 0, sizeof(old));
     cog_cache_model_init(&full);
-    cog_cache_model_init(&dm);
     cog_cache_map_buffer(&snss, f->files[COG_SNAPSHOT_NSS].data, f->files[COG_SNAPSHOT_NSS].len,
                          COG_DISK_NSS);
     cog_cache_map_buffer(&sacc, f->files[COG_SNAPSHOT_ACCOUNTS].data,
@@ -288,15 +259,12 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
     }
     if (st != COG_OK)
         goto out;
-    dm.delta = true;
-    dm.built_at = time(NULL);
-    dm.base_time = f->mf.created;
-    if ((st = snapshot_keep_logins(&d, &old, &sacc, f->mf.created, &out->retired_logins, err)) !=
-        COG_OK)
+    /* The logins the snapshot now holds leave the logins files (cache_retire.h). */
+    struct cog_retire_stats rs = {0};
+    if ((st = cog_cache_delta_retire_locked(&lk, dir, &rs, err)) != COG_OK)
         goto out;
-    out->kept_logins = dm.nusers;
-    if ((st = cog_store_rebase_logins(&lk, dir, &d, old.vnss.delta, err)) != COG_OK)
-        goto out;
+    out->retired_logins = rs.retired + rs.dropped;
+    out->kept_logins = rs.kept;
     struct cog_snapshot_state ns = {.serial = f->mf.serial, .installed = time(NULL)};
     snprintf(ns.etag, sizeof(ns.etag), "%s", f->etag);
     if ((st = cog_cache_lock_check(&lk, err)) == COG_OK)
@@ -305,8 +273,6 @@ out:
     cog_cache_files_close(&old);
     cog_cache_unlock(&lk);
     snapshot_drops_free(&drops);
-    cog_store_delta_free(&d);
-    cog_cache_model_free(&dm);
     cog_cache_model_free(&full);
     return st;
 }

@@ -245,6 +245,33 @@ AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=wrong-secret sync c
 expect_eq "a wrong secret: nothing changes (the 304 path is refused too)" 3 "$RC"
 echo '{}' >"$D/server.ctl"
 
+# ---- logins between snapshots, retired by the next one ------------------------
+# erin logs in on host B before a snapshot has her; the exporter's next
+# snapshot does (her login leaves the logins files, her uid stays). frank
+# logs in after that snapshot was made: he stays in the logins files.
+mock_add_user erin 'Passw0rd!' sub=sub-erin
+AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET "$CTL" sync --config "$D/exp.conf" --quiet ||
+	fail "exporter sync 3"
+republish 3 --created "$(($(date +%s) - 5))"
+mock_add_user frank 'Passw0rd!' sub=sub-frank
+for u in erin frank; do
+	printf 'Passw0rd!\n' | "$CTL" login --config "$D/b.conf" --update-cache "$u" >/dev/null 2>"$D/err" ||
+		fail "login $u: $(cat "$D/err")"
+done
+nss_files "$(cat "$D/passwd.exp")" "$(cat "$D/group.exp")"
+erin_login=$(host_nss b getent passwd erin | cut -d: -f3)
+check "erin resolves on host B from her login" test -n "$erin_login"
+check "the logins file has her" grep -q erin "$D/b/nss.logins"
+sync b
+expect_eq "serial 3 installs over the logins" 0 "$RC"
+check "one login retired, one kept" grep -q "1 logins retired, 1 kept" "$D/out"
+expect_eq "erin keeps her uid, now from the snapshot" "$erin_login" \
+	"$(host_nss b getent passwd erin | cut -d: -f3)"
+expect_eq "which is the exporter's" "$(host_nss exp getent passwd erin | cut -d: -f3)" "$erin_login"
+check "erin left the logins file" sh -c "! grep -q erin '$D/b/nss.logins'"
+check "frank stays in it" grep -q frank "$D/b/nss.logins"
+check "and still resolves" test -n "$(host_nss b getent passwd frank)"
+
 # ---- options -----------------------------------------------------------------
 t0=$(date +%s)
 sync b --splay 0
@@ -252,6 +279,6 @@ expect_eq "--splay 0 runs at once" 0 "$RC"
 "$CTL" sync --config "$D/b.conf" --splay x >/dev/null 2>&1
 expect_eq "--splay needs seconds" 2 $?
 sync b --json
-check "--json says unchanged" "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["unchanged"] and d["snapshot_serial"]==2 else 1)' "$D/out"
+check "--json says unchanged" "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["unchanged"] and d["snapshot_serial"]==3 else 1)' "$D/out"
 [ $(($(date +%s) - t0)) -lt 20 ] || echo "# slow: $(($(date +%s) - t0)) s"
 finish
