@@ -101,27 +101,13 @@ static cog_status attempt(struct cog_admin *a, const char *target, const char *b
         .service = SERVICE,
         .amz_date = date,
     };
-    st = cog_sigv4_sign(&req, &a->creds, &sig, err);
-    if (st != COG_OK)
+    if ((st = cog_sigv4_sign(&req, &a->creds, &sig, err)) != COG_OK ||
+        (st = cog_sigv4_header_lines(&req, &sig, hdr, err)) != COG_OK)
         goto out;
-    size_t n = 0;
-    for (size_t i = 0; i < req.nheaders; i++) {
-        if (asprintf(&hdr[n], "%s: %s", signed_headers[i].name, signed_headers[i].value) < 0)
-            hdr[n] = NULL;
-        if (hdr[n++] == NULL)
-            goto nomem;
-    }
-    if (asprintf(&hdr[n], "Authorization: %s", sig.authorization) < 0)
-        hdr[n] = NULL;
-    if (hdr[n] == NULL)
-        goto nomem;
     if (a->idp.http != NULL)
         cog_http_begin_step(a->idp.http);
     st = cog_idp_post(&a->idp, a->idp.url, target, (const char *const *)hdr, body, body_len, resp,
                       err);
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
 out:
     for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
         cog_free_secret(hdr[i]); /* one holds the session token */

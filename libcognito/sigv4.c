@@ -524,3 +524,21 @@ out:
     cog_buf_free(&auth);
     return st;
 }
+
+cog_status cog_sigv4_header_lines(const struct cog_sigv4_request *req,
+                                  const struct cog_sigv4_result *sig, char **out,
+                                  struct cog_error *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (asprintf(&out[n], "%s: %s", req->headers[i].name, req->headers[i].value) < 0)
+            out[n] = NULL;
+        if (out[n++] == NULL)
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    }
+    if (asprintf(&out[n], "Authorization: %s", sig->authorization) < 0)
+        out[n] = NULL;
+    if (out[n] == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    return COG_OK;
+}

@@ -66,6 +66,14 @@ cog_status cog_sigv4_sign(const struct cog_sigv4_request *req,
                           struct cog_error *err);
 void cog_sigv4_result_clear(struct cog_sigv4_result *res);
 
+/* The signed request's headers as "Name: value" lines for the HTTP client,
+ * then "Authorization: ...": out needs req->nheaders + 2 slots, zeroed (the
+ * last stays NULL). Each line is malloc'd; one may hold the session token,
+ * so free them with cog_free_secret. */
+cog_status cog_sigv4_header_lines(const struct cog_sigv4_request *req,
+                                  const struct cog_sigv4_result *sig, char **out,
+                                  struct cog_error *err);
+
 /* x-amz-date for t (UTC): YYYYMMDDTHHMMSSZ. */
 #define COG_AMZ_DATE_LEN 17
 void cog_sigv4_amz_date(time_t t, char out[COG_AMZ_DATE_LEN]);

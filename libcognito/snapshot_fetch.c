@@ -164,7 +164,7 @@ out:
 }
 
 /* The SigV4 headers of a GET of s->path NAME: host, x-amz-date,
- * x-amz-content-sha256, the session token, Authorization. */
+ * x-amz-content-sha256, the session token, Authorization (hdr: 6 slots). */
 static cog_status sign_get(struct cog_snapshot_source *s, const char *name, char **hdr,
                            struct cog_error *err)
 {
@@ -177,7 +177,7 @@ static cog_status sign_get(struct cog_snapshot_source *s, const char *name, char
         {"X-Amz-Content-Sha256", EMPTY_SHA256},
         {"X-Amz-Security-Token", s->creds.session_token},
     };
-    size_t nh = s->creds.session_token ? 4 : 3, n = 0;
+    size_t nh = s->creds.session_token ? 4 : 3;
 
     cog_sigv4_amz_date(time(NULL), date);
     if (asprintf(&path, "%s%s", s->path, name) < 0) {
@@ -193,19 +193,8 @@ static cog_status sign_get(struct cog_snapshot_source *s, const char *name, char
         .service = "s3",
         .amz_date = date,
     };
-    if ((st = cog_sigv4_sign(&req, &s->creds, &sig, err)) != COG_OK)
-        goto out;
-    for (size_t i = 1; i < nh; i++) { /* curl sends Host itself */
-        if (asprintf(&hdr[n], "%s: %s", h[i].name, h[i].value) < 0)
-            hdr[n] = NULL;
-        if (hdr[n++] == NULL)
-            goto nomem;
-    }
-    if (asprintf(&hdr[n], "Authorization: %s", sig.authorization) < 0)
-        hdr[n] = NULL;
-    if (hdr[n] == NULL)
-        goto nomem;
-    st = COG_OK;
+    if ((st = cog_sigv4_sign(&req, &s->creds, &sig, err)) == COG_OK)
+        st = cog_sigv4_header_lines(&req, &sig, hdr, err);
     goto out;
 nomem:
     st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
