@@ -131,6 +131,32 @@ static cog_status fetch_part(struct cog_snapshot_source *src, const struct cog_c
     return COG_OK;
 }
 
+/* Every account fact and SSH key belongs to a user the NSS file shows, by
+ * name and uid: a keys file naming anyone else (a local account, say)
+ * would hand that account's SSH logins to the snapshot. */
+static cog_status check_consistent(const struct cog_buf files[COG_SNAPSHOT_NPARTS],
+                                   struct cog_error *err)
+{
+    struct cog_cache_map nss, acc;
+    cog_cache_map_buffer(&nss, files[COG_SNAPSHOT_NSS].data, files[COG_SNAPSHOT_NSS].len,
+                         COG_DISK_NSS);
+    for (int p = COG_SNAPSHOT_ACCOUNTS; p <= COG_SNAPSHOT_KEYS; p++) {
+        cog_cache_map_buffer(&acc, files[p].data, files[p].len, COG_DISK_ACCOUNTS);
+        for (uint32_t i = 0; i < acc.nrec[0]; i++) {
+            const struct cog_disk_account *a = cog_cache_account_at(&acc, i);
+            const char *name = a ? cog_cache_str(&acc, a->name) : NULL;
+            const struct cog_disk_user *u = name ? cog_cache_user_by_name(&nss, name) : NULL;
+            if (u == NULL || u->uid != a->uid)
+                return cog_error_set(err, COG_ERR_TOKEN, NULL,
+                                     "the %s file has '%.64s', whom the NSS file does not show "
+                                     "with that uid",
+                                     cog_snapshot_part_key((enum cog_snapshot_part)p),
+                                     name ? name : "?");
+        }
+    }
+    return COG_OK;
+}
+
 struct fetched {
     struct cog_snapshot_manifest mf;
     struct cog_buf manifest, sig, files[COG_SNAPSHOT_NPARTS];
@@ -204,6 +230,8 @@ static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snaps
     }
     for (int p = 0; p < COG_SNAPSHOT_NPARTS && st == COG_OK; p++)
         st = fetch_part(&src, cfg, &f->mf.files[p], (enum cog_snapshot_part)p, &f->files[p], err);
+    if (st == COG_OK)
+        st = check_consistent(f->files, err);
 out:
     cog_snapshot_source_close(&src);
     return st;

@@ -70,6 +70,7 @@ conf() {
 conf exp "$D/exp" "$D/passwd.exp" "$D/group.exp"
 AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET "$CTL" sync --config "$D/exp.conf" --quiet ||
 	fail "exporter sync"
+cp -r "$D/exp" "$D/exp1"
 publish() { # SERIAL [ARGS...]
 	p_serial=$1
 	shift
@@ -252,6 +253,14 @@ echo '{}' >"$D/server.ctl"
 mock_add_user erin 'Passw0rd!' sub=sub-erin
 AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET "$CTL" sync --config "$D/exp.conf" --quiet ||
 	fail "exporter sync 3"
+# Account facts for a user the NSS file does not show: refused (a keys
+# file naming someone else would hand over their SSH logins).
+mkdir -p "$D/mixed"
+cp "$D/exp1/nss.cache" "$D/mixed/" && cp "$D/exp/accounts.cache" "$D/exp/keys.cache" "$D/mixed/"
+rm -rf "$D/pub"
+"$PYTHON3" "$top_srcdir/tests/snapshot_make.py" --cache "$D/mixed" --out "$D/pub" --serial 3 \
+	--pool "$MOCK_POOL_ID" --key "$D/fleet.key" || fail "publish mixed"
+refused b 1 "account facts for a user NSS does not show" "accounts file has .erin."
 republish 3 --created "$(($(date +%s) - 5))"
 mock_add_user frank 'Passw0rd!' sub=sub-frank
 for u in erin frank; do
