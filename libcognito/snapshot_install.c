@@ -248,12 +248,10 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
 {
     cog_status st;
     struct cog_cache_lock lk = {.fd = -1};
-    struct cog_cache_files old;
     struct cog_cache_map snss, sacc;
     struct snapshot_drops drops = {0};
     struct cog_cache_model full;
 
-    memset(&old, 0, sizeof(old));
     cog_cache_model_init(&full);
     cog_cache_map_buffer(&snss, f->files[COG_SNAPSHOT_NSS].data, f->files[COG_SNAPSHOT_NSS].len,
                          COG_DISK_NSS);
@@ -262,8 +260,7 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
     if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
         goto out;
     cog_store_note_reclaim(log, &lk);
-    if ((st = cog_cache_files_open(dir, &old, err)) != COG_OK ||
-        (st = snapshot_find_drops(cfg, &snss, &old.vnss, log, &drops, err)) != COG_OK)
+    if ((st = snapshot_find_drops(cfg, &snss, log, &drops, err)) != COG_OK)
         goto out;
     out->dropped = drops.n;
     if (drops.n == 0) {
@@ -298,7 +295,6 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
     if ((st = cog_cache_lock_check(&lk, err)) == COG_OK)
         st = state_write(dir, &ns, err);
 out:
-    cog_cache_files_close(&old);
     cog_cache_unlock(&lk);
     snapshot_drops_free(&drops);
     cog_cache_model_free(&full);

@@ -8,7 +8,6 @@
 #include <syslog.h>
 
 #include "libcognito/cache_store.h"
-#include "libcognito/localnames.h"
 #include "libcognito/mapping.h"
 #include "libcognito/mapping_internal.h"
 #include "libcognito/snapshot_local.h"
@@ -35,19 +34,24 @@ static const char *id_local(const struct cog_config *cfg, const struct local *l,
     return NULL;
 }
 
-static const char *name_local(const struct cog_config *cfg, const struct local *l,
-                              const struct cog_cache_view *old, const char *name)
+/* The rule of a full sync (mapping_names.c): the deny list and the local
+ * files, read once. Other NSS sources are not asked per user here: at a
+ * fleet's scale that is a million lookups (each one a round trip to LDAP or
+ * systemd-userdb; 0.8 ms apiece on a test host), and the places a name is
+ * used (pam_cognito's account check, authorized-keys) ask them anyway
+ * (cog_local_name). */
+static const char *name_local(const struct cog_config *cfg, const struct local *l, const char *name)
 {
     if (cog_mapping_name_denied(cfg, name))
         return "the name is on the deny list";
     if (cog_strmap_get(&l->names, name, NULL))
         return "a local user or group has that name";
-    return cog_local_nss_name(name, old);
+    return NULL;
 }
 
 cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_cache_map *nss,
-                               const struct cog_cache_view *old, struct cog_mapping_log *log,
-                               struct snapshot_drops *d, struct cog_error *err)
+                               struct cog_mapping_log *log, struct snapshot_drops *d,
+                               struct cog_error *err)
 {
     struct local l;
     cog_status st;
@@ -60,7 +64,7 @@ cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_ca
         const char *name = r ? cog_cache_str(nss, r->name) : NULL;
         if (name == NULL)
             continue; /* the reader verified the file: cannot happen */
-        const char *why = name_local(cfg, &l, old, name);
+        const char *why = name_local(cfg, &l, name);
         if (why == NULL)
             why = id_local(cfg, &l, r->uid);
         if (why == NULL && r->gid != r->uid)
@@ -77,7 +81,7 @@ cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_ca
         const char *name = g ? cog_cache_str(nss, g->name) : NULL;
         if (name == NULL)
             continue;
-        const char *why = name_local(cfg, &l, old, name);
+        const char *why = name_local(cfg, &l, name);
         if (why == NULL)
             why = id_local(cfg, &l, g->gid);
         if (why == NULL)

@@ -18,14 +18,12 @@ struct snapshot_drops {
 };
 
 /* Finds the snapshot's users and groups that collide with this host's
- * local accounts by the mapping's rules (localnames.h, mapping.h): a name
- * on the deny list, in local_passwd_file / local_group_file or known to
- * another NSS source (compared with old, the cache installed now), a uid
- * or gid the local files use, or an id below pam_min_uid. Each one is
- * told to log (LOG_WARNING). */
+ * local accounts by a full sync's rules (mapping.h): a name on the deny
+ * list or in local_passwd_file / local_group_file, a uid or gid those files
+ * use, or an id below pam_min_uid. Each one is told to log (LOG_WARNING). */
 cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_cache_map *nss,
-                               const struct cog_cache_view *old, struct cog_mapping_log *log,
-                               struct snapshot_drops *d, struct cog_error *err);
+                               struct cog_mapping_log *log, struct snapshot_drops *d,
+                               struct cog_error *err);
 
 /* The snapshot's users (with their account facts and SSH keys) and groups
  * minus the drops, as a full model; dropped gids leave the users' lists. */

@@ -95,13 +95,6 @@ while ! grep -q '^READY ' "$D/server.ready" 2>/dev/null; do
 done
 PORT=$(sed -n 's/^READY //p' "$D/server.ready")
 
-# Host A reads the directory; host B the HTTPS URL; host C s3:// with SigV4.
-conf a "$D/a" "$D/passwd.a" "$D/group.a" "snapshot_url = $D/pub" "snapshot_public_key = $D/fleet.pub"
-conf b "$D/b" "$D/passwd.exp" "$D/group.exp" "snapshot_url = https://127.0.0.1:$PORT/fleet/snap" \
-	"snapshot_public_key = $D/fleet.pub"
-conf c "$D/c" "$D/passwd.exp" "$D/group.exp" "snapshot_url = s3://fleet-bucket/snap" \
-	"s3_endpoint = https://127.0.0.1:$PORT" "snapshot_public_key = $D/fleet.pub"
-
 sync() { # HOST [ARGS...]
 	s_host=$1
 	shift
@@ -118,6 +111,18 @@ host_nss() { # HOST getent ARGS...
 sums() { # HOST: the installed files and state, byte for byte
 	(cd "$D/$1" && cat nss.cache accounts.cache keys.cache snapshot.state 2>/dev/null | cksum)
 }
+
+# Host A reads the directory; host B the HTTPS URL; host C s3:// with SigV4.
+conf a "$D/a" "$D/passwd.a" "$D/group.a" "snapshot_url = $D/pub" "snapshot_public_key = $D/fleet.pub"
+conf b "$D/b" "$D/passwd.exp" "$D/group.exp" "snapshot_url = https://127.0.0.1:$PORT/fleet/snap" \
+	"snapshot_public_key = $D/fleet.pub"
+# Host C also denies the name dave, and has a local account with bob's uid.
+nss_files "$(cat "$D/passwd.exp")" "$(cat "$D/group.exp")"
+bob_uid=$(host_nss exp getent passwd bob | cut -d: -f3)
+[ -n "$bob_uid" ] || fail "no uid for bob at the exporter"
+printf 'root:x:0:0::/root:/bin/sh\nops:x:%s:%s::/home/ops:/bin/sh\n' "$bob_uid" "$bob_uid" >"$D/passwd.c"
+conf c "$D/c" "$D/passwd.c" "$D/group.exp" "snapshot_url = s3://fleet-bucket/snap" \
+	"s3_endpoint = https://127.0.0.1:$PORT" "snapshot_public_key = $D/fleet.pub" "deny_names = dave"
 
 # ---- a good install ----------------------------------------------------------
 sync a
@@ -242,6 +247,12 @@ AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET sync c
 expect_eq "s3:// with SigV4 GETs installs" 0 "$RC"
 check "every GET was signed and accepted" sh -c "grep -q ' 200 signed' '$D/server.log' && ! grep -q ' 200 anon' '$D/server.log'"
 check "path-style: /BUCKET/PREFIX/NAME" grep -q '^/fleet-bucket/snap/nss-2.cache 200 signed' "$D/server.log"
+check "host C drops dave (deny_names)" grep -q "user 'dave'.*deny list" "$D/err"
+check "and bob, whose uid is a local account's" grep -q "user 'bob' (uid $bob_uid): a local user has that id" "$D/err"
+nss_files "$(cat "$D/passwd.c")" "$(cat "$D/group.exp")"
+expect_eq "on host C, bob's uid is the local ops" "ops" "$(host_nss c getent passwd "$bob_uid" | cut -d: -f1)"
+check "host C shows no dave" sh -c "[ -z \"\$(COGNITO_NSS_CACHE_DIR='$D/c' LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD='$D/passwd.c' NSS_WRAPPER_GROUP='$D/group.exp' NSS_WRAPPER_MODULE_SO_PATH='$NSS_TEST_SO' NSS_WRAPPER_MODULE_FN_PREFIX=cognito getent passwd dave)\" ]"
+check "the group lists only alice on host C" sh -c "host_members=\$(COGNITO_NSS_CACHE_DIR='$D/c' LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD='$D/passwd.c' NSS_WRAPPER_GROUP='$D/group.exp' NSS_WRAPPER_MODULE_SO_PATH='$NSS_TEST_SO' NSS_WRAPPER_MODULE_FN_PREFIX=cognito getent group devs | cut -d: -f4); [ \"\$host_members\" = alice ]"
 AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=wrong-secret sync c
 expect_eq "a wrong secret: nothing changes (the 304 path is refused too)" 3 "$RC"
 echo '{}' >"$D/server.ctl"
