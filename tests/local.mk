@@ -92,6 +92,13 @@ TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
 # Fleet hosts: signed snapshots installed by cognitoctl sync (issue 14).
 TESTS += tests/cognitoctl_snapshot.sh
+if HAVE_CHECK
+check_PROGRAMS += tests/check_snapshot
+TESTS += tests/check_snapshot
+endif
+tests_check_snapshot_SOURCES = tests/check_snapshot.c
+tests_check_snapshot_CFLAGS = $(TEST_CFLAGS)
+tests_check_snapshot_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/cognitoctl_snapshot.sh tests/snapshot_make.py tests/snapshot_server.py
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
