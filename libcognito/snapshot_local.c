@@ -114,11 +114,35 @@ static cog_status strip_gids(struct cog_cache_model *m, struct cog_cache_user *u
     return COG_OK;
 }
 
+/* g's members as the snapshot lists them, minus the dropped: linear in
+ * the memberships (cog_store_fill_members is for small logins models). */
+static cog_status copy_members(struct cog_cache_model *m, const struct cog_cache_map *nss,
+                               const struct cog_disk_group *g, const struct cog_strmap *index,
+                               struct cog_cache_group *mg, struct cog_error *err)
+{
+    const uint32_t *items;
+    uint32_t n = 0;
+    size_t at;
+    if (!cog_cache_list(nss, g->members, &items, &n) || n == 0)
+        return COG_OK;
+    uint32_t *members = cog_cache_model_alloc(m, n * sizeof(*members));
+    if (members == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    for (uint32_t k = 0; k < n; k++) {
+        const char *name = cog_cache_str(nss, items[k]);
+        if (name != NULL && cog_strmap_get(index, name, &at))
+            members[mg->nmembers++] = (uint32_t)at;
+    }
+    mg->members = members;
+    return COG_OK;
+}
+
 cog_status snapshot_model_without(const struct cog_cache_map *nss, const struct cog_cache_map *acc,
                                   const struct snapshot_drops *d, struct cog_cache_model *m,
                                   struct cog_error *err)
 {
     cog_status st = COG_OK;
+    struct cog_strmap index = {0}; /* name -> model user */
 
     m->built_at = nss->hdr->built_at;
     m->base_time = nss->hdr->base_time;
@@ -126,10 +150,12 @@ cog_status snapshot_model_without(const struct cog_cache_map *nss, const struct 
         const struct cog_disk_user *r = cog_cache_user_at(nss, i);
         if (r == NULL || cog_u32map_get(&d->users, i, NULL))
             continue;
-        const struct cog_disk_account *a =
-            cog_cache_account_by_name(acc, cog_cache_str(nss, r->name));
+        const char *name = cog_cache_str(nss, r->name);
+        const struct cog_disk_account *a = cog_cache_account_by_name(acc, name);
         if ((st = cog_store_copy_user(m, nss, r, acc, a, err)) == COG_OK)
             st = strip_gids(m, &m->users[m->nusers - 1], d, err);
+        if (st == COG_OK && !cog_strmap_put(&index, name, m->nusers - 1))
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     }
     for (uint32_t i = 0; i < nss->nrec[1] && st == COG_OK; i++) {
         const struct cog_disk_group *g = cog_cache_group_at(nss, i);
@@ -142,9 +168,9 @@ cog_status snapshot_model_without(const struct cog_cache_map *nss, const struct 
             break;
         }
         mg->gid = g->gid;
+        st = copy_members(m, nss, g, &index, mg, err);
     }
-    if (st == COG_OK)
-        st = cog_store_fill_members(m, err);
+    cog_strmap_free(&index);
     return st;
 }
 
