@@ -254,6 +254,15 @@ static cog_status get_https(struct cog_snapshot_source *s, const char *name,
         goto out;
     }
     snprintf(etag, COG_SNAPSHOT_ETAG_MAX, "%s", resp.etag);
+    if (body->data == NULL) {
+        /* Taken over, not copied: a snapshot file may be a hundred MB. */
+        body->data = resp.body;
+        body->len = resp.len;
+        body->cap = resp.len + 1;
+        resp.body = NULL;
+        resp.len = 0;
+        goto out;
+    }
     cog_buf_add(body, resp.body, resp.len);
     if (body->failed)
         goto nomem;
