@@ -3,7 +3,8 @@
 # coverage for everything): `make fuzz` builds them, `make fuzz-run
 # FUZZ_SECONDS=N` runs each over a scratch copy of its corpus.
 FUZZ_TARGETS = tests/fuzz/fuzz_config tests/fuzz/fuzz_idp_error tests/fuzz/fuzz_idp_body \
-	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache
+	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache \
+	tests/fuzz/fuzz_snapshot
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 2
 FUZZ_FLAGS =
@@ -12,7 +13,8 @@ FUZZ_LIBS = $(COGNITO_LIBS)
 
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_config tests/fuzz/fuzz_idp_error tests/fuzz/fuzz_idp_body \
-	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache
+	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache \
+	tests/fuzz/fuzz_snapshot
 fuzz: $(FUZZ_TARGETS)
 fuzz-run: fuzz
 	FUZZ_FLAGS='$(FUZZ_FLAGS)' $(SHELL) $(top_srcdir)/tests/fuzz/run.sh -s $(FUZZ_SECONDS) -j $(FUZZ_JOBS) \
@@ -51,6 +53,10 @@ tests_fuzz_fuzz_cache_SOURCES = tests/fuzz/fuzz_cache.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_cache_CFLAGS = $(COGNITO_CFLAGS)
 tests_fuzz_fuzz_cache_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_cache_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_snapshot_SOURCES = tests/fuzz/fuzz_snapshot.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_snapshot_CFLAGS = $(COGNITO_CFLAGS)
+tests_fuzz_fuzz_snapshot_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_snapshot_LDADD = $(FUZZ_LIBS)
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run.sh tests/fuzz/make_fixtures.py \
 	tests/fuzz/corpus tests/fuzz/dict
