@@ -173,7 +173,7 @@ static void fetched_free(struct fetched *f)
 
 /* The manifest and, when it is new, everything it names, checked. */
 static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snapshot_state *state,
-                            struct fetched *f, struct cog_snapshot_report *out,
+                            bool intact, struct fetched *f, struct cog_snapshot_report *out,
                             struct cog_error *err)
 {
     cog_status st;
@@ -184,8 +184,9 @@ static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snaps
 
     if ((st = cog_snapshot_source_open(&src, cfg, err)) != COG_OK)
         goto out;
-    if ((st = cog_snapshot_get(&src, COG_SNAPSHOT_MANIFEST, state->etag, COG_SNAPSHOT_MANIFEST_MAX,
-                               timeout_ms, &f->manifest, f->etag, &unchanged, err)) != COG_OK)
+    if ((st = cog_snapshot_get(&src, COG_SNAPSHOT_MANIFEST, intact ? state->etag : NULL,
+                               COG_SNAPSHOT_MANIFEST_MAX, timeout_ms, &f->manifest, f->etag,
+                               &unchanged, err)) != COG_OK)
         goto out;
     if (unchanged) {
         out->unchanged = true;
@@ -218,7 +219,7 @@ static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snaps
         goto out;
     }
     out->serial = f->mf.serial;
-    if (f->mf.serial == state->serial) {
+    if (f->mf.serial == state->serial && intact) {
         out->unchanged = true; /* the same snapshot, newly signed or re-uploaded */
         goto out;
     }
@@ -318,6 +319,28 @@ static cog_status remember_etag(const char *dir, int64_t serial, const char *eta
     return st;
 }
 
+/* Whether the installed full files are there and sound: a cache someone
+ * removed or damaged is installed again from the same serial. */
+static bool cache_intact(const char *dir)
+{
+    static const struct {
+        const char *name;
+        enum cog_disk_kind kind;
+    } files[] = {{COG_CACHE_NSS_FILE, COG_DISK_NSS},
+                 {COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS},
+                 {COG_CACHE_KEYS_FILE, COG_DISK_ACCOUNTS}};
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof(files) / sizeof(files[0]); i++) {
+        struct cog_cache_map m;
+        char *path = cog_cache_path(dir, files[i].name);
+        ok = path != NULL && cog_cache_map_open(&m, path, files[i].kind) == COG_CACHE_OK;
+        if (ok)
+            cog_cache_map_close(&m);
+        free(path);
+    }
+    return ok;
+}
+
 cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_log *log,
                              struct cog_snapshot_report *out, struct cog_error *err)
 {
@@ -333,7 +356,12 @@ cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_lo
         goto out;
     out->previous = state.serial;
     out->serial = state.serial;
-    if ((st = fetch_all(cfg, &state, &f, out, err)) != COG_OK)
+    if (cfg->snapshot_public_key == NULL) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
+                           "snapshot_url is set but snapshot_public_key is not");
+        goto out;
+    }
+    if ((st = fetch_all(cfg, &state, cache_intact(dir), &f, out, err)) != COG_OK)
         goto out;
     if (out->unchanged) {
         /* Remember the new ETag of an unchanged serial: the next poll is a 304. */

@@ -175,6 +175,13 @@ sync a
 check "host A (directory, same sha256) has nothing to do" grep -q "nothing to do" "$D/out"
 expect_eq "host A's files are untouched" "$before_a" "$(sums a)"
 
+# A cache someone removed is installed again from the same serial.
+rm -f "$D/b/nss.cache"
+sync b
+expect_eq "a removed nss.cache: the same serial is installed again" 0 "$RC"
+check "says so" grep -q "^Installed snapshot 1 " "$D/out"
+check "nss.cache is back" same_but_notify "$D/b/nss.cache" "$D/pub/nss-1.cache"
+
 # ---- refusals: each keeps the old cache byte for byte ------------------------
 # refused HOST EXIT WHAT PATTERN
 refused() {
