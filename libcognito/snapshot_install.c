@@ -242,10 +242,11 @@ out:
 
 /* The checked snapshot into dir under the lock: the files as published
  * when no entry collides here, else the host's own files without them;
- * then the logins, then snapshot.state. */
+ * then the logins, then snapshot.state. before: the serial installed when
+ * this run looked (the same serial again is a repair of a damaged cache). */
 static cog_status install(const struct cog_config *cfg, const char *dir, struct fetched *f,
-                          struct cog_mapping_log *log, struct cog_snapshot_report *out,
-                          struct cog_error *err)
+                          int64_t before, struct cog_mapping_log *log,
+                          struct cog_snapshot_report *out, struct cog_error *err)
 {
     cog_status st;
     struct cog_cache_lock lk = {.fd = -1};
@@ -261,6 +262,16 @@ static cog_status install(const struct cog_config *cfg, const char *dir, struct 
     if ((st = cog_cache_lock(dir, 0, &lk, err)) != COG_OK)
         goto out;
     cog_store_note_reclaim(log, &lk);
+    /* Another run may have installed this serial or a newer one while this
+     * one fetched: never go back. */
+    struct cog_snapshot_state now;
+    if ((st = cog_snapshot_state_read(dir, &now, err)) != COG_OK)
+        goto out;
+    if (now.serial > f->mf.serial || (now.serial == f->mf.serial && now.serial != before)) {
+        out->unchanged = true;
+        out->serial = now.serial;
+        goto out;
+    }
     if ((st = snapshot_find_drops(cfg, &snss, log, &drops, err)) != COG_OK)
         goto out;
     out->dropped = drops.n;
@@ -369,7 +380,7 @@ cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_lo
             st = remember_etag(dir, state.serial, f.etag, err);
         goto out;
     }
-    st = install(cfg, dir, &f, log, out, err);
+    st = install(cfg, dir, &f, state.serial, log, out, err);
 out:
     fetched_free(&f);
     out->elapsed_ms = cog_now_ms() - t0;
