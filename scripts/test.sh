@@ -31,8 +31,12 @@ skips() {
   done
 }
 if ! make -j"$(nproc)" check; then
-  for f in $(find . -name '*.log' -newer Makefile); do
-    grep -q -E '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "=== $f"; tail -50 "$f"; }
+  # A .trs says ":test-result: FAIL"; the failing tests' logs go last, where
+  # a reader of the CI output's tail finds them.
+  for f in $(find . -name '*.trs' -newer Makefile); do
+    grep -q -E '^:test-result: (FAIL|ERROR)' "$f" && {
+      echo "=== ${f%.trs}.log"; tail -60 "${f%.trs}.log"
+      echo "=== ${f%.trs}.log: its failed checks"; grep -E '^[^ ]+:[0-9]+:[FE]:' "${f%.trs}.log" || true; }
   done
   skips
   exit 1
