@@ -6,6 +6,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/util.c libcognito/util.h \
 	libcognito/config.c libcognito/config_file.c libcognito/config.h \
 	libcognito/http.c libcognito/http.h \
+	libcognito/json.c libcognito/json.h \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \
 	libcognito/jwt.c libcognito/jwt.h \
