@@ -22,6 +22,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "libcognito/cache.h"
 #include "libcognito/cache_store.h"
 #include "libcognito/config.h"
@@ -510,6 +512,9 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
                                  struct cog_error *err)
 {
     struct login_job job = {cfg, id_claims, getuser, log};
+    /* The child hashes subs (SHA-256): OpenSSL's configuration is read once
+     * here, not again in every login's child. */
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     /* The lock is held by a child the user cannot stop (cache_detach.c). */
     return cog_run_detached(store_login, &job, (long)cfg->timeout * 1000, err);
 }
