@@ -6,6 +6,8 @@
  *                              sync's local build time
  *   bench_nss login N DIR      a login's cache update on DIR's cache
  *                              (median of several new users)
+ *   bench_nss retire DIR       what a snapshot install's retire of the
+ *                              logins files costs (cog_cache_delta_retire)
  *   bench_nss measure N MS     getpwnam, getpwuid, getgrouplist through
  *                              glibc, whatever nsswitch.conf says, about MS
  *                              milliseconds each; prints per-call medians
@@ -31,6 +33,7 @@
 #include <json-c/json.h>
 
 #include "libcognito/cache.h"
+#include "libcognito/cache_retire.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
@@ -221,6 +224,20 @@ static int login(long n, const char *dir)
     return 0;
 }
 
+static int retire(const char *dir)
+{
+    char path[4096];
+    struct cog_error err = {0};
+    snprintf(path, sizeof(path), "%s/cache", dir);
+    double t0 = now_ns();
+    if (cog_cache_delta_retire(path, &err) != COG_OK) {
+        fprintf(stderr, "bench_nss: %s\n", err.message);
+        return 1;
+    }
+    printf("retire ms=%.3f\n", (now_ns() - t0) / 1e6);
+    return 0;
+}
+
 /* One lookup of kind op for user k. */
 static void lookup(int op, const char *name, uid_t uid, struct passwd *pw, char *buf, size_t len)
 {
@@ -358,13 +375,16 @@ int main(int argc, char **argv)
         return generate(atol(argv[2]), argv[3]);
     if (argc == 4 && strcmp(argv[1], "login") == 0)
         return login(atol(argv[2]), argv[3]);
+    if (argc == 3 && strcmp(argv[1], "retire") == 0)
+        return retire(argv[2]);
     if (argc == 4 && strcmp(argv[1], "measure") == 0)
         return measure(atol(argv[2]), atol(argv[3]), false);
     if (argc == 4 && strcmp(argv[1], "direct") == 0)
         return measure(atol(argv[2]), atol(argv[3]), true);
     if (argc == 3 && strcmp(argv[1], "stat") == 0)
         return stat_cost(argv[2]);
-    fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | measure N MS | direct N MS"
+    fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | retire DIR | measure N MS"
+                    " | direct N MS"
                     " | stat PATH\n");
     return 2;
 }
