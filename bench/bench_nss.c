@@ -14,6 +14,9 @@
  *   bench_nss direct N MS      the same calls straight into $NSS_MODULE's
  *                              _nss_cognito_* (the module's own share)
  *   bench_nss stat PATH        what one stat of PATH costs here
+ *   bench_nss touch PATH       what one random read of PATH's pages costs,
+ *                              mapped as the module maps it: a lookup's
+ *                              floor is two (index slot, then record)
  *
  * User i is "u<i>" with sub "s<i>"; it is in group g<i % 10>. */
 #include "build-config.h"
@@ -369,6 +372,32 @@ static int stat_cost(const char *path)
     return 0;
 }
 
+/* Dependent reads at random pages of the mapped file, each page read once
+ * before (as the lookups' warm-up does): the memory floor per touch. */
+static int touch_cost(const char *path)
+{
+    enum { TOUCHES = 20000, ROUNDS = 9 };
+    static size_t off[TOUCHES];
+    static double samples[ROUNDS];
+    struct cog_cache_map m;
+    if (cog_cache_map_open(&m, path, COG_DISK_NSS) != COG_CACHE_OK || m.size < 128)
+        return 1;
+    srand(7);
+    for (int i = 0; i < TOUCHES; i++)
+        off[i] = ((size_t)rand() * 2654435761u) % (m.size - 64);
+    unsigned x = 0;
+    for (int r = 0; r < ROUNDS + 1; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < TOUCHES; i++)
+            x += m.base[off[i] + (x & 1)]; /* each read waits for the one before */
+        if (r > 0)
+            samples[r - 1] = (now_ns() - t0) / TOUCHES;
+    }
+    printf("touch bytes=%zu median_ns=%.1f check=%u\n", m.size, median(samples, ROUNDS), x & 1);
+    cog_cache_map_close(&m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "generate") == 0)
@@ -383,8 +412,10 @@ int main(int argc, char **argv)
         return measure(atol(argv[2]), atol(argv[3]), true);
     if (argc == 3 && strcmp(argv[1], "stat") == 0)
         return stat_cost(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "touch") == 0)
+        return touch_cost(argv[2]);
     fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | retire DIR | measure N MS"
-                    " | direct N MS"
+                    " | direct N MS | touch PATH"
                     " | stat PATH\n");
     return 2;
 }
