@@ -503,7 +503,7 @@ static cog_status store_login(void *ctx, struct cog_error *err)
     time_t now = time(NULL);
     dm.delta = true;
     dm.built_at = now;
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->built_at;
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
     struct cog_cache_user *x = cog_cache_model_add_user(&dm);
     if (x == NULL) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
@@ -580,7 +580,7 @@ cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
     }
     dm.delta = true;
     dm.built_at = time(NULL);
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->built_at;
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
     if ((st = carry_old_logins(&d, &f, &x, err)) != COG_OK ||
         (st = cog_store_add_hidden(&d, name, x.uid, err)) != COG_OK)
         goto out;
