@@ -205,7 +205,8 @@ struct cog_cache_model {
     struct cog_cache_group *groups;
     size_t ngroups, groups_cap;
     int64_t built_at;
-    int64_t base_time; /* a delta: the start of the sync it follows */
+    int64_t base_time; /* a delta: the start of the sync it follows; a full file: when
+                          its listing started (0: built_at) */
     bool delta;
     struct cog_arena *arena;
 };

@@ -62,7 +62,8 @@ struct cog_disk_header {
     uint32_t flags;
     uint64_t file_size; /* the file is exactly this long */
     int64_t built_at;   /* unix seconds */
-    int64_t base_time;  /* delta: the start time of the sync it follows; full: built_at */
+    int64_t base_time;  /* delta: the start time of the sync it follows; full: when its
+                           listing started (built_at when the writer did not say) */
     uint32_t count[2];  /* records: users (or accounts), groups */
     uint32_t slots[4];  /* slots in IDX_A..IDX_D; powers of two, or 0 */
     struct cog_disk_section sect[COG_SEC_COUNT];

@@ -31,6 +31,13 @@ cog_status cog_store_copy_groups(struct delta *d, const struct cog_cache_map *ol
                                  struct cog_error *err);
 cog_status cog_store_fill_members(struct cog_cache_model *m, struct cog_error *err);
 void cog_store_delta_free(struct delta *d);
+/* Kept logins over a new full file: displaced records hidden, groups and
+ * members filled (cache_retire.c). */
+cog_status cog_store_shadow_full(struct delta *d, const struct cog_cache_files *full,
+                                 const struct cog_cache_map *old_delta, struct cog_error *err);
+/* Removes the three logins files (cache_retire.c), lk checked first. */
+cog_status cog_store_remove_logins(const struct cog_cache_lock *lk, const char *dir,
+                                   struct cog_error *err);
 /* Tells log (may be NULL) when lk was taken from a stale holder, and why. */
 struct cog_mapping_log;
 void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk);

@@ -3,11 +3,9 @@
  * logins files. See cache_store.c for the two writers. */
 #include "build-config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "libcognito/cache.h"
 #include "libcognito/cache_store.h"
@@ -112,6 +110,7 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     if ((st = cog_mapping_build(&in, &full, log, err)) != COG_OK)
         goto out;
     full.built_at = time(NULL);
+    full.base_time = listed_at;
     if ((st = cog_store_write_model(&lk, dir, &full, err)) != COG_OK)
         goto out;
 
@@ -119,30 +118,13 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     if ((st = cog_cache_files_open(dir, &fresh, err)) != COG_OK)
         goto out;
     size_t live = dm.nusers;
-    for (size_t i = 0; i < live && st == COG_OK; i++) {
-        struct cog_cache_user x = dm.users[i];
-        st = cog_store_displace(&d, &fresh.nss, &fresh.acc, &x, err);
-    }
-    if (st != COG_OK || (st = cog_store_copy_groups(&d, f.vnss.delta, err)) != COG_OK ||
-        (st = cog_store_fill_members(&dm, err)) != COG_OK)
+    if ((st = cog_store_shadow_full(&d, &fresh, f.vnss.delta, err)) != COG_OK)
         goto out;
     if (dm.nusers > 0) {
         st = cog_store_write_model(&lk, dir, &dm, err);
     } else {
         /* Nothing newer than the listing: no logins files at all. */
-        char *a = cog_cache_path(dir, COG_CACHE_ACCOUNTS_DELTA_FILE);
-        char *k = cog_cache_path(dir, COG_CACHE_KEYS_DELTA_FILE);
-        char *n = cog_cache_path(dir, COG_CACHE_NSS_DELTA_FILE);
-        bool gone = a != NULL && k != NULL && n != NULL &&
-                    cog_cache_lock_check(&lk, err) == COG_OK &&
-                    (unlink(n) == 0 || errno == ENOENT) && (unlink(k) == 0 || errno == ENOENT) &&
-                    (unlink(a) == 0 || errno == ENOENT);
-        if (!gone)
-            st =
-                cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot remove the logins files", dir);
-        free(a);
-        free(k);
-        free(n);
+        st = cog_store_remove_logins(&lk, dir, err);
     }
     if (st != COG_OK || (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
         goto out;

@@ -270,7 +270,8 @@ static void header_init(struct cog_disk_header *h, const struct cog_cache_model 
     h->header_size = sizeof(*h);
     h->flags = m->delta ? COG_DISK_DELTA : 0;
     h->built_at = m->built_at;
-    h->base_time = m->delta ? m->base_time : m->built_at;
+    /* A full file's listing time, when its writer says (a sync, a snapshot). */
+    h->base_time = m->delta || m->base_time != 0 ? m->base_time : m->built_at;
 }
 
 static cog_status build_nss(const struct cog_cache_model *m, struct image *im, struct cog_buf *out,

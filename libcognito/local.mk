@@ -6,6 +6,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/util.c libcognito/util.h \
 	libcognito/config.c libcognito/config_file.c libcognito/config.h \
 	libcognito/http.c libcognito/http.h \
+	libcognito/json.c libcognito/json.h \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \
 	libcognito/jwt.c libcognito/jwt.h \
@@ -26,6 +27,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_write.c libcognito/cache_store.c libcognito/cache_store.h \
 	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
 	libcognito/cache_detach.c libcognito/cache_file.c \
+	libcognito/cache_retire.c libcognito/cache_retire.h \
 	libcognito/admin.c libcognito/admin.h \
 	libcognito/sshkey.c libcognito/sshkey.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \

@@ -48,9 +48,9 @@ EXTRA_tests_nss_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/expor
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
-	tests/check_login_cache tests/check_cache_scale
+	tests/check_login_cache tests/check_cache_scale tests/check_cache_retire
 TESTS += tests/check_sigv4 tests/check_cache tests/check_mapping tests/check_nss \
-	tests/check_login_cache tests/check_cache_scale
+	tests/check_login_cache tests/check_cache_scale tests/check_cache_retire
 endif
 tests_check_sigv4_SOURCES = tests/check_sigv4.c
 tests_check_sigv4_CFLAGS = $(TEST_CFLAGS)
@@ -61,6 +61,9 @@ tests_check_cache_LDADD = $(TEST_LIBS)
 tests_check_cache_scale_SOURCES = tests/check_cache_scale.c tests/cachetest.c tests/cachetest.h
 tests_check_cache_scale_CFLAGS = $(TEST_CFLAGS)
 tests_check_cache_scale_LDADD = $(TEST_LIBS)
+tests_check_cache_retire_SOURCES = tests/check_cache_retire.c tests/cachetest.c tests/cachetest.h
+tests_check_cache_retire_CFLAGS = $(TEST_CFLAGS)
+tests_check_cache_retire_LDADD = $(TEST_LIBS)
 tests_check_mapping_SOURCES = tests/check_mapping.c tests/cachetest.c tests/cachetest.h
 tests_check_mapping_CFLAGS = $(TEST_CFLAGS)
 tests_check_mapping_LDADD = $(TEST_LIBS)
