@@ -43,6 +43,25 @@ struct cog_webauthn_assertion {
     const char *attachment;       /* "cross-platform", "platform" or NULL (static text) */
 };
 
+/* Enrolment (cognitoctl passkey add): what a new credential is made for. */
+struct cog_webauthn_create_request {
+    const char *rp_id, *rp_name;
+    const unsigned char *user_id; /* Cognito's user.id, raw */
+    size_t user_id_len;
+    const char *user_name, *user_display_name;
+    unsigned char client_data_hash[COG_WEBAUTHN_HASH_LEN];
+    const struct cog_webauthn_cred_id *exclude; /* credentials the user has already */
+    size_t exclude_count;
+    bool uv_required;
+};
+
+/* A new ES256 credential (cog_webauthn_new_credential_free). */
+struct cog_webauthn_new_credential {
+    struct cog_buf auth_data;     /* with attested credential data (AAGUID, id, COSE key) */
+    struct cog_buf credential_id; /* raw */
+    const char *attachment;       /* static text or NULL */
+};
+
 /* A FIDO2 key as a login needs it. */
 struct cog_authenticator {
     void *ctx;
@@ -54,6 +73,10 @@ struct cog_authenticator {
     bool (*needs_pin)(void *ctx);
     /* Releases ctx (may be NULL). */
     void (*close)(void *ctx);
+    /* Enrolment: makes a discoverable ES256 credential. NULL: cannot. */
+    int (*make_credential)(void *ctx, const struct cog_webauthn_create_request *req,
+                           const char *pin, struct cog_webauthn_new_credential *out,
+                           struct cog_error *err);
 };
 
 /* Answers one WEB_AUTHN challenge: credential_request_options_json is the
@@ -65,6 +88,15 @@ struct cog_authenticator {
 int cog_webauthn_answer(const struct cog_config *cfg, const char *credential_request_options_json,
                         const struct cog_authenticator *auth, const char *pin,
                         char **credential_json_out, struct cog_error *err);
+
+/* Enrolment: answers StartWebAuthnRegistration's CredentialCreationOptions
+ * (creation_options_json, the object as JSON text) with the Credential that
+ * CompleteWebAuthnRegistration takes (RegistrationResponseJSON, attestation
+ * "none"); *credential_json_out is malloc'd JSON text. */
+int cog_webauthn_register(const struct cog_config *cfg, const char *creation_options_json,
+                          const struct cog_authenticator *auth, const char *pin,
+                          char **credential_json_out, struct cog_error *err);
+void cog_webauthn_new_credential_free(struct cog_webauthn_new_credential *c);
 
 /* Whether the options ask for user verification (to ask a PIN first). */
 bool cog_webauthn_uv_required(const char *credential_request_options_json);
