@@ -166,3 +166,10 @@ EXTRA_DIST += tests/install_paths.sh
 # The AWS setup guide's CloudFormation template: structure, settings, the sync's policy.
 TESTS += tests/aws_setup.sh
 EXTRA_DIST += tests/aws_setup.sh
+
+# Passkeys: the software key enrolled and verified by the mock as relying party.
+check_PROGRAMS += tests/check_webauthn
+TESTS += tests/check_webauthn
+tests_check_webauthn_SOURCES = tests/check_webauthn.c
+tests_check_webauthn_CFLAGS = $(TEST_CFLAGS)
+tests_check_webauthn_LDADD = tests/libsoftkey.la $(TEST_LIBS)
