@@ -14,6 +14,12 @@
 #include "libcognito/config.h"
 #include "libcognito/error.h"
 
+/* What a login or cognitoctl says around the key (pam_cognito(8)). */
+#define COG_TEXT_TOUCH_KEY "Touch your security key."
+#define COG_PROMPT_KEY_PIN "Security key PIN: "
+#define COG_TEXT_KEY_NOT_HERE                                                                      \
+    "A security key must be plugged into this host; choose another way to sign in."
+
 #define COG_WEBAUTHN_HASH_LEN 32
 #define COG_WEBAUTHN_MAX_ALLOW 64
 

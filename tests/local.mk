@@ -173,3 +173,5 @@ TESTS += tests/check_webauthn
 tests_check_webauthn_SOURCES = tests/check_webauthn.c
 tests_check_webauthn_CFLAGS = $(TEST_CFLAGS)
 tests_check_webauthn_LDADD = tests/libsoftkey.la $(TEST_LIBS)
+TESTS += tests/cognitoctl_passkey.sh
+EXTRA_DIST += tests/cognitoctl_passkey.sh
