@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "libcognito/auth.h"
 #include "libcognito/idp.h"
 #include "libcognito/util.h"
 #include "libcognito/webauthn_internal.h"
@@ -303,6 +304,30 @@ out:
     cog_webauthn_options_free(&o);
     free(origin);
     free(client_data);
+    return st;
+}
+
+int cog_webauthn_respond(const struct cog_config *cfg, const char *credential_request_options_json,
+                         const struct cog_authenticator *auth, const struct cog_auth_callbacks *cb,
+                         char **credential_json_out, struct cog_error *err)
+{
+    char *pin = NULL;
+    cog_status st;
+    *credential_json_out = NULL;
+    if (auth == NULL || cb == NULL)
+        return cog_error_set(err, COG_ERR_INTERNAL, "", "no security key interface");
+    if (cog_webauthn_uv_required(credential_request_options_json) && auth->needs_pin != NULL &&
+        auth->needs_pin(auth->ctx)) {
+        if (cb->ask_password == NULL)
+            return cog_error_set(err, COG_ERR_INTERNAL, "", "no way to ask the key's PIN");
+        if ((st = cb->ask_password(cb->ctx, COG_PROMPT_KEY_PIN, &pin)) != COG_OK)
+            return cog_error_set(err, st, "", "the security key's PIN was not given");
+    }
+    if (cb->show_info != NULL)
+        cb->show_info(cb->ctx, COG_TEXT_TOUCH_KEY);
+    st = (cog_status)cog_webauthn_answer(cfg, credential_request_options_json, auth, pin,
+                                         credential_json_out, err);
+    cog_free_secret(pin);
     return st;
 }
 

@@ -104,6 +104,16 @@ int cog_webauthn_register(const struct cog_config *cfg, const char *creation_opt
                           char **credential_json_out, struct cog_error *err);
 void cog_webauthn_new_credential_free(struct cog_webauthn_new_credential *c);
 
+/* The same with the login's conversation around the key (auth.h's
+ * callbacks, declared here without including auth.h): when the options
+ * require user verification and the key has a PIN, asks it first with
+ * cb->ask_password and COG_PROMPT_KEY_PIN (echo off; wiped after); then
+ * shows COG_TEXT_TOUCH_KEY (cb->show_info) and waits for the key. */
+struct cog_auth_callbacks;
+int cog_webauthn_respond(const struct cog_config *cfg, const char *credential_request_options_json,
+                         const struct cog_authenticator *auth, const struct cog_auth_callbacks *cb,
+                         char **credential_json_out, struct cog_error *err);
+
 /* Whether the options ask for user verification (to ask a PIN first). */
 bool cog_webauthn_uv_required(const char *credential_request_options_json);
 

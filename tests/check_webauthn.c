@@ -332,6 +332,66 @@ START_TEST(test_uv_required)
 }
 END_TEST
 
+/* The conversation around the key, as the login shows it. */
+struct transcript {
+    char said[512];
+};
+
+static cog_status give_pin(void *ctx, const char *prompt, char **answer)
+{
+    struct transcript *t = ctx;
+    test_appendf(t->said, sizeof(t->said), "ask:%s|", prompt);
+    *answer = strdup("1357");
+    return COG_OK;
+}
+
+static void note_info(void *ctx, const char *text)
+{
+    struct transcript *t = ctx;
+    test_appendf(t->said, sizeof(t->said), "info:%s|", text);
+}
+
+static char *respond_once(struct transcript *t)
+{
+    struct session s;
+    struct cog_auth_callbacks cb = {.ctx = t, .ask_password = give_pin, .show_info = note_info};
+    char *opts = issue_options(), *cred = NULL, *why;
+    open_session(&s, NULL);
+    ck_assert_msg(cog_webauthn_respond(&s.cfg, opts, &s.key, &cb, &cred, &s.err) == COG_OK, "%s",
+                  s.err.message);
+    why = rp_verdict(cred);
+    free(cred);
+    free(opts);
+    close_session(&s);
+    return why;
+}
+
+START_TEST(test_respond_prompts)
+{
+    struct transcript t = {""};
+    enrol("{\"rp_id\":\"" RP_ID "\",\"user_verification\":\"required\"}");
+    /* A key without a PIN (built-in UV): no PIN asked, the touch shown. */
+    char *why = respond_once(&t);
+    ck_assert_msg(why == NULL, "%s", why);
+    ck_assert_str_eq(t.said, "info:Touch your security key.|");
+    /* A key with a PIN: asked first, echo off (ask_password), then the touch. */
+    ck_assert(softkey_set_uv(key_path, false));
+    ck_assert(softkey_set_pin(key_path, "1357"));
+    t.said[0] = '\0';
+    why = respond_once(&t);
+    ck_assert_msg(why == NULL, "%s", why);
+    ck_assert_str_eq(t.said, "ask:Security key PIN: |info:Touch your security key.|");
+    /* UV only preferred: the PIN is not asked even though the key has one. */
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/webauthn/rp",
+                                  "{\"user_verification\":\"preferred\"}", NULL),
+                     200);
+    t.said[0] = '\0';
+    why = respond_once(&t);
+    ck_assert_msg(why == NULL, "%s", why);
+    ck_assert_str_eq(t.said, "info:Touch your security key.|");
+}
+END_TEST
+
 START_TEST(test_bad_options_refused)
 {
     struct session s;
@@ -389,6 +449,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_origin);
     tcase_add_test(tc, test_replayed_sign_count);
     tcase_add_test(tc, test_uv_required);
+    tcase_add_test(tc, test_respond_prompts);
     tcase_add_test(tc, test_bad_options_refused);
     tcase_add_test(tc, test_origin_config_checked);
     suite_add_tcase(s, tc);

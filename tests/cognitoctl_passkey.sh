@@ -7,8 +7,14 @@
 
 CTL="$top_builddir/tools/cognitoctl"
 [ -x "$CTL" ] || fail "no $CTL: build first"
-grep -q '^#define COG_TEST_HOOKS 1' "$top_builddir/build-config.h" ||
+if ! grep -q '^#define COG_TEST_HOOKS 1' "$top_builddir/build-config.h"; then
+	# A build without the hooks (release, Debian) must not even know the variable.
+	for bin in "$CTL" "$top_builddir/pam_cognito/.libs/pam_cognito.so"; do
+		[ ! -f "$bin" ] || ! grep -q COGNITO_TEST_SOFTKEY "$bin" ||
+			fail "$bin honours COGNITO_TEST_SOFTKEY in a build without --enable-test-hooks"
+	done
 	skip "built without --enable-test-hooks: no software key to enrol (scripts/test.sh turns it on)"
+fi
 
 mock_start
 mock_write_config
