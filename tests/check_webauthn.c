@@ -392,6 +392,48 @@ START_TEST(test_respond_prompts)
 }
 END_TEST
 
+/* A key that answers wrongly: the client refuses before Cognito sees it. */
+struct hostile {
+    const struct cog_authenticator *real;
+    int mode; /* 0: other rpIdHash, 1: credential not asked for, 2: short authData */
+};
+
+static int hostile_assert(void *ctx, const struct cog_webauthn_request *req, const char *pin,
+                          struct cog_webauthn_assertion *out, struct cog_error *err)
+{
+    struct hostile *h = ctx;
+    int st = h->real->get_assertion(h->real->ctx, req, pin, out, err);
+    if (st != COG_OK)
+        return st;
+    if (h->mode == 0)
+        out->auth_data.data[0] ^= 1;
+    else if (h->mode == 1)
+        out->credential_id.data[0] ^= 1;
+    else
+        out->auth_data.len = 36;
+    return COG_OK;
+}
+
+START_TEST(test_hostile_key_refused)
+{
+    struct session s;
+    enrol(NULL);
+    open_session(&s, NULL);
+    static const char *const expect[] = {"another site", "did not ask for", "incomplete"};
+    for (int mode = 0; mode < 3; mode++) {
+        struct hostile h = {&s.key, mode};
+        struct cog_authenticator bad = {.ctx = &h, .get_assertion = hostile_assert};
+        char *opts = issue_options(), *cred = NULL;
+        ck_assert_int_eq(cog_webauthn_answer(&s.cfg, opts, &bad, NULL, &cred, &s.err),
+                         COG_ERR_AUTH);
+        ck_assert_ptr_null(cred);
+        ck_assert_msg(strstr(s.err.message, expect[mode]) != NULL, "%s", s.err.message);
+        free(opts);
+    }
+    close_session(&s);
+}
+END_TEST
+
 START_TEST(test_bad_options_refused)
 {
     struct session s;
@@ -450,6 +492,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_replayed_sign_count);
     tcase_add_test(tc, test_uv_required);
     tcase_add_test(tc, test_respond_prompts);
+    tcase_add_test(tc, test_hostile_key_refused);
     tcase_add_test(tc, test_bad_options_refused);
     tcase_add_test(tc, test_origin_config_checked);
     suite_add_tcase(s, tc);
