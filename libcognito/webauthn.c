@@ -320,7 +320,7 @@ int cog_webauthn_respond(const struct cog_config *cfg, const char *credential_re
         auth->needs_pin(auth->ctx)) {
         if (cb->ask_password == NULL)
             return cog_error_set(err, COG_ERR_INTERNAL, "", "no way to ask the key's PIN");
-        if ((st = cb->ask_password(cb->ctx, COG_PROMPT_KEY_PIN, &pin)) != COG_OK)
+        if ((st = cb->ask_password(cb->ctx, COG_PROMPT_SECURITY_KEY_PIN, &pin)) != COG_OK)
             return cog_error_set(err, st, "", "the security key's PIN was not given");
     }
     if (cb->show_info != NULL)

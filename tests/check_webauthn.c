@@ -414,6 +414,20 @@ static int hostile_assert(void *ctx, const struct cog_webauthn_request *req, con
     return COG_OK;
 }
 
+/* The mock makes and registers the key (what PAM tests use): it logs in. */
+START_TEST(test_mock_made_key)
+{
+    char body[PATH_MAX + 64];
+    enrol(NULL);
+    unlink(key_path);
+    snprintf(body, sizeof(body), "{\"user\":\"alice\",\"path\":\"%s\"}", key_path);
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/webauthn/softkey", body, NULL), 200);
+    char *why = login_once(NULL, NULL, NULL);
+    ck_assert_msg(why == NULL, "%s", why);
+    ck_assert_int_eq(softkey_count(key_path), 1);
+}
+END_TEST
+
 START_TEST(test_hostile_key_refused)
 {
     struct session s;
@@ -492,6 +506,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_replayed_sign_count);
     tcase_add_test(tc, test_uv_required);
     tcase_add_test(tc, test_respond_prompts);
+    tcase_add_test(tc, test_mock_made_key);
     tcase_add_test(tc, test_hostile_key_refused);
     tcase_add_test(tc, test_bad_options_refused);
     tcase_add_test(tc, test_origin_config_checked);

@@ -1,19 +1,24 @@
 /* The software authenticator of tests/softkey.h. State file (JSON, 0600):
  *   {"key": PEM private key, "cred_id": b64url, "user_handle": b64url,
  *    "rp_id": "...", "count": N, "uv": bool, "pin": "..."}
+ * or, instead of "key", "d", "x", "y": the key as 64 hex digits each (the
+ * mock makes such keys for PAM tests: POST /_mock/webauthn/softkey).
  * authenticatorData = SHA-256(rpId) | flags | signCount (big-endian 32)
  * [| attested credential data, at enrolment]; the signature is ES256 (DER)
  * over authenticatorData | clientDataHash, as CTAP2 specifies. */
 #include "build-config.h"
 #include "tests/softkey.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -104,11 +109,51 @@ static bool add_b64url_field(struct json_object *o, const char *key, struct cog_
     return !out->failed;
 }
 
+/* A key given as hex numbers (the mock writes these: POST
+ * /_mock/webauthn/softkey): private scalar d, public point x, y. */
+static EVP_PKEY *key_of_hex(struct json_object *o)
+{
+    unsigned char pub[65], priv[32];
+    const char *d = cog_json_string(o, "d"), *x = cog_json_string(o, "x"),
+               *y = cog_json_string(o, "y");
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    BIGNUM *bn = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    if (d == NULL || x == NULL || y == NULL || strlen(d) != 64 || strlen(x) != 64 ||
+        strlen(y) != 64)
+        return NULL;
+    pub[0] = 0x04;
+    for (size_t i = 0; i < 32; i++) {
+        if (sscanf(x + 2 * i, "%2hhx", &pub[1 + i]) != 1 ||
+            sscanf(y + 2 * i, "%2hhx", &pub[33 + i]) != 1 ||
+            sscanf(d + 2 * i, "%2hhx", &priv[i]) != 1)
+            return NULL;
+    }
+    if ((bn = BN_bin2bn(priv, sizeof(priv), NULL)) == NULL ||
+        (bld = OSSL_PARAM_BLD_new()) == NULL ||
+        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)) ||
+        (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+        (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+        EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+        k = NULL;
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(bn);
+    EVP_PKEY_CTX_free(ctx);
+    OPENSSL_cleanse(priv, sizeof(priv));
+    return k;
+}
+
 static EVP_PKEY *key_of(struct json_object *o)
 {
     const char *pem = cog_json_string(o, "key");
     if (pem == NULL)
-        return NULL;
+        return key_of_hex(o);
     BIO *bio = BIO_new_mem_buf(pem, -1);
     EVP_PKEY *k = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
     BIO_free(bio);

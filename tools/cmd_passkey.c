@@ -71,7 +71,7 @@ static int passkey_add(struct session *s)
     }
     /* A key with a PIN needs it to make a discoverable credential. */
     if (key.needs_pin != NULL && key.needs_pin(key.ctx) &&
-        term_ask(&s->t, COG_PROMPT_KEY_PIN, false, &pin) != COG_OK) {
+        term_ask(&s->t, COG_PROMPT_SECURITY_KEY_PIN, false, &pin) != COG_OK) {
         fprintf(stderr, "cognitoctl passkey: no PIN given\n");
         rc = EXIT_REFUSED;
         goto out;

@@ -18,12 +18,17 @@ Test control: POST /_mock/webauthn/rp {"rp_id", "user_verification",
 ["https://<rp_id>"]); POST /_mock/webauthn/options {"user"} issues options
 as the challenge would; POST /_mock/webauthn/verify {"user", "credential"}
 verifies against the last options issued to that user; GET
-/_mock/webauthn/credentials/<user> lists the stored credentials.
+/_mock/webauthn/credentials/<user> lists the stored credentials; POST
+/_mock/webauthn/softkey {"user", "path", "uv": true} makes a key pair here,
+registers it as the user's passkey and writes the state file of
+tests/softkey.c (0600) at path, so a PAM test logs in with it
+($COGNITO_TEST_SOFTKEY) without an enrolment first.
 """
 
 import base64
 import hashlib
 import json
+import os
 import secrets
 import time
 from urllib.parse import unquote
@@ -431,3 +436,29 @@ def _ctl_creds(idp, m, body):
         creds = _state(idp.pool)["creds"].get(unquote(m.group(1)), [])
         return 200, {"credentials": [{"id": c["id"], "count": c["count"], "name": c["name"]}
                                      for c in creds]}
+
+
+@control("POST", r"/_mock/webauthn/softkey")
+def _ctl_softkey(idp, m, body):
+    user = idp.pool.get_user(body.get("user", ""))
+    path = body.get("path")
+    if user is None or not isinstance(path, str) or not path.startswith("/"):
+        return 400, {"error": "need an existing user and an absolute path"}
+    d = secrets.randbelow(_N - 1) + 1
+    x, y = _mul(d, _G)
+    cred_id = b64url(secrets.token_bytes(32))
+    with idp.pool.lock:
+        st = _state(idp.pool)
+        rp_id = st["rp_id"]
+        mine = st["creds"].setdefault(user.username, [])
+        mine.append({"id": cred_id, "x": x, "y": y, "count": 0,
+                     "user_handle": b64url(user.sub.encode()), "rp_id": rp_id,
+                     "created": time.time(), "name": "Security key %d" % (len(mine) + 1),
+                     "attachment": "cross-platform", "transports": ["usb"]})
+    state = {"d": "%064x" % d, "x": "%064x" % x, "y": "%064x" % y, "cred_id": cred_id,
+             "user_handle": b64url(user.sub.encode()), "rp_id": rp_id, "count": 0,
+             "uv": bool(body.get("uv", True))}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(state, f)
+    return 200, {"id": cred_id}
