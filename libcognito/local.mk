@@ -35,11 +35,8 @@ libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
 	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(FIDO2_LIBS) $(PTHREAD_LIBS)
 
-# The software authenticator of the tests (tests/softkey.c): linked into
-# libcognito only with --enable-test-hooks; test programs link it directly.
-noinst_LTLIBRARIES += tests/libsoftkey.la
-tests_libsoftkey_la_SOURCES = tests/softkey.c tests/softkey.h
-tests_libsoftkey_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
+# The software authenticator of the tests (tests/softkey.c, built in
+# tests/local.mk): linked into libcognito only with --enable-test-hooks.
 if TEST_HOOKS
 libcognito_libcognito_la_LIBADD += tests/libsoftkey.la
 endif

@@ -14,6 +14,17 @@ tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h
 tests_libtestutil_la_CFLAGS = $(COGNITO_CFLAGS) $(CHECK_CFLAGS)
 tests_libtestutil_la_LIBADD = $(COGNITO_LIBS) $(CHECK_LIBS)
 
+# The software security key (tests/softkey.h): a check library, unless
+# --enable-test-hooks links it into libcognito (then built with it); a
+# release build does not compile it at all.
+if TEST_HOOKS
+noinst_LTLIBRARIES += tests/libsoftkey.la
+else
+check_LTLIBRARIES += tests/libsoftkey.la
+endif
+tests_libsoftkey_la_SOURCES = tests/softkey.c tests/softkey.h
+tests_libsoftkey_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
+
 TEST_CFLAGS = $(COGNITO_CFLAGS) $(CHECK_CFLAGS)
 TEST_LIBS = tests/libtestutil.la $(COGNITO_LIBS) $(CHECK_LIBS)
 
