@@ -414,6 +414,33 @@ static int hostile_assert(void *ctx, const struct cog_webauthn_request *req, con
     return COG_OK;
 }
 
+/* A captured CREDENTIAL sent again for a new challenge: refused. */
+START_TEST(test_replayed_assertion)
+{
+    struct session s;
+    char *opts, *cred = NULL, *why;
+    enrol(NULL);
+    opts = issue_options();
+    open_session(&s, NULL);
+    ck_assert_int_eq(cog_webauthn_answer(&s.cfg, opts, &s.key, NULL, &cred, &s.err), COG_OK);
+    why = rp_verdict(cred);
+    ck_assert_msg(why == NULL, "%s", why);
+    /* Again for the same challenge: its sign count was seen. */
+    why = rp_verdict(cred);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_ptr_nonnull(strstr(why, "sign count"));
+    free(why);
+    free(issue_options()); /* the next sign-in's challenge */
+    why = rp_verdict(cred);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_str_eq(why, "challenge mismatch");
+    free(why);
+    free(cred);
+    free(opts);
+    close_session(&s);
+}
+END_TEST
+
 /* The mock makes and registers the key (what PAM tests use): it logs in. */
 START_TEST(test_mock_made_key)
 {
@@ -506,6 +533,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_replayed_sign_count);
     tcase_add_test(tc, test_uv_required);
     tcase_add_test(tc, test_respond_prompts);
+    tcase_add_test(tc, test_replayed_assertion);
     tcase_add_test(tc, test_mock_made_key);
     tcase_add_test(tc, test_hostile_key_refused);
     tcase_add_test(tc, test_bad_options_refused);
