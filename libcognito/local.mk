@@ -29,11 +29,19 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_detach.c libcognito/cache_file.c \
 	libcognito/cache_retire.c libcognito/cache_retire.h \
 	libcognito/admin.c libcognito/admin.h \
-	libcognito/sshkey.c libcognito/sshkey.h
+	libcognito/sshkey.c libcognito/sshkey.h \
+	libcognito/webauthn.c libcognito/webauthn.h libcognito/webauthn_internal.h \
+	libcognito/webauthn_reg.c libcognito/webauthn_fido2.c libcognito/webauthn_default.c
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
-	$(QRENCODE_CFLAGS)
+	$(QRENCODE_CFLAGS) $(FIDO2_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
-	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(PTHREAD_LIBS)
+	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(FIDO2_LIBS) $(PTHREAD_LIBS)
+
+# The software authenticator of the tests (tests/softkey.c, built in
+# tests/local.mk): linked into libcognito only with --enable-test-hooks.
+if TEST_HOOKS
+libcognito_libcognito_la_LIBADD += tests/libsoftkey.la
+endif
 
 # The cache reader alone, libc only: the NSS module links just this.
 noinst_LTLIBRARIES += libcognito/libcogcache.la

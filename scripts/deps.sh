@@ -28,6 +28,7 @@ done
 build=(
   build-essential autoconf automake libtool pkg-config
   libpam0g-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libqrencode-dev libcrypt-dev
+  libfido2-dev
 )
 # The demo: the mock IdP (Python, a CA made with openssl), and cwrap's
 # wrappers, which give libpam a private pam.d and getent/id a private NSS.

@@ -101,7 +101,7 @@ def load_operations():
     decorators run."""
     pkg_dir = os.path.dirname(__file__)
     for mod in sorted(pkgutil.iter_modules([pkg_dir]), key=lambda m: m.name):
-        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens"):
+        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens", "webauthn"):
             importlib.import_module(__package__ + "." + mod.name)
 
 
