@@ -166,3 +166,12 @@ EXTRA_DIST += tests/install_paths.sh
 # The AWS setup guide's CloudFormation template: structure, settings, the sync's policy.
 TESTS += tests/aws_setup.sh
 EXTRA_DIST += tests/aws_setup.sh
+
+# The device-flow bridge (issue 17): its handlers against dynalite and the
+# mock's hosted UI, and once through headless Chromium.
+TESTS += tests/bridge.sh tests/bridge_template.sh
+EXTRA_DIST += tests/bridge.sh tests/bridge_template.sh tests/bridge_template.py \
+	tests/bridge/package.json tests/bridge/package-lock.json \
+	bridge/README.md bridge/template.yaml bridge/index.js bridge/local.js \
+	bridge/lib/app.js bridge/lib/config.js bridge/lib/pages.js bridge/lib/store.js bridge/lib/util.js \
+	bridge/test/helpers.js bridge/test/bridge.test.js bridge/test/chromium.test.js
