@@ -27,7 +27,7 @@ fi
 MOCK_CLIENT_SECRET=${MOCK_CLIENT_SECRET:-bridgetestsecret0123456789abcdefghijklmnopqrstuv}
 mock_start --quiet
 
-files="$top_srcdir/bridge/test/bridge.test.js"
+files="$top_srcdir/bridge/test/bridge.test.js $top_srcdir/bridge/test/hostedui.test.js"
 if [ -f "$top_srcdir/bridge/test/chromium.test.js" ] && command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
 	files="$files $top_srcdir/bridge/test/chromium.test.js"
 else
