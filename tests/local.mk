@@ -175,4 +175,5 @@ EXTRA_DIST += tests/bridge.sh tests/bridge_template.sh tests/bridge_template.py 
 	bridge/README.md bridge/template.yaml bridge/index.js bridge/local.js \
 	bridge/lib/app.js bridge/lib/config.js bridge/lib/pages.js bridge/lib/store.js bridge/lib/util.js \
 	bridge/test/helpers.js bridge/test/bridge.test.js bridge/test/hostedui.test.js \
+	bridge/test/serve.js bridge/test/approve.js tests/bridge_lib.sh \
 	bridge/test/chromium.test.js
