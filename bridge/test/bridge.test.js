@@ -248,3 +248,37 @@ test('wrong client secret at Cognito: the sign-in fails, the device stays pendin
     bad.server.close();
   }
 });
+
+test('the Lambda entry point: a Function URL event (base64 body, cookies array) in, a response out', async () => {
+  Object.assign(process.env, {
+    TABLE_NAME: b.config.tableName,
+    DYNAMODB_ENDPOINT: dyn.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    COGNITO_DOMAIN: h.MOCK,
+    CLIENT_ID: h.CLIENT_ID,
+    PUBLIC_URL: 'https://bridge.example.com',
+  });
+  const { handler } = require('../index');
+  const event = (method, path, body, extra = {}) => ({
+    version: '2.0',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'abc.lambda-url.us-east-1.on.aws' },
+    body: body === undefined ? undefined : Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+    requestContext: { http: { method, path, sourceIp: '192.0.2.7' } },
+    ...extra,
+  });
+  const res = await handler(event('POST', '/device_authorization', `client_id=${h.CLIENT_ID}&host=lambda-host`));
+  assert.equal(res.statusCode, 200, res.body);
+  const da = JSON.parse(res.body);
+  assert.equal(da.verification_uri, 'https://bridge.example.com/device');
+  const page = await handler({ ...event('GET', '/device'), rawQueryString: `user_code=${da.user_code.toLowerCase()}` });
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /lambda-host/);
+  assert.match(page.body, /192\.0\.2\.7/);
+  assert.match(page.cookies[0], /^__Host-bridge_csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+  assert.equal((await handler(event('GET', '/nothing'))).statusCode, 404);
+});
