@@ -44,6 +44,19 @@ class Bridge {
 
   async handle(req) {
     const route = `${req.method} ${req.path.replace(/\/+$/, '') || '/'}`;
+    const res = await this.route(route, req);
+    // The confirm form posts to us and we redirect to the hosted UI: that
+    // redirect is a form action too, so the CSP names Cognito's domain.
+    if (res.headers['content-security-policy']) {
+      res.headers['content-security-policy'] = res.headers['content-security-policy'].replace(
+        "form-action 'self'",
+        `form-action 'self' ${this.config.cognitoDomain}`,
+      );
+    }
+    return res;
+  }
+
+  async route(route, req) {
     try {
       switch (route) {
         case 'POST /device_authorization':

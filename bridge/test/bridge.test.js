@@ -214,6 +214,10 @@ test('rate limits: slow_down per device code, 429 per source address', async () 
     const res = await h.postForm(limited.base + '/device_authorization', { client_id: h.CLIENT_ID });
     assert.deepEqual([res.status, res.body.error], [429, 'slow_down']);
     assert.equal(res.headers.get('retry-after'), '60');
+    // Guessing user codes on GET /device has its own budget (5 x IP_LIMIT a minute).
+    const codes = [];
+    for (let i = 0; i < 16; i++) codes.push((await new h.Browser().request(`${limited.base}/device?user_code=BBBB-BBBB`)).status);
+    assert.deepEqual(codes, [...Array(15).fill(400), 429]);
   } finally {
     limited.server.close();
   }
