@@ -53,7 +53,7 @@ async function approve(da, browser = new h.Browser()) {
   assert.match(page.text, /web01\.example\.com/, 'the page says which host asked');
   assert.match(page.text, new RegExp(da.user_code));
   const form = h.formOf(page);
-  const signin = await browser.go(form.action, { method: 'POST', form: { ...form.fields, action: 'approve' } });
+  const signin = await browser.go(form.action, { method: 'POST', form: { ...form.fields, action: 'approve' } }, (url) => url.includes('/callback'));
   return { browser, signin };
 }
 
@@ -285,4 +285,36 @@ test('the Lambda entry point: a Function URL event (base64 body, cookies array) 
   assert.match(page.body, /192\.0\.2\.7/);
   assert.match(page.cookies[0], /^__Host-bridge_csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
   assert.equal((await handler(event('GET', '/nothing'))).statusCode, 404);
+});
+
+test('Cognito failing at the token endpoint: an error page, the device waits, the person can retry', async () => {
+  const slow = await h.startBridge(dyn, { TOKEN_TIMEOUT_MS: '300' });
+  try {
+    await h.mockCtl('POST', 'hostedui', { callback_urls: [b.base + '/callback', slow.base + '/callback'] });
+    const da = await authorize(slow);
+    const { browser, signin } = await approve(da);
+    await h.mockCtl('POST', 'faults', { op: '/oauth2/token', kind: 'status', status: 500, body: '{"error":"server_error"}' });
+    const failed = await browser.go(await signIn(browser, signin));
+    assert.equal(failed.status, 502);
+    assert.match(failed.text, /server_error/);
+    // A hung token endpoint: the bridge gives up after TOKEN_TIMEOUT_MS.
+    await h.mockCtl('POST', 'faults', { op: '/oauth2/token', kind: 'stall', seconds: 1.5, then: 'close' });
+    const again = await approve(da, browser);
+    assert.equal(again.signin.status, 302, 'the hosted-UI session signs the browser in without the form');
+    assert.match(again.signin.location, /\/callback\?code=/);
+    const started = Date.now();
+    const hung = await browser.go(again.signin.location);
+    assert.equal(hung.status, 502);
+    assert.match(hung.text, /unreachable/);
+    assert.ok(Date.now() - started < 1400, 'the bridge did not wait for the stalled endpoint');
+    assert.equal((await poll(da, slow)).body.error, 'authorization_pending');
+    await h.sleep(1300); // let the stalled request end before the retry
+    const third = await approve(da, browser);
+    const done = await browser.go(third.signin.location);
+    assert.equal(done.status, 200, done.text);
+    assert.equal((await pollUntilDone(da, slow)).status, 200);
+  } finally {
+    await h.mockCtl('DELETE', 'faults');
+    slow.server.close();
+  }
 });
