@@ -51,6 +51,9 @@ if [ "$what" = test ]; then
   # Node runs the reference SDK (the oracle); the image may already have a newer one.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
+  # Headless Chromium drives the device-flow bridge's pages in one test
+  # (tests/bridge.sh; skipped without it).
+  packages+=(chromium)
 fi
 
 missing=()
@@ -61,11 +64,21 @@ if [ "$list" = 1 ]; then
   [ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}"
   exit 0
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# npm packages of the tests, from their committed lock files.
+if [ "$what" = test ]; then
+  top=$(cd "$(dirname "$0")/.." && pwd)
+  for dir in tests/bridge; do
+    [ -d "$top/$dir/node_modules" ] && continue
+    echo "deps: npm ci in $dir" >&2
+    (cd "$top/$dir" && npm ci --no-audit --no-fund >/dev/null)
+  done
+fi

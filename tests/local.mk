@@ -189,3 +189,14 @@ tests_check_webauthn_CFLAGS = $(TEST_CFLAGS)
 tests_check_webauthn_LDADD = tests/libsoftkey.la $(TEST_LIBS)
 TESTS += tests/cognitoctl_passkey.sh
 EXTRA_DIST += tests/cognitoctl_passkey.sh
+
+# The device-flow bridge (issue 17): its handlers against dynalite and the
+# mock's hosted UI, and once through headless Chromium.
+TESTS += tests/bridge.sh tests/bridge_template.sh
+EXTRA_DIST += tests/bridge.sh tests/bridge_template.sh tests/bridge_template.py \
+	tests/bridge/package.json tests/bridge/package-lock.json \
+	bridge/README.md bridge/template.yaml bridge/index.js bridge/local.js \
+	bridge/lib/app.js bridge/lib/config.js bridge/lib/pages.js bridge/lib/store.js bridge/lib/util.js \
+	bridge/test/helpers.js bridge/test/bridge.test.js bridge/test/hostedui.test.js \
+	bridge/test/serve.js bridge/test/approve.js tests/bridge_lib.sh \
+	bridge/test/chromium.test.js
