@@ -4,7 +4,9 @@
  * (10,000 users in 100 groups, measured in the same run), the cost per user
  * as a ratio: about 1 at every size means the writer is linear in users and
  * groups; a table that cannot grow shows as a hang, something quadratic as a
- * ratio that climbs with N.
+ * ratio that climbs with N. Besides, ten big groups hold every hundredth
+ * user each (10,000 members at 1M users): the reader's cost to list one
+ * (what getgrnam copies) and the process's peak memory are printed too.
  *
  *   bench_cache [N G]...    default: 100000 5000  1000000 50000
  *
@@ -12,6 +14,8 @@
 #include "build-config.h"
 
 #include <ftw.h>
+#include <stdbool.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +31,44 @@
 
 struct times {
     long long sync, rebuild, login;
+    double big_group_ms; /* listing one big group's members through the reader */
+    size_t big_members;
 };
+
+#define BIG_GROUPS 10
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool count_member(void *ctx, const char *name)
+{
+    (void)name;
+    ++*(size_t *)ctx;
+    return true;
+}
+
+/* The members of big group 0 as the NSS module lists them (getgrnam). */
+static int list_big_group(const char *dir, struct times *t)
+{
+    struct cog_cache_files f;
+    struct cog_error err = {0};
+    struct cog_view_group g;
+    size_t n = 0;
+    if (cog_cache_files_open(dir, &f, &err) != COG_OK)
+        return 1;
+    double t0 = now_ms();
+    int rc = cog_view_group_by_name(&f.vnss, "team-big-0", &g) == COG_CACHE_OK ? 0 : 1;
+    if (rc == 0)
+        cog_view_group_members(&f.vnss, &g, count_member, &n);
+    t->big_group_ms = now_ms() - t0;
+    t->big_members = n;
+    cog_cache_files_close(&f);
+    return rc;
+}
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -65,6 +106,12 @@ static int run(long n, long groups, struct times *t)
         if (pg == NULL || (pg->name = cog_pool_strdup(&pool, name)) == NULL)
             goto out;
     }
+    for (long g = 0; g < BIG_GROUPS; g++) {
+        struct cog_pool_group *pg = cog_pool_add_group(&pool);
+        snprintf(name, sizeof(name), "team-big-%ld", g);
+        if (pg == NULL || (pg->name = cog_pool_strdup(&pool, name)) == NULL)
+            goto out;
+    }
     for (long i = 0; i < n; i++) {
         struct cog_pool_user *u = cog_pool_add_user(&pool);
         if (u == NULL)
@@ -83,6 +130,9 @@ static int run(long n, long groups, struct times *t)
             if (!cog_pool_user_add_group(&pool, u, pool.groups[gs[k]].name))
                 goto out;
         }
+        if (i % 100 < BIG_GROUPS &&
+            !cog_pool_user_add_group(&pool, u, pool.groups[groups + i % 100].name))
+            goto out;
     }
     long long t0 = cog_now_ms();
     if (cog_cache_store_pool(&cfg, &pool, time(NULL), NULL, NULL, &err) != COG_OK)
@@ -102,7 +152,7 @@ static int run(long n, long groups, struct times *t)
     t->sync = t1 - t0;
     t->rebuild = t2 - t1;
     t->login = cog_now_ms() - t2;
-    rc = 0;
+    rc = list_big_group(dir, t);
 out:
     if (rc != 0)
         fprintf(stderr, "bench_cache: %ld users, %ld groups: %s\n", n, groups, err.message);
@@ -133,9 +183,14 @@ int main(int argc, char **argv)
         if (n <= 0 || g <= 0 || run(n, g, &t) != 0)
             return 1;
         double per_user = (double)(t.sync + t.rebuild) / (double)n;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
         printf("%ld users in %ld groups: sync %lld ms, rebuild %lld ms, login %lld ms; "
                "cost per user %.2fx the baseline's\n",
                n, g, t.sync, t.rebuild, t.login, base_per_user > 0 ? per_user / base_per_user : 0);
+        printf("  a group of %zu members listed through the reader in %.2f ms; "
+               "peak memory so far %ld MB\n",
+               t.big_members, t.big_group_ms, ru.ru_maxrss / 1024);
     }
     return 0;
 }

@@ -6,12 +6,17 @@
  *                              sync's local build time
  *   bench_nss login N DIR      a login's cache update on DIR's cache
  *                              (median of several new users)
+ *   bench_nss retire DIR       what a snapshot install's retire of the
+ *                              logins files costs (cog_cache_delta_retire)
  *   bench_nss measure N MS     getpwnam, getpwuid, getgrouplist through
  *                              glibc, whatever nsswitch.conf says, about MS
  *                              milliseconds each; prints per-call medians
  *   bench_nss direct N MS      the same calls straight into $NSS_MODULE's
  *                              _nss_cognito_* (the module's own share)
  *   bench_nss stat PATH        what one stat of PATH costs here
+ *   bench_nss touch PATH       what one random read of PATH's pages costs,
+ *                              mapped as the module maps it: a lookup's
+ *                              floor is two (index slot, then record)
  *
  * User i is "u<i>" with sub "s<i>"; it is in group g<i % 10>. */
 #include "build-config.h"
@@ -31,6 +36,7 @@
 #include <json-c/json.h>
 
 #include "libcognito/cache.h"
+#include "libcognito/cache_retire.h"
 #include "libcognito/mapping.h"
 #include "libcognito/util.h"
 
@@ -193,6 +199,11 @@ static int login(long n, const char *dir)
 
     if (config_for(&cfg, dir) != 0)
         return 1;
+    /* A login's process has looked the user up and checked a token before
+     * its cache update: NSS modules loaded, OpenSSL initialised. */
+    getpwnam("root");
+    getgrnam("root");
+    cog_mapping_hash_id("warm", 0, 1000, 2000);
     for (int i = 0; i < logins; i++) {
         struct json_object *c = json_object_new_object();
         struct json_object *groups = json_object_new_array();
@@ -213,6 +224,20 @@ static int login(long n, const char *dir)
     }
     printf("login users=%ld median_ms=%.3f\n", n, median(t, logins));
     cog_config_free(&cfg);
+    return 0;
+}
+
+static int retire(const char *dir)
+{
+    char path[4096];
+    struct cog_error err = {0};
+    snprintf(path, sizeof(path), "%s/cache", dir);
+    double t0 = now_ns();
+    if (cog_cache_delta_retire(path, &err) != COG_OK) {
+        fprintf(stderr, "bench_nss: %s\n", err.message);
+        return 1;
+    }
+    printf("retire ms=%.3f\n", (now_ns() - t0) / 1e6);
     return 0;
 }
 
@@ -294,9 +319,13 @@ static int measure(long n, long budget_ms, bool direct)
     const char *ops[] = {"getpwnam", "getpwuid", "initgroups"};
     for (int op = 0; op < 3; op++) {
         look(op, names[1], uids[1], &pw, buf, sizeof(buf)); /* warm: maps, first faults */
+        /* One call's cost from 64 (a single first call is mostly page
+         * faults, and would make every sample one call, timed with a clock
+         * read as costly as the call). */
         double t0 = now_ns();
-        look(op, names[0], uids[0], &pw, buf, sizeof(buf));
-        double one = now_ns() - t0;
+        for (int k = 0; k < 64; k++)
+            look(op, names[k % 2], uids[k % 2], &pw, buf, sizeof(buf));
+        double one = (now_ns() - t0) / 64;
         long batch = one > 2000 ? 1 : (long)(2000 / (one > 1 ? one : 1)) + 1;
         long iters = (long)(budget_ms * 1e6 / (one * (double)batch + 1));
         iters = iters < 5 ? 5 : iters > MAX_SAMPLES ? MAX_SAMPLES : iters;
@@ -343,19 +372,50 @@ static int stat_cost(const char *path)
     return 0;
 }
 
+/* Dependent reads at random pages of the mapped file, each page read once
+ * before (as the lookups' warm-up does): the memory floor per touch. */
+static int touch_cost(const char *path)
+{
+    enum { TOUCHES = 20000, ROUNDS = 9 };
+    static size_t off[TOUCHES];
+    static double samples[ROUNDS];
+    struct cog_cache_map m;
+    if (cog_cache_map_open(&m, path, COG_DISK_NSS) != COG_CACHE_OK || m.size < 128)
+        return 1;
+    srand(7);
+    for (int i = 0; i < TOUCHES; i++)
+        off[i] = ((size_t)rand() * 2654435761u) % (m.size - 64);
+    unsigned x = 0;
+    for (int r = 0; r < ROUNDS + 1; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < TOUCHES; i++)
+            x += m.base[off[i] + (x & 1)]; /* each read waits for the one before */
+        if (r > 0)
+            samples[r - 1] = (now_ns() - t0) / TOUCHES;
+    }
+    printf("touch bytes=%zu median_ns=%.1f check=%u\n", m.size, median(samples, ROUNDS), x & 1);
+    cog_cache_map_close(&m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "generate") == 0)
         return generate(atol(argv[2]), argv[3]);
     if (argc == 4 && strcmp(argv[1], "login") == 0)
         return login(atol(argv[2]), argv[3]);
+    if (argc == 3 && strcmp(argv[1], "retire") == 0)
+        return retire(argv[2]);
     if (argc == 4 && strcmp(argv[1], "measure") == 0)
         return measure(atol(argv[2]), atol(argv[3]), false);
     if (argc == 4 && strcmp(argv[1], "direct") == 0)
         return measure(atol(argv[2]), atol(argv[3]), true);
     if (argc == 3 && strcmp(argv[1], "stat") == 0)
         return stat_cost(argv[2]);
-    fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | measure N MS | direct N MS"
+    if (argc == 3 && strcmp(argv[1], "touch") == 0)
+        return touch_cost(argv[2]);
+    fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | retire DIR | measure N MS"
+                    " | direct N MS | touch PATH"
                     " | stat PATH\n");
     return 2;
 }

@@ -28,3 +28,6 @@ bench_bench_cache_SOURCES = bench/bench_cache.c
 bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_cache_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/cache
+
+# The fleet by arithmetic (a shell script: nothing to build).
+EXTRA_DIST += bench/fleet

@@ -388,10 +388,13 @@ static enum cog_cache_rc user_result(const struct cog_cache_map *m, const struct
 enum cog_cache_rc cog_view_user_by_name(const struct cog_cache_view *v, const char *name,
                                         struct cog_view_user *out)
 {
-    const struct cog_disk_user *u = cog_cache_user_by_name(v->delta, name);
+    /* One hash of the name for both files: the lookup path is the NSS
+     * module's, run for every getpwnam on the host. */
+    uint32_t key = cog_disk_name_key(name);
+    const struct cog_disk_user *u = find_user(v->delta, 0, key, user_name_is, name);
     if (u != NULL)
         return user_result(v->delta, u, out);
-    u = cog_cache_user_by_name(v->main, name);
+    u = find_user(v->main, 0, key, user_name_is, name);
     return u != NULL ? user_result(v->main, u, out) : COG_CACHE_NOTFOUND;
 }
 

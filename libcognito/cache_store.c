@@ -22,6 +22,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "libcognito/cache.h"
 #include "libcognito/cache_store.h"
 #include "libcognito/config.h"
@@ -236,27 +238,49 @@ cog_status cog_store_copy_groups(struct delta *d, const struct cog_cache_map *ol
     return COG_OK;
 }
 
-/* Members of the model's groups: its live users holding their gid. */
+/* Members of the model's groups: its live users holding their gid. One pass
+ * over the users' gids (a logins file may hold many users and groups). */
 cog_status cog_store_fill_members(struct cog_cache_model *m, struct cog_error *err)
 {
+    struct cog_u32map by_gid = {0};
+    cog_status st = COG_OK;
+    size_t at;
+
     for (size_t g = 0; g < m->ngroups; g++) {
-        uint32_t *members = cog_cache_model_alloc(m, (m->nusers ? m->nusers : 1) * 4);
-        size_t n = 0;
-        if (members == NULL)
-            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        m->groups[g].nmembers = 0;
+        if (!cog_u32map_put(&by_gid, m->groups[g].gid, g))
+            goto nomem;
+    }
+    /* Count, allocate, fill: a user lists a gid once (the mapping sorts
+     * and dedups them), so counts and fills agree. */
+    for (int fill = 0; fill < 2; fill++) {
+        for (size_t g = 0; fill == 1 && g < m->ngroups; g++) {
+            size_t n = m->groups[g].nmembers;
+            m->groups[g].members = cog_cache_model_alloc(m, (n ? n : 1) * sizeof(uint32_t));
+            m->groups[g].nmembers = 0;
+            if (m->groups[g].members == NULL)
+                goto nomem;
+        }
         for (size_t i = 0; i < m->nusers; i++) {
             const struct cog_cache_user *u = &m->users[i];
             for (size_t k = 0; !u->hidden && k < u->ngids; k++) {
-                if (u->gids[k] == m->groups[g].gid) {
-                    members[n++] = (uint32_t)i;
-                    break;
-                }
+                if (k > 0 && u->gids[k] == u->gids[k - 1])
+                    continue;
+                if (!cog_u32map_get(&by_gid, u->gids[k], &at))
+                    continue;
+                struct cog_cache_group *g = &m->groups[at];
+                if (fill == 1)
+                    ((uint32_t *)g->members)[g->nmembers] = (uint32_t)i;
+                g->nmembers++;
             }
         }
-        m->groups[g].members = members;
-        m->groups[g].nmembers = n;
     }
-    return COG_OK;
+    goto out;
+nomem:
+    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+out:
+    cog_u32map_free(&by_gid);
+    return st;
 }
 
 void cog_store_delta_free(struct delta *d)
@@ -479,7 +503,7 @@ static cog_status store_login(void *ctx, struct cog_error *err)
     time_t now = time(NULL);
     dm.delta = true;
     dm.built_at = now;
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->built_at;
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
     struct cog_cache_user *x = cog_cache_model_add_user(&dm);
     if (x == NULL) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
@@ -510,6 +534,9 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
                                  struct cog_error *err)
 {
     struct login_job job = {cfg, id_claims, getuser, log};
+    /* The child hashes subs (SHA-256): OpenSSL's configuration is read once
+     * here, not again in every login's child. */
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     /* The lock is held by a child the user cannot stop (cache_detach.c). */
     return cog_run_detached(store_login, &job, (long)cfg->timeout * 1000, err);
 }
@@ -553,7 +580,7 @@ cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
     }
     dm.delta = true;
     dm.built_at = time(NULL);
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->built_at;
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
     if ((st = carry_old_logins(&d, &f, &x, err)) != COG_OK ||
         (st = cog_store_add_hidden(&d, name, x.uid, err)) != COG_OK)
         goto out;

@@ -104,6 +104,8 @@ static const struct key_def keys[] = {
      false, NULL},
     /* who is active: account.c owns the rule */
     {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
+    /* passkeys: the origin of clientDataJSON (webauthn.c) */
+    {"webauthn_origin", STR(webauthn_origin, KEY_STRING), false, NULL},
 };
 #undef STR
 #undef CHOICE
@@ -141,6 +143,26 @@ static const char *check_snapshot_url(const char *v)
     return "not s3://BUCKET/PREFIX, an https:// URL or an absolute path";
 }
 
+/* A WebAuthn origin: https://HOST[:PORT], no path, no trailing slash, no
+ * user info; it goes verbatim into clientDataJSON. */
+static const char *check_webauthn_origin(const char *v)
+{
+    if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || strlen(v) > 253 + 14)
+        return "not an origin (https://HOST or https://HOST:PORT)";
+    const char *host = v + 8;
+    size_t n = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+    if (n == 0)
+        return "not an origin (https://HOST or https://HOST:PORT)";
+    if (host[n] == ':') {
+        size_t d = strspn(host + n + 1, "0123456789");
+        if (d == 0 || d > 5)
+            return "not an origin (https://HOST or https://HOST:PORT)";
+        n += 1 + d;
+    }
+    return host[n] == '\0' ? NULL
+                           : "not an origin (https://HOST or https://HOST:PORT, no path or '/')";
+}
+
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
     const char *name;
@@ -155,6 +177,7 @@ static const struct {
     {"deny_names", cog_mapping_check_deny_names},
     {"allowed_user_status", check_user_status_list},
     {"snapshot_url", check_snapshot_url},
+    {"webauthn_origin", check_webauthn_origin},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -126,6 +126,9 @@ struct cog_config {
     /* Who counts as active (account.h: cog_user_status_active). */
     char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */
 
+    /* Passkeys (webauthn.h): clientDataJSON's origin; NULL: https://<rpId>. */
+    char *webauthn_origin;
+
     /* Transport and trust: only from this file, never from the environment. */
     char *proxy;                              /* NULL: no proxy at all */
     int jwks_max_age;                         /* seconds a cached JWKS counts */

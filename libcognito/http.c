@@ -65,8 +65,31 @@ struct cog_http {
     unsigned requests;
     unsigned connections;
     const atomic_bool *stop; /* cog_http_set_stop */
+    /* Freeze detection (see FROZEN_GAP_MS): the monotonic time of the last
+     * sign of life of this handle's transfer, and the longest silence. */
+    long long tick_ms;
+    long long max_gap_ms;
+    bool frozen; /* a transfer of this handle sat out a stop: for the handle's life */
     char errbuf[CURL_ERROR_SIZE];
 };
+
+/*
+ * A user can stop (SIGSTOP, Ctrl-Z through a pty) their own setuid su
+ * while it waits for Cognito. When it continues, the transfer has run out
+ * of time, and a timeout is what a dead network looks like: it would
+ * count as "unreachable" and open the offline login with an old password
+ * (docs/threat-model.md, "Offline login"). libcurl calls the progress
+ * callback at least about once a second while a transfer is idle (1.0 s
+ * measured while a TLS handshake stalls), so a silence several times that
+ * long means this process was not running: the time ran out here, not on
+ * the network. Such a failure stays COG_ERR_UNAVAILABLE (the login fails
+ * closed) but is never "unreachable", and neither is any later failure on
+ * the same handle (one login): the early InitiateAuth's thread shares it,
+ * and a stop during that request spends the time of the retry after Enter. A machine so overloaded
+ * that a runnable process waits this long is treated the same: no offline login, which fails closed
+ * too.
+ */
+#define FROZEN_GAP_MS 3000
 
 struct body_sink {
     char *buf;
@@ -205,8 +228,12 @@ static size_t header_seen(char *data, size_t size, size_t nmemb, void *userp)
 static int stop_asked(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                       curl_off_t ulnow)
 {
-    const struct cog_http *http = userp;
+    struct cog_http *http = userp;
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    long long now = cog_now_ms();
+    if (now - http->tick_ms > http->max_gap_ms)
+        http->max_gap_ms = now - http->tick_ms;
+    http->tick_ms = now;
     return http->stop != NULL && atomic_load(http->stop);
 }
 
@@ -327,6 +354,7 @@ void cog_http_begin_step_at(struct cog_http *http, long long start_ms)
     if (http == NULL) /* a scripted transport has no clock to start */
         return;
     http->deadline_ms = start_ms + http->timeout_ms;
+    http->tick_ms = cog_now_ms();
 }
 
 void cog_http_set_stop(struct cog_http *http, const atomic_bool *stop)
@@ -346,12 +374,22 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
     memset(resp, 0, sizeof(*resp));
     if (http->deadline_ms == 0)
         cog_http_begin_step(http);
-    long long left = http->deadline_ms - cog_now_ms();
+    long long now = cog_now_ms();
+    long long left = http->deadline_ms - now;
     if (left <= 0) {
+        /* The step's time went before this request: on the network (an
+         * earlier request of the step), or in a stopped process. */
+        if (http->frozen || now - http->tick_ms > FROZEN_GAP_MS) {
+            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
+                               "timed out while this process was stopped");
+            goto out;
+        }
         cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
         st = cog_error_unreachable(err);
         goto out;
     }
+    http->tick_ms = now;
+    http->max_gap_ms = 0;
     http->errbuf[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)left);
@@ -369,6 +407,11 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
     }
 
     CURLcode rc = curl_easy_perform(curl);
+    now = cog_now_ms();
+    if (now - http->tick_ms > http->max_gap_ms)
+        http->max_gap_ms = now - http->tick_ms;
+    http->tick_ms = now;
+    http->frozen = http->frozen || http->max_gap_ms > FROZEN_GAP_MS;
     http->requests++;
     long connects = 0;
     if (curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
@@ -385,14 +428,18 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
                                http->max_body);
         else if (rc == CURLE_ABORTED_BY_CALLBACK)
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "stopped");
+        else if (rc == CURLE_OPERATION_TIMEDOUT && http->frozen)
+            st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
+                               "timed out while this process was stopped");
         else if (rc == CURLE_OPERATION_TIMEDOUT)
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "timed out");
         else
             st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s%s%s", curl_easy_strerror(rc),
                                http->errbuf[0] ? ": " : "", http->errbuf);
         /* DNS, connect, TLS, timeout: the service was not reached. An
-         * oversized answer was an answer. */
-        if (!sink.too_large && rc != CURLE_FILESIZE_EXCEEDED)
+         * oversized answer was an answer; a transfer this process sat out
+         * stopped proves nothing about the network (FROZEN_GAP_MS). */
+        if (!sink.too_large && rc != CURLE_FILESIZE_EXCEEDED && !http->frozen)
             cog_error_unreachable(err);
         goto out;
     }

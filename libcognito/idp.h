@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include "libcognito/config.h"
+#include "libcognito/json.h" /* the helpers lived here once: callers still find them */
 #include "libcognito/error.h"
 #include "libcognito/http.h"
 
@@ -96,14 +97,5 @@ cog_status cog_idp_parse_body(const char *body, size_t len, struct json_object *
 /* Adds SECRET_HASH for username to obj under key when the client has a secret. */
 cog_status cog_idp_add_secret_hash(const struct cog_config *cfg, struct json_object *obj,
                                    const char *key, const char *username, struct cog_error *err);
-
-/* Small json-c readers: NULL unless key holds a string. */
-const char *cog_json_string(struct json_object *obj, const char *key);
-struct json_object *cog_json_object(struct json_object *obj, const char *key);
-/* Adds a string member; returns false on allocation failure. */
-bool cog_json_add_string(struct json_object *obj, const char *key, const char *value);
-/* json_object_put that first wipes every string inside (requests carry passwords,
- * responses tokens). Only for objects nobody else holds a reference to. */
-void cog_json_put_wiped(struct json_object *obj);
 
 #endif

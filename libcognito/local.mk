@@ -6,6 +6,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/util.c libcognito/util.h \
 	libcognito/config.c libcognito/config_file.c libcognito/config.h \
 	libcognito/http.c libcognito/http.h \
+	libcognito/json.c libcognito/json.h \
 	libcognito/idp.c libcognito/idp.h \
 	libcognito/srp.c libcognito/srp.h \
 	libcognito/jwt.c libcognito/jwt.h \
@@ -32,11 +33,19 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
 	libcognito/snapshot_fetch.c libcognito/snapshot_fetch.h \
 	libcognito/snapshot_local.c libcognito/snapshot_local.h \
-	libcognito/snapshot_install.c libcognito/snapshot_install.h
+	libcognito/snapshot_install.c libcognito/snapshot_install.h \
+	libcognito/webauthn.c libcognito/webauthn.h libcognito/webauthn_internal.h \
+	libcognito/webauthn_reg.c libcognito/webauthn_fido2.c libcognito/webauthn_default.c
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
-	$(QRENCODE_CFLAGS)
+	$(QRENCODE_CFLAGS) $(FIDO2_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
-	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(PTHREAD_LIBS)
+	$(CURL_LIBS) $(JSONC_LIBS) $(OPENSSL_LIBS) $(QRENCODE_LIBS) $(FIDO2_LIBS) $(PTHREAD_LIBS)
+
+# The software authenticator of the tests (tests/softkey.c, built in
+# tests/local.mk): linked into libcognito only with --enable-test-hooks.
+if TEST_HOOKS
+libcognito_libcognito_la_LIBADD += tests/libsoftkey.la
+endif
 
 # The cache reader alone, libc only: the NSS module links just this.
 noinst_LTLIBRARIES += libcognito/libcogcache.la

@@ -12,7 +12,7 @@
 #include <syslog.h>
 
 #include "libcognito/arena.h"
-#include "libcognito/idp.h"
+#include "libcognito/json.h"
 #include "libcognito/localnames.h"
 #include "libcognito/mapping_internal.h"
 #include "libcognito/util.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "libcognito/arena.h"
-#include "libcognito/idp.h"
+#include "libcognito/json.h"
 #include "libcognito/mapping.h"
 
 void cog_pool_init(struct cog_pool *p)

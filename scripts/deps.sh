@@ -28,6 +28,7 @@ done
 build=(
   build-essential autoconf automake libtool pkg-config
   libpam0g-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libqrencode-dev libcrypt-dev
+  libfido2-dev
 )
 # The demo: the mock IdP (Python, a CA made with openssl), and cwrap's
 # wrappers, which give libpam a private pam.d and getent/id a private NSS.
@@ -50,6 +51,9 @@ if [ "$what" = test ]; then
   # Node runs the reference SDK (the oracle); the image may already have a newer one.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
+  # Headless Chromium drives the device-flow bridge's pages in one test
+  # (tests/bridge.sh; skipped without it).
+  packages+=(chromium)
 fi
 
 missing=()
@@ -60,11 +64,21 @@ if [ "$list" = 1 ]; then
   [ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}"
   exit 0
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# npm packages of the tests, from their committed lock files.
+if [ "$what" = test ]; then
+  top=$(cd "$(dirname "$0")/.." && pwd)
+  for dir in tests/bridge; do
+    [ -d "$top/$dir/node_modules" ] && continue
+    echo "deps: npm ci in $dir" >&2
+    (cd "$top/$dir" && npm ci --no-audit --no-fund >/dev/null)
+  done
+fi

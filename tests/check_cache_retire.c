@@ -216,9 +216,16 @@ START_TEST(test_snapshot_wins_a_conflict)
 }
 END_TEST
 
+static bool count_member(void *ctx, const char *name)
+{
+    (void)name;
+    ++*(size_t *)ctx;
+    return true;
+}
+
 /* Many logins in a row on a synced cache: each keeps its own deterministic
- * uid, none is lost, a repeated login changes nothing, and two hosts fed
- * the same logins agree on every uid. */
+ * uid, none is lost, a repeated login changes nothing, two hosts fed the
+ * same logins agree on every uid, and their group lists them all once. */
 START_TEST(test_many_logins)
 {
     struct cog_config hc, ec;
@@ -258,6 +265,14 @@ START_TEST(test_many_logins)
     }
     ck_assert_uint_eq(uid_in(host.cache, "base1999", NULL),
                       uid_in(exporter.cache, "base1999", NULL));
+    struct cog_cache_files f;
+    struct cog_error err = {0};
+    struct cog_view_group g;
+    size_t members = 0;
+    ck_assert_int_eq(cog_cache_files_open(host.cache, &f, &err), COG_OK);
+    ck_assert_int_eq(cog_view_group_by_name(&f.vnss, "team", &g), COG_CACHE_OK);
+    ck_assert_uint_eq(cog_view_group_members(&f.vnss, &g, count_member, &members), LOGINS);
+    cog_cache_files_close(&f);
     cog_pool_free(&p);
     cog_config_free(&hc);
     cog_config_free(&ec);

@@ -14,6 +14,17 @@ tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h
 tests_libtestutil_la_CFLAGS = $(COGNITO_CFLAGS) $(CHECK_CFLAGS)
 tests_libtestutil_la_LIBADD = $(COGNITO_LIBS) $(CHECK_LIBS)
 
+# The software security key (tests/softkey.h): a check library, unless
+# --enable-test-hooks links it into libcognito (then built with it); a
+# release build does not compile it at all.
+if TEST_HOOKS
+noinst_LTLIBRARIES += tests/libsoftkey.la
+else
+check_LTLIBRARIES += tests/libsoftkey.la
+endif
+tests_libsoftkey_la_SOURCES = tests/softkey.c tests/softkey.h
+tests_libsoftkey_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
+
 TEST_CFLAGS = $(COGNITO_CFLAGS) $(CHECK_CFLAGS)
 TEST_LIBS = tests/libtestutil.la $(COGNITO_LIBS) $(CHECK_LIBS)
 
@@ -179,3 +190,23 @@ EXTRA_DIST += tests/install_paths.sh
 # The AWS setup guide's CloudFormation template: structure, settings, the sync's policy.
 TESTS += tests/aws_setup.sh
 EXTRA_DIST += tests/aws_setup.sh
+
+# Passkeys: the software key enrolled and verified by the mock as relying party.
+check_PROGRAMS += tests/check_webauthn
+TESTS += tests/check_webauthn
+tests_check_webauthn_SOURCES = tests/check_webauthn.c
+tests_check_webauthn_CFLAGS = $(TEST_CFLAGS)
+tests_check_webauthn_LDADD = tests/libsoftkey.la $(TEST_LIBS)
+TESTS += tests/cognitoctl_passkey.sh
+EXTRA_DIST += tests/cognitoctl_passkey.sh
+
+# The device-flow bridge (issue 17): its handlers against dynalite and the
+# mock's hosted UI, and once through headless Chromium.
+TESTS += tests/bridge.sh tests/bridge_template.sh
+EXTRA_DIST += tests/bridge.sh tests/bridge_template.sh tests/bridge_template.py \
+	tests/bridge/package.json tests/bridge/package-lock.json \
+	bridge/README.md bridge/template.yaml bridge/index.js bridge/local.js \
+	bridge/lib/app.js bridge/lib/config.js bridge/lib/pages.js bridge/lib/store.js bridge/lib/util.js \
+	bridge/test/helpers.js bridge/test/bridge.test.js bridge/test/hostedui.test.js \
+	bridge/test/serve.js bridge/test/approve.js tests/bridge_lib.sh \
+	bridge/test/chromium.test.js

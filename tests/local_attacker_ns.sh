@@ -61,6 +61,51 @@ tn proxy-offline "with the proxy variables, carol's OLD password (offline_login=
 ATTACK_ENV=$PROXIES
 t proxy-offline "control: carol's new password does" su_as mallory carol 'Changed-Passw0rd2!'
 
+# Stopping one's own su while it waits for Cognito: carol's password changes
+# again in the pool (the host's verifier keeps 'Changed-Passw0rd2!', now
+# old), Cognito stalls, and mallory SIGSTOPs the su each time a sign-in
+# request for carol arrives, for longer than the module's timeout (4 s).
+# The time ran out in a stopped process: that is no outage, so no offline
+# login with the old password.
+mock_ctl add-user carol 'Third-Passw0rd3!' groups=admins \
+	sub="$(mock_ctl get-user carol | "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["sub"])')" >/dev/null
+mock_ctl fault InitiateAuth stall seconds=30 count=-1 >/dev/null
+initiations() { mock_ctl stats | "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["ops"].get("InitiateAuth", 0))'; }
+# stop_su_on_request COUNT: in the background, until $TEST_DIR/stop-done
+# exists, mallory stops the newest su for 6 s each time InitiateAuth's
+# count passes COUNT (taken before the su starts: its request comes fast).
+stop_su_on_request() {
+	ss_seen=$1
+	for _ in $(seq 1 400); do
+		[ -e "$TEST_DIR/stop-done" ] && return 0
+		ss_now=$(initiations)
+		ss_pid=$(pgrep -n -u root -x su || true)
+		if [ "$ss_now" -gt "$ss_seen" ] && [ -n "$ss_pid" ]; then
+			ss_seen=$ss_now
+			setpriv --reuid=mallory --regid=mallory --clear-groups kill -STOP "$ss_pid" &&
+				log "mallory stopped su ($ss_pid)" && touch "$TEST_DIR/su-stopped"
+			sleep 6
+			setpriv --reuid=mallory --regid=mallory --clear-groups kill -CONT "$ss_pid"
+		fi
+		sleep 0.1
+	done
+}
+rm -f "$TEST_DIR/stop-done" "$TEST_DIR/su-stopped"
+ss_before=$(initiations)
+stop_su_on_request "$ss_before" &
+ss_bg=$!
+tn freeze-offline "carol's su stopped by mallory while Cognito stalls: her OLD password does not log in offline" \
+	su_as mallory carol 'Changed-Passw0rd2!'
+touch "$TEST_DIR/stop-done"
+wait "$ss_bg"
+t freeze-offline "... the su was stopped (mallory could signal it)" test -e "$TEST_DIR/su-stopped"
+t freeze-offline "control: the same stall without a stop is an outage, and the cached password opens" \
+	su_as mallory carol 'Changed-Passw0rd2!'
+mock_ctl clear-faults >/dev/null
+# Carol's password as the later attacks expect it.
+mock_ctl add-user carol 'Changed-Passw0rd2!' groups=admins \
+	sub="$(mock_ctl get-user carol | "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["sub"])')" >/dev/null
+
 # The same through sudo (setuid too), typed by pooluser, a sudoer (admins).
 reqs_clear
 ATTACK_ENV="SSLKEYLOGFILE=/etc/profile.d/y.sh $PROXIES"

@@ -13,4 +13,5 @@ test_dir
 TMPDIR=$TEST_DIR
 export TMPDIR
 "$PYTHON3" "$top_srcdir/tests/mock/test_mock.py" || exit 1
+"$PYTHON3" "$top_srcdir/tests/mock/test_mock_webauthn.py" || exit 1
 "$PYTHON3" "$top_srcdir/tests/mock/test_mock_session.py"

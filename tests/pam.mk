@@ -39,6 +39,18 @@ tests_check_status_SOURCES = tests/check_status.c $(PAM_TEST_SOURCES)
 tests_check_status_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_status_LDADD = $(PAM_TEST_LIBS)
 
+# A login whose process the user stops while it waits for Cognito: never
+# "unreachable", so never an offline login.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_freeze
+TESTS += tests/check_freeze
+endif
+endif
+tests_check_freeze_SOURCES = tests/check_freeze.c $(PAM_RUN_SOURCES)
+tests_check_freeze_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_freeze_LDADD = $(PAM_TEST_LIBS)
+
 # Many logins in one process, every challenge kind mixed: run under valgrind
 # by tests/pam_valgrind.sh (and CI), by hand as `tests/pam_loop [N]`.
 if HAVE_CHECK

@@ -637,6 +637,12 @@ const struct user_command ctl_user_commands[] = {
      "Usage: cognitoctl devices [-u USER | USER] [login options] [list | forget "
      "DEVICE_KEY]\n" COMMON LOGIN_OPTS,
      false, devices_args_ok},
+    {"passkey", "add, list or remove your passkeys (security keys)", run_passkey, true, 0, 2,
+     "Usage: cognitoctl passkey [-u USER | USER] [login options] [list | add |\n"
+     "                          remove CREDENTIAL_ID]\n"
+     "add enrols the first FIDO2 security key plugged in (touch it; its PIN is\n"
+     "asked when it has one).\n" COMMON LOGIN_OPTS,
+     false, passkey_args_ok},
     {"sign-out", "revoke every token of yours, everywhere (--global)", run_sign_out, true, 1, 1,
      "Usage: cognitoctl sign-out --global [-u USER | USER] [login options]\n"
      "GlobalSignOut: every token of the user stops working, on every device;\n"

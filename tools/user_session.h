@@ -48,4 +48,8 @@ bool mfa_args_ok(int argc, char **argv);
 int run_devices(struct session *s, int argc, char **argv);
 bool devices_args_ok(int argc, char **argv);
 
+/* cmd_passkey.c */
+int run_passkey(struct session *s, int argc, char **argv);
+bool passkey_args_ok(int argc, char **argv);
+
 #endif

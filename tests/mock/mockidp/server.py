@@ -42,6 +42,7 @@ MAX_BODY = 1 << 20
 
 OPERATIONS = {}
 CONTROL_ROUTES = []
+ROUTES = {}
 FAULT_KINDS = {}
 FAULT_PREPARE = {}
 FAULT_CONNECT = {}
@@ -61,6 +62,15 @@ def control(method, pattern):
     """Registers fn(idp, match, body) -> (status, obj) for a control path."""
     def register(fn):
         CONTROL_ROUTES.append((method, re.compile(pattern + r"\Z"), fn))
+        return fn
+    return register
+
+
+def route(method, path):
+    """Registers fn(handler, raw_body) for a plain HTTP path (the hosted
+    UI's pages and OAuth endpoints); fn answers with handler.send_raw."""
+    def register(fn):
+        ROUTES[(method, path)] = fn
         return fn
     return register
 
@@ -101,7 +111,8 @@ def load_operations():
     decorators run."""
     pkg_dir = os.path.dirname(__file__)
     for mod in sorted(pkgutil.iter_modules([pkg_dir]), key=lambda m: m.name):
-        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens"):
+        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens", "webauthn",
+                                                        "hostedui", "device"):
             importlib.import_module(__package__ + "." + mod.name)
 
 
@@ -549,6 +560,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_mock" or path.startswith("/_mock/"):
             self.op_name = self.fault_kind = None
             self._control(path, body)
+        elif (self.command, path) in ROUTES:
+            self._route(ROUTES[(self.command, path)], path, body)
         else:
             self._api(path, body)
 
@@ -586,6 +599,23 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         self.send_raw(200, body, content_type)
+
+    def _route(self, fn, path, raw):
+        """A ROUTES path: counted and open to faults under its path."""
+        self.op_name, self.fault_kind, self.answered = path, None, False
+        self.idp.stats.count(path, not self.counted)
+        self.counted = True
+        fault = self.idp.faults.take(path)
+        if fault is not None:
+            self.fault_kind = "fault:" + fault["kind"]
+            if FAULT_KINDS[fault["kind"]](self, fault) is True:
+                return
+        try:
+            fn(self, raw)
+        except Exception:  # a bug in the mock must not look like a hang
+            traceback.print_exc()
+            if not self.answered:
+                self.send_raw(500, b"mock_idp internal error", "text/plain")
 
     def _api(self, path, raw):
         op, key = self._operation_name(path)
