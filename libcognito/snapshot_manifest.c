@@ -136,6 +136,97 @@ out:
     return st;
 }
 
+cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, char **text,
+                                      size_t *len, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    struct json_object *o = json_object_new_object(), *files = json_object_new_object();
+
+    *text = NULL;
+    *len = 0;
+    if (o == NULL || files == NULL)
+        goto nomem;
+    json_object_object_add(o, "format", json_object_new_int(m->format));
+    json_object_object_add(o, "pool_id", json_object_new_string(m->pool_id));
+    json_object_object_add(o, "serial", json_object_new_int64(m->serial));
+    json_object_object_add(o, "created", json_object_new_int64(m->created));
+    json_object_object_add(o, "users", json_object_new_int64(m->users));
+    json_object_object_add(o, "groups", json_object_new_int64(m->groups));
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
+        const struct cog_snapshot_file *f = &m->files[p];
+        struct json_object *fo = json_object_new_object();
+        if (fo == NULL)
+            goto nomem;
+        json_object_object_add(fo, "name", json_object_new_string(f->name));
+        json_object_object_add(fo, "size", json_object_new_int64((int64_t)f->size));
+        json_object_object_add(fo, "sha256", json_object_new_string(f->sha256));
+        json_object_object_add(files, part_keys[p], fo);
+    }
+    json_object_object_add(o, "files", files);
+    files = NULL;
+    const char *s =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (s == NULL || (*text = strdup(s)) == NULL)
+        goto nomem;
+    *len = strlen(*text);
+    goto out;
+nomem:
+    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+out:
+    json_object_put(files);
+    json_object_put(o);
+    return st;
+}
+
+cog_status cog_snapshot_sign(const char *key_path, const void *data, size_t len, char **sig_text,
+                             struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *pem = NULL, *b64 = NULL;
+    size_t pem_len = 0, sl = ED25519_SIG_LEN;
+    unsigned mode = 0;
+    unsigned char sig[ED25519_SIG_LEN];
+    BIO *bio = NULL;
+    EVP_PKEY *key = NULL;
+    EVP_MD_CTX *ctx = NULL;
+
+    *sig_text = NULL;
+    if ((st = cog_read_trusted_file(key_path, KEY_FILE_MAX, &pem, &pem_len, &mode, err)) != COG_OK)
+        goto out;
+    if ((mode & 077) != 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL,
+                           "%s: the private key is readable by others (chmod 0600)", key_path);
+        goto out;
+    }
+    bio = BIO_new_mem_buf(pem, (int)pem_len);
+    key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    if (key == NULL || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
+        st =
+            cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: not a PEM Ed25519 private key", key_path);
+        goto out;
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1 ||
+        EVP_DigestSign(ctx, sig, &sl, data, len) != 1 || sl != ED25519_SIG_LEN) {
+        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "OpenSSL cannot sign with Ed25519");
+        goto out;
+    }
+    if ((b64 = cog_base64_encode(sig, sl)) == NULL || asprintf(sig_text, "%s\n", b64) < 0) {
+        *sig_text = NULL;
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    }
+out:
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    BIO_free(bio);
+    free(b64);
+    if (pem != NULL) {
+        cog_wipe(pem, pem_len); /* the private key */
+        free(pem);
+    }
+    return st;
+}
+
 cog_status cog_snapshot_verify(const char *key_path, const void *data, size_t len,
                                const char *sig_text, size_t sig_len, struct cog_error *err)
 {

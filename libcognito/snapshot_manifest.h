@@ -51,6 +51,18 @@ const char *cog_snapshot_part_key(enum cog_snapshot_part part);
 cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
                                        struct cog_snapshot_manifest *out, struct cog_error *err);
 
+/* The exporter's side. The manifest as JSON text (json-c, one object, no
+ * trailing newline; *text malloc'd): parse gives m back. */
+cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, char **text,
+                                      size_t *len, struct cog_error *err);
+/* Signs data with the PEM Ed25519 private key in key_path (OpenSSL EVP):
+ * *sig_text is base64 of the 64-byte signature and "\n", as
+ * manifest.json.sig holds it (malloc'd). The key file must be owned by root
+ * (or the caller, when not root) and readable by nobody else (0600):
+ * COG_ERR_CONFIG otherwise. */
+cog_status cog_snapshot_sign(const char *key_path, const void *data, size_t len, char **sig_text,
+                             struct cog_error *err);
+
 /* Verifies sig_text (base64 of a raw Ed25519 signature, as in
  * manifest.json.sig) over data with the PEM public key in key_path (OpenSSL
  * EVP). The key file must be a regular file only root (or the caller, when

@@ -184,6 +184,69 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/* The exporter's side: what emit writes, parse reads back; what sign
+ * makes, verify accepts; a private key others may read is refused. */
+START_TEST(test_emit_sign_roundtrip)
+{
+    char dir[] = "/tmp/check_snapshot.XXXXXX", *key_path = NULL, *text = NULL, *sig = NULL;
+    size_t len = 0;
+    struct cog_snapshot_manifest m = {.format = 1,
+                                      .serial = 42,
+                                      .created = 1700000000,
+                                      .users = 3,
+                                      .groups = 1},
+                                 back;
+    struct cog_error err = {0};
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(m.pool_id, sizeof(m.pool_id), "eu-west-1_Fleet");
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
+        snprintf(m.files[p].name, sizeof(m.files[p].name), "%s-42.cache",
+                 cog_snapshot_part_key((enum cog_snapshot_part)p));
+        m.files[p].size = 1000u + (unsigned)p;
+        memcpy(m.files[p].sha256, SHA_A, 65);
+    }
+    ck_assert_msg(cog_snapshot_manifest_emit(&m, &text, &len, &err) == COG_OK, "%s", err.message);
+    ck_assert_msg(cog_snapshot_manifest_parse(text, len, &back, &err) == COG_OK, "%s", err.message);
+    ck_assert_int_eq(back.format, 1);
+    ck_assert_str_eq(back.pool_id, m.pool_id);
+    ck_assert_int_eq(back.serial, 42);
+    ck_assert_int_eq(back.created, m.created);
+    ck_assert_int_eq(back.users, 3);
+    ck_assert_int_eq(back.groups, 1);
+    for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
+        ck_assert_str_eq(back.files[p].name, m.files[p].name);
+        ck_assert_uint_eq(back.files[p].size, m.files[p].size);
+        ck_assert_str_eq(back.files[p].sha256, m.files[p].sha256);
+    }
+
+    EVP_PKEY *k = keygen(EVP_PKEY_ED25519);
+    char *pub = write_pub(dir, "fleet.pub", k, 0644);
+    ck_assert_int_gt(asprintf(&key_path, "%s/fleet.key", dir), 0);
+    FILE *f = fopen(key_path, "w");
+    ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(f);
+    chmod(key_path, 0644);
+    ck_assert_int_eq(cog_snapshot_sign(key_path, text, len, &sig, &err), COG_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "0600"));
+    chmod(key_path, 0600);
+    ck_assert_msg(cog_snapshot_sign(key_path, text, len, &sig, &err) == COG_OK, "%s", err.message);
+    ck_assert_int_eq(sig[strlen(sig) - 1], '\n');
+    ck_assert_msg(cog_snapshot_verify(pub, text, len, sig, strlen(sig), &err) == COG_OK, "%s",
+                  err.message);
+    text[len - 2] ^= 1; /* one bit of the signed bytes */
+    ck_assert_int_eq(cog_snapshot_verify(pub, text, len, sig, strlen(sig), &err), COG_ERR_TOKEN);
+
+    unlink(pub);
+    unlink(key_path);
+    rmdir(dir);
+    free(pub);
+    free(key_path);
+    free(text);
+    free(sig);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
 /* snapshot.state: none is serial -1; a damaged one is refused, never read
  * as "nothing installed" (that would let any older snapshot back in). */
 START_TEST(test_state)
@@ -220,6 +283,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_parse_good);
     tcase_add_test(tc, test_parse_refused);
     tcase_add_test(tc, test_verify);
+    tcase_add_test(tc, test_emit_sign_roundtrip);
     tcase_add_test(tc, test_state);
     suite_add_tcase(s, tc);
     return s;
