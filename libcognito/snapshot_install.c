@@ -173,8 +173,8 @@ static void fetched_free(struct fetched *f)
 
 /* The manifest and, when it is new, everything it names, checked. */
 static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snapshot_state *state,
-                            bool intact, struct fetched *f, struct cog_snapshot_report *out,
-                            struct cog_error *err)
+                            bool intact, bool files, struct fetched *f,
+                            struct cog_snapshot_report *out, struct cog_error *err)
 {
     cog_status st;
     struct cog_snapshot_source src;
@@ -219,6 +219,8 @@ static cog_status fetch_all(const struct cog_config *cfg, const struct cog_snaps
         goto out;
     }
     out->serial = f->mf.serial;
+    if (!files)
+        goto out; /* cog_snapshot_peek */
     if (f->mf.serial == state->serial && intact) {
         out->unchanged = true; /* the same snapshot, newly signed or re-uploaded */
         goto out;
@@ -372,7 +374,7 @@ cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_lo
                            "snapshot_url is set but snapshot_public_key is not");
         goto out;
     }
-    if ((st = fetch_all(cfg, &state, cache_intact(dir), &f, out, err)) != COG_OK)
+    if ((st = fetch_all(cfg, &state, cache_intact(dir), true, &f, out, err)) != COG_OK)
         goto out;
     if (out->unchanged) {
         /* Remember the new ETag of an unchanged serial: the next poll is a 304. */
@@ -384,5 +386,25 @@ cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_lo
 out:
     fetched_free(&f);
     out->elapsed_ms = cog_now_ms() - t0;
+    return st;
+}
+
+cog_status cog_snapshot_peek(const struct cog_config *cfg, struct cog_snapshot_manifest *m,
+                             struct cog_error *err)
+{
+    cog_status st;
+    struct cog_snapshot_state none = {.serial = -1};
+    struct cog_snapshot_report r;
+    struct fetched f;
+
+    memset(&f, 0, sizeof(f));
+    memset(&r, 0, sizeof(r));
+    if (cfg->snapshot_public_key == NULL)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                             "snapshot_url is set but snapshot_public_key is not");
+    st = fetch_all(cfg, &none, false, false, &f, &r, err);
+    if (st == COG_OK)
+        *m = f.mf;
+    fetched_free(&f);
     return st;
 }

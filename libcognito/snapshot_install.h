@@ -54,4 +54,11 @@ cog_status cog_snapshot_state_read(const char *dir, struct cog_snapshot_state *s
 cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_log *log,
                              struct cog_snapshot_report *out, struct cog_error *err);
 
+/* `cognitoctl check-config`: fetches the current manifest and its
+ * signature and checks them (signature, format, pool) without fetching or
+ * installing anything; m is the verified manifest. */
+struct cog_snapshot_manifest;
+cog_status cog_snapshot_peek(const struct cog_config *cfg, struct cog_snapshot_manifest *m,
+                             struct cog_error *err);
+
 #endif

@@ -264,6 +264,19 @@ AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=wrong-secret sync c
 expect_eq "a wrong secret: nothing changes (the 304 path is refused too)" 3 "$RC"
 echo '{}' >"$D/server.ctl"
 
+# ---- cognitoctl check-config on a fleet host -----------------------------------
+"$CTL" check-config --config "$D/b.conf" >"$D/out" 2>&1
+expect_eq "check-config passes on host B" 0 $?
+check "it verified the published manifest" grep -q "fleet snapshot.*serial 2 of https://127.0.0.1:$PORT/fleet/snap, signature verified; serial 2 installed" "$D/out"
+check "and knows admin credentials are not needed" grep -q "not needed: cognitoctl sync installs the fleet snapshot" "$D/out"
+cp "$D/pub/manifest.json.sig" "$D/good.sig"
+"$PYTHON3" "$top_srcdir/tests/snapshot_make.py" --cache "$D/exp" --out "$D/pub" --serial 2 \
+	--pool "$MOCK_POOL_ID" --key "$D/other.key"
+"$CTL" check-config --config "$D/b.conf" >"$D/out" 2>&1
+expect_eq "check-config fails for a manifest another key signed" 1 $?
+check "and says so" grep -q "fleet snapshot.*signature does not verify" "$D/out"
+republish 2
+
 # ---- logins between snapshots, retired by the next one ------------------------
 # erin logs in on host B before a snapshot has her; the exporter's next
 # snapshot does (her login leaves the logins files, her uid stays). frank

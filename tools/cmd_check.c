@@ -15,6 +15,8 @@
 #include "libcognito/admin.h"
 #include "libcognito/http.h"
 #include "libcognito/idp.h"
+#include "libcognito/snapshot_install.h"
+#include "libcognito/snapshot_manifest.h"
 #include "libcognito/srp.h"
 #include "libcognito/util.h"
 #include "tools/cmds.h"
@@ -35,6 +37,7 @@ static const char check_usage[] =
     "    them, one InitiateAuth for a made-up user name, whose answer tells a\n"
     "    missing client or a disabled flow apart (attributes are then not checked);\n"
     "  - the admin credentials (one signed ListUsers), when there are any;\n"
+    "  - with snapshot_url, the fleet's manifest: its signature, format and pool;\n"
     "  - the user cache (a missing cache is a WARN before the first sync).\n"
     "Exits 0 when nothing failed (warnings allowed), 2 on a configuration error\n"
     "(including a pool, app client or auth flow the pool does not have, a wrong\n"
@@ -370,6 +373,31 @@ static void check_cache(struct check *c, const struct cog_config *cfg)
     json_object_put(arr);
 }
 
+/* A fleet host: the published manifest verifies, names this pool, and
+ * what this host has installed. */
+static void check_snapshot(struct check *c, const struct cog_config *cfg)
+{
+    struct cog_snapshot_manifest m;
+    struct cog_snapshot_state s;
+    struct cog_error err = {0};
+    char detail[512], installed[64] = "none installed yet (run cognitoctl sync)";
+    if (cfg->snapshot_url == NULL)
+        return;
+    if (cog_snapshot_state_read(cfg->cache_dir, &s, &err) != COG_OK) {
+        report_error(c, "fleet snapshot", &err);
+        return;
+    }
+    if (s.serial >= 0)
+        snprintf(installed, sizeof(installed), "serial %lld installed", (long long)s.serial);
+    if (cog_snapshot_peek(cfg, &m, &err) != COG_OK) {
+        report_error(c, "fleet snapshot", &err);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "serial %lld of %s, signature verified; %s",
+             (long long)m.serial, cfg->snapshot_url, installed);
+    report(c, "fleet snapshot", OK, EXIT_OK, detail);
+}
+
 int cmd_check_config(int argc, char **argv, struct globals *g)
 {
     struct cog_config cfg;
@@ -394,13 +422,16 @@ int cmd_check_config(int argc, char **argv, struct globals *g)
     report(&c, "configuration", OK, EXIT_OK, detail);
     check_pool(&c, &cfg);
     if (getenv("AWS_ACCESS_KEY_ID") == NULL && cfg.admin_credentials_file == NULL) {
-        report(&c, "admin credentials", OK, EXIT_OK, "none (cognitoctl sync will not work)");
+        report(&c, "admin credentials", OK, EXIT_OK,
+               cfg.snapshot_url ? "none (not needed: cognitoctl sync installs the fleet snapshot)"
+                                : "none (cognitoctl sync will not work)");
         check_probe(&c, &cfg);
         check_write_attributes(&c, &cfg, NULL, false);
     } else if (!check_admin(&c, &cfg)) {
         check_probe(&c, &cfg);
         check_write_attributes(&c, &cfg, NULL, false);
     }
+    check_snapshot(&c, &cfg);
     check_cache(&c, &cfg);
     if (cfg.ssh_key_attribute == NULL)
         report(&c, "ssh_key_attribute", OK, EXIT_OK, "not set (authorized-keys prints no keys)");
