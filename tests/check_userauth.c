@@ -62,6 +62,7 @@ static struct mock mock;
 #define WRONG_CODE "That code is wrong or has expired. Try again."
 #define TOO_MANY "Too many wrong codes."
 #define MENU "Choose how to sign in:\n  1) Password\n  2) Code by email"
+#define IDENTITY_POOL "us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 #define SET_ITEMS "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
 
 #define FLOWS "\"explicit_auth_flows\":[\"USER_AUTH\",\"USER_SRP_AUTH\",\"REFRESH_TOKEN_AUTH\"]"
@@ -80,7 +81,8 @@ static void mock_up(void)
 {
     char extra[512];
     mock_start(&mock, NULL, NULL);
-    snprintf(extra, sizeof(extra), "local_passwd_file = %s/local_passwd\n", ph_dir());
+    snprintf(extra, sizeof(extra), "local_passwd_file = %s/local_passwd\nidentity_endpoint = %s\n",
+             ph_dir(), mock.url);
     mock_write_config(&mock, ph_path("cognito.conf"), extra);
 }
 
@@ -389,6 +391,36 @@ START_TEST(test_rotation_and_reuse)
 }
 END_TEST
 
+/* Through PAM: the session's tokens have run out when it opens (token_ttl
+ * below the module's margin), the identity-pool step refreshes them with
+ * GetTokensFromRefreshToken, the session record keeps the new refresh
+ * token, and closing the session revokes that one. */
+START_TEST(test_rotation_in_session)
+{
+    const struct ph_turn t[] = {T_INFO(EMAIL_SENT), T_CODE("Email code: ", "EMAIL_OTP")};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "ann"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    fresh("\"refresh_token_rotation\":true,\"token_ttl\":30");
+    PH_RUN("ua_session", "ann", &s, cases);
+    ph_script_clear(&s);
+    ck_assert_int_eq(mock_stat(&mock, NULL, "GetTokensFromRefreshToken"), 1);
+    struct json_object *o = mock_get_json(&mock, "/_mock/tokens"), *recs = NULL;
+    ck_assert_ptr_nonnull(o);
+    ck_assert(json_object_object_get_ex(o, "refresh_tokens", &recs));
+    ck_assert_int_eq((int)json_object_array_length(recs), 2);
+    struct json_object *old = json_object_array_get_idx(recs, 0);
+    struct json_object *new = json_object_array_get_idx(recs, 1), *v = NULL;
+    /* The login's token was rotated out; the new one is what close revoked. */
+    ck_assert(json_object_object_get_ex(old, "rotated_at", &v) && v != NULL);
+    ck_assert(json_object_object_get_ex(new, "revoked", &v) && json_object_get_boolean(v));
+    json_object_put(o);
+}
+END_TEST
+
 /* -- the stacks -----------------------------------------------------------------------------------
  */
 
@@ -415,6 +447,9 @@ static void write_services(void)
     ph_service("ua_plain", UA "preferred_challenge=PASSWORD\n");
     ph_service("ua_menu", UA "\n");
     ph_service("ua_pwless", "auth required @MODULE@ @ARGS@ passwordless=email\n");
+    ph_service("ua_session",
+               UA "preferred_challenge=EMAIL_OTP\n"
+                  "session required @MODULE@ @ARGS@ identity_pool_id=" IDENTITY_POOL "\n");
     ph_service("ua_pwless_stack",
                SET_ITEMS "auth required @MODULE@ @ARGS@ passwordless=email try_first_pass\n");
 #undef UA
@@ -436,6 +471,7 @@ static Suite *userauth_suite(void)
     tcase_add_test(tc, test_passwordless_local);
     tcase_add_test(tc, test_context_numeric_rhost_only);
     tcase_add_test(tc, test_rotation_and_reuse);
+    tcase_add_test(tc, test_rotation_in_session);
     suite_add_tcase(s, tc);
     return s;
 }
