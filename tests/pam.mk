@@ -187,3 +187,6 @@ endif
 tests_check_userauth_SOURCES = tests/check_userauth.c $(PAM_TEST_SOURCES)
 tests_check_userauth_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_userauth_LDADD = $(PAM_TEST_LIBS)
+# Issue 15: a passwordless e-mail-code login through the real sshd.
+TESTS += tests/passwordless_ssh.sh
+EXTRA_DIST += tests/passwordless_ssh.sh tests/passwordless_ssh_ns.sh tests/passwordless_ssh.exp
