@@ -278,6 +278,46 @@ START_TEST(test_passwordless_local)
 }
 END_TEST
 
+/* Over SSH a security key is out of reach: not in the menu, and said so;
+ * a WEB_AUTHN preference is not sent. At the console it is offered. */
+START_TEST(test_key_not_offered_remote)
+{
+    const struct ph_turn remote[] = {
+        T_INFO("A security key must be plugged into this host; choose another way to sign in."),
+        T_INFO(MENU), T_CHOICE("2", "1"), T_PASSWORD};
+    const struct ph_turn local[] = {
+        T_INFO("Choose how to sign in:\n  1) Password\n  2) Security key (passkey)\n"
+               "  3) Code by email"),
+        T_CHOICE("3", "1"), T_PASSWORD};
+    fresh("");
+    mock_add_user(&mock, "{\"username\":\"kay\",\"password\":\"" PW "\","
+                         "\"attributes\":{\"email\":\"kay@example.com\"},\"first_factors\":["
+                         "\"PASSWORD\",\"PASSWORD_SRP\",\"WEB_AUTHN\",\"EMAIL_OTP\"]}");
+    setenv("PAM_RHOST", "203.0.113.9", 1);
+    AUTH_EXPECT("ua_key_items", "kay", remote, PAM_SUCCESS);
+    unsetenv("PAM_RHOST");
+    AUTH_EXPECT("ua_menu_items", "kay", local, PAM_SUCCESS);
+    /* The remote login configured for WEB_AUTHN sent no preference at all. */
+    struct json_object *o = mock_get_json(&mock, "/_mock/requests"), *reqs = NULL;
+    ck_assert(json_object_object_get_ex(o, "requests", &reqs));
+    int with = 0, without = 0;
+    for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+        struct json_object *r = json_object_array_get_idx(reqs, i), *b = NULL;
+        const char *text = json_object_object_get_ex(r, "body", &b) ? json_object_get_string(b)
+                                                                    : json_object_get_string(r);
+        if (text == NULL || strstr(text, "\"USER_AUTH\"") == NULL)
+            continue;
+        if (strstr(text, "\"PREFERRED_CHALLENGE\":\"WEB_AUTHN\"") != NULL)
+            with++;
+        else if (strstr(text, "PREFERRED_CHALLENGE") == NULL)
+            without++;
+    }
+    json_object_put(o);
+    ck_assert_int_eq(without, 2);
+    ck_assert_int_eq(with, 0);
+}
+END_TEST
+
 /* -- UserContextData -----------------------------------------------------------------------------
  */
 
@@ -446,6 +486,8 @@ static void write_services(void)
     ph_service("ua_srp", UA "preferred_challenge=PASSWORD_SRP\n");
     ph_service("ua_plain", UA "preferred_challenge=PASSWORD\n");
     ph_service("ua_menu", UA "\n");
+    ph_service("ua_key_items", SET_ITEMS UA "preferred_challenge=WEB_AUTHN\n");
+    ph_service("ua_menu_items", SET_ITEMS UA "\n");
     ph_service("ua_pwless", "auth required @MODULE@ @ARGS@ passwordless=email\n");
     ph_service("ua_session",
                UA "preferred_challenge=EMAIL_OTP\n"
@@ -466,6 +508,7 @@ static Suite *userauth_suite(void)
     tcase_add_test(tc, test_password_first);
     tcase_add_test(tc, test_menu);
     tcase_add_test(tc, test_menu_of_one);
+    tcase_add_test(tc, test_key_not_offered_remote);
     tcase_add_test(tc, test_wrong_code_three_times);
     tcase_add_test(tc, test_passwordless_unknown);
     tcase_add_test(tc, test_passwordless_local);

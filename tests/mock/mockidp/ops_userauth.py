@@ -12,6 +12,7 @@
   EMAIL_OTP_CODE / SMS_OTP_CODE; a first factor by code is not followed
   by MFA. An unknown user in a pool that hides existence gets a believable
   code challenge that no code passes.
+- A user's "first_factors" field (a list) forces AvailableChallenges.
 - WEB_AUTHN through webauthn.py (assertion_options / verify_assertion),
   imported lazily: without that module WEB_AUTHN is never available.
 - GetTokensFromRefreshToken; with the setting refresh_token_rotation the
@@ -65,6 +66,11 @@ def available(ctx, user):
     with ctx.pool.lock:
         attrs = dict(user.attributes)
         has_password = user.verifier is not None
+        forced = user.extra.get("first_factors")
+    # A test's user field: exactly these AvailableChallenges (a passkey
+    # offered without webauthn.py, to test what a client does with it).
+    if isinstance(forced, list):
+        return [f for f in forced if f in FIRST_FACTORS]
     out = []
     if "PASSWORD" in allowed and has_password:
         out += ["PASSWORD", "PASSWORD_SRP"]
