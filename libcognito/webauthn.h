@@ -14,11 +14,14 @@
 #include "libcognito/config.h"
 #include "libcognito/error.h"
 
-/* What a login or cognitoctl says around the key (pam_cognito(8)). */
+/* What a login or cognitoctl says around the key (pam_cognito(8)); auth.h
+ * may define the same texts. */
+#ifndef COG_TEXT_TOUCH_KEY
 #define COG_TEXT_TOUCH_KEY "Touch your security key."
-#define COG_PROMPT_KEY_PIN "Security key PIN: "
-#define COG_TEXT_KEY_NOT_HERE                                                                      \
-    "A security key must be plugged into this host; choose another way to sign in."
+#endif
+#ifndef COG_PROMPT_SECURITY_KEY_PIN
+#define COG_PROMPT_SECURITY_KEY_PIN "Security key PIN: "
+#endif
 
 #define COG_WEBAUTHN_HASH_LEN 32
 #define COG_WEBAUTHN_MAX_ALLOW 64
@@ -103,6 +106,16 @@ int cog_webauthn_register(const struct cog_config *cfg, const char *creation_opt
                           const struct cog_authenticator *auth, const char *pin,
                           char **credential_json_out, struct cog_error *err);
 void cog_webauthn_new_credential_free(struct cog_webauthn_new_credential *c);
+
+/* The same with the login's conversation around the key (auth.h's
+ * callbacks, declared here without including auth.h): when the options
+ * require user verification and the key has a PIN, asks it first with
+ * cb->ask_password and COG_PROMPT_SECURITY_KEY_PIN (echo off; wiped after); then
+ * shows COG_TEXT_TOUCH_KEY (cb->show_info) and waits for the key. */
+struct cog_auth_callbacks;
+int cog_webauthn_respond(const struct cog_config *cfg, const char *credential_request_options_json,
+                         const struct cog_authenticator *auth, const struct cog_auth_callbacks *cb,
+                         char **credential_json_out, struct cog_error *err);
 
 /* Whether the options ask for user verification (to ask a PIN first). */
 bool cog_webauthn_uv_required(const char *credential_request_options_json);
