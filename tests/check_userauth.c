@@ -318,6 +318,52 @@ START_TEST(test_key_not_offered_remote)
 }
 END_TEST
 
+#ifdef COG_TEST_HOOKS
+/* A passkey at the console, with the software key of tests/softkey.c
+ * (--enable-test-hooks; the mock registered it, POST /_mock/webauthn/softkey):
+ * a good login; the key's sign count put back (a cloned or replayed key);
+ * user verification required by the pool but not given by the key; an
+ * origin the relying party does not accept. Each refusal after the touch. */
+static void softkey(const char *user, bool uv)
+{
+    char body[PATH_MAX + 128];
+    snprintf(body, sizeof(body), "{\"user\":\"%s\",\"path\":\"%s\",\"uv\":%s}", user,
+             ph_path("softkey.json"), uv ? "true" : "false");
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/webauthn/softkey", body, NULL), 200);
+    setenv("COGNITO_TEST_SOFTKEY", ph_path("softkey.json"), 1);
+}
+
+START_TEST(test_passkey_softkey)
+{
+    const struct ph_turn touch[] = {T_INFO("Touch your security key.")};
+    fresh("");
+    softkey("ann", true);
+    AUTH_EXPECT("ua_key", "ann", touch, PAM_SUCCESS);
+    AUTH_EXPECT("ua_key", "ann", touch, PAM_SUCCESS);
+    /* The state file as it was before the second login: its count again. */
+    struct json_object *st = json_object_from_file(ph_path("softkey.json"));
+    ck_assert_ptr_nonnull(st);
+    json_object_object_add(st, "count", json_object_new_int(1));
+    ck_assert_int_eq(json_object_to_file(ph_path("softkey.json"), st), 0);
+    json_object_put(st);
+    AUTH_EXPECT("ua_key", "ann", touch, PAM_AUTH_ERR);
+    /* Another origin than the relying party's. */
+    fresh("");
+    softkey("ann", true);
+    AUTH_EXPECT("ua_key_origin", "ann", touch, PAM_AUTH_ERR);
+    AUTH_EXPECT("ua_key", "ann", touch, PAM_SUCCESS);
+    /* The pool requires user verification; this key does not verify. */
+    fresh("");
+    softkey("ann", false);
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/webauthn/rp",
+                                  "{\"user_verification\":\"required\"}", NULL),
+                     200);
+    AUTH_EXPECT("ua_key", "ann", touch, PAM_AUTH_ERR);
+    unsetenv("COGNITO_TEST_SOFTKEY");
+}
+END_TEST
+#endif
+
 /* -- UserContextData -----------------------------------------------------------------------------
  */
 
@@ -488,6 +534,9 @@ static void write_services(void)
     ph_service("ua_menu", UA "\n");
     ph_service("ua_key_items", SET_ITEMS UA "preferred_challenge=WEB_AUTHN\n");
     ph_service("ua_menu_items", SET_ITEMS UA "\n");
+    ph_service("ua_key", UA "preferred_challenge=WEB_AUTHN\n");
+    ph_service("ua_key_origin",
+               UA "preferred_challenge=WEB_AUTHN webauthn_origin=https://elsewhere.example\n");
     ph_service("ua_pwless", "auth required @MODULE@ @ARGS@ passwordless=email\n");
     ph_service("ua_session",
                UA "preferred_challenge=EMAIL_OTP\n"
@@ -509,6 +558,9 @@ static Suite *userauth_suite(void)
     tcase_add_test(tc, test_menu);
     tcase_add_test(tc, test_menu_of_one);
     tcase_add_test(tc, test_key_not_offered_remote);
+#ifdef COG_TEST_HOOKS
+    tcase_add_test(tc, test_passkey_softkey);
+#endif
     tcase_add_test(tc, test_wrong_code_three_times);
     tcase_add_test(tc, test_passwordless_unknown);
     tcase_add_test(tc, test_passwordless_local);
