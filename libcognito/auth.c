@@ -528,12 +528,12 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
         resp = l->early_resp;
         l->early_resp = NULL;
     } else {
-        long long sent = cog_now_ms();
         st = auth_initiate(l, &resp);
-        /* Passwordless: a name Cognito refuses at once gets a known user's prompts. */
+        /* Passwordless: a name Cognito refuses at once gets a known user's
+         * prompts, each wrong code taking what one exchange with it takes. */
         if (l->cfg->passwordless != COG_PASSWORDLESS_NO &&
             (st == COG_ERR_USER_UNKNOWN || st == COG_ERR_AUTH))
-            st = auth_userauth_decoy(l, cog_now_ms() - sent);
+            st = auth_userauth_decoy(l, cog_http_last_exchange_ms(l->idp->http));
     }
     for (int round = 0; st == COG_OK; round++) {
         struct json_object *ar = cog_json_object(resp, "AuthenticationResult");

@@ -81,7 +81,8 @@ cog_status auth_userauth_params(struct login *l, struct json_object *ap);
 bool auth_userauth_wants_password(const struct login *l);
 /* Passwordless, an unknown or refused name: the same prompts a known
  * user's wrong codes get, and the same end (COG_ERR_CODE); nothing sent.
- * Each wrong code waits spent_ms (what Cognito took to refuse the name). */
+ * Each wrong code waits spent_ms (one exchange with Cognito, as a real
+ * code's refusal takes). */
 cog_status auth_userauth_decoy(struct login *l, long long spent_ms);
 /* UserContextData {IpAddress} on req when configured and the remote host
  * is a numeric address (never resolved). */
