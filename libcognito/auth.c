@@ -36,6 +36,12 @@ static const struct challenge {
     {"CUSTOM_CHALLENGE", auth_answer_custom, COG_OK, false, false},
     {"DEVICE_SRP_AUTH", auth_answer_device_srp, COG_OK, false, true},
     {"DEVICE_PASSWORD_VERIFIER", auth_answer_device_verifier, COG_OK, false, true},
+    /* USER_AUTH (auth_userauth.c): codes as a first factor are MFA only
+     * after another factor (answer_challenge). */
+    {"SELECT_CHALLENGE", auth_answer_select_challenge, COG_OK, false, false},
+    {"SMS_OTP", auth_answer_sms_otp, COG_ERR_CODE, true, false},
+    {"EMAIL_MFA", auth_answer_email_mfa, COG_ERR_CODE, true, false},
+    {"WEB_AUTHN", auth_answer_web_authn, COG_OK, false, false},
 };
 
 static const struct challenge *find_challenge(const char *name)
@@ -318,6 +324,7 @@ cog_status auth_initiate(struct login *l, struct json_object **resp)
         [COG_FLOW_USER_SRP_AUTH] = "USER_SRP_AUTH",
         [COG_FLOW_USER_PASSWORD_AUTH] = "USER_PASSWORD_AUTH",
         [COG_FLOW_CUSTOM_AUTH] = "CUSTOM_AUTH",
+        [COG_FLOW_USER_AUTH] = "USER_AUTH",
     };
     cog_status st;
     struct json_object *req = json_object_new_object();
@@ -329,14 +336,19 @@ cog_status auth_initiate(struct login *l, struct json_object **resp)
         st = auth_nomem(l);
         goto out;
     }
-    bool srp = l->cfg->auth_flow != COG_FLOW_USER_PASSWORD_AUTH;
+    bool user_auth = cog_config_user_auth(l->cfg);
+    bool srp = l->cfg->auth_flow != COG_FLOW_USER_PASSWORD_AUTH && !user_auth;
     if (srp && (st = cog_idp_srp_new(l->idp, &l->srp, l->err)) != COG_OK)
         goto out;
-    if ((st = auth_add(l, req, "AuthFlow", flows[l->cfg->auth_flow])) != COG_OK ||
+    if ((st = auth_add(l, req, "AuthFlow", user_auth ? "USER_AUTH" : flows[l->cfg->auth_flow])) !=
+            COG_OK ||
         (st = auth_add(l, req, "ClientId", l->cfg->client_id)) != COG_OK ||
-        (st = auth_add(l, ap, "USERNAME", l->username)) != COG_OK)
+        (st = auth_add(l, ap, "USERNAME", l->username)) != COG_OK ||
+        (st = auth_add_context(l, req)) != COG_OK)
         goto out;
-    if (srp)
+    if (user_auth)
+        st = auth_userauth_params(l, ap);
+    else if (srp)
         st = auth_add(l, ap, "SRP_A", cog_srp_A_hex(l->srp));
     else
         st = auth_add(l, ap, "PASSWORD", l->password);
@@ -375,7 +387,8 @@ static cog_status send_answer(struct login *l, struct step *s, struct json_objec
     if ((st = auth_add(l, req, "ChallengeName", s->name)) != COG_OK ||
         (st = auth_add(l, req, "ClientId", l->cfg->client_id)) != COG_OK ||
         (st = auth_add(l, s->responses, "USERNAME", user)) != COG_OK ||
-        (s->session != NULL && (st = auth_add(l, req, "Session", s->session)) != COG_OK))
+        (s->session != NULL && (st = auth_add(l, req, "Session", s->session)) != COG_OK) ||
+        (st = auth_add_context(l, req)) != COG_OK)
         goto out;
     st = cog_idp_add_secret_hash(l->cfg, s->responses, "SECRET_HASH", user, l->err);
     if (st != COG_OK)
@@ -396,7 +409,9 @@ static cog_status answer_challenge(struct login *l, const struct challenge *c,
     struct step s = {
         .name = c->name,
         .params = cog_json_object(prev, "ChallengeParameters"),
+        .prev = prev,
     };
+    bool factor_was_done = l->factor_done;
 
     *next = NULL;
     if (session != NULL && (s.session = strdup(session)) == NULL) {
@@ -418,8 +433,11 @@ static cog_status answer_challenge(struct login *l, const struct challenge *c,
             s.attempt + 1 >= auth_max_attempts(l))
             break;
     }
-    if (st == COG_OK && c->mfa)
+    /* Under USER_AUTH a code is the first factor unless one passed before. */
+    if (st == COG_OK && c->mfa && (!cog_config_user_auth(l->cfg) || factor_was_done))
         l->passed_mfa = true;
+    if (st == COG_OK && strcmp(c->name, "SELECT_CHALLENGE") != 0)
+        l->factor_done = true;
     if (st == COG_OK && strcmp(c->name, "CUSTOM_CHALLENGE") == 0)
         l->passed_custom = true;
     if (st == COG_OK && strcmp(c->name, "NEW_PASSWORD_REQUIRED") == 0)
@@ -502,6 +520,7 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
     free(l->user_id);
     l->user_id = NULL;
     l->passed_mfa = l->passed_custom = l->device_authenticated = l->device_failed = false;
+    l->factor_done = false;
     /* The first sign-in may have been started while the password was typed. */
     if (l->early_taken) {
         l->early_taken = false;
@@ -510,6 +529,11 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
         l->early_resp = NULL;
     } else {
         st = auth_initiate(l, &resp);
+        /* Passwordless: a name Cognito refuses at once gets a known user's
+         * prompts, each wrong code taking what one exchange with it takes. */
+        if (l->cfg->passwordless != COG_PASSWORDLESS_NO &&
+            (st == COG_ERR_USER_UNKNOWN || st == COG_ERR_AUTH))
+            st = auth_userauth_decoy(l, cog_http_last_exchange_ms(l->idp->http));
     }
     for (int round = 0; st == COG_OK; round++) {
         struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
@@ -605,7 +629,7 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
             st = auth_nomem(&l);
             goto out;
         }
-    } else {
+    } else if (!cog_config_user_auth(l.cfg) || auth_userauth_wants_password(&l)) {
         if (cb == NULL || cb->ask_password == NULL) {
             st = no_callback(&l, "the password");
             goto out;
@@ -619,7 +643,7 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
     }
     /* Cognito passwords are 1..256 characters without whitespace controls: anything
      * else cannot be right, and is refused without telling the network. */
-    if (l.password[0] == '\0' || !cog_text_valid(l.password, 1024)) {
+    if (l.password != NULL && (l.password[0] == '\0' || !cog_text_valid(l.password, 1024))) {
         st = cog_error_set(err, COG_ERR_AUTH, NULL, "Incorrect username or password.");
         goto out;
     }
@@ -707,6 +731,11 @@ cog_status cog_auth_refresh(struct cog_idp *idp, const char *refresh_token, cons
         goto out;
     cog_http_begin_step(idp->http);
     st = cog_idp_call(idp, "InitiateAuth", req, &resp, err);
+    /* A rotating client: the new call, and a new refresh token in out. */
+    if (st == COG_ERR_CONFIG && auth_refresh_refused_for_rotation(err)) {
+        memset(err, 0, sizeof(*err));
+        st = auth_get_tokens_from_refresh(&l, refresh_token, device_key, &resp);
+    }
     if (st != COG_OK)
         goto out;
     struct json_object *ar = cog_json_object(resp, "AuthenticationResult");

@@ -63,6 +63,10 @@ struct cog_auth_opts {
      * its own when it is this login's and still fresh, and sends its own
      * when it failed. NULL: everything happens after the password. */
     struct cog_auth_early *early;
+    /* PAM_RHOST (NULL: a console login). A numeric address goes to Cognito
+     * as UserContextData.IpAddress (user_context_data); a remote login is
+     * never offered WEB_AUTHN (the key is on the client, out of reach). */
+    const char *remote_host;
 };
 
 struct cog_auth_result {
@@ -88,6 +92,12 @@ struct cog_auth_result {
 #define COG_TEXT_PASSWORDS_DIFFER "The passwords do not match."
 #define COG_TEXT_WRONG_CODE "That code is wrong or has expired. Try again."
 #define COG_MENU_TRIES 3
+/* USER_AUTH (auth_userauth.c). */
+#define COG_PROMPT_SIGN_IN_CHOICE "Choose how to sign in:"
+#define COG_PROMPT_SECURITY_KEY_PIN "Security key PIN: "
+#define COG_TEXT_TOUCH_KEY "Touch your security key."
+#define COG_TEXT_KEY_REMOTE                                                                        \
+    "A security key must be plugged into this host; choose another way to sign in."
 
 /* A select_mfa menu as text: the prompt, then one "  N) label" line each.
  * malloc'd; NULL when out of memory. */
@@ -132,7 +142,12 @@ void cog_auth_result_clear(struct cog_auth_result *res);
  * tokens) makes the SECRET_HASH a client with a secret needs; device_key is
  * the remembered device the tokens were issued to, or NULL. On COG_OK out
  * holds the new tokens and a copy of refresh_token (Cognito sends no new
- * one). NotAuthorized (revoked, expired) is COG_ERR_AUTH. */
+ * one). NotAuthorized (revoked, expired) is COG_ERR_AUTH. A client that
+ * rotates refresh tokens refuses REFRESH_TOKEN_AUTH: then
+ * GetTokensFromRefreshToken (DeviceKey, ClientSecret when set) answers, and
+ * out->refresh_token is the NEW token: store it (atomically) before the old
+ * one is dropped, since the old one stops working. Using a rotated-out token
+ * again (RefreshTokenReuseException) is COG_ERR_AUTH. */
 cog_status cog_auth_refresh(struct cog_idp *idp, const char *refresh_token, const char *username,
                             const char *device_key, struct cog_auth_result *out,
                             struct cog_error *err);

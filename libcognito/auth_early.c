@@ -58,7 +58,8 @@ struct cog_auth_early *cog_auth_early_start(struct cog_idp *idp, const char *use
     sigset_t all, old;
 
     if (idp == NULL || idp->cfg == NULL || !idp->cfg->early_start ||
-        idp->cfg->auth_flow == COG_FLOW_USER_PASSWORD_AUTH || !cog_username_valid(username))
+        idp->cfg->auth_flow == COG_FLOW_USER_PASSWORD_AUTH || cog_config_user_auth(idp->cfg) ||
+        !cog_username_valid(username))
         goto fail;
     if ((e = calloc(1, sizeof(*e))) == NULL || (e->username = strdup(username)) == NULL)
         goto fail;

@@ -24,6 +24,7 @@ struct login {
     bool passed_mfa;
     bool passed_custom; /* a CUSTOM_CHALLENGE was answered */
     bool past_password; /* a challenge after the password was pending: the service was reached */
+    bool factor_done;   /* USER_AUTH: a first factor passed; a code after it is MFA */
     struct cog_error *err;
     unsigned requests; /* API calls made (see AUTH_MAX_REQUESTS) */
     unsigned turns;    /* prompts and messages (see AUTH_MAX_TURNS) */
@@ -46,6 +47,7 @@ struct step {
     char *session;                 /* sent with the answer; a handler may replace it */
     int attempt;                   /* 0, then 1, 2, ... when asked again */
     struct json_object *kept;      /* answers kept across re-prompts */
+    struct json_object *prev;      /* the whole answer that set the challenge */
 };
 
 /* Said before a code is asked again. */
@@ -63,6 +65,33 @@ cog_status auth_answer_select_mfa(struct login *l, struct step *s);
 cog_status auth_answer_mfa_setup(struct login *l, struct step *s);
 cog_status auth_answer_new_password(struct login *l, struct step *s);
 cog_status auth_answer_custom(struct login *l, struct step *s);
+/* A code challenge: says where the code went (the first time) or that the
+ * last one was wrong, asks it with prompt and adds it as key. */
+cog_status auth_answer_code(struct login *l, struct step *s, enum cog_code_kind kind,
+                            const char *key, const char *prompt);
+/* USER_AUTH (auth_userauth.c): the menu, the first-factor codes, passkeys. */
+cog_status auth_answer_select_challenge(struct login *l, struct step *s);
+cog_status auth_answer_sms_otp(struct login *l, struct step *s);
+cog_status auth_answer_email_mfa(struct login *l, struct step *s);
+cog_status auth_answer_web_authn(struct login *l, struct step *s);
+/* USER_AUTH's InitiateAuth parameters: PREFERRED_CHALLENGE and what the
+ * preferred factor sends with it (SRP_A into l->srp, or PASSWORD). */
+cog_status auth_userauth_params(struct login *l, struct json_object *ap);
+/* Whether the login must have the password before InitiateAuth. */
+bool auth_userauth_wants_password(const struct login *l);
+/* Passwordless, an unknown or refused name: the same prompts a known
+ * user's wrong codes get, and the same end (COG_ERR_CODE); nothing sent.
+ * Each wrong code waits spent_ms (one exchange with Cognito, as a real
+ * code's refusal takes). */
+cog_status auth_userauth_decoy(struct login *l, long long spent_ms);
+/* UserContextData {IpAddress} on req when configured and the remote host
+ * is a numeric address (never resolved). */
+cog_status auth_add_context(struct login *l, struct json_object *req);
+/* Refresh-token rotation (auth_rotate.c): whether REFRESH_TOKEN_AUTH was
+ * refused because the client rotates, and the call that refreshes then. */
+bool auth_refresh_refused_for_rotation(const struct cog_error *err);
+cog_status auth_get_tokens_from_refresh(struct login *l, const char *refresh_token,
+                                        const char *device_key, struct json_object **resp);
 /* The remembered device's SRP (auth_device.c). */
 cog_status auth_answer_device_srp(struct login *l, struct step *s);
 cog_status auth_answer_device_verifier(struct login *l, struct step *s);

@@ -23,8 +23,8 @@ static const struct {
 };
 #define N_MFA_TYPES (sizeof(mfa_types) / sizeof(mfa_types[0]))
 
-static cog_status answer_code(struct login *l, struct step *s, enum cog_code_kind kind,
-                              const char *key, const char *prompt)
+cog_status auth_answer_code(struct login *l, struct step *s, enum cog_code_kind kind,
+                            const char *key, const char *prompt)
 {
     char *code = NULL;
     cog_status st;
@@ -35,6 +35,10 @@ static cog_status answer_code(struct login *l, struct step *s, enum cog_code_kin
         struct cog_delivery where;
         cog_delivery_from_json(s->params, "CODE_DELIVERY_DELIVERY_MEDIUM",
                                "CODE_DELIVERY_DESTINATION", &where);
+        /* Passwordless: whoever types a name must not learn its address,
+         * nor tell a real name from a made-up one by it. */
+        if (l->cfg->passwordless != COG_PASSWORDLESS_NO)
+            where.destination[0] = '\0';
         auth_say_delivery(l, "A code", &where);
     }
     st = auth_ask_code(l, kind, prompt, &code);
@@ -56,17 +60,17 @@ out:
 
 cog_status auth_answer_sms(struct login *l, struct step *s)
 {
-    return answer_code(l, s, COG_CODE_SMS, "SMS_MFA_CODE", PROMPT_SMS);
+    return auth_answer_code(l, s, COG_CODE_SMS, "SMS_MFA_CODE", PROMPT_SMS);
 }
 
 cog_status auth_answer_totp(struct login *l, struct step *s)
 {
-    return answer_code(l, s, COG_CODE_TOTP, "SOFTWARE_TOKEN_MFA_CODE", PROMPT_TOTP);
+    return auth_answer_code(l, s, COG_CODE_TOTP, "SOFTWARE_TOKEN_MFA_CODE", PROMPT_TOTP);
 }
 
 cog_status auth_answer_email(struct login *l, struct step *s)
 {
-    return answer_code(l, s, COG_CODE_EMAIL, "EMAIL_OTP_CODE", PROMPT_EMAIL);
+    return auth_answer_code(l, s, COG_CODE_EMAIL, "EMAIL_OTP_CODE", PROMPT_EMAIL);
 }
 
 /* The known MFA types in a JSON-array-in-a-string parameter, in the

@@ -38,6 +38,9 @@ static const char *const on_close_choices[] = {"revoke", "signout", "none", NULL
 static const char *const offline_choices[] = {"off", "password", NULL};
 static const char *const ssh_key_options_choices[] = {"drop", "allow", NULL};
 static const char *const qr_style_choices[] = {"dark", "light", NULL};
+static const char *const preferred_challenge_choices[] = {
+    "none", "PASSWORD_SRP", "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", NULL};
+static const char *const passwordless_choices[] = {"no", "email", "sms", "any", NULL};
 
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
 #define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
@@ -54,6 +57,10 @@ static const struct key_def keys[] = {
     {"totp_issuer", STR(totp_issuer, KEY_STRING), false, NULL},
     {"qr_style", CHOICE(qr_style, qr_style_choices)},
     {"auth_flow", KEY_AUTH_FLOW, offsetof(struct cog_config, auth_flow), 0, 0, false, NULL},
+    {"preferred_challenge", CHOICE(preferred_challenge, preferred_challenge_choices)},
+    {"passwordless", CHOICE(passwordless, passwordless_choices)},
+    {"user_context_data", KEY_BOOL, offsetof(struct cog_config, user_context_data), 0, 0, false,
+     NULL},
     {"timeout", KEY_INT, offsetof(struct cog_config, timeout), 1, 300, false, NULL},
     {"early_start", KEY_BOOL, offsetof(struct cog_config, early_start), 0, 0, false, NULL},
     /* Cognito's sign-in session lives 3 minutes: an early answer older than
@@ -189,6 +196,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->auth_flow = COG_FLOW_USER_SRP_AUTH;
     cfg->timeout = 10;
     cfg->early_start = true;
+    cfg->user_context_data = true;
     cfg->early_start_max_age = COG_EARLY_START_MAX_AGE_DEFAULT;
     cfg->pam_min_uid = 1000;
     cfg->cache_dir = strdup(CACHEDIR);
@@ -493,10 +501,12 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
             *(enum cog_auth_flow *)slot = COG_FLOW_USER_PASSWORD_AUTH;
         else if (strcmp(value, "CUSTOM_AUTH") == 0)
             *(enum cog_auth_flow *)slot = COG_FLOW_CUSTOM_AUTH;
+        else if (strcmp(value, "USER_AUTH") == 0)
+            *(enum cog_auth_flow *)slot = COG_FLOW_USER_AUTH;
         else
             return cog_error_set(err, COG_ERR_CONFIG, NULL,
                                  "%skey 'auth_flow': '%s' is not USER_SRP_AUTH, "
-                                 "USER_PASSWORD_AUTH or CUSTOM_AUTH",
+                                 "USER_PASSWORD_AUTH, CUSTOM_AUTH or USER_AUTH",
                                  at, quotable(value, quote, 33));
         break;
     case KEY_CHOICE: {

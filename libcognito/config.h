@@ -36,6 +36,25 @@ enum cog_auth_flow {
     COG_FLOW_USER_SRP_AUTH = 0,
     COG_FLOW_USER_PASSWORD_AUTH,
     COG_FLOW_CUSTOM_AUTH, /* SRP first, then the pool's custom challenges */
+    COG_FLOW_USER_AUTH,   /* choice-based: SELECT_CHALLENGE, codes, passkeys (auth_userauth.c) */
+};
+
+/* USER_AUTH's PREFERRED_CHALLENGE (preferred_challenge); NONE: Cognito offers a menu. */
+enum cog_challenge_pref {
+    COG_PREF_NONE = 0,
+    COG_PREF_PASSWORD_SRP,
+    COG_PREF_PASSWORD,
+    COG_PREF_EMAIL_OTP,
+    COG_PREF_SMS_OTP,
+    COG_PREF_WEB_AUTHN,
+};
+
+/* passwordless: a pool user signs in with a one-time code only. */
+enum cog_passwordless {
+    COG_PASSWORDLESS_NO = 0,
+    COG_PASSWORDLESS_EMAIL,
+    COG_PASSWORDLESS_SMS,
+    COG_PASSWORDLESS_ANY, /* whichever code the user can get (a menu when both) */
 };
 
 /* Where a session's AWS credentials go (pam_cognito's session phase). */
@@ -85,7 +104,10 @@ struct cog_config {
     char *totp_issuer;        /* issuer shown by authenticator apps; NULL: the pool id */
     enum cog_qr_style qr_style; /* TOTP setup's QR code: dark (default) or light terminal */
     enum cog_auth_flow auth_flow;
-    int timeout;     /* seconds a network step of a login may take */
+    enum cog_challenge_pref preferred_challenge; /* USER_AUTH only */
+    enum cog_passwordless passwordless;          /* implies USER_AUTH */
+    bool user_context_data; /* UserContextData.IpAddress from a numeric PAM_RHOST */
+    int timeout;            /* seconds a network step of a login may take */
     int pam_min_uid; /* PAM: local accounts below this uid (and root) are never Cognito users */
 
     /* Users and groups (mapping.h, cache.h): how pool users become Unix users. */
@@ -196,5 +218,11 @@ char *cog_config_identity_url(const struct cog_config *cfg);
 char *cog_config_identity_provider(const struct cog_config *cfg);
 /* The identity pool's region (the part before ':'); AWS_REGION of a session. */
 void cog_config_identity_region(const struct cog_config *cfg, char *out, size_t len);
+
+/* USER_AUTH is the flow: auth_flow says so, or passwordless implies it. */
+static inline bool cog_config_user_auth(const struct cog_config *cfg)
+{
+    return cfg->auth_flow == COG_FLOW_USER_AUTH || cfg->passwordless != COG_PASSWORDLESS_NO;
+}
 
 #endif

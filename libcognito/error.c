@@ -98,6 +98,8 @@ static const struct {
     {"NotAuthorizedException", COG_ERR_AUTH},
     {"UserNotFoundException", COG_ERR_USER_UNKNOWN},
     {"TooManyFailedAttemptsException", COG_ERR_AUTH},
+    /* A refresh token rotation replaced: the session is over. */
+    {"RefreshTokenReuseException", COG_ERR_AUTH},
     /* A pre-authentication Lambda or the pool's WAF said no: a refusal. */
     {"UserLambdaValidationException", COG_ERR_AUTH},
     {"ForbiddenException", COG_ERR_AUTH},

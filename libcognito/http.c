@@ -535,3 +535,14 @@ unsigned cog_http_connection_count(const struct cog_http *http)
 {
     return http->connections;
 }
+
+long cog_http_last_exchange_ms(const struct cog_http *http)
+{
+    curl_off_t total = 0, connected = 0;
+    if (http == NULL || http->curl == NULL ||
+        curl_easy_getinfo(http->curl, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK ||
+        curl_easy_getinfo(http->curl, CURLINFO_APPCONNECT_TIME_T, &connected) != CURLE_OK ||
+        total <= connected)
+        return 0;
+    return (long)((total - connected) / 1000);
+}

@@ -62,5 +62,8 @@ void cog_http_response_clear(struct cog_http_response *resp);
 /* Requests and TCP connections made by this handle (tests and benchmarks). */
 unsigned cog_http_request_count(const struct cog_http *http);
 unsigned cog_http_connection_count(const struct cog_http *http);
+/* Milliseconds the last request took once connected (its round trip and the
+ * server's work, without DNS, TCP and TLS set-up); 0 when unknown. */
+long cog_http_last_exchange_ms(const struct cog_http *http);
 
 #endif

@@ -44,6 +44,14 @@ static cog_status refresh(struct cog_idp *idp, const struct cog_config *cfg, str
     s->id_token = res.id_token;
     s->access_token = res.access_token;
     res.id_token = res.access_token = NULL;
+    /* A rotating client sent a new refresh token: the record holds it
+     * (saved atomically below) before the old one is let go. */
+    if (res.refresh_token != NULL && s->refresh_token != NULL &&
+        strcmp(res.refresh_token, s->refresh_token) != 0) {
+        cog_free_secret(s->refresh_token);
+        s->refresh_token = res.refresh_token;
+        res.refresh_token = NULL;
+    }
     if (json_object_is_type(exp, json_type_int))
         s->token_expires = json_object_get_int64(exp);
     cog_auth_result_clear(&res);

@@ -16,7 +16,8 @@ pam_cognito_pam_cognito_la_SOURCES = \
 	pam_cognito/aws.c pam_cognito/aws.h \
 	pam_cognito/device.c pam_cognito/device.h \
 	pam_cognito/offline.c pam_cognito/offline.h \
-	pam_cognito/refusal.c pam_cognito/refusal.h
+	pam_cognito/refusal.c pam_cognito/refusal.h \
+	pam_cognito/userauth.c pam_cognito/userauth.h
 pam_cognito_pam_cognito_la_CFLAGS = $(COGNITO_CFLAGS)
 pam_cognito_pam_cognito_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -no-undefined \
 	-Wl,--version-script=$(srcdir)/pam_cognito/pam_cognito.map -Wl,-z,nodelete

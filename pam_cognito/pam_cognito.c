@@ -26,6 +26,7 @@
 #include "pam_cognito/offline.h"
 #include "pam_cognito/refusal.h"
 #include "pam_cognito/session.h"
+#include "pam_cognito/userauth.h"
 #include "pam_cognito/who.h"
 
 #define DATA_CHAUTHTOK "pam_cognito_chauthtok"
@@ -208,6 +209,10 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         .early = p->early,
     };
     cog_status st = COG_OK;
+    const void *rhost = NULL;
+
+    if (pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS)
+        opts.remote_host = rhost;
 
     memset(res, 0, sizeof(*res));
     *device_key = NULL;
@@ -264,7 +269,8 @@ static void after_failure(pam_handle_t *pamh, const struct pc_args *args,
     case COG_ERR_USER_UNKNOWN:
         /* Refused: a verifier of this very password is stale (changed,
          * disabled); anyone else's guess leaves it. */
-        pc_offline_forget_if_stale(pamh, args, cfg, user, password);
+        if (password != NULL)
+            pc_offline_forget_if_stale(pamh, args, cfg, user, password);
         break;
     default:
         break;
@@ -287,7 +293,7 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
     /* The password typed is not the one any more after a new-password flow. */
     if (res->password_changed)
         pc_offline_forget(pamh, args, cfg, user);
-    else
+    else if (password != NULL)
         pc_offline_remember(pamh, args, cfg, user, password, pc_offline_factors(res));
 }
 
@@ -319,7 +325,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     /* A pool user (prepare) about to type: the handshake and InitiateAuth
      * go on meanwhile, so after Enter only the claim is left. */
     login_prepare(pamh, &args, &cfg, user, will_ask_password(pamh, &args, PAM_AUTHTOK), &pending);
-    rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
+    rc = pc_userauth_password(pamh, &cfg, &args, &password);
+    if (rc == PAM_IGNORE)
+        rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
     long long started_ms = cog_now_ms();
@@ -336,7 +344,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     /* Only a service that could not be reached at all may leave an
      * offline login, within bounds (offline.h); a throttled pool, a failing
      * Lambda or a failure after the password never does. */
-    if (st == COG_ERR_UNAVAILABLE && err.unreachable) {
+    if (st == COG_ERR_UNAVAILABLE && err.unreachable && password != NULL) {
         int offline = pc_offline_login(pamh, &args, &cfg, &conv, user, password);
         if (offline != PAM_AUTHINFO_UNAVAIL) {
             rc = offline;

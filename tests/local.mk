@@ -120,6 +120,10 @@ EXTRA_DIST += tests/cognitoctl_status.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
+# Issue 15: AWS's Amplify JS v6 signs in with USER_AUTH against the mock.
+TESTS += tests/amplify.sh
+EXTRA_DIST += tests/amplify.sh tests/amplify/package.json tests/amplify/package-lock.json \
+	tests/amplify/oracle_userauth.js
 # The mock IdP checked against the SDK's vectors and independent verifiers.
 TESTS += tests/mock_selftest.sh
 

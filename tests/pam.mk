@@ -188,3 +188,17 @@ HOSTILE_LOG = tests/check_hostile.log
 LOAD_LOG = tests/check_load.log
 $(HOSTILE_LOG): $(filter tests/check_faults.log,$(TESTS:=.log))
 $(LOAD_LOG): $(filter tests/check_hostile.log,$(TESTS:=.log))
+
+# Issue 15: USER_AUTH, passwordless codes, UserContextData, token rotation.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_userauth
+TESTS += tests/check_userauth
+endif
+endif
+tests_check_userauth_SOURCES = tests/check_userauth.c $(PAM_TEST_SOURCES)
+tests_check_userauth_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_userauth_LDADD = $(PAM_TEST_LIBS)
+# Issue 15: a passwordless e-mail-code login through the real sshd.
+TESTS += tests/passwordless_ssh.sh
+EXTRA_DIST += tests/passwordless_ssh.sh tests/passwordless_ssh_ns.sh tests/passwordless_ssh.exp

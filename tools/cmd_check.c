@@ -137,6 +137,7 @@ static const char *flow_name(enum cog_auth_flow f)
 {
     return f == COG_FLOW_USER_PASSWORD_AUTH ? "USER_PASSWORD_AUTH"
            : f == COG_FLOW_CUSTOM_AUTH      ? "CUSTOM_AUTH"
+           : f == COG_FLOW_USER_AUTH        ? "USER_AUTH"
                                             : "USER_SRP_AUTH";
 }
 

@@ -35,6 +35,11 @@ DEFAULT_SETTINGS = {
         "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH",
         "CUSTOM_AUTH", "ADMIN_USER_PASSWORD_AUTH",
     ],
+    # USER_AUTH (ops_userauth.py): the pool's AllowedFirstAuthFactors, and
+    # the app client's RefreshTokenRotation (Feature, RetryGracePeriodSeconds).
+    "allowed_first_auth_factors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
+    "refresh_token_rotation": False,
+    "refresh_token_grace": 0,
     # How long a Session / SECRET_BLOCK is good for (Cognito: 3 minutes).
     "session_ttl": 180,
     # How far TIMESTAMP in a PASSWORD_VERIFIER answer may be from now.
