@@ -14,13 +14,6 @@
 #include "libcognito/util.h"
 #include "libcognito/webauthn.h"
 
-/* Until the passkey part (webauthn.c) is linked in, these resolve to NULL
- * and WEB_AUTHN is answered as unavailable. */
-#pragma weak cog_webauthn_answer
-#pragma weak cog_webauthn_uv_required
-#pragma weak cog_authenticator_default
-#pragma weak cog_authenticator_close
-
 #define PROMPT_SMS "SMS code: "
 #define PROMPT_EMAIL "Email code: "
 
@@ -249,15 +242,10 @@ cog_status auth_answer_web_authn(struct login *l, struct step *s)
                            "WEB_AUTHN without CREDENTIAL_REQUEST_OPTIONS");
         goto out;
     }
-    if (cog_webauthn_answer == NULL || cog_authenticator_default == NULL) {
-        st = cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "no passkey support in this build");
-        goto out;
-    }
     if ((st = (cog_status)cog_authenticator_default(&key, l->err)) != COG_OK)
         goto out;
     opened = true;
-    if (cog_webauthn_uv_required != NULL && cog_webauthn_uv_required(options) &&
-        key.needs_pin != NULL && key.needs_pin(key.ctx)) {
+    if (cog_webauthn_uv_required(options) && key.needs_pin != NULL && key.needs_pin(key.ctx)) {
         if (l->cb == NULL || l->cb->ask_password == NULL || !auth_spend_turn(l)) {
             st = cog_error_set(l->err, COG_ERR_INTERNAL, NULL, "no way to ask for the key's PIN");
             goto out;
@@ -275,7 +263,7 @@ cog_status auth_answer_web_authn(struct login *l, struct step *s)
     if (st == COG_OK)
         st = auth_add(l, s->responses, "CREDENTIAL", credential);
 out:
-    if (opened && cog_authenticator_close != NULL)
+    if (opened)
         cog_authenticator_close(&key);
     cog_free_secret(pin);
     cog_free_secret(credential);
