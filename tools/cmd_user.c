@@ -96,7 +96,7 @@ __attribute__((format(printf, 2, 3))) void user_say(struct session *s, const cha
     fputc('\n', stdout);
 }
 
-static void print_delivery(struct session *s, const char *what, const struct cog_delivery *d)
+void user_print_delivery(struct session *s, const char *what, const struct cog_delivery *d)
 {
     if (s->g->json) {
         struct json_object *o = json_object_new_object();
@@ -131,24 +131,6 @@ out:
 }
 
 /* [{Name, Value}] from name=value arguments. */
-static struct json_object *attribute_list(struct session *s, int argc, char **argv)
-{
-    struct json_object *arr = json_object_new_array();
-    for (int i = 0; arr != NULL && i < argc; i++) {
-        const char *eq = strchr(argv[i], '=');
-        if (eq == NULL || eq == argv[i]) {
-            fprintf(stderr, "cognitoctl %s: '%s' is not name=value\n", s->cmd->name, argv[i]);
-            json_object_put(arr);
-            return NULL;
-        }
-        struct json_object *a = json_object_new_object();
-        json_object_object_add(a, "Name", json_object_new_string_len(argv[i], (int)(eq - argv[i])));
-        json_object_object_add(a, "Value", json_object_new_string(eq + 1));
-        json_object_array_add(arr, a);
-    }
-    return arr;
-}
-
 /* ---- getting an access token ------------------------------------------------------ */
 
 /* The cached tokens, refreshed when the access token has expired. */
@@ -209,7 +191,7 @@ static int run_signup(struct session *s, int argc, char **argv)
     struct cog_error err = {0};
     struct cog_delivery where = {.medium = ""};
     struct json_object *req = json_object_new_object(), *resp = NULL;
-    struct json_object *attrs = attribute_list(s, argc, argv);
+    struct json_object *attrs = user_attribute_list(s, argc, argv);
     char *password = NULL;
     int rc = req && attrs ? ask_new_password(s, &password) : EXIT_USAGE;
     if (rc != EXIT_OK)
@@ -242,7 +224,7 @@ static int run_signup(struct session *s, int argc, char **argv)
     } else {
         printf("Signed up %s\n", s->user);
         if (!confirmed)
-            print_delivery(s, "A confirmation code was", &where);
+            user_print_delivery(s, "A confirmation code was", &where);
     }
 out:
     json_object_put(attrs);
@@ -277,7 +259,7 @@ static int run_resend_code(struct session *s, int argc, char **argv)
     (void)argv;
     if (cog_resend_confirmation_code(&s->idp, s->user, &where, &err) != COG_OK)
         return user_fail(s, &err);
-    print_delivery(s, "A new confirmation code was", &where);
+    user_print_delivery(s, "A new confirmation code was", &where);
     return EXIT_OK;
 }
 
@@ -292,7 +274,7 @@ static int run_forgot_password(struct session *s, int argc, char **argv)
     if (cog_forgot_password(&s->idp, s->user, &where, &err) != COG_OK)
         return user_fail(s, &err);
     if (!s->g->json)
-        print_delivery(s, "A reset code was", &where);
+        user_print_delivery(s, "A reset code was", &where);
     if ((rc = user_ask_code(s, "Reset code: ", &code)) != EXIT_OK ||
         (rc = ask_new_password(s, &password)) != EXIT_OK)
         goto out;
@@ -331,142 +313,9 @@ int user_get_user(struct session *s, struct json_object **resp)
     return user_token_call(s, "GetUser", json_object_new_object(), resp);
 }
 
-static int run_attributes(struct session *s, int argc, char **argv)
-{
-    struct json_object *resp = NULL, *out = json_object_new_object();
-    int rc = user_get_user(s, &resp);
-    (void)argc;
-    (void)argv;
-    struct json_object *list = json_object_object_get(resp, "UserAttributes");
-    for (size_t i = 0; rc == EXIT_OK && i < user_arr_len(list); i++) {
-        struct json_object *a = json_object_array_get_idx(list, i);
-        const char *name = cog_json_string(a, "Name"), *value = cog_json_string(a, "Value");
-        if (name == NULL || value == NULL)
-            continue;
-        if (s->g->json)
-            json_object_object_add(out, name, json_object_new_string(value));
-        else
-            printf("%s=%s\n", term_shown(name), term_shown(value));
-    }
-    if (rc == EXIT_OK && s->g->json)
-        ctl_print_json(out);
-    json_object_put(out);
-    cog_json_put_wiped(resp);
-    return rc;
-}
-
-static int run_set_attribute(struct session *s, int argc, char **argv)
-{
-    struct json_object *req = json_object_new_object(), *resp = NULL;
-    struct json_object *attrs = attribute_list(s, argc, argv);
-    if (req == NULL || attrs == NULL) {
-        json_object_put(req);
-        json_object_put(attrs);
-        return EXIT_USAGE;
-    }
-    json_object_object_add(req, "UserAttributes", attrs);
-    int rc = user_token_call(s, "UpdateUserAttributes", req, &resp);
-    struct json_object *sent = json_object_object_get(resp, "CodeDeliveryDetailsList");
-    for (size_t i = 0; rc == EXIT_OK && !s->g->json && i < user_arr_len(sent); i++) {
-        struct cog_delivery d = {.medium = ""};
-        struct json_object *one = json_object_array_get_idx(sent, i);
-        cog_delivery_from_json(one, "DeliveryMedium", "Destination", &d);
-        printf("%s changed: a verification code was sent by %s to %s "
-               "(cognitoctl verify-attribute --have-code %s)\n",
-               term_shown(cog_json_string(one, "AttributeName")), term_shown(d.medium),
-               term_shown(d.destination), term_shown(cog_json_string(one, "AttributeName")));
-    }
-    if (rc == EXIT_OK && s->g->json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "verification_sent", json_object_get(sent ? sent : NULL));
-        ctl_print_json(o);
-        json_object_put(o);
-    } else if (rc == EXIT_OK && sent == NULL) {
-        user_say(s, "Updated %s", s->user);
-    }
-    json_object_put(resp);
-    return rc;
-}
-
-static int run_delete_attribute(struct session *s, int argc, char **argv)
-{
-    struct json_object *req = json_object_new_object(), *names = json_object_new_array();
-    for (int i = 0; names != NULL && i < argc; i++)
-        json_object_array_add(names, json_object_new_string(argv[i]));
-    json_object_object_add(req, "UserAttributeNames", names);
-    int rc = user_token_call(s, "DeleteUserAttributes", req, NULL);
-    if (rc == EXIT_OK)
-        user_say(s, "Deleted from %s", s->user);
-    return rc;
-}
-
-static bool all_name_value(int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        if (strchr(argv[i], '=') == NULL)
-            return false;
-    }
-    return true;
-}
-
 static bool delete_args_ok(int argc, char **argv)
 {
     return argc == 0 || (argc == 1 && strcmp(argv[0], "yes") == 0);
-}
-
-static bool verify_args_ok(int argc, char **argv)
-{
-    return argc >= 1 && (strcmp(argv[0], "email") == 0 || strcmp(argv[0], "phone_number") == 0);
-}
-
-static int run_verify_attribute(struct session *s, int argc, char **argv)
-{
-    struct json_object *req = json_object_new_object(), *resp = NULL;
-    char *code = NULL;
-    int rc = EXIT_OK;
-    (void)argc;
-    if (!s->have_code) { /* have a code sent */
-        struct json_object *send = json_object_new_object();
-        struct cog_delivery d = {.medium = ""};
-        cog_json_add_string(send, "AttributeName", argv[0]);
-        if ((rc = user_token_call(s, "GetUserAttributeVerificationCode", send, &resp)) != EXIT_OK)
-            goto out;
-        cog_delivery_from_json(cog_json_object(resp, "CodeDeliveryDetails"), "DeliveryMedium",
-                               "Destination", &d);
-        if (!s->g->json)
-            print_delivery(s, "A verification code was", &d);
-    }
-    if ((rc = user_ask_code(s, "Verification code: ", &code)) != EXIT_OK)
-        goto out;
-    cog_json_add_string(req, "AttributeName", argv[0]);
-    cog_json_add_string(req, "Code", code);
-    rc = user_token_call(s, "VerifyUserAttribute", req, NULL);
-    req = NULL;
-    if (rc == EXIT_OK)
-        user_say(s, "%s is verified", argv[0]);
-out:
-    cog_json_put_wiped(req);
-    json_object_put(resp);
-    cog_free_secret(code);
-    return rc;
-}
-
-static bool sign_out_args_ok(int argc, char **argv)
-{
-    return argc == 1 && strcmp(argv[0], "global") == 0; /* --global became "global" */
-}
-
-static int run_sign_out(struct session *s, int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    struct cog_error err = {0};
-    if (cog_global_sign_out(&s->idp, s->res.access_token, &err) != COG_OK)
-        return user_fail(s, &err);
-    if (s->use_cached || s->cache_tokens)
-        unlink(s->token_file);
-    user_say(s, "Every token of %s is revoked, on every device", s->user);
-    return EXIT_OK;
 }
 
 static int run_delete_account(struct session *s, int argc, char **argv)
@@ -490,88 +339,6 @@ static int run_delete_account(struct session *s, int argc, char **argv)
         unlink(s->token_file);
     user_say(s, "The account %s is deleted", s->user);
     return EXIT_OK;
-}
-
-static void print_expiry(struct session *s)
-{
-    char when[COG_ISO8601_MAX];
-    cog_iso8601((long long)time(NULL) + s->res.expires_in, when);
-    if (s->g->json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "username", json_object_new_string(s->res.username));
-        json_object_object_add(o, "expires", json_object_new_string(when));
-        ctl_print_json(o);
-        json_object_put(o);
-    } else {
-        printf("New tokens for %s, valid until %s\n", term_shown(s->res.username), when);
-    }
-}
-
-static int run_refresh(struct session *s, int argc, char **argv)
-{
-    struct cog_error err = {0};
-    struct cog_auth_result old = {0};
-    struct cog_identity_credentials creds = {0};
-    long long expires_at = 0;
-    char *token = NULL, *json = NULL;
-    bool aws = argc == 1 && strcmp(argv[0], "aws") == 0, from_stdin = s->password != NULL;
-    int rc = EXIT_OK;
-    if (argc > 1 || (argc == 1 && !aws)) {
-        fputs(s->cmd->usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (from_stdin) { /* --refresh-token-stdin: the token, then -u names the user */
-        token = s->password;
-        s->password = NULL;
-    } else {
-        if ((rc = ctl_tokens_load(s->token_file, &old, &expires_at)) != EXIT_OK)
-            goto out;
-        if (old.refresh_token == NULL) {
-            fprintf(stderr, "cognitoctl refresh: the token cache holds no refresh token\n");
-            rc = EXIT_REFUSED;
-            goto out;
-        }
-        token = strdup(old.refresh_token);
-        s->user = old.username;
-    }
-    if (token == NULL) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    if (cog_auth_refresh(&s->idp, token, s->user, NULL, &s->res, &err) != COG_OK) {
-        rc = user_fail(s, &err);
-        goto out;
-    }
-    if (!from_stdin && (rc = ctl_tokens_save(s->token_file, &s->res)) != EXIT_OK)
-        goto out;
-    if (!aws) {
-        print_expiry(s);
-        goto out;
-    }
-    if (cog_identity_credentials(&s->idp, s->res.id_token, &creds, &err) != COG_OK) {
-        rc = user_fail(s, &err);
-        goto out;
-    }
-    if (s->g->json) {
-        if ((json = cog_identity_credentials_json(&creds)) == NULL) {
-            rc = EXIT_INTERNAL;
-            goto out;
-        }
-        printf("%s\n", term_shown_lines(json));
-    } else {
-        char when[COG_ISO8601_MAX];
-        cog_iso8601(creds.expiration, when);
-        printf("AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\nAWS_SESSION_TOKEN=%s\n"
-               "# expires %s\n",
-               term_shown(creds.aws.access_key_id), term_shown(creds.aws.secret_access_key),
-               term_shown(creds.aws.session_token), when);
-    }
-out:
-    cog_identity_credentials_clear(&creds);
-    cog_auth_result_clear(&old);
-    cog_free_secret(token);
-    cog_free_secret(json);
-    return rc;
 }
 
 /* ---- the table and the driver ------------------------------------------------------- */

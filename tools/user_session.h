@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "libcognito/account.h"
 #include "libcognito/auth.h"
 #include "libcognito/config.h"
 #include "libcognito/idp.h"
@@ -41,6 +42,23 @@ void user_say(struct session *s, const char *fmt, ...) __attribute__((format(pri
 int user_token_call(struct session *s, const char *op, struct json_object *req,
                     struct json_object **resp);
 int user_get_user(struct session *s, struct json_object **resp);
+
+/* "A ... code was sent by MEDIUM to DESTINATION" (or the JSON of it). */
+void user_print_delivery(struct session *s, const char *what, const struct cog_delivery *d);
+
+/* cmd_attributes.c */
+struct json_object *user_attribute_list(struct session *s, int argc, char **argv);
+int run_attributes(struct session *s, int argc, char **argv);
+int run_set_attribute(struct session *s, int argc, char **argv);
+int run_delete_attribute(struct session *s, int argc, char **argv);
+int run_verify_attribute(struct session *s, int argc, char **argv);
+bool all_name_value(int argc, char **argv);
+bool verify_args_ok(int argc, char **argv);
+
+/* cmd_refresh.c */
+int run_refresh(struct session *s, int argc, char **argv);
+int run_sign_out(struct session *s, int argc, char **argv);
+bool sign_out_args_ok(int argc, char **argv);
 
 /* cmd_mfa.c */
 int run_mfa(struct session *s, int argc, char **argv);
