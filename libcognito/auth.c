@@ -85,176 +85,6 @@ bool auth_spend_turn(struct login *l)
     return true;
 }
 
-static cog_status too_many_turns(struct login *l)
-{
-    return cog_error_set(l->err, COG_ERR_UNAVAILABLE, NULL, "the service asked too many questions");
-}
-
-cog_status auth_add(struct login *l, struct json_object *obj, const char *key, const char *value)
-{
-    return cog_json_add_string(obj, key, value) ? COG_OK : auth_nomem(l);
-}
-
-/* -- prompts ------------------------------------------------------------------ */
-
-/* After an answer: a missing one is a cancel, and the clock restarts. */
-static cog_status answered(struct login *l, cog_status st, char **answer)
-{
-    if (st != COG_OK || (answer != NULL && *answer == NULL)) {
-        if (answer != NULL) {
-            cog_free_secret(*answer);
-            *answer = NULL;
-        }
-        if (st == COG_ERR_NOMEM)
-            return auth_nomem(l);
-        return cog_error_set(l->err, COG_ERR_ABORTED, NULL, "no answer given");
-    }
-    cog_http_begin_step(l->idp->http);
-    return COG_OK;
-}
-
-static cog_status no_callback(struct login *l, const char *what)
-{
-    return cog_error_set(l->err, COG_ERR_INTERNAL, NULL, "no way to ask for %s", what);
-}
-
-cog_status auth_ask_code(struct login *l, enum cog_code_kind kind, const char *prompt,
-                         char **answer)
-{
-    *answer = NULL;
-    if (l->cb == NULL || l->cb->ask_code == NULL)
-        return no_callback(l, "a code");
-    if (!auth_spend_turn(l))
-        return too_many_turns(l);
-    return answered(l, l->cb->ask_code(l->cb->ctx, kind, prompt, answer), answer);
-}
-
-cog_status auth_ask_text(struct login *l, const char *prompt, char **answer)
-{
-    *answer = NULL;
-    if (l->cb == NULL || l->cb->ask_text == NULL)
-        return no_callback(l, "an answer");
-    if (!auth_spend_turn(l))
-        return too_many_turns(l);
-    return answered(l, l->cb->ask_text(l->cb->ctx, prompt, answer), answer);
-}
-
-/* Twice, until both match: through the front end's own ask_new_password
- * when it has one, else with two password prompts here. */
-cog_status auth_ask_new_password(struct login *l, char **answer)
-{
-    cog_status st = COG_ERR_ABORTED;
-
-    *answer = NULL;
-    if (l->cb != NULL && l->cb->ask_new_password != NULL) {
-        if (!auth_spend_turn(l))
-            return too_many_turns(l);
-        st = l->cb->ask_new_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD,
-                                     COG_PROMPT_NEW_PASSWORD_AGAIN, answer);
-    } else if (l->cb != NULL && l->cb->ask_password != NULL) {
-        for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
-            char *again = NULL;
-            if (!auth_spend_turn(l))
-                return too_many_turns(l);
-            st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD, answer);
-            if (st == COG_OK && *answer != NULL && !auth_spend_turn(l)) {
-                cog_free_secret(*answer);
-                *answer = NULL;
-                return too_many_turns(l);
-            }
-            if (st == COG_OK && *answer != NULL)
-                st = l->cb->ask_password(l->cb->ctx, COG_PROMPT_NEW_PASSWORD_AGAIN, &again);
-            bool same =
-                st == COG_OK && *answer != NULL && again != NULL && strcmp(*answer, again) == 0;
-            cog_free_secret(again);
-            if (same || st != COG_OK)
-                break;
-            cog_free_secret(*answer);
-            *answer = NULL;
-            st = COG_ERR_ABORTED;
-            auth_error(l, COG_TEXT_PASSWORDS_DIFFER);
-        }
-    } else {
-        return no_callback(l, "a new password");
-    }
-    st = answered(l, st, answer);
-    /* Cognito refuses these anyway; saying so here spares a round trip. */
-    if (st == COG_OK && ((*answer)[0] == '\0' || !cog_text_valid(*answer, 1024))) {
-        cog_free_secret(*answer);
-        *answer = NULL;
-        st = cog_error_set(l->err, COG_ERR_INVALID_PASSWORD, "InvalidPasswordException",
-                           "The new password is empty or holds control characters.");
-    }
-    return st;
-}
-
-/* A numbered menu: through the front end's select_mfa when it has one,
- * else as a message and a visible prompt, asked again on a bad answer. */
-cog_status auth_select(struct login *l, const char *prompt, const char *const *labels, size_t n,
-                       size_t *picked)
-{
-    char ask[32], again[64];
-    char *menu = NULL;
-    cog_status st = COG_ERR_ABORTED;
-
-    if (l->cb != NULL && l->cb->select_mfa != NULL) {
-        if (!auth_spend_turn(l))
-            return too_many_turns(l);
-        st = l->cb->select_mfa(l->cb->ctx, prompt, labels, n, picked);
-        if (st == COG_OK && *picked >= n)
-            st = COG_ERR_ABORTED;
-        return answered(l, st, NULL);
-    }
-    if (l->cb == NULL || l->cb->ask_text == NULL)
-        return no_callback(l, "a choice");
-    if ((menu = cog_auth_menu_text(prompt, labels, n)) == NULL)
-        return auth_nomem(l);
-    cog_auth_choice_prompt(n, ask, sizeof(ask));
-    cog_auth_choice_retry(n, again, sizeof(again));
-    for (int tries = 0; tries < COG_MENU_TRIES; tries++) {
-        char *answer = NULL;
-        auth_info(l, menu);
-        if (!auth_spend_turn(l)) {
-            st = too_many_turns(l);
-            break;
-        }
-        st = l->cb->ask_text(l->cb->ctx, ask, &answer);
-        bool ok = st == COG_OK && cog_auth_parse_choice(answer, n, picked);
-        cog_free_secret(answer);
-        if (ok || st != COG_OK)
-            break;
-        st = COG_ERR_ABORTED;
-        auth_error(l, again);
-    }
-    free(menu);
-    return answered(l, st, NULL);
-}
-
-void auth_info(struct login *l, const char *text)
-{
-    if (l->cb != NULL && l->cb->show_info != NULL && auth_spend_turn(l))
-        l->cb->show_info(l->cb->ctx, text);
-}
-
-void auth_error(struct login *l, const char *text)
-{
-    if (l->cb != NULL && l->cb->show_error != NULL && auth_spend_turn(l))
-        l->cb->show_error(l->cb->ctx, text);
-}
-
-void auth_say_delivery(struct login *l, const char *what, const struct cog_delivery *where)
-{
-    char text[256];
-    const char *how = strcmp(where->medium, "SMS") == 0     ? " by SMS"
-                      : strcmp(where->medium, "EMAIL") == 0 ? " by email"
-                                                            : "";
-    if (where->destination[0] != '\0')
-        snprintf(text, sizeof(text), "%s was sent%s to %s.", what, how, where->destination);
-    else
-        snprintf(text, sizeof(text), "%s was sent%s.", what, how);
-    auth_info(l, text);
-}
-
 /* -- PASSWORD_VERIFIER ---------------------------------------------------------- */
 
 static cog_status answer_password_verifier(struct login *l, struct step *s)
@@ -452,7 +282,7 @@ out:
     return st;
 }
 
-static cog_status take_result(struct login *l, struct json_object *ar, struct cog_auth_result *out)
+cog_status auth_take_result(struct login *l, struct json_object *ar, struct cog_auth_result *out)
 {
     cog_status st;
     const char *id = cog_json_string(ar, "IdToken");
@@ -545,7 +375,7 @@ static cog_status sign_in(struct login *l, struct cog_auth_result *out)
             l->past_password = true;
         /* A ChallengeName is never a success, whatever else the answer holds. */
         if (name == NULL && ar != NULL) {
-            st = take_result(l, ar, out);
+            st = auth_take_result(l, ar, out);
             break;
         }
         if (name == NULL) {
@@ -631,7 +461,7 @@ cog_status cog_auth_login(struct cog_idp *idp, const char *username,
         }
     } else if (!cog_config_user_auth(l.cfg) || auth_userauth_wants_password(&l)) {
         if (cb == NULL || cb->ask_password == NULL) {
-            st = no_callback(&l, "the password");
+            st = auth_no_callback(&l, "the password");
             goto out;
         }
         l.turns++;
@@ -689,70 +519,6 @@ out:
     free(l.user_id);
     if (st != COG_OK)
         cog_auth_result_clear(out);
-    return st;
-}
-
-cog_status cog_auth_refresh(struct cog_idp *idp, const char *refresh_token, const char *username,
-                            const char *device_key, struct cog_auth_result *out,
-                            struct cog_error *err)
-{
-    static const struct cog_auth_opts no_opts;
-    cog_status st;
-    struct json_object *req = json_object_new_object();
-    struct json_object *ap = json_object_new_object();
-    struct json_object *resp = NULL;
-    struct login l = {
-        .idp = idp, .cfg = idp->cfg, .opts = &no_opts, .username = username, .err = err};
-
-    memset(out, 0, sizeof(*out));
-    if (req == NULL || ap == NULL || json_object_object_add(req, "AuthParameters", ap) != 0) {
-        json_object_put(ap);
-        st = auth_nomem(&l);
-        goto out;
-    }
-    if (refresh_token == NULL || refresh_token[0] == '\0' ||
-        (username != NULL && !cog_username_valid(username))) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "no usable refresh token or username");
-        goto out;
-    }
-    if ((st = auth_add(&l, req, "AuthFlow", "REFRESH_TOKEN_AUTH")) != COG_OK ||
-        (st = auth_add(&l, req, "ClientId", idp->cfg->client_id)) != COG_OK ||
-        (st = auth_add(&l, ap, "REFRESH_TOKEN", refresh_token)) != COG_OK ||
-        (device_key != NULL && (st = auth_add(&l, ap, "DEVICE_KEY", device_key)) != COG_OK))
-        goto out;
-    /* A client with a secret: Cognito hashes the user the tokens name. */
-    if (idp->cfg->client_secret != NULL && username == NULL) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
-                           "the app client has a secret: the refresh needs the username");
-        goto out;
-    }
-    if (username != NULL &&
-        (st = cog_idp_add_secret_hash(idp->cfg, ap, "SECRET_HASH", username, err)) != COG_OK)
-        goto out;
-    cog_http_begin_step(idp->http);
-    st = cog_idp_call(idp, "InitiateAuth", req, &resp, err);
-    /* A rotating client: the new call, and a new refresh token in out. */
-    if (st == COG_ERR_CONFIG && auth_refresh_refused_for_rotation(err)) {
-        memset(err, 0, sizeof(*err));
-        st = auth_get_tokens_from_refresh(&l, refresh_token, device_key, &resp);
-    }
-    if (st != COG_OK)
-        goto out;
-    struct json_object *ar = cog_json_object(resp, "AuthenticationResult");
-    if (ar == NULL || cog_json_string(resp, "ChallengeName") != NULL) {
-        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
-                           "the service answered a refresh with a challenge");
-        goto out;
-    }
-    st = take_result(&l, ar, out);
-    if (st == COG_OK && out->refresh_token == NULL &&
-        (out->refresh_token = strdup(refresh_token)) == NULL)
-        st = auth_nomem(&l);
-out:
-    if (st != COG_OK)
-        cog_auth_result_clear(out);
-    cog_json_put_wiped(req);
-    cog_json_put_wiped(resp);
     return st;
 }
 

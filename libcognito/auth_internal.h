@@ -87,6 +87,10 @@ cog_status auth_userauth_decoy(struct login *l, long long spent_ms);
 /* UserContextData {IpAddress} on req when configured and the remote host
  * is a numeric address (never resolved). */
 cog_status auth_add_context(struct login *l, struct json_object *req);
+/* The prompts (auth_prompt.c): a missing callback's error. */
+cog_status auth_no_callback(struct login *l, const char *what);
+/* The tokens of an AuthenticationResult into out (auth.c). */
+cog_status auth_take_result(struct login *l, struct json_object *ar, struct cog_auth_result *out);
 /* Refresh-token rotation (auth_rotate.c): whether REFRESH_TOKEN_AUTH was
  * refused because the client rotates, and the call that refreshes then. */
 bool auth_refresh_refused_for_rotation(const struct cog_error *err);

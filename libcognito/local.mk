@@ -13,7 +13,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/auth.c libcognito/auth.h libcognito/auth_internal.h \
 	libcognito/auth_text.c libcognito/auth_mfa.c libcognito/auth_challenges.c \
 	libcognito/auth_device.c libcognito/identity.c libcognito/identity.h \
-	libcognito/auth_recover.c libcognito/auth_early.c libcognito/auth_userauth.c libcognito/auth_rotate.c \
+	libcognito/auth_recover.c libcognito/auth_early.c libcognito/auth_userauth.c libcognito/auth_rotate.c libcognito/auth_prompt.c \
 	libcognito/account.c libcognito/account.h \
 	libcognito/qr.c libcognito/qr.h \
 	libcognito/buf.c libcognito/buf.h \
