@@ -11,6 +11,7 @@
 #include "libcognito/error.h"
 #include "libcognito/idp.h"
 #include "libcognito/mapping.h"
+#include "libcognito/pool_reader.h"
 #include "libcognito/sigv4.h"
 
 struct cog_admin {
@@ -19,7 +20,8 @@ struct cog_admin {
     char *host; /* the Host header as signed: host[:port] of the endpoint */
     char *path; /* the endpoint's path, "/" for Cognito */
     int retries;
-    long retry_delay_ms; /* first backoff; doubles */
+    long retry_delay_ms;  /* first backoff; doubles */
+    struct cog_pace pace; /* request budget and throttling backoff (pool_reader.h) */
 };
 
 /* Loads the credentials (sigv4.h) and opens the transport. */

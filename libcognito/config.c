@@ -98,6 +98,12 @@ static const struct key_def keys[] = {
     {"ssh_key_options", CHOICE(ssh_key_options, ssh_key_options_choices)},
     {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
      false, NULL},
+    /* fleet snapshot (snapshot_manifest.h): export writes, hosts read */
+    {"snapshot_url", STR(snapshot_url, KEY_STRING), false, NULL},
+    {"snapshot_private_key", STR(snapshot_private_key, KEY_PATH), false, NULL},
+    {"export_rps", KEY_INT, offsetof(struct cog_config, export_rps), 1, 30, false, NULL},
+    {"s3_endpoint", STR(s3_endpoint, KEY_STRING), false, NULL},
+    {"imds_endpoint", STR(imds_endpoint, KEY_STRING), false, NULL},
     /* who is active: account.c owns the rule */
     {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
 };
@@ -120,6 +126,23 @@ static const char *check_user_status_list(const char *value)
     }
 }
 
+/* An http(s) URL: S3 and the instance metadata service (IMDS is plain http). */
+static const char *check_http_url(const char *value)
+{
+    bool ok = (strncmp(value, "https://", 8) == 0 && value[8] != '\0') ||
+              (strncmp(value, "http://", 7) == 0 && value[7] != '\0');
+    return ok && strpbrk(value, " \t") == NULL ? NULL : "not an http:// or https:// URL";
+}
+
+/* Where the fleet snapshot lives: s3://BUCKET/PREFIX, https://HOST/PATH or /DIR. */
+static const char *check_snapshot_url(const char *value)
+{
+    bool ok = (strncmp(value, "s3://", 5) == 0 && value[5] != '\0' && value[5] != '/') ||
+              (strncmp(value, "https://", 8) == 0 && value[8] != '\0') || value[0] == '/';
+    return ok && strpbrk(value, " \t") == NULL ? NULL
+                                               : "not s3://BUCKET/PREFIX, https://... or /DIR";
+}
+
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
     const char *name;
@@ -133,6 +156,9 @@ static const struct {
     {"home_template", cog_mapping_check_home_template},
     {"deny_names", cog_mapping_check_deny_names},
     {"allowed_user_status", check_user_status_list},
+    {"snapshot_url", check_snapshot_url},
+    {"s3_endpoint", check_http_url},
+    {"imds_endpoint", check_http_url},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -153,6 +179,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->aws_profile = strdup("cognito");
     cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
     cfg->jwks_max_age = COG_JWKS_MAX_AGE_DEFAULT;
+    cfg->export_rps = COG_EXPORT_RPS_DEFAULT;
     cog_mapping_config_defaults(cfg);
 }
 

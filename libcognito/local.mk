@@ -27,6 +27,9 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
 	libcognito/cache_detach.c libcognito/cache_file.c \
 	libcognito/admin.c libcognito/admin.h \
+	libcognito/pool_reader.c libcognito/pool_reader.h \
+	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
+	libcognito/snapshot_build.c libcognito/snapshot_build.h \
 	libcognito/sshkey.c libcognito/sshkey.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS)

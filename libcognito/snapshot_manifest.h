@@ -6,7 +6,8 @@
  *   {"format":1, "pool_id":"us-east-1_xxx", "serial":N, "created":UNIX_SECONDS,
  *    "users":N, "groups":N,
  *    "files":{"nss":{"name":"nss-N.cache","size":BYTES,"sha256":"hex"},
- *             "accounts":{...}, "keys":{...}}}
+ *             "accounts":{...}, "keys":{...}},
+ *    "retired":[UID, ...]}            (optional: uids never to be given again)
  * serial only grows (a host refuses one not greater than what it installed);
  * each file's sha256 is over its exact bytes. manifest.json.sig is the
  * standard base64 of the raw 64-byte Ed25519 signature over the exact bytes
@@ -44,7 +45,14 @@ struct cog_snapshot_manifest {
     int64_t created; /* unix seconds */
     int64_t users, groups;
     struct cog_snapshot_entry files[COG_SNAP_NFILES];
+    /* "retired": uids of subs gone from the pool, never given to another
+     * sub (optional in the JSON; malloc'd here, cog_snapshot_manifest_free). */
+    uint32_t *retired;
+    size_t nretired;
 };
+
+/* Frees retired (the rest is inline). */
+void cog_snapshot_manifest_free(struct cog_snapshot_manifest *m);
 
 /* "nss", "accounts", "keys". */
 const char *cog_snapshot_file_key(enum cog_snapshot_file f);
