@@ -87,6 +87,9 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # More than 1023 groups through the real cognitoctl sync (issue 12).
 TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
+# The fleet exporter (issue 14): signed snapshot, uid stability, the UserList bucket.
+TESTS += tests/cognitoctl_export.sh
+EXTRA_DIST += tests/cognitoctl_export.sh
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh
