@@ -28,6 +28,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_detach.c libcognito/cache_file.c \
 	libcognito/admin.c libcognito/admin.h \
 	libcognito/pool_reader.c libcognito/pool_reader.h \
+	libcognito/s3.c libcognito/s3.h \
 	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
 	libcognito/snapshot_build.c libcognito/snapshot_build.h \
 	libcognito/sshkey.c libcognito/sshkey.h

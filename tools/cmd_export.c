@@ -14,6 +14,7 @@
 
 #include "libcognito/admin.h"
 #include "libcognito/cache.h"
+#include "libcognito/s3.h"
 #include "libcognito/snapshot_build.h"
 #include "libcognito/snapshot_manifest.h"
 #include "libcognito/util.h"
@@ -30,6 +31,8 @@ static const char export_usage[] =
     "manifest.json.sig and manifest.json, in that order, to --out DIR or to\n"
     "snapshot_url. Users keep the uids of the previous snapshot (--previous DIR,\n"
     "else the one at the destination); a uid is never given to another sub.\n"
+    "With an s3:// snapshot_url, --previous DIR is required: the exporter's own copy\n"
+    "of the last snapshot, rewritten after each upload.\n"
     "\n"
     "  --previous DIR  the previous snapshot (default: the destination's)\n"
     "  --out DIR       publish to this directory instead of snapshot_url\n"
@@ -123,6 +126,47 @@ static cog_status publish_dir(const char *dir, const struct cog_snapshot_manifes
     return st;
 }
 
+/* The same order on S3: data files, signature, manifest. */
+static cog_status publish_s3(const struct cog_config *cfg, const struct cog_snapshot_manifest *m,
+                             const struct cog_snapshot_data *d, const char *mtext, size_t mlen,
+                             const char *sig, size_t siglen, struct cog_error *err)
+{
+    struct cog_aws_credentials creds;
+    const char *names[COG_SNAP_NFILES + 2];
+    const void *bodies[COG_SNAP_NFILES + 2];
+    size_t lens[COG_SNAP_NFILES + 2];
+    const char *base = cfg->snapshot_url;
+    size_t blen = strlen(base);
+    cog_status st = cog_s3_credentials(cfg, &creds, err);
+
+    if (st != COG_OK)
+        return st;
+    for (int i = 0; i < COG_SNAP_NFILES; i++) {
+        names[i] = m->files[i].name;
+        bodies[i] = d->data[i];
+        lens[i] = d->len[i];
+    }
+    names[COG_SNAP_NFILES] = COG_SNAPSHOT_SIG;
+    bodies[COG_SNAP_NFILES] = sig;
+    lens[COG_SNAP_NFILES] = siglen;
+    names[COG_SNAP_NFILES + 1] = COG_SNAPSHOT_MANIFEST;
+    bodies[COG_SNAP_NFILES + 1] = mtext;
+    lens[COG_SNAP_NFILES + 1] = mlen;
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    for (int i = 0; i < COG_SNAP_NFILES + 2 && st == COG_OK; i++) {
+        char *url = NULL;
+        if (asprintf(&url, "%.*s%s%s", (int)blen, base, "/", names[i]) < 0) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        st = cog_s3_put(cfg, &creds, url, bodies[i], lens[i], err);
+        free(url);
+    }
+    cog_aws_credentials_clear(&creds);
+    return st;
+}
+
 static void export_log(void *ctx, int priority, const char *message)
 {
     const bool *quiet = ctx;
@@ -157,8 +201,8 @@ static cog_status make_manifest(const struct cog_config *cfg, const struct prior
 }
 
 static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
-                             const char *out_dir, bool quiet, struct cog_snapshot_manifest *m,
-                             struct cog_error *err)
+                             const char *out_dir, bool to_s3, bool quiet,
+                             struct cog_snapshot_manifest *m, struct cog_error *err)
 {
     struct cog_admin admin;
     struct cog_pool pool;
@@ -193,11 +237,16 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
         (st = cog_snapshot_sign(cfg->snapshot_private_key, mtext, mlen, &sig, &siglen, err)) !=
             COG_OK)
         goto out;
-    st = publish_dir(out_dir, m, &d, mtext, mlen, sig, siglen, err);
+    if (to_s3)
+        st = publish_s3(cfg, m, &d, mtext, mlen, sig, siglen, err);
+    /* After S3, the exporter's own copy: the next export's --previous. */
+    if (st == COG_OK)
+        st = publish_dir(out_dir, m, &d, mtext, mlen, sig, siglen, err);
     if (st == COG_OK && !quiet)
         printf("Exported %zu users and %zu groups as serial %" PRId64 " to %s (%lu throttled "
                "requests retried)\n",
-               d.users, d.groups, m->serial, out_dir, admin.pace.throttled);
+               d.users, d.groups, m->serial, to_s3 ? cfg->snapshot_url : out_dir,
+               admin.pace.throttled);
 out:
     m->retired = NULL; /* d owns them */
     m->nretired = 0;
@@ -236,13 +285,25 @@ int cmd_export(int argc, char **argv, struct globals *g)
     rc = ctl_load_config(g, &cfg);
     if (rc != EXIT_OK)
         return rc;
+    bool to_s3 = false;
     if (out == NULL && cfg.snapshot_url != NULL && cfg.snapshot_url[0] == '/')
         out = cfg.snapshot_url;
+    if (out == NULL && cfg.snapshot_url != NULL && strncmp(cfg.snapshot_url, "s3://", 5) == 0) {
+        /* S3: --previous is the exporter's own copy, read and then rewritten. */
+        to_s3 = true;
+        out = prev;
+        if (out == NULL) {
+            fprintf(stderr, "cognitoctl export: an s3:// snapshot_url needs --previous DIR, "
+                            "the exporter's own copy of the last snapshot\n");
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    }
     if (out == NULL) {
         fprintf(stderr, "cognitoctl export: %s\n",
                 cfg.snapshot_url == NULL
                     ? "set snapshot_url in the configuration or give --out DIR"
-                    : "publishing to s3:// or https:// is not in this build yet; give --out DIR");
+                    : "publishing to https:// is not supported; use s3:// or --out DIR");
         rc = EXIT_USAGE;
         goto done;
     }
@@ -251,7 +312,8 @@ int cmd_export(int argc, char **argv, struct globals *g)
         rc = EXIT_USAGE;
         goto done;
     }
-    if (export_run(&cfg, prev != NULL ? prev : out, out, quiet || g->json, &m, &err) != COG_OK) {
+    if (export_run(&cfg, prev != NULL ? prev : out, out, to_s3, quiet || g->json, &m, &err) !=
+        COG_OK) {
         rc = ctl_fail("export", &err);
         fprintf(stderr, "cognitoctl export: nothing was published\n");
     }
