@@ -16,15 +16,26 @@
 
 cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err)
 {
+    struct cog_aws_credentials creds;
+    cog_status st = cog_aws_credentials_load(cfg, &creds, err);
+
+    memset(a, 0, sizeof(*a));
+    if (st != COG_OK)
+        return st;
+    return cog_admin_open_with(a, cfg, &creds, err);
+}
+
+cog_status cog_admin_open_with(struct cog_admin *a, const struct cog_config *cfg,
+                               struct cog_aws_credentials *creds, struct cog_error *err)
+{
     cog_status st;
 
     memset(a, 0, sizeof(*a));
     a->retries = 4;
     a->retry_delay_ms = 200;
     cog_pace_init(&a->pace, 0);
-    st = cog_aws_credentials_load(cfg, &a->creds, err);
-    if (st != COG_OK)
-        return st;
+    a->creds = *creds;
+    memset(creds, 0, sizeof(*creds));
     st = cog_idp_open(&a->idp, cfg, err);
     if (st != COG_OK)
         goto fail;

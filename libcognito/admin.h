@@ -26,6 +26,10 @@ struct cog_admin {
 
 /* Loads the credentials (sigv4.h) and opens the transport. */
 cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err);
+/* The same with credentials the caller loaded (the exporter's may come from
+ * the instance role): they move into a (creds is zeroed), even on failure. */
+cog_status cog_admin_open_with(struct cog_admin *a, const struct cog_config *cfg,
+                               struct cog_aws_credentials *creds, struct cog_error *err);
 /* Wipes the credentials, closes the transport. */
 void cog_admin_close(struct cog_admin *a);
 

@@ -92,7 +92,8 @@ cog_status cog_s3_put(const struct cog_config *cfg, const struct cog_aws_credent
     const char *slash = strchr(h, '/');
     host = slash ? strndup(h, (size_t)(slash - h)) : strdup(h);
     if (host == NULL || asprintf(&path, "%s/%s/%s", slash ? slash : "", bucket, key) < 0 ||
-        asprintf(&url, "%.*s%s", (int)(h - endpoint), endpoint, path) < 0)
+        asprintf(&url, "%.*s%s", (int)((slash ? slash : endpoint + elen) - endpoint), endpoint,
+                 path) < 0)
         goto nomem;
     if (strncmp(url, "http", 4) == 0 && strncmp(url, "https", 5) != 0) {
         free(url); /* S3 only over TLS */

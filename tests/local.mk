@@ -89,7 +89,8 @@ TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
 # The fleet exporter (issue 14): signed snapshot, uid stability, the UserList bucket.
 TESTS += tests/cognitoctl_export.sh
-EXTRA_DIST += tests/cognitoctl_export.sh
+EXTRA_DIST += tests/cognitoctl_export.sh tests/imds_standin.py tests/s3/serve.js tests/s3/package.json \
+	tests/s3/package-lock.json
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh

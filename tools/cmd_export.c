@@ -218,7 +218,9 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     cog_pool_init(&pool);
     if ((st = prior_load(prev_dir, &prior, err)) != COG_OK)
         goto out;
-    if ((st = cog_admin_open(&admin, cfg, err)) != COG_OK)
+    struct cog_aws_credentials creds;
+    if ((st = cog_s3_credentials(cfg, &creds, err)) != COG_OK ||
+        (st = cog_admin_open_with(&admin, cfg, &creds, err)) != COG_OK)
         goto out;
     cog_pace_init(&admin.pace, cfg->export_rps);
     if ((st = cog_admin_list_pool(&admin, &pool, NULL, NULL, err)) != COG_OK)
