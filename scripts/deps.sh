@@ -60,11 +60,19 @@ if [ "$list" = 1 ]; then
   [ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}"
   exit 0
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# s3rver for tests/cognitoctl_export.sh, at the versions tests/s3/package-lock.json pins.
+s3dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
+if [ "$what" = test ] && [ ! -x "$s3dir/node_modules/.bin/s3rver" ] && command -v npm >/dev/null 2>&1; then
+  echo "deps: npm ci in tests/s3 (s3rver)" >&2
+  (cd "$s3dir" && npm ci --no-audit --no-fund >/dev/null) || echo "deps: npm ci in tests/s3 failed" >&2
+fi
+exit 0
