@@ -87,6 +87,12 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # More than 1023 groups through the real cognitoctl sync (issue 12).
 TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
+# The fleet snapshot's manifest: emit/parse, Ed25519 sign/verify (issue 14).
+check_PROGRAMS += tests/check_snapshot
+TESTS += tests/check_snapshot
+tests_check_snapshot_SOURCES = tests/check_snapshot.c
+tests_check_snapshot_CFLAGS = $(TEST_CFLAGS)
+tests_check_snapshot_LDADD = $(TEST_LIBS)
 # The fleet exporter (issue 14): signed snapshot, uid stability, the UserList bucket.
 TESTS += tests/cognitoctl_export.sh
 EXTRA_DIST += tests/cognitoctl_export.sh tests/imds_standin.py tests/s3/serve.js tests/s3/package.json \
