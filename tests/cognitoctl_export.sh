@@ -113,6 +113,7 @@ check "u5 is gone" sh -c "! grep -q '^u5 ' '$TEST_DIR/uids2'"
 grep -v '^u5 ' "$TEST_DIR/uids1" >"$TEST_DIR/kept1"
 grep '^u[0-9]' "$TEST_DIR/uids2" >"$TEST_DIR/kept2"
 check "every other user keeps their uid" cmp -s "$TEST_DIR/kept1" "$TEST_DIR/kept2"
+check "the first snapshot's files stay for hosts still fetching it" test -f "$SNAP/nss-$S1.cache"
 MOCK_CACHE_DIR=$TEST_DIR/host2 nss_run getent passwd | awk -F: '{print $3}' | sort | uniq -d >"$TEST_DIR/dups"
 check "no uid is given twice" test ! -s "$TEST_DIR/dups"
 check "u5's uid is retired in the manifest" sh -c "echo ' $M_retired ' | grep -q ' $gone_uid '"
@@ -130,6 +131,10 @@ export_ --out "$TEST_DIR/elsewhere" --previous "$SNAP"
 expect_eq "--out with --previous exits 0" 0 "$RC"
 mread "$TEST_DIR/elsewhere/manifest.json"
 check "its serial is above the previous one" [ "$M_serial" -gt "$S2" ]
+export_
+expect_eq "a third export exits 0" 0 "$RC"
+check "and prunes the files of serials older than the previous one" test ! -e "$SNAP/nss-$S1.cache"
+check "but keeps the previous one's" test -f "$SNAP/nss-$S2.cache"
 
 # 4. S3: s3rver over TLS (the mock's certificate), SigV4 checked for real.
 S3RVER="$top_srcdir/tests/s3/node_modules/.bin/s3rver"

@@ -3,6 +3,7 @@
  * snapshot (snapshot_manifest.h) to snapshot_url or --out. */
 #include "build-config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libcognito/admin.h"
 #include "libcognito/cache.h"
@@ -167,6 +169,30 @@ static cog_status publish_s3(const struct cog_config *cfg, const struct cog_snap
     return st;
 }
 
+/* Data files of serials older than the previous one: a host still fetching
+ * the previous snapshot finds it, nothing older stays. */
+static void prune_dir(const char *dir, int64_t keep1, int64_t keep2)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char kind[16];
+        long long serial = 0;
+        int used = 0;
+        if (sscanf(e->d_name, "%15[a-z]-%lld.cache%n", kind, &serial, &used) != 2 ||
+            e->d_name[used] != '\0' || serial == keep1 || serial == keep2)
+            continue;
+        if (strcmp(kind, "nss") != 0 && strcmp(kind, "accounts") != 0 && strcmp(kind, "keys") != 0)
+            continue;
+        char *path = cog_cache_path(dir, e->d_name);
+        if (path != NULL)
+            unlink(path);
+        free(path);
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
 static void export_log(void *ctx, int priority, const char *message)
 {
     const bool *quiet = ctx;
@@ -244,6 +270,8 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     /* After S3, the exporter's own copy: the next export's --previous. */
     if (st == COG_OK)
         st = publish_dir(out_dir, m, &d, mtext, mlen, sig, siglen, err);
+    if (st == COG_OK)
+        prune_dir(out_dir, m->serial, prior.present ? prior.m.serial : m->serial);
     if (st == COG_OK && !quiet)
         printf("Exported %zu users and %zu groups as serial %" PRId64 " to %s (%lu throttled "
                "requests retried)\n",
