@@ -16,14 +16,26 @@
 
 cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err)
 {
+    struct cog_aws_credentials creds;
+    cog_status st = cog_aws_credentials_load(cfg, &creds, err);
+
+    memset(a, 0, sizeof(*a));
+    if (st != COG_OK)
+        return st;
+    return cog_admin_open_with(a, cfg, &creds, err);
+}
+
+cog_status cog_admin_open_with(struct cog_admin *a, const struct cog_config *cfg,
+                               struct cog_aws_credentials *creds, struct cog_error *err)
+{
     cog_status st;
 
     memset(a, 0, sizeof(*a));
     a->retries = 4;
     a->retry_delay_ms = 200;
-    st = cog_aws_credentials_load(cfg, &a->creds, err);
-    if (st != COG_OK)
-        return st;
+    cog_pace_init(&a->pace, 0);
+    a->creds = *creds;
+    memset(creds, 0, sizeof(*creds));
     st = cog_idp_open(&a->idp, cfg, err);
     if (st != COG_OK)
         goto fail;
@@ -136,9 +148,25 @@ cog_status cog_admin_call(struct cog_admin *a, const char *op, struct json_objec
     if (body == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     long delay = a->retry_delay_ms;
-    for (int i = 0;; i++) {
+    for (int i = 0, throttled = 0;; i++) {
+        cog_pace_wait(&a->pace);
         st = attempt(a, target, body, body_len, resp, err);
-        /* Throttling, 5xx and network trouble pass; a refusal does not. */
+        if (st == COG_ERR_UNAVAILABLE && err != NULL && cog_pace_is_throttle(err->code)) {
+            /* Over the shared quota: full jitter, a bounded number of times. */
+            a->pace.throttled++;
+            if (++throttled >= a->pace.throttle_tries) {
+                st = cog_error_set(err, COG_ERR_UNAVAILABLE, "TooManyRequestsException",
+                                   "%s: Cognito still throttles (TooManyRequestsException) after "
+                                   "%d tries; the account's UserList quota is busy: lower "
+                                   "export_rps or try later",
+                                   op, throttled);
+                break;
+            }
+            cog_pace_sleep_ms(cog_pace_backoff_ms(&a->pace, throttled - 1));
+            i--;
+            continue;
+        }
+        /* 5xx and network trouble pass; a refusal does not. */
         if (st != COG_ERR_UNAVAILABLE || i >= a->retries)
             break;
         sleep_ms(delay);

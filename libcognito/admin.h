@@ -11,6 +11,7 @@
 #include "libcognito/error.h"
 #include "libcognito/idp.h"
 #include "libcognito/mapping.h"
+#include "libcognito/pool_reader.h"
 #include "libcognito/sigv4.h"
 
 struct cog_admin {
@@ -19,11 +20,16 @@ struct cog_admin {
     char *host; /* the Host header as signed: host[:port] of the endpoint */
     char *path; /* the endpoint's path, "/" for Cognito */
     int retries;
-    long retry_delay_ms; /* first backoff; doubles */
+    long retry_delay_ms;  /* first backoff; doubles */
+    struct cog_pace pace; /* request budget and throttling backoff (pool_reader.h) */
 };
 
 /* Loads the credentials (sigv4.h) and opens the transport. */
 cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err);
+/* The same with credentials the caller loaded (the exporter's may come from
+ * the instance role): they move into a (creds is zeroed), even on failure. */
+cog_status cog_admin_open_with(struct cog_admin *a, const struct cog_config *cfg,
+                               struct cog_aws_credentials *creds, struct cog_error *err);
 /* Wipes the credentials, closes the transport. */
 void cog_admin_close(struct cog_admin *a);
 

@@ -109,6 +109,10 @@ static const struct key_def keys[] = {
     {"ssh_key_options", CHOICE(ssh_key_options, ssh_key_options_choices)},
     {"remember_device_remote", KEY_BOOL, offsetof(struct cog_config, remember_device_remote), 0, 0,
      false, NULL},
+    /* fleet snapshot (snapshot_manifest.h): export writes, hosts read */
+    {"snapshot_private_key", STR(snapshot_private_key, KEY_PATH), false, NULL},
+    {"export_rps", KEY_INT, offsetof(struct cog_config, export_rps), 1, 30, false, NULL},
+    {"imds_endpoint", STR(imds_endpoint, KEY_STRING), false, NULL},
     /* who is active: account.c owns the rule */
     {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
     /* passkeys: the origin of clientDataJSON (webauthn.c) */
@@ -170,6 +174,14 @@ static const char *check_webauthn_origin(const char *v)
                            : "not an origin (https://HOST or https://HOST:PORT, no path or '/')";
 }
 
+/* An http(s) URL: the instance metadata service (IMDS is plain http). */
+static const char *check_http_url(const char *value)
+{
+    bool ok = (strncmp(value, "https://", 8) == 0 && value[8] != '\0') ||
+              (strncmp(value, "http://", 7) == 0 && value[7] != '\0');
+    return ok && strpbrk(value, " \t") == NULL ? NULL : "not an http:// or https:// URL";
+}
+
 /* Rules of string keys that other parts own: NULL when fine, else why. */
 static const struct {
     const char *name;
@@ -185,6 +197,7 @@ static const struct {
     {"allowed_user_status", check_user_status_list},
     {"snapshot_url", check_snapshot_url},
     {"webauthn_origin", check_webauthn_origin},
+    {"imds_endpoint", check_http_url},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -206,6 +219,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->aws_profile = strdup("cognito");
     cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
     cfg->jwks_max_age = COG_JWKS_MAX_AGE_DEFAULT;
+    cfg->export_rps = COG_EXPORT_RPS_DEFAULT;
     cog_mapping_config_defaults(cfg);
 }
 

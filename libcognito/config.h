@@ -90,6 +90,7 @@ enum cog_qr_style {
 };
 
 #define COG_CONFIG_MAX_KEYS 64
+#define COG_EXPORT_RPS_DEFAULT 5
 
 struct cog_config {
     char *region;
@@ -144,6 +145,12 @@ struct cog_config {
     int offline_max_age;          /* seconds a verifier counts after its online login */
     bool offline_login_mfa_users; /* offline login also for users who pass MFA */
     bool remember_device_remote;  /* a remembered device also for logins with PAM_RHOST */
+
+    /* The fleet exporter (snapshot_build.h, s3.h, cognitoctl export); the
+     * snapshot_url and s3_endpoint it shares with hosts are above. */
+    char *snapshot_private_key; /* PEM Ed25519, root-only: export signs with it */
+    int export_rps;             /* the exporter's ListUsers/ListUsersInGroup budget */
+    char *imds_endpoint;        /* NULL: http://169.254.169.254 */
 
     /* Who counts as active (account.h: cog_user_status_active). */
     char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */

@@ -291,7 +291,8 @@ struct cog_http *cog_http_new(const struct cog_http_opts *opts, struct cog_error
     const char *proxy = opts->proxy ? opts->proxy : "";
     bool ok =
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, opts->allow_http ? "http,https" : "https") ==
+            CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
         curl_easy_setopt(curl, CURLOPT_PROXY, proxy) == CURLE_OK &&
@@ -363,9 +364,9 @@ void cog_http_set_stop(struct cog_http *http, const atomic_bool *stop)
         http->stop = stop;
 }
 
-static cog_status perform(struct cog_http *http, const char *url, struct curl_slist *headers,
-                          const char *body, size_t body_len, struct cog_http_response *resp,
-                          struct cog_error *err)
+static cog_status perform_method(struct cog_http *http, const char *method, const char *url,
+                                 struct curl_slist *headers, const char *body, size_t body_len,
+                                 struct cog_http_response *resp, struct cog_error *err)
 {
     cog_status st = COG_OK;
     struct body_sink sink = {.max = http->max_body};
@@ -405,6 +406,7 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
     } else {
         curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     }
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 
     CURLcode rc = curl_easy_perform(curl);
     now = cog_now_ms();
@@ -419,6 +421,7 @@ static cog_status perform(struct cog_http *http, const char *url, struct curl_sl
     /* The request body may hold a password: curl must not keep pointing at it. */
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, NULL);
 
     if (rc != CURLE_OK) {
         if (rc == CURLE_OUT_OF_MEMORY) /* a local shortage, never "unreachable" */
@@ -462,9 +465,23 @@ out:
     return st;
 }
 
+static cog_status perform(struct cog_http *http, const char *url, struct curl_slist *headers,
+                          const char *body, size_t body_len, struct cog_http_response *resp,
+                          struct cog_error *err)
+{
+    return perform_method(http, NULL, url, headers, body, body_len, resp, err);
+}
+
 cog_status cog_http_post(struct cog_http *http, const char *url, const char *const *headers,
                          const char *body, size_t body_len, struct cog_http_response *resp,
                          struct cog_error *err)
+{
+    return cog_http_send(http, NULL, url, headers, body, body_len, resp, err);
+}
+
+cog_status cog_http_send(struct cog_http *http, const char *method, const char *url,
+                         const char *const *headers, const char *body, size_t body_len,
+                         struct cog_http_response *resp, struct cog_error *err)
 {
     cog_status st;
     struct curl_slist *list = NULL;
@@ -484,7 +501,7 @@ cog_status cog_http_post(struct cog_http *http, const char *url, const char *con
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    st = perform(http, url, list, body, body_len, resp, err);
+    st = perform_method(http, method, url, list, body, body_len, resp, err);
 out:
     curl_slist_free_all(list);
     return st;

@@ -6,6 +6,7 @@
 #define COGNITO_HTTP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "libcognito/error.h"
 
@@ -19,6 +20,7 @@ struct cog_http_opts {
     long timeout_ms;         /* budget of one network step (see cog_http_begin_step) */
     long connect_timeout_ms; /* 0: min(timeout_ms, 5000) */
     size_t max_body;         /* 0: COG_HTTP_MAX_BODY_DEFAULT */
+    bool allow_http;         /* plain http too: only for the instance metadata service */
 };
 
 struct cog_http_response {
@@ -57,6 +59,10 @@ cog_status cog_http_get_with(struct cog_http *http, const char *url, const char 
                              struct cog_http_response *resp, struct cog_error *err);
 
 /* Frees and wipes the body (it may hold tokens). */
+/* Any method (PUT, GET with headers, ...): body NULL sends none. */
+cog_status cog_http_send(struct cog_http *http, const char *method, const char *url,
+                         const char *const *headers, const char *body, size_t body_len,
+                         struct cog_http_response *resp, struct cog_error *err);
 void cog_http_response_clear(struct cog_http_response *resp);
 
 /* Requests and TCP connections made by this handle (tests and benchmarks). */

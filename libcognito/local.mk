@@ -30,7 +30,10 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache_retire.c libcognito/cache_retire.h \
 	libcognito/admin.c libcognito/admin.h \
 	libcognito/sshkey.c libcognito/sshkey.h \
+	libcognito/pool_reader.c libcognito/pool_reader.h \
+	libcognito/s3.c libcognito/s3.h \
 	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
+	libcognito/snapshot_build.c libcognito/snapshot_build.h \
 	libcognito/snapshot_fetch.c libcognito/snapshot_fetch.h \
 	libcognito/snapshot_local.c libcognito/snapshot_local.h \
 	libcognito/snapshot_install.c libcognito/snapshot_install.h \

@@ -165,6 +165,7 @@ struct fetched {
 
 static void fetched_free(struct fetched *f)
 {
+    cog_snapshot_manifest_free(&f->mf);
     cog_buf_free(&f->manifest);
     cog_buf_free(&f->sig);
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++)
@@ -403,8 +404,11 @@ cog_status cog_snapshot_peek(const struct cog_config *cfg, struct cog_snapshot_m
         return cog_error_set(err, COG_ERR_CONFIG, NULL,
                              "snapshot_url is set but snapshot_public_key is not");
     st = fetch_all(cfg, &none, false, false, &f, &r, err);
-    if (st == COG_OK)
+    if (st == COG_OK) { /* the caller gets the manifest's fields, not its retired list */
         *m = f.mf;
+        m->retired = NULL;
+        m->nretired = 0;
+    }
     fetched_free(&f);
     return st;
 }

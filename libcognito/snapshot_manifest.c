@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "libcognito/snapshot_manifest.h"
 #include "libcognito/util.h"
@@ -75,6 +76,31 @@ static const char *parse_file(struct json_object *files, enum cog_snapshot_part 
     return NULL;
 }
 
+/* "retired": an array of uids (optional; absent is none). */
+static cog_status parse_retired(struct json_object *root, struct cog_snapshot_manifest *out,
+                                struct cog_error *err)
+{
+    struct json_object *arr;
+    if (!json_object_object_get_ex(root, "retired", &arr))
+        return COG_OK;
+    if (!json_object_is_type(arr, json_type_array))
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: retired is no array");
+    size_t n = json_object_array_length(arr);
+    if (n == 0)
+        return COG_OK;
+    if ((out->retired = calloc(n, sizeof(*out->retired))) == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *v = json_object_array_get_idx(arr, i);
+        int64_t uid = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+        if (uid <= 0 || uid > UINT32_MAX)
+            return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                                 "manifest: retired holds something other than a uid");
+        out->retired[out->nretired++] = (uint32_t)uid;
+    }
+    return COG_OK;
+}
+
 cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
                                        struct cog_snapshot_manifest *out, struct cog_error *err)
 {
@@ -126,6 +152,7 @@ cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
             goto out;
         }
     }
+    st = parse_retired(root, out, err);
     goto out;
 bad:
     st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: not one JSON object");
@@ -133,7 +160,42 @@ out:
     json_object_put(root);
     if (tok != NULL)
         json_tokener_free(tok);
+    if (st != COG_OK)
+        cog_snapshot_manifest_free(out);
     return st;
+}
+
+void cog_snapshot_manifest_free(struct cog_snapshot_manifest *m)
+{
+    free(m->retired);
+    m->retired = NULL;
+    m->nretired = 0;
+}
+
+cog_status cog_snapshot_file_set(struct cog_snapshot_file *f, const char *name, const void *data,
+                                 size_t len, struct cog_error *err)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    if (!file_name_ok(name) || strlen(name) > COG_SNAPSHOT_NAME_MAX)
+        return cog_error_set(err, COG_ERR_INTERNAL, NULL, "snapshot file name '%s'", name);
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->size = len;
+    SHA256(data, len, md);
+    for (size_t i = 0; i < sizeof(md); i++)
+        snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+    return COG_OK;
+}
+
+bool cog_snapshot_file_matches(const struct cog_snapshot_file *f, const void *data, size_t len)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[65];
+    if (f->size != len)
+        return false;
+    SHA256(data, len, md);
+    for (size_t i = 0; i < sizeof(md); i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return strcmp(hex, f->sha256) == 0;
 }
 
 cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, char **text,
@@ -164,6 +226,14 @@ cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, cha
     }
     json_object_object_add(o, "files", files);
     files = NULL;
+    if (m->nretired > 0) {
+        struct json_object *arr = json_object_new_array_ext((int)m->nretired);
+        if (arr == NULL)
+            goto nomem;
+        for (size_t i = 0; i < m->nretired; i++)
+            json_object_array_add(arr, json_object_new_int64(m->retired[i]));
+        json_object_object_add(o, "retired", arr);
+    }
     const char *s =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (s == NULL || (*text = strdup(s)) == NULL)

@@ -11,6 +11,7 @@
 #define COGNITO_SNAPSHOT_MANIFEST_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "libcognito/error.h"
@@ -39,7 +40,21 @@ struct cog_snapshot_manifest {
     char pool_id[64];
     int64_t serial, created, users, groups;
     struct cog_snapshot_file files[COG_SNAPSHOT_NPARTS];
+    /* "retired" (optional): uids of subs gone from the pool, which the
+     * exporter never gives to another sub. Malloc'd by parse (free with
+     * cog_snapshot_manifest_free); emit writes whatever the caller points at. */
+    uint32_t *retired;
+    size_t nretired;
 };
+
+/* Frees what parse allocated (retired); the rest is inline. */
+void cog_snapshot_manifest_free(struct cog_snapshot_manifest *m);
+
+/* Fills f (name, size, sha256) for data. name must be a plain file name. */
+cog_status cog_snapshot_file_set(struct cog_snapshot_file *f, const char *name, const void *data,
+                                 size_t len, struct cog_error *err);
+/* True when data has f's size and sha256. */
+bool cog_snapshot_file_matches(const struct cog_snapshot_file *f, const void *data, size_t len);
 
 /* The key of files[] for a part ("nss", "accounts", "keys"). */
 const char *cog_snapshot_part_key(enum cog_snapshot_part part);

@@ -197,8 +197,11 @@ START_TEST(test_emit_sign_roundtrip)
                                       .groups = 1},
                                  back;
     struct cog_error err = {0};
+    uint32_t retired[] = {20005, 4000000000u};
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(m.pool_id, sizeof(m.pool_id), "eu-west-1_Fleet");
+    m.retired = retired;
+    m.nretired = 2;
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
         snprintf(m.files[p].name, sizeof(m.files[p].name), "%s-42.cache",
                  cog_snapshot_part_key((enum cog_snapshot_part)p));
@@ -218,6 +221,18 @@ START_TEST(test_emit_sign_roundtrip)
         ck_assert_uint_eq(back.files[p].size, m.files[p].size);
         ck_assert_str_eq(back.files[p].sha256, m.files[p].sha256);
     }
+    ck_assert_uint_eq(back.nretired, 2);
+    ck_assert_uint_eq(back.retired[0], 20005);
+    ck_assert_uint_eq(back.retired[1], 4000000000u);
+    cog_snapshot_manifest_free(&back);
+    /* The files' helpers: what set records, matches accepts, and nothing else. */
+    struct cog_snapshot_file sf;
+    ck_assert_int_eq(cog_snapshot_file_set(&sf, "nss-1.cache", "abc", 3, &err), COG_OK);
+    ck_assert_str_eq(sf.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    ck_assert(cog_snapshot_file_matches(&sf, "abc", 3));
+    ck_assert(!cog_snapshot_file_matches(&sf, "abd", 3));
+    ck_assert(!cog_snapshot_file_matches(&sf, "abcd", 4));
+    ck_assert_int_ne(cog_snapshot_file_set(&sf, "../x", "abc", 3, &err), COG_OK);
 
     EVP_PKEY *k = keygen(EVP_PKEY_ED25519);
     char *pub = write_pub(dir, "fleet.pub", k, 0644);

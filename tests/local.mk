@@ -101,7 +101,8 @@ EXTRA_DIST += tests/cognitoctl_admin.sh tests/cognitoctl_user.sh tests/ssh_keys.
 # More than 1023 groups through the real cognitoctl sync (issue 12).
 TESTS += tests/cognitoctl_sync_scale.sh
 EXTRA_DIST += tests/cognitoctl_sync_scale.sh
-# Fleet hosts: signed snapshots installed by cognitoctl sync (issue 14).
+# Fleet hosts: signed snapshots installed by cognitoctl sync; the manifest's
+# emit/parse and Ed25519 sign/verify (issue 14).
 TESTS += tests/cognitoctl_snapshot.sh
 if HAVE_CHECK
 check_PROGRAMS += tests/check_snapshot
@@ -111,6 +112,10 @@ tests_check_snapshot_SOURCES = tests/check_snapshot.c
 tests_check_snapshot_CFLAGS = $(TEST_CFLAGS)
 tests_check_snapshot_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/cognitoctl_snapshot.sh tests/snapshot_make.py tests/snapshot_server.py
+# The fleet exporter (issue 14): signed snapshot, uid stability, the UserList bucket.
+TESTS += tests/cognitoctl_export.sh
+EXTRA_DIST += tests/cognitoctl_export.sh tests/imds_standin.py tests/s3/serve.js tests/s3/package.json \
+	tests/s3/package-lock.json
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh

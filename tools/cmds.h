@@ -75,6 +75,7 @@ int ctl_tokens_load(const char *path, struct cog_auth_result *res, long long *ex
 
 int cmd_login(int argc, char **argv, struct globals *g);
 int cmd_sync(int argc, char **argv, struct globals *g);
+int cmd_export(int argc, char **argv, struct globals *g);
 int cmd_users(int argc, char **argv, struct globals *g);
 int cmd_authorized_keys(int argc, char **argv, struct globals *g);
 int cmd_cache(int argc, char **argv, struct globals *g);

@@ -11,6 +11,7 @@
 static const struct command commands[] = {
     {"login", "log in to the user pool and show the verified token claims", cmd_login},
     {"sync", "read the whole pool and replace the user cache (admin credentials)", cmd_sync},
+    {"export", "publish a signed fleet snapshot of the pool (admin credentials)", cmd_export},
     {"users", "list the cached users, or show one as NSS sees it", cmd_users},
     {"authorized-keys", "print a user's SSH keys from the cache (sshd)", cmd_authorized_keys},
     {"cache", "show, verify, or drop a user from the user cache", cmd_cache},

@@ -33,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strchr(f->name, '/') == NULL && strchr(f->name, '\\') == NULL);
         FUZZ_CHECK(strlen(f->sha256) == 64 && strspn(f->sha256, "0123456789abcdef") == 64);
     }
+    for (size_t i = 0; i < m.nretired; i++)
+        FUZZ_CHECK(m.retired[i] > 0);
+    cog_snapshot_manifest_free(&m);
     free(buf);
     return 0;
 }

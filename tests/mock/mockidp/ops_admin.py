@@ -11,6 +11,12 @@ The mock starts with one key pair (DEFAULT_ACCESS_KEY / DEFAULT_SECRET_KEY);
 `POST /_mock/users/bulk` makes many users in one request (a pagination test
 needs more than a thousand; users without a password cost no SRP work), and
 a USER's `user_create_date` (epoch seconds) sets its UserCreateDate.
+
+Cognito's limits hold here too: at most 60 per page, and ListUsers plus
+ListUsersInGroup share one UserList token bucket of 30 requests per second
+(the account's quota) that answers 400 TooManyRequestsException when empty.
+`POST /_mock/limits {"userlist_rps": N}` sets its rate (0: no limit) and
+`GET /_mock/limits` tells the rate and how many requests were throttled.
 """
 
 import base64
@@ -26,6 +32,7 @@ SERVICE = "cognito-idp"
 DEFAULT_ACCESS_KEY = "AKIAMOCKADMIN0000001"
 DEFAULT_SECRET_KEY = "mock/Admin+Secret/Key0123456789abcdefghij"
 MAX_LIMIT = 60
+USERLIST_RPS = 30
 
 _LOCK = threading.RLock()
 
@@ -37,7 +44,9 @@ def _state(idp):
         if st is None:
             st = {"credentials": {DEFAULT_ACCESS_KEY: {"secret_access_key": DEFAULT_SECRET_KEY,
                                                        "session_token": None}},
-                  "group_created": {}}
+                  "group_created": {},
+                  "bucket": {"rate": USERLIST_RPS, "tokens": float(USERLIST_RPS),
+                             "t": time.monotonic(), "throttled": 0, "served": 0}}
             idp._admin_state = st
         return st
 
@@ -56,6 +65,23 @@ def _check(ctx, body):
                        "'userPoolId' failed to satisfy constraint: Member must not be null")
     if pool_id != ctx.pool.pool_id:
         raise ApiError("ResourceNotFoundException", "User pool %s does not exist." % pool_id)
+
+
+def _userlist_quota(ctx):
+    """One token of the shared UserList bucket (ListUsers, ListUsersInGroup)."""
+    with _LOCK:
+        b = _state(ctx.idp)["bucket"]
+        if b["rate"] <= 0:
+            b["served"] += 1
+            return
+        now = time.monotonic()
+        b["tokens"] = min(float(b["rate"]), b["tokens"] + (now - b["t"]) * b["rate"])
+        b["t"] = now
+        if b["tokens"] < 1.0:
+            b["throttled"] += 1
+            raise ApiError("TooManyRequestsException", "Too many requests")
+        b["tokens"] -= 1.0
+        b["served"] += 1
 
 
 def _limit(body):
@@ -147,6 +173,7 @@ def _filter(expr):
 @operation("ListUsers")
 def list_users(ctx, body):
     _check(ctx, body)
+    _userlist_quota(ctx)
     wanted = body.get("AttributesToGet")
     if wanted is not None and not (isinstance(wanted, list) and all(isinstance(a, str) for a in wanted)):
         raise ApiError("InvalidParameterException", "AttributesToGet must be a list of names")
@@ -195,6 +222,7 @@ def list_users_in_group(ctx, body):
         raise ApiError("InvalidParameterException", "Missing required parameter GroupName")
     if ctx.pool.group(name) is None:
         raise ApiError("ResourceNotFoundException", "Group not found.")
+    _userlist_quota(ctx)
     with ctx.pool.lock:
         users = [_user_json(u) for u in _users(ctx) if name in u.groups]
     page = _page("members:" + name, users, body, "NextToken")
@@ -265,6 +293,27 @@ def _ctl_add_credentials(idp, m, body):
     with _LOCK:
         _state(idp)["credentials"][key] = {"secret_access_key": secret, "session_token": token}
     return 200, {"access_key_id": key}
+
+
+@control("GET", r"/_mock/limits")
+def _ctl_get_limits(idp, m, body):
+    with _LOCK:
+        b = _state(idp)["bucket"]
+        return 200, {"userlist_rps": b["rate"], "throttled": b["throttled"],
+                     "served": b["served"]}
+
+
+@control("POST", r"/_mock/limits")
+def _ctl_limits(idp, m, body):
+    """{"userlist_rps": N}: the shared UserList bucket's rate (0: off); the
+    bucket starts full and the counters from zero."""
+    rate = body.get("userlist_rps")
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate < 0:
+        raise ValueError("userlist_rps must be a non-negative integer")
+    with _LOCK:
+        _state(idp)["bucket"] = {"rate": rate, "tokens": float(rate), "t": time.monotonic(),
+                                 "throttled": 0, "served": 0}
+    return 200, {"userlist_rps": rate}
 
 
 @control("POST", r"/_mock/admin/groups")
