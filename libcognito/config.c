@@ -367,8 +367,7 @@ static const char *check_string(const struct key_def *k, const char *v)
                               : "not a proxy URL (http://HOST:PORT or https://HOST:PORT, "
                                 "no credentials)";
     if (strcmp(k->name, "device_scope") == 0)
-        return strlen(v) <= 512 && plain_chars(v, " .:/_-") ? NULL
-                                                           : "not a list of OAuth scopes";
+        return strlen(v) <= 512 && plain_chars(v, " .:/_-") ? NULL : "not a list of OAuth scopes";
     if (strcmp(k->name, "totp_issuer") == 0)
         return strlen(v) <= 64 && strchr(v, ':') == NULL ? NULL
                                                          : "longer than 64 characters or has a ':'";

@@ -140,7 +140,7 @@ cog_status cog_device_start(struct cog_idp *idp, struct cog_device_flow *f, stru
     f->idp = idp;
     long long now = cog_now_ms();
     f->deadline_ms = now + (long long)(cfg->device_timeout > 0 ? cfg->device_timeout
-                                                                : COG_DEVICE_TIMEOUT_DEFAULT) *
+                                                               : COG_DEVICE_TIMEOUT_DEFAULT) *
                                1000;
     if (cfg->device_endpoint == NULL) {
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "no device_endpoint configured");
@@ -326,8 +326,8 @@ cog_status cog_device_poll(struct cog_device_flow *f, enum cog_device_poll *stat
         st = COG_OK;
     } else if (strcmp(code, "slow_down") == 0) {
         /* RFC 8628 3.5: five seconds more, for this and every later poll. */
-        f->interval = f->interval + 5 > COG_DEVICE_MAX_INTERVAL ? COG_DEVICE_MAX_INTERVAL
-                                                                 : f->interval + 5;
+        f->interval =
+            f->interval + 5 > COG_DEVICE_MAX_INTERVAL ? COG_DEVICE_MAX_INTERVAL : f->interval + 5;
         st = COG_OK;
     } else if (strcmp(code, "access_denied") == 0) {
         st = cog_error_set(err, COG_ERR_AUTH, "access_denied", "the sign-in was declined");
@@ -407,8 +407,7 @@ out:
     return st;
 }
 
-cog_status cog_device_revoke(struct cog_idp *idp, const char *refresh_token,
-                             struct cog_error *err)
+cog_status cog_device_revoke(struct cog_idp *idp, const char *refresh_token, struct cog_error *err)
 {
     struct cog_buf form = {0};
     struct cog_http_response hr = {0};
@@ -436,8 +435,8 @@ cog_status cog_device_refresh(struct cog_idp *idp, const char *refresh_token,
     if (st != COG_OK)
         goto out;
     if (hr.status != 200) {
-        st = cog_error_set(err, COG_ERR_AUTH, NULL, "the refresh was refused (HTTP %ld)",
-                           hr.status);
+        st =
+            cog_error_set(err, COG_ERR_AUTH, NULL, "the refresh was refused (HTTP %ld)", hr.status);
         goto out;
     }
     if ((st = cog_idp_parse_body(hr.body, hr.len, &resp, err)) != COG_OK ||

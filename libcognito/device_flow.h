@@ -49,8 +49,7 @@ enum cog_device_poll {
 
 /* The device authorization request. COG_OK: f holds the codes to show.
  * Unreachable endpoint, 5xx, garbage: COG_ERR_UNAVAILABLE. */
-cog_status cog_device_start(struct cog_idp *idp, struct cog_device_flow *f,
-                            struct cog_error *err);
+cog_status cog_device_start(struct cog_idp *idp, struct cog_device_flow *f, struct cog_error *err);
 
 /* One token request, first waiting out the interval since the previous one
  * (never past the deadline). COG_OK with *state; access_denied is
@@ -73,8 +72,7 @@ void cog_device_flow_clear(struct cog_device_flow *f);
 /* The hosted UI's OAuth endpoints (hosted_ui_url) for the tokens a device
  * login got: RFC 7009 revocation of the refresh token, and a refresh
  * (grant_type=refresh_token, the ID token verified as above). */
-cog_status cog_device_revoke(struct cog_idp *idp, const char *refresh_token,
-                             struct cog_error *err);
+cog_status cog_device_revoke(struct cog_idp *idp, const char *refresh_token, struct cog_error *err);
 cog_status cog_device_refresh(struct cog_idp *idp, const char *refresh_token,
                               struct cog_auth_result *out, struct cog_error *err);
 

@@ -176,3 +176,14 @@ HOSTILE_LOG = tests/check_hostile.log
 LOAD_LOG = tests/check_load.log
 $(HOSTILE_LOG): $(filter tests/check_faults.log,$(TESTS:=.log))
 $(LOAD_LOG): $(filter tests/check_hostile.log,$(TESTS:=.log))
+
+# Issue 17: the RFC 8628 device login against the mock's device endpoint.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_device
+TESTS += tests/check_device
+endif
+endif
+tests_check_device_SOURCES = tests/check_device.c $(PAM_TEST_SOURCES)
+tests_check_device_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_device_LDADD = $(PAM_TEST_LIBS)

@@ -101,7 +101,7 @@ def load_operations():
     decorators run."""
     pkg_dir = os.path.dirname(__file__)
     for mod in sorted(pkgutil.iter_modules([pkg_dir]), key=lambda m: m.name):
-        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens"):
+        if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens", "device"):
             importlib.import_module(__package__ + "." + mod.name)
 
 
@@ -549,6 +549,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_mock" or path.startswith("/_mock/"):
             self.op_name = self.fault_kind = None
             self._control(path, body)
+        elif path.startswith("/device/"):  # RFC 8628 (device.py)
+            self.op_name = self.fault_kind = None
+            importlib.import_module(__package__ + ".device").handle(self, path, body)
         else:
             self._api(path, body)
 
