@@ -346,25 +346,69 @@ out:
     return st;
 }
 
-char *cog_device_instructions(const struct cog_device_flow *f, bool qr)
+/* Where to go and which code to type, then the QR code of the link that
+ * carries the code. */
+static void show_instructions(const struct cog_auth_callbacks *cb, const struct cog_device_flow *f)
 {
-    struct cog_buf b = {0};
-    char *code = NULL;
+    char text[URI_MAX + 128];
+    char *qr = NULL;
     struct cog_error ignored;
 
-    cog_buf_printf(&b, "To sign in, open %s and enter the code %s", f->verification_uri,
-                   f->user_code);
-    if (f->verification_uri_complete != NULL && qr &&
-        cog_qr_text_style(f->verification_uri_complete, f->idp->cfg->qr_style, &code, &ignored) ==
-            COG_OK) {
-        cog_buf_printf(&b, ",\nor scan this QR code with your phone:\n%s\n%s", code,
-                       f->verification_uri_complete);
-        free(code);
-    } else if (f->verification_uri_complete != NULL) {
-        cog_buf_printf(&b, ",\nor open %s", f->verification_uri_complete);
+    if (cb->show_info == NULL)
+        return;
+    snprintf(text, sizeof(text), "To sign in, open %s and enter the code %s.", f->verification_uri,
+             f->user_code);
+    cb->show_info(cb->ctx, text);
+    if (f->verification_uri_complete == NULL)
+        return;
+    snprintf(text, sizeof(text), "Or scan this QR code, or open %s:", f->verification_uri_complete);
+    cb->show_info(cb->ctx, text);
+    if (cog_qr_text_style(f->verification_uri_complete, f->idp->cfg->qr_style, &qr, &ignored) ==
+        COG_OK)
+        cb->show_info(cb->ctx, qr);
+    free(qr);
+}
+
+cog_status cog_device_login(struct cog_idp *idp, const struct cog_auth_callbacks *cb,
+                            struct cog_auth_result *out, struct cog_error *err)
+{
+    struct cog_device_flow f = {0};
+    enum cog_device_poll state = COG_DEVICE_PENDING;
+    cog_status st;
+
+    memset(out, 0, sizeof(*out));
+    if (cb == NULL || cb->ask_text == NULL) {
+        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "no way to ask for Enter");
+        goto out;
     }
-    cog_buf_adds(&b, ".");
-    return cog_buf_take(&b, NULL);
+    if ((st = cog_device_start(idp, &f, err)) != COG_OK)
+        goto out;
+    show_instructions(cb, &f);
+    /* Bounded: each round polls once, and the flow stops polling at its
+     * deadline or after COG_DEVICE_MAX_POLLS. */
+    while (state == COG_DEVICE_PENDING) {
+        char *answer = NULL;
+        st = cb->ask_text(cb->ctx, COG_DEVICE_PROMPT_ENTER ": ", &answer);
+        bool answered = st == COG_OK && answer != NULL;
+        cog_free_secret(answer);
+        if (!answered) {
+            st = st == COG_ERR_NOMEM ? st : COG_ERR_ABORTED;
+            cog_error_set(err, st, NULL, "no answer given");
+            goto out;
+        }
+        if ((st = cog_device_poll(&f, &state, out, err)) != COG_OK)
+            goto out;
+        if (state == COG_DEVICE_PENDING && cb->show_info != NULL)
+            cb->show_info(cb->ctx, COG_DEVICE_TEXT_PENDING);
+    }
+out:
+    if (cb != NULL && cb->show_error != NULL && (st == COG_ERR_AUTH || st == COG_ERR_CODE))
+        cb->show_error(cb->ctx,
+                       st == COG_ERR_AUTH ? COG_DEVICE_TEXT_DENIED : COG_DEVICE_TEXT_EXPIRED);
+    if (st != COG_OK)
+        cog_auth_result_clear(out);
+    cog_device_flow_clear(&f);
+    return st;
 }
 
 void cog_device_flow_clear(struct cog_device_flow *f)

@@ -62,9 +62,14 @@ cog_status cog_device_poll(struct cog_device_flow *f, enum cog_device_poll *stat
 /* True once the deadline has passed. */
 bool cog_device_expired(const struct cog_device_flow *f);
 
-/* The text shown before the prompt: where to go, the code, and (qr) a QR
- * code of verification_uri_complete. malloc'd; NULL when out of memory. */
-char *cog_device_instructions(const struct cog_device_flow *f, bool qr);
+/* A whole device login through the callback table: show_info with the
+ * verification URL and the user code, a QR code of
+ * verification_uri_complete, then ask_text("Press Enter after signing in: ")
+ * and one poll per answer, "not finished yet" (show_info) while pending;
+ * show_error says why it ends when declined or expired. Statuses as
+ * cog_device_poll's; COG_ERR_ABORTED when a prompt is cancelled. */
+cog_status cog_device_login(struct cog_idp *idp, const struct cog_auth_callbacks *cb,
+                            struct cog_auth_result *out, struct cog_error *err);
 
 /* Wipes the device code and frees everything. */
 void cog_device_flow_clear(struct cog_device_flow *f);

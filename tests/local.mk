@@ -96,6 +96,9 @@ EXTRA_DIST += tests/cognitoctl_status.sh
 
 # The cognitoctl CLI and the reference SDK against the mock.
 TESTS += tests/cognitoctl_login.sh tests/oracle.sh
+# Issue 17: cognitoctl login --device.
+TESTS += tests/cognitoctl_device.sh
+EXTRA_DIST += tests/cognitoctl_device.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.
 TESTS += tests/mock_selftest.sh
 
