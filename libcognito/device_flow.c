@@ -248,6 +248,7 @@ static cog_status take_tokens(struct cog_idp *idp, const char *client_id, struct
     out->refresh_token = cog_strdup(refresh);
     out->username = strdup(uname);
     out->expires_in = take_long(resp, "expires_in", 0);
+    out->device_flow = true;
     out->claims = claims;
     claims = NULL;
     if (out->id_token == NULL || out->access_token == NULL || out->username == NULL ||

@@ -66,9 +66,10 @@ static void mock_up(void)
     char extra[512];
     mock_start(&mock, NULL, NULL);
     snprintf(extra, sizeof(extra),
-             "device_endpoint = %sdevice\nlocal_passwd_file = %s/local_passwd\n"
+             "device_endpoint = %sdevice\nhosted_ui_url = %sdevice\nlocal_passwd_file = "
+             "%s/local_passwd\n"
              "local_group_file = %s/local_group\n",
-             mock.url, ph_dir(), ph_dir());
+             mock.url, mock.url, ph_dir(), ph_dir());
     mock_write_config(&mock, ph_path("cognito.conf"), extra);
     /* https://127.0.0.1:PORT/ -> the host the mock names in its links. */
     char host[64];
@@ -281,6 +282,35 @@ START_TEST(test_silent_endpoint)
 }
 END_TEST
 
+/* The session's end revokes the device login's refresh token at the hosted
+ * UI (hosted_ui_url), as a password login's is revoked with RevokeToken. */
+START_TEST(test_session_revoked)
+{
+    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
+          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":1}}");
+    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+        pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
+    };
+    struct json_object *before = mock_get_json(&mock, "/_mock/tokens");
+    int issued = json_object_get_int(json_object_object_get(before, "issued"));
+    json_object_put(before);
+    PH_RUN("dev_session", "alice", &s, cases);
+    ph_script_clear(&s);
+    struct json_object *after = mock_get_json(&mock, "/_mock/tokens");
+    ck_assert_int_eq(json_object_get_int(json_object_object_get(after, "issued")), issued + 1);
+    ck_assert_int_eq(json_object_get_int(json_object_object_get(after, "revoked")), 1);
+    json_object_put(after);
+    struct json_object *log = device_log();
+    double times[2];
+    ck_assert_uint_eq(requests_to(log, "/device/oauth2/revoke", times, 2), 1);
+    json_object_put(log);
+}
+END_TEST
+
 /* -- the threat model ------------------------------------------------------------------ */
 
 /* bob signs in on the phone while the host asked for alice. */
@@ -394,6 +424,8 @@ static void write_services(void)
         exit(1);
 #define ACCT "account required @MODULE@ @ARGS@\n"
     ph_service("dev", "auth required @MODULE@ @ARGS@ auth_flow=device\n" ACCT);
+    ph_service("dev_session", "auth required @MODULE@ @ARGS@ auth_flow=device\n"
+                              "session required @MODULE@ @ARGS@\n");
     ph_service("dev_2s", "auth required @MODULE@ @ARGS@ auth_flow=device device_timeout=2\n");
     ph_service("dev_fed", "auth required @MODULE@ @ARGS@ auth_flow=device "
                           "username_attribute=preferred_username\n");
@@ -423,6 +455,7 @@ static Suite *device_suite(void)
     tcase_add_test(tc, test_unreachable);
     tcase_add_test(tc, test_silent_endpoint);
     tcase_add_test(tc, test_token_of_another_user);
+    tcase_add_test(tc, test_session_revoked);
     tcase_add_loop_test(tc, test_local_name_never_asked, 0,
                         (int)(sizeof(not_pool_names) / sizeof(not_pool_names[0])));
     tcase_add_test(tc, test_federated_user);

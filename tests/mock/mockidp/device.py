@@ -14,6 +14,10 @@ POST /_mock/device/config  {"interval": N, "enforce_interval": N, "expires_in": 
                            a fixed user code (exact prompts in tests), and what happens
                            by itself at a code's Nth poll (no test thread needed)
 GET  /_mock/device/log     every request to /device/*, with its time
+
+POST /device/oauth2/revoke stands in for the hosted UI's RFC 7009 revocation
+(hostedui.py has the real shape) so tests of a device session's end need
+only this module: hosted_ui_url = <mock>/device.
 POST /_mock/device/reset   forgets codes, log and config
 
 A poll sooner than enforce_interval seconds (default: the advertised
@@ -69,6 +73,8 @@ def handle(handler, path, raw):
         _authorize(handler, st, form)
     elif path == "/device/token":
         _token(handler, st, form)
+    elif path == "/device/oauth2/revoke":
+        _revoke(handler, form)
     else:
         handler.send_json(404, {"error": "not_found"})
     return True
@@ -147,6 +153,16 @@ def _token(handler, st, form):
         "id_token": res["IdToken"], "access_token": res["AccessToken"],
         "refresh_token": res.get("RefreshToken"), "expires_in": res["ExpiresIn"],
         "token_type": "Bearer"})
+
+
+def _revoke(handler, form):
+    pool = handler.idp.pool
+    rec = pool.refresh_token(form.get("token", ""))
+    if rec is None or rec.get("client_id") != form.get("client_id"):
+        handler.send_json(400, {"error": "invalid_request"})
+        return
+    pool.revoke_refresh_tokens(token=form["token"])
+    handler.send_json(200, {})
 
 
 def _find(st, user_code):
