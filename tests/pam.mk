@@ -187,3 +187,7 @@ endif
 tests_check_device_SOURCES = tests/check_device.c $(PAM_TEST_SOURCES)
 tests_check_device_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_check_device_LDADD = $(PAM_TEST_LIBS)
+
+# Issue 17: a device login through the real sshd (root, namespaces; skips otherwise).
+TESTS += tests/device_sshd.sh
+EXTRA_DIST += tests/device_sshd.sh tests/device_sshd.exp
