@@ -47,6 +47,20 @@ static int silent_port;
 #define PENDING INFO("The sign-in is not finished yet.")
 
 static char open_text[256], scan_text[256], complete_uri[200];
+/* What every device login shows first. */
+#define SHOWN INFO(open_text), INFO(scan_text), QR
+
+/* The mock's config: a fixed code, no interval, and what happens by itself
+ * at the Nth poll (device.py "auto"). */
+static const char *auto_config(const char *action, const char *user, int after)
+{
+    static char json[256];
+    snprintf(json, sizeof(json),
+             "{\"interval\":0,\"user_code\":\"" CODE "\",\"auto\":{\"action\":\"%s\","
+             "\"username\":\"%s\",\"after_polls\":%d}}",
+             action, user, after);
+    return json;
+}
 
 #define ALICE                                                                                      \
     "{\"username\":\"alice\",\"sub\":\"a11ce000-0000-4000-8000-00000000a11c\","                    \
@@ -145,9 +159,8 @@ static void assert_qr_of(const char *qr, const char *uri)
 
 START_TEST(test_approved)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":1}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    fresh(auto_config("approve", "alice", 1));
+    const struct ph_turn t[] = {SHOWN, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     /* The account phase finds the login this transaction made: the
      * password login's aftermath ran. */
@@ -169,10 +182,8 @@ END_TEST
 
 START_TEST(test_pending_then_approved)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":3}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR,      ENTER,
-                                PENDING,         ENTER,           PENDING, ENTER};
+    fresh(auto_config("approve", "alice", 3));
+    const struct ph_turn t[] = {SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
     PH_RUN("dev", "alice", &s, cases);
@@ -186,10 +197,8 @@ END_TEST
 
 START_TEST(test_denied)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"deny\",\"after_polls\":1}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER,
-                                ERR("The sign-in was declined.")};
+    fresh(auto_config("deny", "", 1));
+    const struct ph_turn t[] = {SHOWN, ENTER, ERR("The sign-in was declined.")};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     PH_RUN("dev", "alice", &s, cases);
@@ -199,8 +208,7 @@ END_TEST
 
 START_TEST(test_expired)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"expire\",\"after_polls\":2}}");
+    fresh(auto_config("expire", "", 2));
     const struct ph_turn t[] = {INFO(open_text),
                                 INFO(scan_text),
                                 QR,
@@ -220,9 +228,7 @@ START_TEST(test_deadline)
 {
     fresh("{\"interval\":1,\"user_code\":\"" CODE "\"}");
     const struct ph_turn t[] = {
-        INFO(open_text), INFO(scan_text), QR,
-        ENTER,           PENDING,         ENTER,
-        PENDING,         ENTER,           ERR("The sign-in code has expired.")};
+        SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER, ERR("The sign-in code has expired.")};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     long long t0 = cog_now_ms();
@@ -239,8 +245,7 @@ START_TEST(test_slow_down)
 {
     fresh("{\"interval\":0,\"enforce_interval\":2,\"user_code\":\"" CODE "\","
           "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":3}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR,      ENTER,
-                                PENDING,         ENTER,           PENDING, ENTER};
+    const struct ph_turn t[] = {SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
     PH_RUN("dev", "alice", &s, cases);
@@ -286,9 +291,8 @@ END_TEST
  * UI (hosted_ui_url), as a password login's is revoked with RevokeToken. */
 START_TEST(test_session_revoked)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":1}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    fresh(auto_config("approve", "alice", 1));
+    const struct ph_turn t[] = {SHOWN, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {
         pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
@@ -316,9 +320,8 @@ END_TEST
 /* bob signs in on the phone while the host asked for alice. */
 START_TEST(test_token_of_another_user)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"bob\",\"after_polls\":1}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    fresh(auto_config("approve", "bob", 1));
+    const struct ph_turn t[] = {SHOWN, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     PH_RUN("dev", "alice", &s, cases);
@@ -332,8 +335,7 @@ static const char *const not_pool_names[] = {"lee", "root", "admin", "sudo"};
 
 START_TEST(test_local_name_never_asked)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":1}}");
+    fresh(auto_config("approve", "alice", 1));
     struct ph_script s = {.mock = &mock, .user = not_pool_names[_i]};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN)};
     PH_RUN("dev", not_pool_names[_i], &s, cases);
@@ -350,15 +352,14 @@ END_TEST
  * names the Unix user. */
 START_TEST(test_federated_user)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\",\"auto\":{\"action\":\"approve\","
-          "\"username\":\"google_1234567890\",\"after_polls\":1}}");
-    const struct ph_turn t[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    fresh(auto_config("approve", "google_1234567890", 1));
+    const struct ph_turn t[] = {SHOWN, ENTER};
     struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "gina"};
     struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
     PH_RUN("dev_fed", "gina", &s, cases);
     ph_script_clear(&s);
     /* Without the mapping, google_1234567890 is not gina. */
-    const struct ph_turn t2[] = {INFO(open_text), INFO(scan_text), QR, ENTER};
+    const struct ph_turn t2[] = {SHOWN, ENTER};
     struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "gina"};
     struct pam_testcase refused[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     PH_RUN("dev", "gina", &s2, refused);
@@ -370,8 +371,7 @@ END_TEST
  * answer starts the device login; a password still works as before. */
 START_TEST(test_fallback)
 {
-    fresh("{\"interval\":0,\"user_code\":\"" CODE "\","
-          "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":1}}");
+    fresh(auto_config("approve", "alice", 1));
     const struct ph_turn t[] = {
         INFO("No password? Leave it empty to sign in with a code on another device."),
         {PAM_PROMPT_ECHO_OFF, "Password: ", PH_TEXT, "", PH_EXACT},
