@@ -80,10 +80,11 @@ static void mock_up(void)
     char extra[512];
     mock_start(&mock, NULL, NULL);
     snprintf(extra, sizeof(extra),
-             "device_endpoint = %sdevice\nhosted_ui_url = %sdevice\nlocal_passwd_file = "
+             "device_endpoint = %sdevice\nhosted_ui_url = %sdevice\nidentity_endpoint = %s\n"
+             "local_passwd_file = "
              "%s/local_passwd\n"
              "local_group_file = %s/local_group\n",
-             mock.url, mock.url, ph_dir(), ph_dir());
+             mock.url, mock.url, mock.url, ph_dir(), ph_dir());
     mock_write_config(&mock, ph_path("cognito.conf"), extra);
     /* https://127.0.0.1:PORT/ -> the host the mock names in its links. */
     char host[64];
@@ -315,6 +316,35 @@ START_TEST(test_session_revoked)
 }
 END_TEST
 
+/* Tokens that ran out before the session opens are refreshed at the hosted
+ * UI's token endpoint, and the session gets AWS credentials with them. */
+START_TEST(test_session_refreshed)
+{
+    fresh(auto_config("approve", "alice", 1));
+    char *body = NULL;
+    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/pool", "{\"token_ttl\":30}", &body), 200);
+    free(body);
+    struct json_object *ids = mock_get_json(&mock, "/_mock/identity");
+    size_t issued = json_object_array_length(json_object_object_get(ids, "issued"));
+    json_object_put(ids);
+    const struct ph_turn t[] = {SHOWN, ENTER};
+    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+    };
+    PH_RUN("dev_aws", "alice", &s, cases);
+    ph_script_clear(&s);
+    struct json_object *log = device_log();
+    double times[2];
+    ck_assert_uint_eq(requests_to(log, "/device/oauth2/token", times, 2), 1);
+    json_object_put(log);
+    ids = mock_get_json(&mock, "/_mock/identity");
+    ck_assert_uint_eq(json_object_array_length(json_object_object_get(ids, "issued")), issued + 1);
+    json_object_put(ids);
+}
+END_TEST
+
 /* -- the threat model ------------------------------------------------------------------ */
 
 /* bob signs in on the phone while the host asked for alice. */
@@ -426,6 +456,9 @@ static void write_services(void)
     ph_service("dev", "auth required @MODULE@ @ARGS@ auth_flow=device\n" ACCT);
     ph_service("dev_session", "auth required @MODULE@ @ARGS@ auth_flow=device\n"
                               "session required @MODULE@ @ARGS@\n");
+    ph_service("dev_aws", "auth required @MODULE@ @ARGS@ auth_flow=device\n"
+                          "session required @MODULE@ @ARGS@ identity_pool_id="
+                          "us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9\n");
     ph_service("dev_2s", "auth required @MODULE@ @ARGS@ auth_flow=device device_timeout=2\n");
     ph_service("dev_fed", "auth required @MODULE@ @ARGS@ auth_flow=device "
                           "username_attribute=preferred_username\n");
@@ -456,6 +489,7 @@ static Suite *device_suite(void)
     tcase_add_test(tc, test_silent_endpoint);
     tcase_add_test(tc, test_token_of_another_user);
     tcase_add_test(tc, test_session_revoked);
+    tcase_add_test(tc, test_session_refreshed);
     tcase_add_loop_test(tc, test_local_name_never_asked, 0,
                         (int)(sizeof(not_pool_names) / sizeof(not_pool_names[0])));
     tcase_add_test(tc, test_federated_user);

@@ -15,9 +15,10 @@ POST /_mock/device/config  {"interval": N, "enforce_interval": N, "expires_in": 
                            by itself at a code's Nth poll (no test thread needed)
 GET  /_mock/device/log     every request to /device/*, with its time
 
-POST /device/oauth2/revoke stands in for the hosted UI's RFC 7009 revocation
-(hostedui.py has the real shape) so tests of a device session's end need
-only this module: hosted_ui_url = <mock>/device.
+POST /device/oauth2/revoke and POST /device/oauth2/token (grant_type=
+refresh_token) stand in for the hosted UI's revocation and refresh
+(hostedui.py has the real shapes) so tests of a device session need only
+this module: hosted_ui_url = <mock>/device.
 POST /_mock/device/reset   forgets codes, log and config
 
 A poll sooner than enforce_interval seconds (default: the advertised
@@ -66,7 +67,7 @@ def handle(handler, path, raw):
     form = _form(raw)
     with _lock:
         st["log"].append({"path": path, "t": time.time(), "form": {
-            k: v for k, v in form.items() if k != "device_code"}})
+            k: v for k, v in form.items() if k not in ("device_code", "token", "refresh_token")}})
     if handler.command != "POST":
         handler.send_json(405, {"error": "invalid_request"})
     elif path == "/device/device_authorization":
@@ -75,6 +76,8 @@ def handle(handler, path, raw):
         _token(handler, st, form)
     elif path == "/device/oauth2/revoke":
         _revoke(handler, form)
+    elif path == "/device/oauth2/token":
+        _refresh(handler, form)
     else:
         handler.send_json(404, {"error": "not_found"})
     return True
@@ -163,6 +166,20 @@ def _revoke(handler, form):
         return
     pool.revoke_refresh_tokens(token=form["token"])
     handler.send_json(200, {})
+
+
+def _refresh(handler, form):
+    idp = handler.idp
+    rec = idp.pool.refresh_token(form.get("refresh_token", ""))
+    user = idp.pool.get_user(rec["username"]) if rec else None
+    if (form.get("grant_type") != "refresh_token" or rec is None or rec["revoked"]
+            or rec.get("client_id") != form.get("client_id") or user is None):
+        handler.send_json(400, {"error": "invalid_grant"})
+        return
+    res = tokens.authentication_result_for(idp, user, rec["client_id"], time.time(), "",
+                                           with_refresh=False)
+    handler.send_json(200, {"id_token": res["IdToken"], "access_token": res["AccessToken"],
+                            "expires_in": res["ExpiresIn"], "token_type": "Bearer"})
 
 
 def _find(st, user_code):
