@@ -123,6 +123,15 @@ tests_check_tokens_SOURCES = tests/check_tokens.c
 tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
 tests_check_tokens_LDADD = $(TEST_LIBS)
 
+# Issue 17: the RFC 8628 client against scripted answers.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_device_flow
+TESTS += tests/check_device_flow
+endif
+tests_check_device_flow_SOURCES = tests/check_device_flow.c
+tests_check_device_flow_CFLAGS = $(TEST_CFLAGS)
+tests_check_device_flow_LDADD = $(TEST_LIBS)
+
 # The idp transport seam: logins driven by scripted answers (tests/fuzz/fixtures.h).
 if HAVE_CHECK
 check_PROGRAMS += tests/check_transport
