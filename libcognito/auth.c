@@ -155,6 +155,7 @@ cog_status auth_initiate(struct login *l, struct json_object **resp)
         [COG_FLOW_USER_PASSWORD_AUTH] = "USER_PASSWORD_AUTH",
         [COG_FLOW_CUSTOM_AUTH] = "CUSTOM_AUTH",
         [COG_FLOW_USER_AUTH] = "USER_AUTH",
+        [COG_FLOW_DEVICE] = "USER_SRP_AUTH", /* a password (chauthtok) still goes by SRP */
     };
     cog_status st;
     struct json_object *req = json_object_new_object();

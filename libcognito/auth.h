@@ -80,6 +80,8 @@ struct cog_auth_result {
     bool passed_custom;         /* a custom challenge (auth_flow CUSTOM_AUTH) was answered */
     bool device_authenticated;  /* the remembered device proved itself (DEVICE_SRP_AUTH) */
     bool password_changed;      /* the login set a new password (new-password or reset flow) */
+    bool device_flow;           /* tokens of the RFC 8628 device flow (device_flow.h): their
+                                   refresh and revocation go to hosted_ui_url */
     char *new_device_key;       /* NewDeviceMetadata, when Cognito offers device tracking */
     char *new_device_group_key;
 };

@@ -41,6 +41,7 @@ static const char *const qr_style_choices[] = {"dark", "light", NULL};
 static const char *const preferred_challenge_choices[] = {
     "none", "PASSWORD_SRP", "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", NULL};
 static const char *const passwordless_choices[] = {"no", "email", "sms", "any", NULL};
+static const char *const device_login_choices[] = {"no", "fallback", NULL};
 
 #define STR(field, t) t, offsetof(struct cog_config, field), 0, 0
 #define CHOICE(field, list) KEY_CHOICE, offsetof(struct cog_config, field), 0, 0, false, list
@@ -117,6 +118,14 @@ static const struct key_def keys[] = {
     {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
     /* passkeys: the origin of clientDataJSON (webauthn.c) */
     {"webauthn_origin", STR(webauthn_origin, KEY_STRING), false, NULL},
+    /* the RFC 8628 device flow: device_flow.c owns it */
+    {"device_login", CHOICE(device_login, device_login_choices)},
+    {"device_endpoint", STR(device_endpoint, KEY_URL), false, NULL},
+    {"device_client_id", STR(device_client_id, KEY_STRING), false, NULL},
+    {"device_timeout", KEY_DURATION, offsetof(struct cog_config, device_timeout), 1, 3600, false,
+     NULL},
+    {"device_scope", STR(device_scope, KEY_STRING), false, NULL},
+    {"hosted_ui_url", STR(hosted_ui_url, KEY_URL), false, NULL},
 };
 #undef STR
 #undef CHOICE
@@ -220,6 +229,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
     cfg->jwks_max_age = COG_JWKS_MAX_AGE_DEFAULT;
     cfg->export_rps = COG_EXPORT_RPS_DEFAULT;
+    cfg->device_timeout = COG_DEVICE_TIMEOUT_DEFAULT;
     cog_mapping_config_defaults(cfg);
 }
 
@@ -408,7 +418,7 @@ static const char *check_string(const struct key_def *k, const char *v)
         return region_valid(v) ? NULL : "not an AWS region name";
     if (strcmp(k->name, "user_pool_id") == 0)
         return pool_id_valid(v) ? NULL : "not a user pool id (REGION_NAME)";
-    if (strcmp(k->name, "client_id") == 0)
+    if (strcmp(k->name, "client_id") == 0 || strcmp(k->name, "device_client_id") == 0)
         return token_chars_valid(v, 128) ? NULL : "not an app client id";
     if (strcmp(k->name, "client_secret") == 0)
         return token_chars_valid(v, 128) ? NULL : "not an app client secret";
@@ -423,6 +433,8 @@ static const char *check_string(const struct key_def *k, const char *v)
         return proxy_valid(v) ? NULL
                               : "not a proxy URL (http://HOST:PORT or https://HOST:PORT, "
                                 "no credentials)";
+    if (strcmp(k->name, "device_scope") == 0)
+        return strlen(v) <= 512 && plain_chars(v, " .:/_-") ? NULL : "not a list of OAuth scopes";
     if (strcmp(k->name, "totp_issuer") == 0)
         return strlen(v) <= 64 && strchr(v, ':') == NULL ? NULL
                                                          : "longer than 64 characters or has a ':'";
@@ -517,10 +529,12 @@ cog_status cog_config_set(struct cog_config *cfg, const char *key, const char *v
             *(enum cog_auth_flow *)slot = COG_FLOW_CUSTOM_AUTH;
         else if (strcmp(value, "USER_AUTH") == 0)
             *(enum cog_auth_flow *)slot = COG_FLOW_USER_AUTH;
+        else if (strcmp(value, "device") == 0)
+            *(enum cog_auth_flow *)slot = COG_FLOW_DEVICE;
         else
             return cog_error_set(err, COG_ERR_CONFIG, NULL,
                                  "%skey 'auth_flow': '%s' is not USER_SRP_AUTH, "
-                                 "USER_PASSWORD_AUTH, CUSTOM_AUTH or USER_AUTH",
+                                 "USER_PASSWORD_AUTH, CUSTOM_AUTH, USER_AUTH or device",
                                  at, quotable(value, quote, 33));
         break;
     case KEY_CHOICE: {
@@ -663,6 +677,12 @@ cog_status cog_config_finish(const struct cog_config *cfg, struct cog_error *err
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%suser_pool_id '%s' is not in region '%s'",
                              at, cfg->user_pool_id, cfg->region);
     }
+    if ((cfg->auth_flow == COG_FLOW_DEVICE || cfg->device_login != COG_DEVICE_LOGIN_NO) &&
+        cfg->device_endpoint == NULL)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL,
+                             "%sauth_flow = device and device_login = fallback need "
+                             "device_endpoint",
+                             at);
     cog_status st = cog_mapping_check_config(cfg, err);
     if (st != COG_OK && err != NULL && at[0] != '\0') {
         char why[COG_ERROR_MESSAGE_MAX];

@@ -37,6 +37,7 @@ enum cog_auth_flow {
     COG_FLOW_USER_PASSWORD_AUTH,
     COG_FLOW_CUSTOM_AUTH, /* SRP first, then the pool's custom challenges */
     COG_FLOW_USER_AUTH,   /* choice-based: SELECT_CHALLENGE, codes, passkeys (auth_userauth.c) */
+    COG_FLOW_DEVICE,      /* RFC 8628 device flow only (device_flow.h); passwords use SRP */
 };
 
 /* USER_AUTH's PREFERRED_CHALLENGE (preferred_challenge); NONE: Cognito offers a menu. */
@@ -56,6 +57,14 @@ enum cog_passwordless {
     COG_PASSWORDLESS_SMS,
     COG_PASSWORDLESS_ANY, /* whichever code the user can get (a menu when both) */
 };
+
+/* When PAM offers the device flow besides a password (auth_flow = device
+ * always uses it). */
+enum cog_device_login {
+    COG_DEVICE_LOGIN_NO = 0,
+    COG_DEVICE_LOGIN_FALLBACK, /* an empty password answer starts a device login */
+};
+#define COG_DEVICE_TIMEOUT_DEFAULT 300
 
 /* Where a session's AWS credentials go (pam_cognito's session phase). */
 enum cog_aws_output {
@@ -89,7 +98,7 @@ enum cog_qr_style {
     COG_QR_LIGHT,
 };
 
-#define COG_CONFIG_MAX_KEYS 64
+#define COG_CONFIG_MAX_KEYS 96
 #define COG_EXPORT_RPS_DEFAULT 5
 
 struct cog_config {
@@ -167,6 +176,14 @@ struct cog_config {
      * and how many seconds its answer stays usable. */
     bool early_start;
     int early_start_max_age;
+
+    /* The RFC 8628 device flow (device_flow.h) and the hosted UI it ends at. */
+    enum cog_device_login device_login;
+    char *device_endpoint;  /* base: <base>/device_authorization, <base>/token */
+    char *device_client_id; /* NULL: client_id */
+    int device_timeout;     /* seconds a whole device login may take */
+    char *device_scope;     /* NULL: "openid profile" */
+    char *hosted_ui_url;    /* https://<domain>.auth.<region>.amazoncognito.com */
 
     /* client_secret_file exists but this (non-root) caller may not read it:
      * only commands that never talk to the user pool can go on. */

@@ -428,6 +428,13 @@ out:
 cog_status cog_token_verify(struct cog_idp *idp, const char *token, const char *token_use,
                             struct json_object **claims, struct cog_error *err)
 {
+    return cog_token_verify_for(idp, token, token_use, idp->cfg->client_id, claims, err);
+}
+
+cog_status cog_token_verify_for(struct cog_idp *idp, const char *token, const char *token_use,
+                                const char *client_id, struct json_object **claims,
+                                struct cog_error *err)
+{
     cog_status st;
     struct cog_jwks *jwks = NULL;
     char *issuer = cog_config_issuer(idp->cfg);
@@ -440,7 +447,7 @@ cog_status cog_token_verify(struct cog_idp *idp, const char *token, const char *
     }
     struct cog_jwt_expect expect = {
         .issuer = issuer,
-        .client_id = idp->cfg->client_id,
+        .client_id = client_id,
         .token_use = token_use,
         .skew = 60,
     };

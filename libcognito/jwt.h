@@ -38,5 +38,9 @@ cog_status cog_jwt_decode_unverified(const char *token, struct json_object **hea
  * on-disk cache (cfg->cache_dir) or fetched, refetched once on an unknown kid. */
 cog_status cog_token_verify(struct cog_idp *idp, const char *token, const char *token_use,
                             struct json_object **claims, struct cog_error *err);
+/* The same for tokens of another app client of the pool (device_client_id). */
+cog_status cog_token_verify_for(struct cog_idp *idp, const char *token, const char *token_use,
+                                const char *client_id, struct json_object **claims,
+                                struct cog_error *err);
 
 #endif

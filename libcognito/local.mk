@@ -16,6 +16,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/auth_recover.c libcognito/auth_early.c libcognito/auth_userauth.c libcognito/auth_rotate.c libcognito/auth_prompt.c \
 	libcognito/account.c libcognito/account.h \
 	libcognito/qr.c libcognito/qr.h \
+	libcognito/device_flow.c libcognito/device_flow.h \
 	libcognito/buf.c libcognito/buf.h \
 	libcognito/arena.c libcognito/arena.h \
 	libcognito/idmap.c libcognito/idmap.h \

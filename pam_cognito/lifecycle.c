@@ -10,6 +10,7 @@
 
 #include "libcognito/account.h"
 #include "libcognito/auth.h"
+#include "libcognito/device_flow.h"
 #include "libcognito/identity.h"
 #include "libcognito/idp.h"
 #include "libcognito/util.h"
@@ -35,7 +36,9 @@ static cog_status refresh(struct cog_idp *idp, const struct cog_config *cfg, str
 
     if (s->refresh_token == NULL)
         return cog_error_set(err, COG_ERR_AUTH, NULL, "the tokens ran out and none refreshes them");
-    st = cog_auth_refresh(idp, s->refresh_token, s->username, s->device_key, &res, err);
+    st = s->device_flow
+             ? cog_device_refresh(idp, s->refresh_token, &res, err)
+             : cog_auth_refresh(idp, s->refresh_token, s->username, s->device_key, &res, err);
     if (st != COG_OK)
         return st;
     struct json_object *exp = json_object_object_get(res.claims, "exp");
@@ -140,6 +143,8 @@ void pc_lifecycle_close(pam_handle_t *pamh, const struct pc_args *args,
     if (st == COG_OK && cfg->on_close == COG_CLOSE_REVOKE) {
         if (s->refresh_token == NULL)
             st = cog_error_set(&err, COG_ERR_INVALID_INPUT, NULL, "the login got no refresh token");
+        else if (s->device_flow) /* another app client: the hosted UI's RFC 7009 endpoint */
+            st = cog_device_revoke(&idp, s->refresh_token, &err);
         else
             st = cog_revoke_token(&idp, s->refresh_token, &err);
     } else if (st == COG_OK) {

@@ -15,6 +15,7 @@ pam_cognito_pam_cognito_la_SOURCES = \
 	pam_cognito/lifecycle.c pam_cognito/lifecycle.h \
 	pam_cognito/aws.c pam_cognito/aws.h \
 	pam_cognito/device.c pam_cognito/device.h \
+	pam_cognito/device_login.c pam_cognito/device_login.h \
 	pam_cognito/offline.c pam_cognito/offline.h \
 	pam_cognito/refusal.c pam_cognito/refusal.h \
 	pam_cognito/userauth.c pam_cognito/userauth.h

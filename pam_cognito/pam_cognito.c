@@ -22,6 +22,7 @@
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 #include "pam_cognito/device.h"
+#include "pam_cognito/device_login.h"
 #include "pam_cognito/lifecycle.h"
 #include "pam_cognito/offline.h"
 #include "pam_cognito/refusal.h"
@@ -199,7 +200,6 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
                                 char **device_key, struct cog_error *err)
 {
     struct cog_auth_callbacks cb;
-    char unix_name[COG_UNIX_NAME_MAX + 1];
     bool refused = false;
     struct cog_auth_opts opts = {
         .password = password,
@@ -228,16 +228,9 @@ static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
         st = cog_auth_login(&p->idp, user, &cb, &opts, res, err);
     if (refused)
         pc_device_forget(pamh, cfg, user);
-    /* The token's user must map to the PAM user itself (cognito.conf(5):
-     * username_attribute, else cognito:username): an alias or another
-     * user's token would log someone in as the wrong Unix account. */
-    if (st == COG_OK && (!cog_mapping_unix_name_of_claims(cfg, res->claims, unix_name) ||
-                         strcmp(unix_name, user) != 0)) {
-        st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
-        cog_auth_result_clear(res);
-    }
-    /* ... and be the pool identity the host gave that name to (who.h). */
-    if (st == COG_OK && (st = pc_who_claim(pamh, cfg, user, res->claims, err)) != COG_OK)
+    /* The token's user must be the PAM user, and the pool identity the host
+     * gave that name to (who.h). */
+    if (st == COG_OK && (st = pc_who_token_user(pamh, cfg, user, res->claims, err)) != COG_OK)
         cog_auth_result_clear(res);
     if (st == COG_OK) {
         pc_debug(pamh, args, "Cognito login of %s%s%s", user, res->passed_mfa ? " with MFA" : "",
@@ -290,7 +283,8 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
     }
     pc_account_remember(pamh, args, cfg, user, res, session_id);
     free(session_id);
-    /* The password typed is not the one any more after a new-password flow. */
+    /* The password typed is not the one any more after a new-password flow;
+     * a device login (no password) leaves the verifier as it was. */
     if (res->password_changed)
         pc_offline_forget(pamh, args, cfg, user);
     else if (password != NULL)
@@ -303,6 +297,26 @@ static void log_failure(pam_handle_t *pamh, const char *what, const char *user, 
     int level = st == COG_ERR_UNAVAILABLE || st == COG_ERR_INTERNAL ? LOG_ERR : LOG_NOTICE;
     pam_syslog(pamh, level, "%s failed for %s: %s%s%s", what, user, cog_status_name(st),
                err->message[0] ? ": " : "", err->message);
+}
+
+/* A device-flow login (device_login.h): no password, so no offline login
+ * and no offline verifier; the rest of a login's aftermath as for one with
+ * a password. */
+static int device_authenticate(pam_handle_t *pamh, const struct pc_args *args,
+                               const struct cog_config *cfg, struct pc_conv *conv, const char *user)
+{
+    struct cog_auth_result res = {0};
+    struct cog_error err = {0};
+    cog_status st = pc_device_login(pamh, args, cfg, conv, user, &res, &err);
+    int rc = auth_result(st, conv);
+    if (rc == PAM_SUCCESS) {
+        after_login(pamh, args, cfg, user, NULL, &res, NULL);
+    } else {
+        log_failure(pamh, "device login", user, st, &err);
+        pc_account_drop_handle(pamh);
+    }
+    cog_auth_result_clear(&res);
+    return rc;
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -322,14 +336,27 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         goto out;
     conv.echo_codes = args.echo_codes;
     conv.silent = args.silent;
+    if (pc_device_login_wanted(&cfg, NULL)) {
+        rc = device_authenticate(pamh, &args, &cfg, &conv, user);
+        goto out;
+    }
+    bool asks = will_ask_password(pamh, &args, PAM_AUTHTOK);
+    if (asks && cfg.device_login == COG_DEVICE_LOGIN_FALLBACK)
+        pc_conv_say(&conv, PAM_TEXT_INFO, PC_DEVICE_TEXT_FALLBACK);
     /* A pool user (prepare) about to type: the handshake and InitiateAuth
      * go on meanwhile, so after Enter only the claim is left. */
-    login_prepare(pamh, &args, &cfg, user, will_ask_password(pamh, &args, PAM_AUTHTOK), &pending);
+    login_prepare(pamh, &args, &cfg, user, asks, &pending);
     rc = pc_userauth_password(pamh, &cfg, &args, &password);
     if (rc == PAM_IGNORE)
         rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
+    /* device_login = fallback: an empty password asks for the device flow. */
+    if (pc_device_login_wanted(&cfg, password)) {
+        login_release(&pending);
+        rc = device_authenticate(pamh, &args, &cfg, &conv, user);
+        goto out;
+    }
     long long started_ms = cog_now_ms();
     st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &pending, &res, &device_key,
                        &err);

@@ -75,7 +75,8 @@ static struct json_object *to_json(const struct pc_session *s)
         cog_json_add_string(o, "service", s->service) &&
         cog_json_add_string(o, "rhost", s->rhost) && pc_json_add_int(o, "created", s->created) &&
         pc_json_add_int(o, "token_expires", s->token_expires) &&
-        pc_json_add_bool(o, "opened", s->opened))
+        pc_json_add_bool(o, "opened", s->opened) &&
+        (!s->device_flow || pc_json_add_bool(o, "device_flow", true)))
         return o;
     cog_json_put_wiped(o);
     return NULL;
@@ -105,6 +106,9 @@ static cog_status from_json(struct json_object *o, const char *id, const char *u
         !pc_json_bool(o, "opened", &s->opened))
         return COG_ERR_INVALID_INPUT;
     memcpy(s->id, id, PC_SESSION_ID_LEN + 1);
+    if (json_object_object_get_ex(o, "device_flow", NULL) &&
+        !pc_json_bool(o, "device_flow", &s->device_flow))
+        return COG_ERR_INVALID_INPUT;
     if (!copy_string(o, "user", true, &s->user) ||
         !copy_string(o, "username", true, &s->username) ||
         !copy_string(o, "id_token", true, &s->id_token) ||
@@ -257,6 +261,7 @@ void pc_session_begin(pam_handle_t *pamh, const struct pc_args *args, const stru
     s.service = strdup(item(pamh, PAM_SERVICE));
     s.rhost = strdup(item(pamh, PAM_RHOST));
     s.created = now;
+    s.device_flow = res->device_flow;
     s.token_expires = json_object_is_type(exp, json_type_int) ? json_object_get_int64(exp) : now;
     if (s.user == NULL || s.username == NULL || s.id_token == NULL || s.access_token == NULL ||
         (res->refresh_token != NULL && s.refresh_token == NULL) ||

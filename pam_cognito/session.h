@@ -45,6 +45,7 @@ struct pc_session {
     long long created;
     long long token_expires; /* of the ID and access tokens */
     bool opened;
+    bool device_flow; /* a device-flow login: refresh and revoke at hosted_ui_url */
 };
 
 /* Wipes the tokens and frees everything. */

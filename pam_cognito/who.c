@@ -66,3 +66,12 @@ out:
     cog_account_clear(&a);
     return st;
 }
+
+cog_status pc_who_token_user(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
+                             struct json_object *claims, struct cog_error *err)
+{
+    char unix_name[COG_UNIX_NAME_MAX + 1];
+    if (!cog_mapping_unix_name_of_claims(cfg, claims, unix_name) || strcmp(unix_name, user) != 0)
+        return cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
+    return pc_who_claim(pamh, cfg, user, claims, err);
+}

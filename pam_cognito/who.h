@@ -30,4 +30,11 @@ bool pc_who_system_account(const struct cog_config *cfg, const char *user, long 
 cog_status pc_who_claim(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
                         struct json_object *claims, struct cog_error *err);
 
+/* Both checks a verified login's ID token must pass before it logs user in:
+ * the token's user maps to user itself (cognito.conf(5): username_attribute,
+ * else cognito:username), so an alias or another user's token never opens
+ * another Unix account; then pc_who_claim. COG_ERR_TOKEN otherwise. */
+cog_status pc_who_token_user(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,
+                             struct json_object *claims, struct cog_error *err);
+
 #endif

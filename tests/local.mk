@@ -129,6 +129,10 @@ TESTS += tests/cognitoctl_login.sh tests/oracle.sh
 TESTS += tests/amplify.sh
 EXTRA_DIST += tests/amplify.sh tests/amplify/package.json tests/amplify/package-lock.json \
 	tests/amplify/oracle_userauth.js
+
+# Issue 17: cognitoctl login --device.
+TESTS += tests/cognitoctl_device.sh
+EXTRA_DIST += tests/cognitoctl_device.sh
 # The mock IdP checked against the SDK's vectors and independent verifiers.
 TESTS += tests/mock_selftest.sh
 
@@ -152,6 +156,15 @@ endif
 tests_check_tokens_SOURCES = tests/check_tokens.c
 tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
 tests_check_tokens_LDADD = $(TEST_LIBS)
+
+# Issue 17: the RFC 8628 client against scripted answers.
+if HAVE_CHECK
+check_PROGRAMS += tests/check_device_flow
+TESTS += tests/check_device_flow
+endif
+tests_check_device_flow_SOURCES = tests/check_device_flow.c
+tests_check_device_flow_CFLAGS = $(TEST_CFLAGS)
+tests_check_device_flow_LDADD = $(TEST_LIBS)
 
 # The idp transport seam: logins driven by scripted answers (tests/fuzz/fixtures.h).
 if HAVE_CHECK

@@ -202,3 +202,18 @@ tests_check_userauth_LDADD = $(PAM_TEST_LIBS)
 # Issue 15: a passwordless e-mail-code login through the real sshd.
 TESTS += tests/passwordless_ssh.sh
 EXTRA_DIST += tests/passwordless_ssh.sh tests/passwordless_ssh_ns.sh tests/passwordless_ssh.exp
+
+# Issue 17: the RFC 8628 device login against the mock's device endpoint.
+if HAVE_CHECK
+if HAVE_PAMTEST
+check_PROGRAMS += tests/check_device
+TESTS += tests/check_device
+endif
+endif
+tests_check_device_SOURCES = tests/check_device.c $(PAM_TEST_SOURCES)
+tests_check_device_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_check_device_LDADD = $(PAM_TEST_LIBS)
+
+# Issue 17: a device login through the real sshd (root, namespaces; skips otherwise).
+TESTS += tests/device_sshd.sh
+EXTRA_DIST += tests/device_sshd.sh tests/device_sshd.exp

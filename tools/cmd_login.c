@@ -7,6 +7,7 @@
 
 #include "libcognito/auth.h"
 #include "libcognito/cache.h"
+#include "libcognito/device_flow.h"
 #include "libcognito/idp.h"
 #include "libcognito/mapping.h"
 #include "tools/cmds.h"
@@ -15,12 +16,15 @@
 static const char login_usage[] =
     "Usage: cognitoctl login [--config PATH] [--json] [--show-tokens] [--update-cache]\n"
     "                        [--cache-tokens [--token-file PATH]] [--echo-codes]\n"
-    "                        USER | -u USER\n"
+    "                        USER | -u USER | --device [USER]\n"
     "\n"
     "Logs USER in to the user pool with SRP (the password never leaves this host),\n"
     "answering every challenge on the terminal, and prints the verified ID token's\n"
     "claims. When stdin is not a terminal, one answer is read per line, in prompt order.\n"
     "\n"
+    "  --device       sign in on another device instead (RFC 8628, device_endpoint):\n"
+    "                 open the link shown (or scan the QR code), sign in there, press\n"
+    "                 Enter here; with USER, the token must name USER (username_attribute)\n"
     "  --show-tokens  also print the ID, access and refresh tokens\n"
     "  --update-cache put the user into the user cache, as pam_cognito does after a\n"
     "                 login (needs write access to cache_dir, normally root)\n"
@@ -97,6 +101,23 @@ static int store_in_cache(const struct cog_config *cfg, const struct cog_auth_re
     return EXIT_OK;
 }
 
+/* The device flow; with user, the token must name that Unix user as
+ * pam_cognito would map it. */
+static cog_status device_login(struct cog_idp *idp, const struct cog_config *cfg,
+                               const struct cog_auth_callbacks *cb, const char *user,
+                               struct cog_auth_result *res, struct cog_error *err)
+{
+    char unix_name[COG_UNIX_NAME_MAX + 1];
+    cog_status st = cog_device_login(idp, cb, res, err);
+    if (st == COG_OK && user != NULL &&
+        (!cog_mapping_unix_name_of_claims(cfg, res->claims, unix_name) ||
+         strcmp(unix_name, user) != 0)) {
+        cog_auth_result_clear(res);
+        st = cog_error_set(err, COG_ERR_TOKEN, NULL, "the ID token is for another user");
+    }
+    return st;
+}
+
 int cmd_login(int argc, char **argv, struct globals *g)
 {
     struct cog_config cfg;
@@ -105,7 +126,7 @@ int cmd_login(int argc, char **argv, struct globals *g)
     struct cog_error err = {0};
     struct cog_auth_callbacks cb;
     struct term t;
-    bool show_tokens = false, update_cache = false, cache_tokens = false;
+    bool show_tokens = false, update_cache = false, cache_tokens = false, device = false;
     const char *user = NULL, *token_file = NULL;
     char path[4096];
     int rc = ctl_common_options(&argc, argv, g, login_usage);
@@ -114,6 +135,8 @@ int cmd_login(int argc, char **argv, struct globals *g)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--show-tokens") == 0)
             show_tokens = true;
+        else if (strcmp(argv[i], "--device") == 0)
+            device = true;
         else if (strcmp(argv[i], "--update-cache") == 0)
             update_cache = true;
         else if (strcmp(argv[i], "--cache-tokens") == 0)
@@ -129,7 +152,7 @@ int cmd_login(int argc, char **argv, struct globals *g)
         } else
             user = argv[i];
     }
-    if (user == NULL) {
+    if (user == NULL && !device) {
         fputs(login_usage, stderr);
         return EXIT_USAGE;
     }
@@ -144,12 +167,18 @@ int cmd_login(int argc, char **argv, struct globals *g)
     term_callbacks(&t, &cb);
     struct cog_auth_opts opts = {0};
     cog_status st = cog_idp_open(&idp, &cfg, &err);
+    if (device || cfg.auth_flow == COG_FLOW_DEVICE) {
+        if (st == COG_OK)
+            st = device_login(&idp, &cfg, &cb, user, &res, &err);
+        goto done;
+    }
     /* The handshake and InitiateAuth while the password is typed. */
     if (st == COG_OK)
         opts.early = cog_auth_early_start(&idp, user, NULL);
     if (st == COG_OK)
         st = cog_auth_login(&idp, user, &cb, &opts, &res, &err);
     cog_auth_early_end(opts.early);
+done:
     if (st != COG_OK) {
         rc = ctl_fail("login", &err);
         goto out;

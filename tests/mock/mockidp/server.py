@@ -560,6 +560,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_mock" or path.startswith("/_mock/"):
             self.op_name = self.fault_kind = None
             self._control(path, body)
+        elif path.startswith("/device/"):  # RFC 8628 (device.py)
+            self.op_name = self.fault_kind = None
+            importlib.import_module(__package__ + ".device").handle(self, path, body)
         elif (self.command, path) in ROUTES:
             self._route(ROUTES[(self.command, path)], path, body)
         else:
