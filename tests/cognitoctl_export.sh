@@ -136,6 +136,25 @@ expect_eq "a third export exits 0" 0 "$RC"
 check "and prunes the files of serials older than the previous one" test ! -e "$SNAP/nss-$S1.cache"
 check "but keeps the previous one's" test -f "$SNAP/nss-$S2.cache"
 
+# 3b. The two halves together: a fleet host's `cognitoctl sync` installs
+# what the exporter published (signature, sha256, serial), and its NSS
+# answers the exporter's uids.
+HOSTCONF="$TEST_DIR/fleethost.conf"
+grep -v -e '^cache_dir' -e '^snapshot_private_key' -e '^export_rps' "$MOCK_CONF" >"$HOSTCONF"
+printf '%s\n' "cache_dir = $TEST_DIR/fleethost" "snapshot_public_key = $TEST_DIR/sign.pub" >>"$HOSTCONF"
+mkdir -p "$TEST_DIR/fleethost"
+"$CTL" sync --config "$HOSTCONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+RC=$?
+expect_eq "a fleet host's sync installs the exported snapshot" 0 "$RC"
+[ "$RC" -eq 0 ] || cat "$TEST_DIR/err" >&2
+MOCK_CACHE_DIR=$TEST_DIR/fleethost nss_run getent passwd | awk -F: '$1 ~ /^u[0-9]/ {print $1, $3}' |
+	sort >"$TEST_DIR/fleethost.uids"
+snap_uids e2e >"$TEST_DIR/exported.uids"
+check "the host's NSS gives every user the exporter's uid" cmp -s "$TEST_DIR/fleethost.uids" "$TEST_DIR/exported.uids"
+check "(and there are users to compare)" [ "$(wc -l <"$TEST_DIR/fleethost.uids")" -gt 100 ]
+"$CTL" sync --config "$HOSTCONF" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+expect_eq "the same snapshot again: nothing to do, exit 0" 0 "$?"
+
 # 4. S3: s3rver over TLS (the mock's certificate), SigV4 checked for real.
 S3RVER="$top_srcdir/tests/s3/node_modules/.bin/s3rver"
 if [ ! -x "$S3RVER" ] && command -v npm >/dev/null 2>&1; then
