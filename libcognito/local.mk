@@ -5,6 +5,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/error.c libcognito/error.h \
 	libcognito/util.c libcognito/util.h \
 	libcognito/config.c libcognito/config_file.c libcognito/config.h \
+	libcognito/config_values.c libcognito/config_values.h \
 	libcognito/http.c libcognito/http.h \
 	libcognito/json.c libcognito/json.h \
 	libcognito/idp.c libcognito/idp.h \
