@@ -8,6 +8,7 @@
 // Prints "READY <port>" on stdout once listening.
 
 const http = require('node:http');
+const https = require('node:https');
 const { Bridge } = require('./lib/app');
 const { fromEnv } = require('./lib/config');
 const { requestOf } = require('./index');
@@ -61,11 +62,12 @@ async function createTable(bridge) {
 }
 
 // Starts a server for `bridge` (or one made from the environment);
-// resolves to the http.Server once it listens.
-async function start({ bridge, port = 0, create = false } = {}) {
+// resolves to the http.Server once it listens. With tls ({key, cert}) it
+// serves HTTPS, as a device that only speaks https (pam_cognito) needs.
+async function start({ bridge, port = 0, create = false, tls = null } = {}) {
   bridge = bridge || new Bridge(fromEnv());
   if (create) await createTable(bridge);
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
@@ -80,7 +82,8 @@ async function start({ bridge, port = 0, create = false } = {}) {
       const out = await bridge.handle(requestOf(eventOf(req, Buffer.concat(chunks).toString('utf8'))));
       send(res, out);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   server.bridge = bridge;
   return server;

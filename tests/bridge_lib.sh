@@ -2,7 +2,8 @@
 # tests/lib.sh, call after mock_start):
 #
 #   bridge_start [VAR=VALUE...]   # dynalite + bridge/local.js in front of the
-#                                 # mock; settings as env (POLL_INTERVAL=1 ...)
+#                                 # mock; settings as env (POLL_INTERVAL=1 ...;
+#                                 # TLS_CERT=... TLS_KEY=...: HTTPS)
 #   ...device_endpoint = $BRIDGE_URL in the config...
 #   bridge_approve "$VERIFICATION_URI_COMPLETE" alice 'Passw0rd!'   # prints success
 #   bridge_approve URL alice '' deny                                 # prints denied
@@ -35,7 +36,10 @@ bridge_start() {
 		sleep 0.05
 	done
 	BRIDGE_PORT=$(sed -n 's/^READY \([0-9][0-9]*\).*/\1/p' "$TEST_DIR/bridge.ready")
-	BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT"
+	case " $* " in
+	*" TLS_CERT="*) BRIDGE_URL="https://127.0.0.1:$BRIDGE_PORT" ;;
+	*) BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT" ;;
+	esac
 	export BRIDGE_PORT BRIDGE_URL
 }
 

@@ -30,7 +30,7 @@ function clock() {
 }
 
 // A bridge over HTTP on 127.0.0.1 with its own table. env: extra settings.
-async function startBridge(dyn, env = {}) {
+async function startBridge(dyn, env = {}, tls = null) {
   const c = clock();
   const config = fromEnv({
     TABLE_NAME: 'bridge_' + Math.random().toString(36).slice(2),
@@ -44,8 +44,9 @@ async function startBridge(dyn, env = {}) {
   });
   config.dynamodb = dyn.db;
   const bridge = new Bridge(config, c.now);
-  const server = await local.start({ bridge, create: true });
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const server = await local.start({ bridge, create: true, tls });
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
+  if (tls) bridge.config.publicUrl = base; /* its links say https, cookies stay test cookies */
   return { server, bridge, base, clock: c, config };
 }
 
