@@ -176,6 +176,28 @@ START_TEST(test_password_first)
 }
 END_TEST
 
+/* E-mail MFA after the password, under either name Cognito gives it
+ * (EMAIL_OTP, or EMAIL_MFA in some pools): the same turns, the code taken. */
+START_TEST(test_email_mfa_names)
+{
+    static const char *const users[] = {
+        "{\"username\":\"emo\",\"password\":\"" PW "\",\"mfa_settings\":[\"EMAIL_OTP\"],"
+        "\"attributes\":{\"email\":\"emo@example.com\"}}",
+        "{\"username\":\"emm\",\"password\":\"" PW "\",\"mfa_settings\":[\"EMAIL_MFA\"],"
+        "\"attributes\":{\"email\":\"emm@example.com\"}}",
+    };
+    const struct ph_turn otp[] = {T_PASSWORD, T_INFO("A code was sent by email to e***@e***."),
+                                  T_CODE("Email code: ", "EMAIL_OTP")};
+    const struct ph_turn mfa[] = {T_PASSWORD, T_INFO("A code was sent by email to e***@e***."),
+                                  T_CODE("Email code: ", "EMAIL_MFA")};
+    fresh("\"mfa_configuration\":\"OPTIONAL\"");
+    mock_add_user(&mock, users[0]);
+    mock_add_user(&mock, users[1]);
+    AUTH_EXPECT("ua_srp", "emo", otp, PAM_SUCCESS);
+    AUTH_EXPECT("ua_srp", "emm", mfa, PAM_SUCCESS);
+}
+END_TEST
+
 /* No preference: Cognito's menu, both password forms shown as one. */
 START_TEST(test_menu)
 {
@@ -555,6 +577,7 @@ static Suite *userauth_suite(void)
     tcase_add_test(tc, test_email_code_first);
     tcase_add_test(tc, test_sms_code_first);
     tcase_add_test(tc, test_password_first);
+    tcase_add_test(tc, test_email_mfa_names);
     tcase_add_test(tc, test_menu);
     tcase_add_test(tc, test_menu_of_one);
     tcase_add_test(tc, test_key_not_offered_remote);

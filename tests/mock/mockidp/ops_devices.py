@@ -40,7 +40,8 @@ from .ops_auth import (WRONG_PASSWORD, ChallengeStep, challenge, planner, pre_cl
                        result_hook)
 from .server import ApiError, control, operation
 
-MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP")
+MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "EMAIL_MFA", "SELECT_MFA_TYPE",
+                  "MFA_SETUP")
 NO_DEVICE = "Device does not exist."
 # A device's SECRET_BLOCK is shorter than a user's (684 base64 characters).
 DEVICE_SECRET_BLOCK_BYTES = 512

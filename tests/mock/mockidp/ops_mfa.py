@@ -32,6 +32,9 @@ CODE_MISMATCH = "Invalid code or auth state for the user."
 _CODE_CHALLENGES = {
     "SMS_MFA": ("SMS_MFA_CODE", "SMS", "phone_number"),
     "EMAIL_OTP": ("EMAIL_OTP_CODE", "EMAIL", "email"),
+    # The name some pools give e-mail MFA after a first factor (issue 15):
+    # a user whose mfa_settings say EMAIL_MFA gets it instead of EMAIL_OTP.
+    "EMAIL_MFA": ("EMAIL_MFA_CODE", "EMAIL", "email"),
     "SOFTWARE_TOKEN_MFA": ("SOFTWARE_TOKEN_MFA_CODE", None, None),
 }
 
@@ -62,7 +65,7 @@ def usable_methods(ctx, user):
         attrs = dict(user.attributes)
         secret = user.extra.get("totp_secret")
     out = []
-    for name in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
+    for name in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "EMAIL_MFA"):
         if name not in settings:
             continue
         attr = _CODE_CHALLENGES[name][2]
@@ -138,6 +141,11 @@ class SmsMfa(_CodeChallenge):
 
 @challenge("EMAIL_OTP")
 class EmailOtp(_CodeChallenge):
+    pass
+
+
+@challenge("EMAIL_MFA")
+class EmailMfa(_CodeChallenge):
     pass
 
 
