@@ -4,7 +4,7 @@
 # leaked, by every PAM transaction of a long-lived process.
 pam_LTLIBRARIES = pam_cognito/pam_cognito.la
 pam_cognito_pam_cognito_la_SOURCES = \
-	pam_cognito/pam_cognito.c \
+	pam_cognito/pam_cognito.c pam_cognito/login.h pam_cognito/chauthtok.c \
 	pam_cognito/args.c pam_cognito/args.h \
 	pam_cognito/conv.c pam_cognito/conv.h \
 	pam_cognito/state.c pam_cognito/state.h \

@@ -24,19 +24,16 @@
 #include "pam_cognito/device.h"
 #include "pam_cognito/device_login.h"
 #include "pam_cognito/lifecycle.h"
+#include "pam_cognito/login.h"
 #include "pam_cognito/offline.h"
 #include "pam_cognito/refusal.h"
 #include "pam_cognito/session.h"
 #include "pam_cognito/userauth.h"
 #include "pam_cognito/who.h"
 
-#define DATA_CHAUTHTOK "pam_cognito_chauthtok"
-#define PROMPT_CURRENT "Current password: "
-#define NEW_PASSWORD_TRIES 3
-
 /* DESIGN.md's table: a wrong password never becomes "unavailable", and only
  * COG_OK is ever a success. */
-static int auth_result(cog_status st, const struct pc_conv *conv)
+int pc_auth_result(cog_status st, const struct pc_conv *conv)
 {
     switch (st) {
     case COG_OK:
@@ -55,13 +52,6 @@ static int auth_result(cog_status st, const struct pc_conv *conv)
     default:
         return PAM_AUTH_ERR;
     }
-}
-
-static void cleanup_secret(pam_handle_t *pamh, void *data, int error_status)
-{
-    (void)pamh;
-    (void)error_status;
-    cog_free_secret(data);
 }
 
 /* The PAM user, if it may be a Cognito user at all. Local system accounts
@@ -90,8 +80,8 @@ static int get_user(pam_handle_t *pamh, const struct cog_config *cfg, const char
 }
 
 /* Argv, config and user: what every entry point needs first. */
-static int prepare(pam_handle_t *pamh, int flags, int argc, const char **argv, struct pc_args *args,
-                   struct cog_config *cfg, const char **user)
+int pc_prepare(pam_handle_t *pamh, int flags, int argc, const char **argv, struct pc_args *args,
+               struct cog_config *cfg, const char **user)
 {
     int rc = pc_args_parse(pamh, flags, argc, argv, args);
     cog_config_init(cfg);
@@ -116,8 +106,8 @@ static bool will_ask_password(pam_handle_t *pamh, const struct pc_args *args, in
 
 /* A password from an earlier module (use_first_pass, try_first_pass) or
  * asked here; what is asked becomes the item for the modules after us. */
-static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct pc_conv *conv,
-                        int item, const char *prompt, const char **password)
+int pc_get_password(pam_handle_t *pamh, const struct pc_args *args, struct pc_conv *conv, int item,
+                    const char *prompt, const char **password)
 {
     const void *prev = NULL;
     char *typed = NULL;
@@ -145,17 +135,8 @@ static int get_password(pam_handle_t *pamh, const struct pc_args *args, struct p
 /* What a Cognito login needs before the password: the remembered device,
  * and with early, the connection with InitiateAuth already under way while
  * the password is typed (cog_auth_early_start). */
-struct pending_login {
-    struct pc_device dev;
-    bool have_dev;
-    struct cog_idp idp;
-    bool open;
-    struct cog_auth_early *early;
-};
-
-static void login_prepare(pam_handle_t *pamh, const struct pc_args *args,
-                          const struct cog_config *cfg, const char *user, bool early,
-                          struct pending_login *p)
+void pc_login_prepare(pam_handle_t *pamh, const struct pc_args *args, const struct cog_config *cfg,
+                      const char *user, bool early, struct pending_login *p)
 {
     struct cog_error ignored = {0};
 
@@ -179,7 +160,7 @@ static void login_prepare(pam_handle_t *pamh, const struct pc_args *args,
 }
 
 /* No thread, no connection, no SRP secret or device password is left. */
-static void login_release(struct pending_login *p)
+void pc_login_release(struct pending_login *p)
 {
     cog_auth_early_end(p->early);
     p->early = NULL;
@@ -193,11 +174,10 @@ static void login_release(struct pending_login *p)
  * any, goes along (and goes away if Cognito refuses it); with remember, an
  * MFA login makes this host a remembered device. *device_key (malloc'd,
  * may be NULL) names the device the tokens were issued to. */
-static cog_status cognito_login(pam_handle_t *pamh, const struct pc_args *args,
-                                const struct cog_config *cfg, struct pc_conv *conv,
-                                const char *user, const char *password, bool remember,
-                                struct pending_login *p, struct cog_auth_result *res,
-                                char **device_key, struct cog_error *err)
+cog_status pc_cognito_login(pam_handle_t *pamh, const struct pc_args *args,
+                            const struct cog_config *cfg, struct pc_conv *conv, const char *user,
+                            const char *password, bool remember, struct pending_login *p,
+                            struct cog_auth_result *res, char **device_key, struct cog_error *err)
 {
     struct cog_auth_callbacks cb;
     bool refused = false;
@@ -291,8 +271,8 @@ static void after_login(pam_handle_t *pamh, const struct pc_args *args,
         pc_offline_remember(pamh, args, cfg, user, password, pc_offline_factors(res));
 }
 
-static void log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
-                        const struct cog_error *err)
+void pc_log_failure(pam_handle_t *pamh, const char *what, const char *user, cog_status st,
+                    const struct cog_error *err)
 {
     int level = st == COG_ERR_UNAVAILABLE || st == COG_ERR_INTERNAL ? LOG_ERR : LOG_NOTICE;
     pam_syslog(pamh, level, "%s failed for %s: %s%s%s", what, user, cog_status_name(st),
@@ -308,11 +288,11 @@ static int device_authenticate(pam_handle_t *pamh, const struct pc_args *args,
     struct cog_auth_result res = {0};
     struct cog_error err = {0};
     cog_status st = pc_device_login(pamh, args, cfg, conv, user, &res, &err);
-    int rc = auth_result(st, conv);
+    int rc = pc_auth_result(st, conv);
     if (rc == PAM_SUCCESS) {
         after_login(pamh, args, cfg, user, NULL, &res, NULL);
     } else {
-        log_failure(pamh, "device login", user, st, &err);
+        pc_log_failure(pamh, "device login", user, st, &err);
         pc_account_drop_handle(pamh);
     }
     cog_auth_result_clear(&res);
@@ -331,7 +311,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     char *device_key = NULL;
     cog_status st;
 
-    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    int rc = pc_prepare(pamh, flags, argc, argv, &args, &cfg, &user);
     if (rc != PAM_SUCCESS)
         goto out;
     conv.echo_codes = args.echo_codes;
@@ -345,28 +325,28 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         pc_conv_say(&conv, PAM_TEXT_INFO, PC_DEVICE_TEXT_FALLBACK);
     /* A pool user (prepare) about to type: the handshake and InitiateAuth
      * go on meanwhile, so after Enter only the claim is left. */
-    login_prepare(pamh, &args, &cfg, user, asks, &pending);
+    pc_login_prepare(pamh, &args, &cfg, user, asks, &pending);
     rc = pc_userauth_password(pamh, &cfg, &args, &password);
     if (rc == PAM_IGNORE)
-        rc = get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
+        rc = pc_get_password(pamh, &args, &conv, PAM_AUTHTOK, COG_PROMPT_PASSWORD, &password);
     if (rc != PAM_SUCCESS)
         goto out;
     /* device_login = fallback: an empty password asks for the device flow. */
     if (pc_device_login_wanted(&cfg, password)) {
-        login_release(&pending);
+        pc_login_release(&pending);
         rc = device_authenticate(pamh, &args, &cfg, &conv, user);
         goto out;
     }
     long long started_ms = cog_now_ms();
-    st = cognito_login(pamh, &args, &cfg, &conv, user, password, true, &pending, &res, &device_key,
-                       &err);
-    login_release(&pending);
-    rc = auth_result(st, &conv);
+    st = pc_cognito_login(pamh, &args, &cfg, &conv, user, password, true, &pending, &res,
+                          &device_key, &err);
+    pc_login_release(&pending);
+    rc = pc_auth_result(st, &conv);
     if (rc == PAM_SUCCESS) {
         after_login(pamh, &args, &cfg, user, password, &res, device_key);
         goto out;
     }
-    log_failure(pamh, "authentication", user, st, &err);
+    pc_log_failure(pamh, "authentication", user, st, &err);
     after_failure(pamh, &args, &cfg, user, password, st);
     /* Only a service that could not be reached at all may leave an
      * offline login, within bounds (offline.h); a throttled pool, a failing
@@ -389,7 +369,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     if (why != NULL)
         pc_conv_say(&conv, PAM_ERROR_MSG, why);
 out:
-    login_release(&pending);
+    pc_login_release(&pending);
     free(device_key);
     cog_auth_result_clear(&res);
     cog_config_free(&cfg);
@@ -415,7 +395,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
     struct pc_account acct = {0};
     const char *user = NULL;
 
-    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
+    int rc = pc_prepare(pamh, flags, argc, argv, &args, &cfg, &user);
     long uid;
     /* Not a Cognito user: ours to refuse only when allowed_groups asks us to
      * vouch for a group (system accounts never are). */
@@ -462,7 +442,7 @@ static int find_session(pam_handle_t *pamh, int flags, int argc, const char **ar
                         struct pc_session *s)
 {
     struct cog_error err = {0};
-    int rc = prepare(pamh, flags, argc, argv, args, cfg, user);
+    int rc = pc_prepare(pamh, flags, argc, argv, args, cfg, user);
     /* sudo opens the session of the target user (root): the id of the
      * login's tokens must not reach that command's environment either. */
     if (rc != PAM_SUCCESS && pam_getenv(pamh, PC_SESSION_ENV) != NULL)
@@ -515,142 +495,6 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
         pc_session_end(pamh, &cfg, &s);
     }
     pc_session_clear(&s);
-    cog_config_free(&cfg);
-    return rc;
-}
-
-/* The access token of a login with the old password (and its MFA). */
-static int old_password_login(pam_handle_t *pamh, const struct pc_args *args,
-                              const struct cog_config *cfg, struct pc_conv *conv, const char *user,
-                              char **access_token)
-{
-    struct cog_auth_result res = {0};
-    struct cog_error err = {0};
-    const char *old = NULL;
-
-    *access_token = NULL;
-    int rc = get_password(pamh, args, conv, PAM_OLDAUTHTOK, PROMPT_CURRENT, &old);
-    if (rc != PAM_SUCCESS)
-        return rc == PAM_AUTH_ERR ? PAM_AUTHTOK_RECOVERY_ERR : rc;
-    char *device_key = NULL;
-    struct pending_login pending;
-    login_prepare(pamh, args, cfg, user, false, &pending);
-    cog_status st =
-        cognito_login(pamh, args, cfg, conv, user, old, false, &pending, &res, &device_key, &err);
-    login_release(&pending);
-    free(device_key);
-    rc = auth_result(st, conv);
-    if (rc == PAM_SUCCESS) {
-        *access_token = strdup(res.access_token);
-        if (*access_token == NULL)
-            rc = PAM_BUF_ERR;
-    } else {
-        log_failure(pamh, "password change login", user, st, &err);
-        const char *why = cog_auth_failure_text(st);
-        if (why != NULL)
-            pc_conv_say(conv, PAM_ERROR_MSG, why);
-    }
-    cog_auth_result_clear(&res);
-    return rc;
-}
-
-static int change_password(pam_handle_t *pamh, const struct pc_args *args,
-                           const struct cog_config *cfg, struct pc_conv *conv, const char *user,
-                           const char *access_token)
-{
-    struct cog_idp idp = {0};
-    struct cog_error err = {0};
-    const void *old = NULL;
-    cog_status st;
-    int rc = PAM_AUTHTOK_ERR;
-
-    if (pam_get_item(pamh, PAM_OLDAUTHTOK, &old) != PAM_SUCCESS || old == NULL)
-        return PAM_AUTHTOK_RECOVERY_ERR;
-    st = cog_idp_open(&idp, cfg, &err);
-    if (st != COG_OK)
-        goto failed;
-    /* Nothing is changed until Cognito says so. */
-    st = COG_ERR_INVALID_PASSWORD;
-    for (int tries = 0; tries < NEW_PASSWORD_TRIES; tries++) {
-        const char *new_password = NULL;
-        /* Linux-PAM asks twice ("New password: ", "Retype new password: ")
-         * and honours use_authtok, so stacks with pam_pwquality work. */
-        rc = pam_get_authtok(pamh, PAM_AUTHTOK, &new_password, NULL);
-        if (rc == PAM_TRY_AGAIN && !args->use_authtok)
-            continue;
-        if (rc != PAM_SUCCESS)
-            goto out;
-        cog_http_begin_step(idp.http);
-        st = cog_change_password(&idp, access_token, old, new_password, &err);
-        if (st != COG_ERR_INVALID_PASSWORD || args->use_authtok)
-            break;
-        /* Cognito's policy message, and another try. */
-        if (tries + 1 < NEW_PASSWORD_TRIES)
-            pc_conv_say(conv, PAM_ERROR_MSG, err.message);
-        pam_set_item(pamh, PAM_AUTHTOK, NULL);
-    }
-    if (st == COG_OK) {
-        rc = PAM_SUCCESS;
-        pc_debug(pamh, args, "Cognito password of %s changed", user);
-        /* The old password must not open the host offline. */
-        pc_offline_forget(pamh, args, cfg, user);
-        goto out;
-    }
-failed:
-    log_failure(pamh, "password change", user, st, &err);
-    rc = st == COG_ERR_UNAVAILABLE ? PAM_AUTHINFO_UNAVAIL : PAM_AUTHTOK_ERR;
-    if (st == COG_ERR_INVALID_PASSWORD && err.message[0] != '\0')
-        pc_conv_say(conv, PAM_ERROR_MSG, err.message);
-out:
-    cog_idp_close(&idp);
-    return rc;
-}
-
-PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-    struct pc_args args;
-    struct cog_config cfg;
-    struct pc_conv conv = {.pamh = pamh};
-    const char *user = NULL;
-    const void *data = NULL;
-    char *token = NULL;
-
-    int rc = prepare(pamh, flags, argc, argv, &args, &cfg, &user);
-    if (rc == PAM_USER_UNKNOWN)
-        rc = PAM_IGNORE; /* a local account's password is not ours */
-    if (rc != PAM_SUCCESS)
-        goto out;
-    /* Nothing of ours expires in the PAM sense: NEW_PASSWORD_REQUIRED is
-     * handled during authentication. */
-    if (flags & PAM_CHANGE_EXPIRED_AUTHTOK) {
-        rc = PAM_IGNORE;
-        goto out;
-    }
-    conv.echo_codes = args.echo_codes;
-    conv.silent = args.silent;
-    if (flags & PAM_PRELIM_CHECK) {
-        rc = old_password_login(pamh, &args, &cfg, &conv, user, &token);
-        if (rc == PAM_SUCCESS &&
-            (rc = pam_set_data(pamh, DATA_CHAUTHTOK, token, cleanup_secret)) == PAM_SUCCESS)
-            token = NULL;
-        goto out;
-    }
-    if (!(flags & PAM_UPDATE_AUTHTOK)) {
-        rc = PAM_SERVICE_ERR;
-        goto out;
-    }
-    /* Without a preliminary check of ours (an application that skips it),
-     * the old password is proven now. */
-    if (pam_get_data(pamh, DATA_CHAUTHTOK, &data) != PAM_SUCCESS || data == NULL) {
-        rc = old_password_login(pamh, &args, &cfg, &conv, user, &token);
-        if (rc != PAM_SUCCESS)
-            goto out;
-        data = token;
-    }
-    rc = change_password(pamh, &args, &cfg, &conv, user, data);
-    pam_set_data(pamh, DATA_CHAUTHTOK, NULL, NULL);
-out:
-    cog_free_secret(token);
     cog_config_free(&cfg);
     return rc;
 }
