@@ -12,6 +12,7 @@
 # is skipped (77), unless COGNITO_REQUIRE_ORACLE=1 says CI must run it.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 
 unavailable() {
 	if [ "${COGNITO_REQUIRE_ORACLE:-0}" = 1 ]; then

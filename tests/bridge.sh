@@ -9,6 +9,7 @@
 # skips with the reason otherwise.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 
 [ "$NODE" != no ] || skip "node not found"
 "$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||

@@ -495,6 +495,7 @@ static void write_services(void)
 
 int main(int argc, char **argv)
 {
+    test_skip_if_slow("check_hostile");
     (void)argc;
     ph_run_wrapped(argv, write_services);
     make_cases();

@@ -356,6 +356,7 @@ static void write_services(void)
 
 int main(int argc, char **argv)
 {
+    test_skip_if_slow("check_load");
     (void)argc;
     ph_run_wrapped(argv, write_services);
     Suite *s = suite_create("load");

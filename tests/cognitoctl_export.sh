@@ -8,6 +8,7 @@
 # given to another sub); the 30 RPS UserList bucket hit and survived; a
 # signing key others can read refused.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 . "$top_srcdir/tests/nsslib.sh"
 
 CTL="$top_builddir/tools/cognitoctl"

@@ -4,6 +4,7 @@
 # key: the mock decodes the attestation, stores the public key, lists and
 # deletes it; the key's PIN is asked (echo off) when the key has one.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 
 CTL="$top_builddir/tools/cognitoctl"
 [ -x "$CTL" ] || fail "no $CTL: build first"

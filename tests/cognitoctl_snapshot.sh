@@ -9,6 +9,7 @@
 # byte; two hosts resolve every name to the same uid through the NSS module;
 # a host's local account wins over a pool user of its name, and says so.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 . "$top_srcdir/tests/nsslib.sh"
 
 CTL="$top_builddir/tools/cognitoctl"

@@ -7,6 +7,7 @@
 # time. (The 100,000-user, 5,000-group run is tests/check_cache_scale, in C:
 # a pool that size in a Python mock would cost CI minutes, not the writer.)
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+slow_test
 . "$top_srcdir/tests/nsslib.sh"
 
 CTL="$top_builddir/tools/cognitoctl"

@@ -68,6 +68,16 @@ system_test() {
 		skip "a system test; COGNITO_SKIP_SYSTEM_TESTS is set (this tree's scripts/test.sh ran it)"
 }
 
+# slow_test: the tests that take half a minute or more without being
+# system tests (the fleet's export and snapshot suites, the bridge with
+# Chromium, Amplify, the sync at scale) call this first. Like the system
+# tests they run once in CI, in scripts/test.sh; make distcheck and the
+# package build of the same tree set COGNITO_SKIP_SLOW_TESTS.
+slow_test() {
+	[ -z "${COGNITO_SKIP_SLOW_TESTS:-}" ] ||
+		skip "a slow test; COGNITO_SKIP_SLOW_TESTS is set (this tree's scripts/test.sh ran it)"
+}
+
 # fail REASON: stop the test now.
 fail() {
 	echo "FAIL: $*" >&2

@@ -19,6 +19,16 @@
 
 #include "tests/testutil.h"
 
+void test_skip_if_slow(const char *name)
+{
+    if (getenv("COGNITO_SKIP_SLOW_TESTS") == NULL)
+        return;
+    printf("SKIP: %s is a slow test; COGNITO_SKIP_SLOW_TESTS is set (this tree's "
+           "scripts/test.sh ran it)\n",
+           name);
+    exit(77);
+}
+
 int test_main(Suite *s)
 {
     SRunner *sr = srunner_create(s);

@@ -29,6 +29,9 @@ void test_appendf(char *buf, size_t cap, const char *fmt, ...)
 
 /* Runs a suite and frees it; the exit status for main(). */
 int test_main(Suite *s);
+/* A slow test (the fault matrix, hostile inputs, the load): exits 77 (SKIP)
+ * when COGNITO_SKIP_SLOW_TESTS is set, as tests/lib.sh's slow_test does. */
+void test_skip_if_slow(const char *name);
 
 /* $top_srcdir (or "."), where tests/ and its data live. */
 const char *test_srcdir(void);
