@@ -24,10 +24,10 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/config.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/core/config.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 
 struct times {
     long long sync, rebuild, login;

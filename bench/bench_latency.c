@@ -20,7 +20,7 @@
 
 #include <security/pam_appl.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 
 #define MAX_LOGINS 100

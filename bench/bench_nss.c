@@ -35,10 +35,10 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/cache_retire.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/cache_retire.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 
 #define GROUPS 10
 

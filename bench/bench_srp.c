@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcognito/srp.h"
+#include "libcognito/signin/srp.h"
 
 static double cpu_ms(void)
 {

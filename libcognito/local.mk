@@ -1,46 +1,53 @@
 # libcognito: the Cognito client, internal and static (a libtool convenience
 # library, built PIC so the PAM module can link it).
 noinst_LTLIBRARIES += libcognito/libcognito.la
+# By part; a part includes only the parts before it (core < wire < signin;
+# core < cache < mapping < snapshot, which also uses wire).
+#   core/: errors, strings, buffers, the configuration
+#   wire/: the wire client, HTTPS, the cognito-idp JSON API, SigV4, S3, the identity pool
+#   signin/: the sign-in logic, SRP, the challenge state machine, MFA, passkeys, the device grant
+#   cache/: the cache files, format, writer, lock (its reader is libcogcache below)
+#   mapping/: the pool mapped to Unix users and groups, and into the cache
+#   snapshot/: the fleet snapshot, build, sign, fetch, verify, install
 libcognito_libcognito_la_SOURCES = \
-	libcognito/error.c libcognito/error.h \
-	libcognito/util.c libcognito/util.h \
-	libcognito/config.c libcognito/config_file.c libcognito/config.h \
-	libcognito/config_values.c libcognito/config_values.h \
-	libcognito/http.c libcognito/http.h \
-	libcognito/json.c libcognito/json.h \
-	libcognito/idp.c libcognito/idp.h \
-	libcognito/srp.c libcognito/srp.h \
-	libcognito/jwt.c libcognito/jwt.h \
-	libcognito/auth.c libcognito/auth.h libcognito/auth_internal.h \
-	libcognito/auth_text.c libcognito/auth_mfa.c libcognito/auth_challenges.c \
-	libcognito/auth_device.c libcognito/identity.c libcognito/identity.h \
-	libcognito/auth_recover.c libcognito/auth_early.c libcognito/auth_userauth.c libcognito/auth_rotate.c libcognito/auth_prompt.c \
-	libcognito/account.c libcognito/account.h \
-	libcognito/qr.c libcognito/qr.h \
-	libcognito/device_flow.c libcognito/device_flow.h \
-	libcognito/buf.c libcognito/buf.h \
-	libcognito/arena.c libcognito/arena.h \
-	libcognito/idmap.c libcognito/idmap.h \
-	libcognito/sigv4.c libcognito/sigv4.h \
-	libcognito/mapping.c libcognito/mapping.h libcognito/mapping_internal.h \
-	libcognito/mapping_config.c libcognito/mapping_pool.c libcognito/mapping_names.c \
-	libcognito/mapping_ids.c libcognito/mapping_emit.c \
-	libcognito/localnames.c libcognito/localnames.h \
-	libcognito/cache_write.c libcognito/cache_store.c libcognito/cache_store.h \
-	libcognito/cache_sync.c libcognito/cache_account.c libcognito/cache_lock.c \
-	libcognito/cache_detach.c libcognito/cache_file.c \
-	libcognito/cache_retire.c libcognito/cache_retire.h \
-	libcognito/admin.c libcognito/admin.h \
-	libcognito/sshkey.c libcognito/sshkey.h \
-	libcognito/pool_reader.c libcognito/pool_reader.h \
-	libcognito/s3.c libcognito/s3.h \
-	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
-	libcognito/snapshot_build.c libcognito/snapshot_build.h \
-	libcognito/snapshot_fetch.c libcognito/snapshot_fetch.h \
-	libcognito/snapshot_local.c libcognito/snapshot_local.h \
-	libcognito/snapshot_install.c libcognito/snapshot_install.h \
-	libcognito/webauthn.c libcognito/webauthn.h libcognito/webauthn_internal.h \
-	libcognito/webauthn_reg.c libcognito/webauthn_fido2.c libcognito/webauthn_default.c
+	libcognito/core/arena.c libcognito/core/arena.h libcognito/core/buf.c libcognito/core/buf.h \
+	libcognito/core/config.c libcognito/core/config.h libcognito/core/config_file.c \
+	libcognito/core/config_mapping.c libcognito/core/config_mapping.h \
+	libcognito/core/config_values.c libcognito/core/config_values.h libcognito/core/error.c \
+	libcognito/core/error.h libcognito/core/json.c libcognito/core/json.h libcognito/core/util.c \
+	libcognito/core/util.h \
+	libcognito/wire/http.c libcognito/wire/http.h libcognito/wire/identity.c \
+	libcognito/wire/identity.h libcognito/wire/idp.c libcognito/wire/idp.h libcognito/wire/s3.c \
+	libcognito/wire/s3.h libcognito/wire/sigv4.c libcognito/wire/sigv4.h \
+	libcognito/signin/account.c libcognito/signin/account.h libcognito/signin/auth.c \
+	libcognito/signin/auth.h libcognito/signin/auth_challenges.c libcognito/signin/auth_device.c \
+	libcognito/signin/auth_early.c libcognito/signin/auth_internal.h libcognito/signin/auth_mfa.c \
+	libcognito/signin/auth_prompt.c libcognito/signin/auth_recover.c \
+	libcognito/signin/auth_rotate.c libcognito/signin/auth_text.c \
+	libcognito/signin/auth_userauth.c libcognito/signin/device_flow.c \
+	libcognito/signin/device_flow.h libcognito/signin/jwt.c libcognito/signin/jwt.h \
+	libcognito/signin/qr.c libcognito/signin/qr.h libcognito/signin/srp.c libcognito/signin/srp.h \
+	libcognito/signin/srp_device.c libcognito/signin/srp_internal.h libcognito/signin/srp_text.c \
+	libcognito/signin/webauthn.c libcognito/signin/webauthn.h \
+	libcognito/signin/webauthn_default.c libcognito/signin/webauthn_fido2.c \
+	libcognito/signin/webauthn_internal.h libcognito/signin/webauthn_reg.c \
+	libcognito/cache/cache_account.c libcognito/cache/cache_detach.c \
+	libcognito/cache/cache_file.c libcognito/cache/cache_lock.c libcognito/cache/cache_write.c \
+	libcognito/cache/idmap.c libcognito/cache/idmap.h libcognito/cache/sshkey.c \
+	libcognito/cache/sshkey.h \
+	libcognito/mapping/admin.c libcognito/mapping/admin.h libcognito/mapping/cache_retire.c \
+	libcognito/mapping/cache_retire.h libcognito/mapping/cache_store.c \
+	libcognito/mapping/cache_store.h libcognito/mapping/cache_sync.c \
+	libcognito/mapping/localnames.c libcognito/mapping/localnames.h libcognito/mapping/mapping.c \
+	libcognito/mapping/mapping.h libcognito/mapping/mapping_emit.c \
+	libcognito/mapping/mapping_ids.c libcognito/mapping/mapping_internal.h \
+	libcognito/mapping/mapping_names.c libcognito/mapping/mapping_pool.c \
+	libcognito/mapping/pool_reader.c libcognito/mapping/pool_reader.h \
+	libcognito/snapshot/snapshot_build.c libcognito/snapshot/snapshot_build.h \
+	libcognito/snapshot/snapshot_fetch.c libcognito/snapshot/snapshot_fetch.h \
+	libcognito/snapshot/snapshot_install.c libcognito/snapshot/snapshot_install.h \
+	libcognito/snapshot/snapshot_local.c libcognito/snapshot/snapshot_local.h \
+	libcognito/snapshot/snapshot_manifest.c libcognito/snapshot/snapshot_manifest.h
 libcognito_libcognito_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(QRENCODE_CFLAGS) $(FIDO2_CFLAGS)
 libcognito_libcognito_la_LIBADD = libcognito/libcogcache.la \
@@ -55,7 +62,7 @@ endif
 # The cache reader alone, libc only: the NSS module links just this.
 noinst_LTLIBRARIES += libcognito/libcogcache.la
 libcognito_libcogcache_la_SOURCES = \
-	libcognito/cache_read.c libcognito/cache.h libcognito/cache_format.h
+	libcognito/cache/cache_read.c libcognito/cache/cache.h libcognito/cache/cache_format.h
 libcognito_libcogcache_la_CFLAGS = $(AM_CFLAGS)
 
 # What a program linking libcognito needs.

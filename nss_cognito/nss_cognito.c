@@ -33,7 +33,7 @@
 #include <sys/auxv.h>
 #endif
 
-#include "libcognito/cache.h"
+#include "libcognito/cache/cache.h"
 #include "nss_cognito/nss_cognito.h"
 
 #define EXPORT __attribute__((visibility("default")))

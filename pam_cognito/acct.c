@@ -8,10 +8,10 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
-#include "libcognito/account.h"
-#include "libcognito/cache.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/acct.h"
 #include "pam_cognito/session.h"
 #include "pam_cognito/state.h"

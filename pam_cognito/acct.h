@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
 #include "pam_cognito/args.h"
 
 enum pc_account_state {

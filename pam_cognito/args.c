@@ -7,7 +7,7 @@
 
 #include <security/pam_ext.h>
 
-#include "libcognito/error.h"
+#include "libcognito/core/error.h"
 #include "pam_cognito/args.h"
 
 static const struct {

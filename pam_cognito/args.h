@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/config.h"
+#include "libcognito/core/config.h"
 
 #define PC_MAX_OVERRIDES 16
 

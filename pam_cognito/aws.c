@@ -13,7 +13,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/aws.h"
 
 /* ~/.aws/config files are small; a huge one is not ours to rewrite. */

@@ -15,9 +15,9 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/config.h"
-#include "libcognito/error.h"
-#include "libcognito/identity.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
+#include "libcognito/wire/identity.h"
 #include "pam_cognito/args.h"
 
 /* Puts c where cfg says. */

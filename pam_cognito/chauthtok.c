@@ -9,10 +9,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 #include "pam_cognito/login.h"

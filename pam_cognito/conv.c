@@ -6,7 +6,7 @@
 
 #include <security/pam_appl.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/conv.h"
 
 #define MSG_MAX (PAM_MAX_MSG_SIZE - 1)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
+#include "libcognito/signin/auth.h"
 
 struct pc_conv {
     pam_handle_t *pamh;

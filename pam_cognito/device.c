@@ -11,9 +11,9 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
-#include "libcognito/account.h"
-#include "libcognito/srp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/srp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/device.h"
 #include "pam_cognito/store.h"
 

@@ -20,9 +20,9 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/idp.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/wire/idp.h"
 #include "pam_cognito/args.h"
 
 struct pc_device {

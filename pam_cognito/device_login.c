@@ -7,8 +7,8 @@
 
 #include <security/pam_ext.h>
 
-#include "libcognito/device_flow.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/device_flow.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/device_login.h"
 #include "pam_cognito/who.h"
 

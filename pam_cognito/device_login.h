@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 

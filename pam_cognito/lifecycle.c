@@ -8,12 +8,12 @@
 #include <json-c/json.h>
 #include <security/pam_ext.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/device_flow.h"
-#include "libcognito/identity.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/signin/device_flow.h"
+#include "libcognito/wire/identity.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/aws.h"
 #include "pam_cognito/lifecycle.h"
 

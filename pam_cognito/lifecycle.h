@@ -7,7 +7,7 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/config.h"
+#include "libcognito/core/config.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 #include "pam_cognito/session.h"

@@ -8,10 +8,10 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/error.h"
-#include "libcognito/idp.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
+#include "libcognito/wire/idp.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 #include "pam_cognito/device.h"

@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 #include <security/pam_ext.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/offline.h"
 #include "pam_cognito/store.h"
 

@@ -24,8 +24,8 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"
 

@@ -13,11 +13,11 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/acct.h"
 #include "pam_cognito/args.h"
 #include "pam_cognito/conv.h"

@@ -6,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/refusal.h"
 #include "pam_cognito/store.h"
 

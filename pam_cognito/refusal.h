@@ -10,7 +10,7 @@
 #ifndef PAM_COGNITO_REFUSAL_H
 #define PAM_COGNITO_REFUSAL_H
 
-#include "libcognito/config.h"
+#include "libcognito/core/config.h"
 
 /* After Cognito refused a password (NotAuthorized): it took spent_ms. */
 void pc_refusal_note(const struct cog_config *cfg, long long spent_ms);

@@ -10,8 +10,8 @@
 #include <openssl/rand.h>
 #include <security/pam_ext.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/session.h"
 #include "pam_cognito/state.h"
 #include "pam_cognito/store.h"

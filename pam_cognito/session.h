@@ -25,9 +25,9 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/error.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
 #include "pam_cognito/args.h"
 
 #define PC_SESSION_ENV "PAM_COGNITO_SESSION"

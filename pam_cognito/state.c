@@ -6,8 +6,8 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/state.h"
 #include "pam_cognito/store.h"
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "libcognito/error.h"
+#include "libcognito/core/error.h"
 
 /* How long a record counts after the login: the later phases run within
  * seconds of it; a stale one must not speak for a later login. */

@@ -11,8 +11,8 @@
 
 #include <openssl/evp.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "pam_cognito/store.h"
 
 /* Larger than any record: a session's three tokens are a few KiB. */

@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/error.h"
+#include "libcognito/core/error.h"
 
 /* dir must be a directory of the caller's alone (0700); create makes it
  * (and missing parents, 0755: a private parent must be made first).

@@ -5,7 +5,7 @@
 
 #include <security/pam_modules.h>
 
-#include "libcognito/config.h"
+#include "libcognito/core/config.h"
 #include "pam_cognito/args.h"
 
 /* PAM_IGNORE: ask or take the password as ever (not USER_AUTH, or its

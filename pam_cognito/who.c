@@ -7,10 +7,10 @@
 
 #include <security/pam_ext.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/idp.h"
-#include "libcognito/localnames.h"
-#include "libcognito/mapping.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/localnames.h"
+#include "libcognito/mapping/mapping.h"
 #include "pam_cognito/who.h"
 
 int pc_who_may_be_cognito(pam_handle_t *pamh, const struct cog_config *cfg, const char *user)

@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <security/pam_modules.h>
 
-#include "libcognito/config.h"
-#include "libcognito/error.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
 
 /* PAM_SUCCESS when user may be a Cognito user here; PAM_USER_UNKNOWN (with
  * a log line) for a local account or group (the local files, any NSS

@@ -125,7 +125,7 @@ attacker_pending() {
 		"confirm-signup/verify-attribute still take the code on argv (issue 12, branch cli)"
 	ap_has deny_names || ap_add "local-name deny-name deny-group" \
 		"no local-accounts-win rule or deny list (no deny_names key: issue 12, branch names)"
-	[ -f "$top_srcdir/libcognito/cache_lock.c" ] || ap_add "accounts-mode lock" \
+	[ -f "$top_srcdir/libcognito/cache/cache_lock.c" ] || ap_add "accounts-mode lock" \
 		"the cache lock and modes of issue 18 (no cache_lock.c: branch cache)"
 	ap_has allowed_user_status || ap_add "status throttle stranger custom-offline escape sudo-env" \
 		"UserStatus and offline-login rules of issue 18 (no allowed_user_status key: branch status)"

@@ -109,7 +109,7 @@ for s in pol:
           and all("*" not in a for a in s["Action"]))
     actions |= set(s["Action"])
 called = set()
-for f in glob.glob(top + "/libcognito/*.c") + glob.glob(top + "/tools/*.c"):
+for f in glob.glob(top + "/libcognito/*/*.c") + glob.glob(top + "/tools/*.c"):
     src = open(f, encoding="utf-8").read()
     called |= {"cognito-idp:" + op for op in
                re.findall(r'(?:paginate|cog_admin_call)\([^,;]*,\s*"([A-Za-z]+)"', src)}

@@ -12,9 +12,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/config.h"
-#include "libcognito/mapping.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/core/config.h"
+#include "libcognito/mapping/mapping.h"
 
 struct tdir {
     char path[128];

@@ -10,11 +10,11 @@
 #include <json-c/json.h>
 #include <qrencode.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/qr.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/signin/qr.h"
+#include "libcognito/core/util.h"
 
 START_TEST(test_otpauth_uri)
 {

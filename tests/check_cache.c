@@ -16,8 +16,8 @@
 
 #include <check.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/core/util.h"
 #include "tests/cachetest.h"
 #include "tests/testutil.h"
 

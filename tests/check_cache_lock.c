@@ -30,10 +30,10 @@
 
 #include <check.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/config.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/core/config.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "tests/cachetest.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"

@@ -17,9 +17,9 @@
 
 #include <check.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/cache_retire.h"
-#include "libcognito/mapping.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/cache_retire.h"
+#include "libcognito/mapping/mapping.h"
 #include "tests/cachetest.h"
 
 static struct tdir host, exporter;

@@ -9,8 +9,8 @@
 
 #include <check.h>
 
-#include "libcognito/config.h"
-#include "libcognito/util.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/util.h"
 
 static const char good[] = "# a comment\n"
                            "region = us-east-1\n"

@@ -18,8 +18,8 @@
 #include <json-c/json.h>
 #include <qrencode.h>
 
-#include "libcognito/qr.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/qr.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

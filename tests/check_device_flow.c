@@ -1,4 +1,4 @@
-/* The RFC 8628 client (libcognito/device_flow.c) against scripted answers:
+/* The RFC 8628 client (libcognito/signin/device_flow.c) against scripted answers:
  * what it sends, how it reads every token-endpoint answer, and what it
  * refuses of a hostile device authorization answer. */
 #include "build-config.h"
@@ -9,10 +9,10 @@
 
 #include <check.h>
 
-#include "libcognito/config.h"
-#include "libcognito/device_flow.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/core/config.h"
+#include "libcognito/signin/device_flow.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tests/testutil.h"
 
 #define ENDPOINT "https://device.example.com/base/"

@@ -16,7 +16,7 @@
 #include <check.h>
 #include <security/pam_appl.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

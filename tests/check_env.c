@@ -27,9 +27,9 @@
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tests/testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)

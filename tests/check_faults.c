@@ -28,7 +28,7 @@
 #include <check.h>
 #include <json-c/json.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"
 #include "tests/testutil.h"

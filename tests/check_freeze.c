@@ -20,7 +20,7 @@
 
 #include <check.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"
 #include "tests/testutil.h"

@@ -5,8 +5,8 @@
 
 #include <check.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 
 /* Cognito's answers, as DESIGN.md's table maps them. */
 static const struct {

@@ -11,8 +11,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
-#include "libcognito/jwt.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/jwt.h"
+#include "libcognito/core/util.h"
 
 #define ISS "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_MockPool1"
 #define CLIENT "mockclient0123456789abcdef"

@@ -28,9 +28,9 @@
 #include <check.h>
 #include <json-c/json.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/config.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"
 #include "tests/testutil.h"

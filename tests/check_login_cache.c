@@ -13,11 +13,11 @@
 
 #include <check.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/cache.h"
-#include "libcognito/idp.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "tests/cachetest.h"
 #include "tests/testutil.h"
 

@@ -14,9 +14,9 @@
 
 #include <check.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "tests/cachetest.h"
 #include "tests/testutil.h"
 

@@ -18,8 +18,8 @@
 
 #include <check.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/mapping.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/mapping.h"
 #include "tests/cachetest.h"
 #include "tests/testutil.h"
 

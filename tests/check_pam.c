@@ -19,12 +19,12 @@
 #include <openssl/sha.h>
 #include <qrencode.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/idp.h"
-#include "libcognito/qr.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/signin/qr.h"
 #include "tests/cachetest.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

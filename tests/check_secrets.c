@@ -24,7 +24,7 @@
 #include <json-c/json.h>
 #include <security/pam_appl.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"
 #include "tests/testutil.h"

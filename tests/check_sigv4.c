@@ -13,9 +13,9 @@
 
 #include <check.h>
 
-#include "libcognito/config.h"
-#include "libcognito/sigv4.h"
-#include "libcognito/util.h"
+#include "libcognito/core/config.h"
+#include "libcognito/wire/sigv4.h"
+#include "libcognito/core/util.h"
 #include "tests/testutil.h"
 
 #define SUITE_DATE "20150830T123600Z"

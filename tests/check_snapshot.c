@@ -14,9 +14,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "libcognito/snapshot_install.h"
-#include "libcognito/snapshot_manifest.h"
-#include "libcognito/util.h"
+#include "libcognito/snapshot/snapshot_install.h"
+#include "libcognito/snapshot/snapshot_manifest.h"
+#include "libcognito/core/util.h"
 #include "tests/testutil.h"
 
 #define SHA_A "0000000000000000000000000000000000000000000000000000000000000000"

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "libcognito/error.h"
-#include "libcognito/srp.h"
-#include "libcognito/util.h"
+#include "libcognito/core/error.h"
+#include "libcognito/signin/srp.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 
 static json_object *vectors;
 

@@ -7,7 +7,7 @@
 
 #include <check.h>
 
-#include "libcognito/sshkey.h"
+#include "libcognito/cache/sshkey.h"
 #include "tests/testutil.h"
 
 #define ED25519 "AAAAC3NzaC1lZDI1NTE5AAAAIKLXFSI9rBvnckdsQxgNuNerlMt1fx2Twd0ZdZ5ML9GF"

@@ -19,9 +19,9 @@
 #include <json-c/json.h>
 #include <openssl/sha.h>
 
-#include "libcognito/cache.h"
-#include "libcognito/mapping.h"
-#include "libcognito/util.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

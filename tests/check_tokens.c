@@ -13,12 +13,12 @@
 #include <check.h>
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/identity.h"
-#include "libcognito/idp.h"
-#include "libcognito/srp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/identity.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/signin/srp.h"
+#include "libcognito/core/util.h"
 #include "tests/testutil.h"
 
 #define PW "Passw0rd!"

@@ -9,9 +9,9 @@
 
 #include <check.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tests/fuzz/fixtures.h"
 #include "tests/testutil.h"
 

@@ -18,10 +18,10 @@
 #include <check.h>
 #include <json-c/json.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

@@ -16,10 +16,10 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
-#include "libcognito/webauthn.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
+#include "libcognito/signin/webauthn.h"
 #include "tests/softkey.h"
 #include "tests/testutil.h"
 

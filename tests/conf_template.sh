@@ -13,7 +13,7 @@ TEMPLATE="$top_builddir/conf/cognito.conf"
 test_dir
 
 keys=$(config_keys)
-[ -n "$keys" ] || fail "found no keys in libcognito/config.c"
+[ -n "$keys" ] || fail "found no keys in libcognito/core/config.c"
 # remember_device makes the host a user's second factor (cognito.conf(5)):
 # the example leaves it, and its remote variant, out on purpose (issue 18),
 # and says so.

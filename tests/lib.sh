@@ -115,9 +115,9 @@ finish() {
 	exit 0
 }
 
-# config_keys: every key libcognito/config.c knows, one a line.
+# config_keys: every key libcognito/core/config.c knows, one a line.
 config_keys() {
-	sed -n 's/^ *{"\([a-z_]*\)", [A-Z]*.*/\1/p' "$top_srcdir/libcognito/config.c" | sort -u
+	sed -n 's/^ *{"\([a-z_]*\)", [A-Z]*.*/\1/p' "$top_srcdir/libcognito/core/config.c" | sort -u
 }
 
 # -- cleanup -------------------------------------------------------------------

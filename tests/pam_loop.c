@@ -14,7 +14,7 @@
 
 #include <check.h>
 
-#include "libcognito/qr.h"
+#include "libcognito/signin/qr.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
 

@@ -23,7 +23,7 @@ done
 # documented here or in cognito.conf(5).
 CONF_PAGE="$top_srcdir/man/cognito.conf.5"
 keys=$(config_keys)
-[ -n "$keys" ] || fail "found no keys in libcognito/config.c"
+[ -n "$keys" ] || fail "found no keys in libcognito/core/config.c"
 for key in $keys; do
 	check "documents the config key $key" grep -q -- "$key" "$PAGE" "$CONF_PAGE"
 done

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/pamharness.h"
 #include "tests/pamrun.h"
 #include "tests/totp.h"

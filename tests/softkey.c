@@ -22,8 +22,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04

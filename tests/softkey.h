@@ -4,13 +4,13 @@
  * assertions exactly as a relying party verifies a real key's.
  *
  * Only test programs and builds configured with --enable-test-hooks link it
- * (libcognito/webauthn_default.c, $COGNITO_TEST_SOFTKEY). */
+ * (libcognito/signin/webauthn_default.c, $COGNITO_TEST_SOFTKEY). */
 #ifndef COGNITO_TESTS_SOFTKEY_H
 #define COGNITO_TESTS_SOFTKEY_H
 
 #include <stdbool.h>
 
-#include "libcognito/webauthn.h"
+#include "libcognito/signin/webauthn.h"
 
 /* An authenticator backed by state_path (not read until used: enrolment
  * creates the file, an assertion needs it). */

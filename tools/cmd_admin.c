@@ -16,14 +16,14 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/admin.h"
-#include "libcognito/cache.h"
-#include "libcognito/identity.h"
-#include "libcognito/idp.h"
-#include "libcognito/localnames.h"
-#include "libcognito/sshkey.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/mapping/admin.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/identity.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/localnames.h"
+#include "libcognito/cache/sshkey.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 

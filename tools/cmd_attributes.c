@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/json.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/core/json.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 #include "tools/user_session.h"

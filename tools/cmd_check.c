@@ -12,13 +12,13 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/admin.h"
-#include "libcognito/http.h"
-#include "libcognito/idp.h"
-#include "libcognito/snapshot_install.h"
-#include "libcognito/snapshot_manifest.h"
-#include "libcognito/srp.h"
-#include "libcognito/util.h"
+#include "libcognito/mapping/admin.h"
+#include "libcognito/wire/http.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/snapshot/snapshot_install.h"
+#include "libcognito/snapshot/snapshot_manifest.h"
+#include "libcognito/signin/srp.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 
 #define PROBE_USER "cognitoctl-check-config-probe"

@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcognito/admin.h"
-#include "libcognito/cache.h"
-#include "libcognito/s3.h"
-#include "libcognito/snapshot_build.h"
-#include "libcognito/snapshot_manifest.h"
-#include "libcognito/util.h"
+#include "libcognito/mapping/admin.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/wire/s3.h"
+#include "libcognito/snapshot/snapshot_build.h"
+#include "libcognito/snapshot/snapshot_manifest.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 
 #define SNAPSHOT_FILE_MAX ((size_t)1 << 31)

@@ -5,11 +5,11 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/cache.h"
-#include "libcognito/device_flow.h"
-#include "libcognito/idp.h"
-#include "libcognito/mapping.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/signin/device_flow.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/mapping.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 

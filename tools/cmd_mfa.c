@@ -8,9 +8,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/qr.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/qr.h"
+#include "libcognito/core/util.h"
 #include "tools/user_session.h"
 
 static const struct {

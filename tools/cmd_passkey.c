@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
-#include "libcognito/webauthn.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
+#include "libcognito/signin/webauthn.h"
 #include "tools/user_session.h"
 
 bool passkey_args_ok(int argc, char **argv)

@@ -11,9 +11,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/identity.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/identity.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 #include "tools/user_session.h"

@@ -11,11 +11,11 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/admin.h"
-#include "libcognito/cache.h"
-#include "libcognito/mapping.h"
-#include "libcognito/snapshot_install.h"
-#include "libcognito/util.h"
+#include "libcognito/mapping/admin.h"
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/snapshot/snapshot_install.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 
 static const char sync_usage[] =

@@ -16,11 +16,11 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/identity.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/identity.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 #include "tools/user_session.h"

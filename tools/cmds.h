@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "libcognito/config.h"
-#include "libcognito/error.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
 
 /* Exit statuses, documented in cognitoctl(1). */
 enum {

@@ -7,7 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tools/term.h"
 
 #define ANSWER_MAX 1024

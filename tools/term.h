@@ -4,7 +4,7 @@
 #define COGNITOCTL_TERM_H
 
 #include <stdbool.h>
-#include "libcognito/auth.h"
+#include "libcognito/signin/auth.h"
 
 struct term {
     int in_fd;

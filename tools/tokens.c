@@ -12,9 +12,9 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tools/cmds.h"
 
 #define TOKEN_FILE_MAX (64 * 1024)

@@ -8,10 +8,10 @@
 
 #include <json-c/json.h>
 
-#include "libcognito/account.h"
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/idp.h"
+#include "libcognito/signin/account.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/wire/idp.h"
 #include "tools/cmds.h"
 #include "tools/term.h"
 

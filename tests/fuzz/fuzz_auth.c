@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/auth.h"
-#include "libcognito/config.h"
-#include "libcognito/idp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/core/config.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/core/util.h"
 #include "tests/fuzz/fixtures.h"
 #include "tests/fuzz/fuzz.h"
 

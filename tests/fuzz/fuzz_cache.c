@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/cache.h"
+#include "libcognito/cache/cache.h"
 #include "tests/fuzz/fuzz.h"
 
 #define WALK_MAX 4096

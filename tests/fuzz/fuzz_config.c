@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/config.h"
-#include "libcognito/util.h"
+#include "libcognito/core/config.h"
+#include "libcognito/core/util.h"
 #include "tests/fuzz/fuzz.h"
 
 static bool starts_with(const char *s, const char *prefix)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/idp.h"
+#include "libcognito/wire/idp.h"
 #include "tests/fuzz/fuzz.h"
 
 /* The members the login reads; looking them up must be safe whatever they hold. */

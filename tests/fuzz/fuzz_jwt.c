@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/jwt.h"
+#include "libcognito/signin/jwt.h"
 #include "tests/fuzz/fixtures.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -13,8 +13,8 @@
 
 #include <openssl/bn.h>
 
-#include "libcognito/srp.h"
-#include "libcognito/util.h"
+#include "libcognito/signin/srp.h"
+#include "libcognito/core/util.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Short, so a claim costs two small exponentiations and the fuzzer runs more of them. */

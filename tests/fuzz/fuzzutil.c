@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcognito/util.h"
+#include "libcognito/core/util.h"
 #include "tests/fuzz/fuzz.h"
 
 void fuzz_fail(const char *what, const char *file, int line)

@@ -1,7 +1,7 @@
 """AWS Signature Version 4, checked the way AWS's endpoints check it.
 
 Written from AWS's description of the algorithm (canonical request,
-string to sign, signing key), not from the client in libcognito/sigv4.c:
+string to sign, signing key), not from the client in libcognito/wire/sigv4.c:
 the C client passing this check is evidence for both, and
 tests/mock/test_mock_admin.py pins this file to AWS's published test-suite
 vectors. Errors carry the codes and messages AWS answers with, because the

@@ -1,0 +1,606 @@
+/* The cache reader. libc only: the NSS module links this file into every
+ * process on the host, so it opens no socket, allocates nothing, and trusts
+ * no byte of the file it has not checked against the mapping's bounds. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libcognito/cache/cache.h"
+
+/* Enough for any real pool, small enough that counts times record sizes
+ * cannot overflow 64 bits. */
+#define MAX_RECORDS (1u << 28)
+
+static bool section_ok(const struct cog_disk_header *h, size_t file_size, unsigned s)
+{
+    uint64_t off = h->sect[s].off, size = h->sect[s].size;
+    if (size == 0)
+        return true;
+    return off >= h->header_size && off % 8 == 0 && off <= file_size && size <= file_size - off;
+}
+
+/* Fills m's section pointers from a header already checked for size and sum. */
+static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
+{
+    const struct cog_disk_header *h = m->hdr;
+    size_t recsize[2] = {kind == COG_DISK_NSS ? sizeof(uint32_t) : sizeof(struct cog_disk_account),
+                         kind == COG_DISK_NSS ? sizeof(struct cog_disk_group) : 0};
+
+    for (unsigned s = 0; s < COG_SEC_COUNT; s++) {
+        if (!section_ok(h, m->size, s))
+            return false;
+    }
+    for (unsigned r = 0; r < 2; r++) {
+        if (h->count[r] > MAX_RECORDS || (recsize[r] == 0 && h->count[r] != 0) ||
+            h->sect[r].size != (uint64_t)h->count[r] * recsize[r])
+            return false;
+        m->nrec[r] = h->count[r];
+        m->rec[r] = m->base + h->sect[r].off;
+    }
+    /* The word pool starts with the empty list; the string pool with "" and
+     * ends with a NUL, so no string can run off its end. */
+    const struct cog_disk_section *w = &h->sect[COG_SEC_WORDS], *s = &h->sect[COG_SEC_STRINGS];
+    if (w->size < 4 || w->size % 4 != 0 || w->size / 4 > UINT32_MAX || s->size < 1 ||
+        s->size > UINT32_MAX)
+        return false;
+    m->words = (const uint32_t *)(m->base + w->off);
+    m->nwords = (uint32_t)(w->size / 4);
+    m->strings = (const char *)(m->base + s->off);
+    m->strings_size = (uint32_t)s->size;
+    if (m->words[0] != 0 || m->strings[0] != '\0' || m->strings[m->strings_size - 1] != '\0')
+        return false;
+    for (unsigned i = 0; i < 4; i++) {
+        uint32_t slots = h->slots[i];
+        const struct cog_disk_section *x = &h->sect[COG_SEC_IDX_A + i];
+        if ((slots & (slots - 1)) != 0 || x->size != (uint64_t)slots * sizeof(struct cog_disk_slot))
+            return false;
+        m->slots[i] = slots;
+        m->idx[i] = (const struct cog_disk_slot *)(m->base + x->off);
+    }
+    return true;
+}
+
+static bool header_ok(const struct cog_disk_header *h, size_t file_size, enum cog_disk_kind kind)
+{
+    return memcmp(h->magic, COG_DISK_MAGIC, 8) == 0 && h->version == COG_DISK_VERSION &&
+           h->kind == (uint32_t)kind && h->header_size == sizeof(*h) && h->file_size == file_size &&
+           h->header_sum == cog_disk_checksum(h, offsetof(struct cog_disk_header, header_sum));
+}
+
+enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
+                                       enum cog_disk_kind kind)
+{
+    memset(m, 0, sizeof(*m));
+    if (len < sizeof(struct cog_disk_header) || ((uintptr_t)data & 7) != 0)
+        return COG_CACHE_CORRUPT;
+    m->base = data;
+    m->size = len;
+    m->hdr = data;
+    if (!header_ok(m->hdr, m->size, kind) || !layout(m, kind)) {
+        memset(m, 0, sizeof(*m));
+        return COG_CACHE_CORRUPT;
+    }
+    return COG_CACHE_OK;
+}
+
+enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
+                                     enum cog_disk_kind kind)
+{
+    enum cog_cache_rc rc = COG_CACHE_ERROR;
+    struct stat sb;
+    void *addr = MAP_FAILED;
+    int fd;
+
+    memset(m, 0, sizeof(*m));
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+    if (fd < 0) {
+        rc = errno == ENOENT || errno == ENOTDIR ? COG_CACHE_ABSENT : COG_CACHE_ERROR;
+        goto out;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        rc = COG_CACHE_CORRUPT;
+        goto out;
+    }
+    /* Whoever can write the cache decides who exists on this host. */
+    uid_t me = geteuid();
+    if ((sb.st_uid != 0 && (me == 0 || sb.st_uid != me)) || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+        rc = COG_CACHE_UNTRUSTED;
+        goto out;
+    }
+    if ((uint64_t)sb.st_size < sizeof(struct cog_disk_header) ||
+        (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
+        rc = COG_CACHE_CORRUPT;
+        goto out;
+    }
+    /* Shared, so the old file's notify word changes under us when a writer
+     * replaces it; read-only, so nothing here can change the file. */
+    addr = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (addr == MAP_FAILED) {
+        rc = COG_CACHE_ERROR;
+        goto out;
+    }
+    rc = cog_cache_map_buffer(m, addr, (size_t)sb.st_size, kind);
+    if (rc != COG_CACHE_OK)
+        goto out;
+    m->dev = sb.st_dev;
+    m->ino = sb.st_ino;
+    addr = MAP_FAILED;
+out:
+    if (addr != MAP_FAILED) {
+        munmap(addr, (size_t)sb.st_size);
+        memset(m, 0, sizeof(*m));
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+void cog_cache_map_close(struct cog_cache_map *m)
+{
+    if (m->base != NULL)
+        munmap((void *)m->base, m->size);
+    memset(m, 0, sizeof(*m));
+}
+
+bool cog_cache_map_verify(const struct cog_cache_map *m)
+{
+    return m->base != NULL && m->hdr->body_sum == cog_disk_checksum(m->base + m->hdr->header_size,
+                                                                    m->size - m->hdr->header_size);
+}
+
+uint32_t cog_cache_map_notify(const struct cog_cache_map *m)
+{
+    return __atomic_load_n(&m->hdr->notify, __ATOMIC_ACQUIRE);
+}
+
+const char *cog_cache_str(const struct cog_cache_map *m, uint32_t off)
+{
+    /* The pool ends with a NUL (checked at open), so any in-range offset
+     * starts a terminated string. */
+    if (m == NULL || off >= m->strings_size)
+        return NULL;
+    return m->strings + off;
+}
+
+bool cog_cache_list(const struct cog_cache_map *m, uint32_t off, const uint32_t **items,
+                    uint32_t *n)
+{
+    if (off >= m->nwords || m->words[off] > m->nwords - off - 1)
+        return false;
+    *n = m->words[off];
+    *items = m->words + off + 1;
+    return true;
+}
+
+/* ---- records, checked before anyone reads a field ------------------------------ */
+
+static bool strings_ok(const struct cog_cache_map *m, const uint32_t *offs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (offs[i] >= m->strings_size)
+            return false;
+    }
+    return true;
+}
+
+static bool string_list_ok(const struct cog_cache_map *m, uint32_t off)
+{
+    const uint32_t *items;
+    uint32_t n;
+    return cog_cache_list(m, off, &items, &n) && strings_ok(m, items, n);
+}
+
+/* uid and gid 0 can only come from damage or tampering: never root. The
+ * gids list is checked by whoever reads it (cog_cache_list): a passwd
+ * lookup should not pay a cache miss for it. */
+static const struct cog_disk_user *user_checked(const struct cog_cache_map *m,
+                                                const struct cog_disk_user *u)
+{
+    uint32_t strs[4] = {u->name, u->gecos, u->home, u->shell};
+    if (!strings_ok(m, strs, 4) || m->strings[u->name] == '\0' || u->uid == 0 || u->gid == 0)
+        return NULL;
+    return u;
+}
+
+static const struct cog_disk_group *group_checked(const struct cog_cache_map *m,
+                                                  const struct cog_disk_group *g)
+{
+    if (g->name >= m->strings_size || m->strings[g->name] == '\0' || g->gid == 0 ||
+        !string_list_ok(m, g->members))
+        return NULL;
+    return g;
+}
+
+static const struct cog_disk_account *account_checked(const struct cog_cache_map *m,
+                                                      const struct cog_disk_account *a)
+{
+    uint32_t strs[3] = {a->name, a->sub, a->status};
+    if (!strings_ok(m, strs, 3) || m->strings[a->name] == '\0' || !string_list_ok(m, a->groups) ||
+        !string_list_ok(m, a->keys))
+        return NULL;
+    return a;
+}
+
+/* The user record at 8-byte unit `unit` of the string pool. */
+static const struct cog_disk_user *user_in_pool(const struct cog_cache_map *m, uint32_t unit)
+{
+    uint64_t off = (uint64_t)unit * 8;
+    if (off + sizeof(struct cog_disk_user) > m->strings_size)
+        return NULL;
+    return user_checked(m, (const struct cog_disk_user *)(const void *)(m->strings + off));
+}
+
+const struct cog_disk_user *cog_cache_user_at(const struct cog_cache_map *m, uint32_t i)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[0])
+        return NULL;
+    return user_in_pool(m, ((const uint32_t *)m->rec[0])[i]);
+}
+
+const struct cog_disk_group *cog_cache_group_at(const struct cog_cache_map *m, uint32_t i)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[1])
+        return NULL;
+    return group_checked(m, (const struct cog_disk_group *)m->rec[1] + i);
+}
+
+const struct cog_disk_account *cog_cache_account_at(const struct cog_cache_map *m, uint32_t i)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_ACCOUNTS || i >= m->nrec[0])
+        return NULL;
+    return account_checked(m, (const struct cog_disk_account *)m->rec[0] + i);
+}
+
+/* ---- indexes ------------------------------------------------------------------- */
+
+typedef bool (*slot_match)(const struct cog_cache_map *m, uint32_t ref, const void *want);
+
+/* Linear probing from mix(key); every candidate's record is checked by
+ * match. A damaged index can at worst make the loop visit every slot once. */
+static uint32_t probe(const struct cog_cache_map *m, unsigned idx, uint32_t key, slot_match match,
+                      const void *want)
+{
+    uint32_t slots = m->slots[idx];
+    if (slots == 0)
+        return 0;
+    const struct cog_disk_slot *tab = m->idx[idx];
+    uint32_t mask = slots - 1;
+    uint32_t at = cog_disk_mix(key) & mask;
+    for (uint32_t n = 0; n < slots; n++, at = (at + 1) & mask) {
+        uint32_t ref = tab[at].ref;
+        if (ref == 0)
+            return 0;
+        if (tab[at].key == key && match(m, ref - 1, want))
+            return ref;
+    }
+    return 0;
+}
+
+static bool user_name_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
+{
+    const struct cog_disk_user *u = user_in_pool(m, unit);
+    return u != NULL && strcmp(m->strings + u->name, want) == 0;
+}
+
+static bool user_uid_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
+{
+    const struct cog_disk_user *u = user_in_pool(m, unit);
+    return u != NULL && u->uid == *(const uint32_t *)want;
+}
+
+static bool group_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+{
+    const struct cog_disk_group *g = cog_cache_group_at(m, i);
+    return g != NULL && strcmp(m->strings + g->name, want) == 0;
+}
+
+static bool group_gid_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+{
+    const struct cog_disk_group *g = cog_cache_group_at(m, i);
+    return g != NULL && g->gid == *(const uint32_t *)want;
+}
+
+static bool account_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+{
+    const struct cog_disk_account *a = cog_cache_account_at(m, i);
+    return a != NULL && strcmp(m->strings + a->name, want) == 0;
+}
+
+static bool account_sub_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+{
+    const struct cog_disk_account *a = cog_cache_account_at(m, i);
+    return a != NULL && (a->flags & COG_DISK_HIDDEN) == 0 && strcmp(m->strings + a->sub, want) == 0;
+}
+
+/* The record of table `table` that index `idx` finds for key, or NULL. */
+static const void *find_rec(const struct cog_cache_map *m, enum cog_disk_kind kind, unsigned idx,
+                            unsigned table, size_t recsize, uint32_t key, slot_match match,
+                            const void *want)
+{
+    if (m == NULL || m->hdr->kind != (uint32_t)kind)
+        return NULL;
+    uint32_t ref = probe(m, idx, key, match, want);
+    return ref ? (const char *)m->rec[table] + (size_t)(ref - 1) * recsize : NULL;
+}
+
+static const struct cog_disk_user *find_user(const struct cog_cache_map *m, unsigned idx,
+                                             uint32_t key, slot_match match, const void *want)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS)
+        return NULL;
+    uint32_t ref = probe(m, idx, key, match, want);
+    return ref ? user_in_pool(m, ref - 1) : NULL;
+}
+
+const struct cog_disk_user *cog_cache_user_by_name(const struct cog_cache_map *m, const char *name)
+{
+    return find_user(m, 0, cog_disk_name_key(name), user_name_is, name);
+}
+
+const struct cog_disk_user *cog_cache_user_by_uid(const struct cog_cache_map *m, uint32_t uid)
+{
+    return find_user(m, 1, uid, user_uid_is, &uid);
+}
+
+const struct cog_disk_group *cog_cache_group_by_name(const struct cog_cache_map *m,
+                                                     const char *name)
+{
+    return find_rec(m, COG_DISK_NSS, 2, 1, sizeof(struct cog_disk_group), cog_disk_name_key(name),
+                    group_name_is, name);
+}
+
+const struct cog_disk_group *cog_cache_group_by_gid(const struct cog_cache_map *m, uint32_t gid)
+{
+    return find_rec(m, COG_DISK_NSS, 3, 1, sizeof(struct cog_disk_group), gid, group_gid_is, &gid);
+}
+
+const struct cog_disk_account *cog_cache_account_by_name(const struct cog_cache_map *m,
+                                                         const char *name)
+{
+    return find_rec(m, COG_DISK_ACCOUNTS, 0, 0, sizeof(struct cog_disk_account),
+                    cog_disk_name_key(name), account_name_is, name);
+}
+
+const struct cog_disk_account *cog_cache_account_by_sub(const struct cog_cache_map *m,
+                                                        const char *sub)
+{
+    return find_rec(m, COG_DISK_ACCOUNTS, 1, 0, sizeof(struct cog_disk_account),
+                    cog_disk_name_key(sub), account_sub_is, sub);
+}
+
+/* ---- the full file and the delta as one ------------------------------------------ */
+
+static enum cog_cache_rc user_result(const struct cog_cache_map *m, const struct cog_disk_user *u,
+                                     struct cog_view_user *out)
+{
+    if (u->flags & COG_DISK_HIDDEN)
+        return COG_CACHE_NOTFOUND;
+    out->map = m;
+    out->rec = u;
+    return COG_CACHE_OK;
+}
+
+enum cog_cache_rc cog_view_user_by_name(const struct cog_cache_view *v, const char *name,
+                                        struct cog_view_user *out)
+{
+    /* One hash of the name for both files: the lookup path is the NSS
+     * module's, run for every getpwnam on the host. */
+    uint32_t key = cog_disk_name_key(name);
+    const struct cog_disk_user *u = find_user(v->delta, 0, key, user_name_is, name);
+    if (u != NULL)
+        return user_result(v->delta, u, out);
+    u = find_user(v->main, 0, key, user_name_is, name);
+    return u != NULL ? user_result(v->main, u, out) : COG_CACHE_NOTFOUND;
+}
+
+enum cog_cache_rc cog_view_user_by_uid(const struct cog_cache_view *v, uint32_t uid,
+                                       struct cog_view_user *out)
+{
+    const struct cog_disk_user *u = cog_cache_user_by_uid(v->delta, uid);
+    if (u != NULL)
+        return user_result(v->delta, u, out);
+    u = cog_cache_user_by_uid(v->main, uid);
+    return u != NULL ? user_result(v->main, u, out) : COG_CACHE_NOTFOUND;
+}
+
+/* A main-file user the delta says nothing about (by name or by uid). */
+static bool main_user_visible(const struct cog_cache_view *v, const struct cog_disk_user *u)
+{
+    return cog_cache_user_by_name(v->delta, v->main->strings + u->name) == NULL &&
+           cog_cache_user_by_uid(v->delta, u->uid) == NULL;
+}
+
+static enum cog_cache_rc private_group(const struct cog_view_user *u, struct cog_view_group *out)
+{
+    /* Only a user whose primary group is their own has a private group. */
+    if (u->rec->gid != u->rec->uid)
+        return COG_CACHE_NOTFOUND;
+    out->map = u->map;
+    out->rec = NULL;
+    out->owner = u->rec;
+    return COG_CACHE_OK;
+}
+
+enum cog_cache_rc cog_view_group_by_name(const struct cog_cache_view *v, const char *name,
+                                         struct cog_view_group *out)
+{
+    struct cog_view_user u;
+    const struct cog_cache_map *maps[2] = {v->delta, v->main};
+
+    for (int i = 0; i < 2; i++) {
+        const struct cog_disk_group *g = cog_cache_group_by_name(maps[i], name);
+        if (g != NULL) {
+            out->map = maps[i];
+            out->rec = g;
+            out->owner = NULL;
+            return COG_CACHE_OK;
+        }
+    }
+    if (cog_view_user_by_name(v, name, &u) == COG_CACHE_OK)
+        return private_group(&u, out);
+    return COG_CACHE_NOTFOUND;
+}
+
+enum cog_cache_rc cog_view_group_by_gid(const struct cog_cache_view *v, uint32_t gid,
+                                        struct cog_view_group *out)
+{
+    struct cog_view_user u;
+    const struct cog_cache_map *maps[2] = {v->delta, v->main};
+
+    for (int i = 0; i < 2; i++) {
+        const struct cog_disk_group *g = cog_cache_group_by_gid(maps[i], gid);
+        if (g != NULL) {
+            out->map = maps[i];
+            out->rec = g;
+            out->owner = NULL;
+            return COG_CACHE_OK;
+        }
+    }
+    if (cog_view_user_by_uid(v, gid, &u) == COG_CACHE_OK)
+        return private_group(&u, out);
+    return COG_CACHE_NOTFOUND;
+}
+
+const char *cog_view_group_name(const struct cog_view_group *g)
+{
+    return g->map->strings + (g->rec ? g->rec->name : g->owner->name);
+}
+
+uint32_t cog_view_group_gid(const struct cog_view_group *g)
+{
+    return g->rec ? g->rec->gid : g->owner->uid;
+}
+
+/* Visits a checked list of name offsets; false when fn stopped. */
+static bool visit_names(const struct cog_cache_map *m, uint32_t list,
+                        const struct cog_cache_map *skip, cog_view_member_fn fn, void *ctx,
+                        size_t *count)
+{
+    const uint32_t *items;
+    uint32_t n;
+    if (!cog_cache_list(m, list, &items, &n))
+        return true;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = cog_cache_str(m, items[i]);
+        if (name == NULL || *name == '\0')
+            continue;
+        /* The delta's record of a user is the newer word on their groups. */
+        if (skip != NULL && cog_cache_user_by_name(skip, name) != NULL)
+            continue;
+        (*count)++;
+        if (!fn(ctx, name))
+            return false;
+    }
+    return true;
+}
+
+size_t cog_view_group_members(const struct cog_cache_view *v, const struct cog_view_group *g,
+                              cog_view_member_fn fn, void *ctx)
+{
+    size_t count = 0;
+    if (g->rec == NULL)
+        return 0; /* private groups have no members beyond their owner's primary gid */
+    const char *name = cog_view_group_name(g);
+    const struct cog_disk_group *mg = cog_cache_group_by_name(v->main, name);
+    const struct cog_disk_group *dg = cog_cache_group_by_name(v->delta, name);
+    if (mg != NULL && !visit_names(v->main, mg->members, v->delta, fn, ctx, &count))
+        return count;
+    if (dg != NULL)
+        visit_names(v->delta, dg->members, NULL, fn, ctx, &count);
+    return count;
+}
+
+/* Phases of enumeration: delta users, then main users the delta does not
+ * shadow; for groups, Cognito groups of both, then private groups. */
+enum cog_cache_rc cog_view_next_user(const struct cog_cache_view *v, struct cog_view_cursor *c,
+                                     struct cog_view_user *out)
+{
+    for (; c->phase < 2; c->phase++, c->index = 0) {
+        const struct cog_cache_map *m = c->phase == 0 ? v->delta : v->main;
+        if (m == NULL)
+            continue;
+        while (c->index < m->nrec[0]) {
+            const struct cog_disk_user *u = cog_cache_user_at(m, c->index++);
+            if (u == NULL || (u->flags & COG_DISK_HIDDEN))
+                continue;
+            if (c->phase == 1 && v->delta != NULL && !main_user_visible(v, u))
+                continue;
+            out->map = m;
+            out->rec = u;
+            return COG_CACHE_OK;
+        }
+    }
+    return COG_CACHE_NOTFOUND;
+}
+
+enum cog_cache_rc cog_view_next_group(const struct cog_cache_view *v, struct cog_view_cursor *c,
+                                      struct cog_view_group *out)
+{
+    for (; c->phase < 2; c->phase++, c->index = 0) {
+        const struct cog_cache_map *m = c->phase == 0 ? v->delta : v->main;
+        if (m == NULL)
+            continue;
+        while (c->index < m->nrec[1]) {
+            const struct cog_disk_group *g = cog_cache_group_at(m, c->index++);
+            if (g == NULL)
+                continue;
+            if (c->phase == 1 && (cog_cache_group_by_name(v->delta, m->strings + g->name) != NULL ||
+                                  cog_cache_group_by_gid(v->delta, g->gid) != NULL))
+                continue;
+            out->map = m;
+            out->rec = g;
+            out->owner = NULL;
+            return COG_CACHE_OK;
+        }
+    }
+    /* Then every visible user's private group, with the user cursor's phases. */
+    struct cog_view_cursor uc = {c->phase - 2, c->index};
+    struct cog_view_user u;
+    while (cog_view_next_user(v, &uc, &u) == COG_CACHE_OK) {
+        c->phase = uc.phase + 2;
+        c->index = uc.index;
+        if (private_group(&u, out) == COG_CACHE_OK)
+            return COG_CACHE_OK;
+    }
+    c->phase = 4;
+    return COG_CACHE_NOTFOUND;
+}
+
+enum cog_cache_rc cog_view_account_by_name(const struct cog_cache_view *v, const char *name,
+                                           const struct cog_cache_map **map,
+                                           const struct cog_disk_account **out)
+{
+    const struct cog_cache_map *maps[2] = {v->delta, v->main};
+    for (int i = 0; i < 2; i++) {
+        const struct cog_disk_account *a = cog_cache_account_by_name(maps[i], name);
+        if (a != NULL) {
+            if (a->flags & COG_DISK_HIDDEN)
+                return COG_CACHE_NOTFOUND;
+            *map = maps[i];
+            *out = a;
+            return COG_CACHE_OK;
+        }
+    }
+    return COG_CACHE_NOTFOUND;
+}
+
+enum cog_cache_rc cog_view_account_by_sub(const struct cog_cache_view *v, const char *sub,
+                                          const struct cog_cache_map **map,
+                                          const struct cog_disk_account **out)
+{
+    const struct cog_cache_map *maps[2] = {v->delta, v->main};
+    for (int i = 0; i < 2; i++) {
+        const struct cog_disk_account *a = cog_cache_account_by_sub(maps[i], sub);
+        if (a != NULL) {
+            *map = maps[i];
+            *out = a;
+            return COG_CACHE_OK;
+        }
+    }
+    return COG_CACHE_NOTFOUND;
+}

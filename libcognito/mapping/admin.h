@@ -1,0 +1,50 @@
+/* The user pool's admin APIs, signed with AWS Signature V4: what
+ * `cognitoctl sync` reads the whole pool with. Every request has its own
+ * deadline (the config's timeout); throttling and transient failures are
+ * retried a few times with backoff, then reported as COG_ERR_UNAVAILABLE. */
+#ifndef COGNITO_ADMIN_H
+#define COGNITO_ADMIN_H
+
+#include <json-c/json.h>
+
+#include "libcognito/core/config.h"
+#include "libcognito/core/error.h"
+#include "libcognito/wire/idp.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/mapping/pool_reader.h"
+#include "libcognito/wire/sigv4.h"
+
+struct cog_admin {
+    struct cog_idp idp; /* the transport and the endpoint URL */
+    struct cog_aws_credentials creds;
+    char *host; /* the Host header as signed: host[:port] of the endpoint */
+    char *path; /* the endpoint's path, "/" for Cognito */
+    int retries;
+    long retry_delay_ms;  /* first backoff; doubles */
+    struct cog_pace pace; /* request budget and throttling backoff (pool_reader.h) */
+};
+
+/* Loads the credentials (sigv4.h) and opens the transport. */
+cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err);
+/* The same with credentials the caller loaded (the exporter's may come from
+ * the instance role): they move into a (creds is zeroed), even on failure. */
+cog_status cog_admin_open_with(struct cog_admin *a, const struct cog_config *cfg,
+                               struct cog_aws_credentials *creds, struct cog_error *err);
+/* Wipes the credentials, closes the transport. */
+void cog_admin_close(struct cog_admin *a);
+
+/* One signed AWSCognitoIdentityProviderService.<op> call. Credentials AWS
+ * refuses (UnrecognizedClient, InvalidSignature, ...) are COG_ERR_CONFIG
+ * with a message naming where the credentials came from. */
+cog_status cog_admin_call(struct cog_admin *a, const char *op, struct json_object *req,
+                          struct json_object **resp, struct cog_error *err);
+
+/* Progress after each page: users, groups and group memberships read so far. */
+typedef void (*cog_admin_progress_fn)(void *ctx, size_t users, size_t groups, size_t members);
+
+/* Reads the whole pool: ListUsers, ListGroups, then ListUsersInGroup for
+ * each group, every one paginated to the end. */
+cog_status cog_admin_list_pool(struct cog_admin *a, struct cog_pool *pool,
+                               cog_admin_progress_fn progress, void *ctx, struct cog_error *err);
+
+#endif

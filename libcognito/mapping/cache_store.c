@@ -1,0 +1,594 @@
+/* The two writers of the cache and the account-facts reader.
+ *
+ * A login (cog_cache_store_login) maps one user and rewrites only the small
+ * logins files: the old logins plus this user, plus "hidden" records for
+ * whatever this user displaces (a name or uid the full file gives someone
+ * else, the user's own old name). Cost grows with the logins since the last
+ * sync, not with the pool: at 100k users a login still writes a few KB.
+ *
+ * A sync (cog_cache_store_pool) maps the whole pool, with what the host gave
+ * out before as priors, replaces the full files, and keeps in the logins
+ * file only the logins newer than its listing (which it may not have seen).
+ *
+ * Both run under cache.lock; readers are told through the notify word. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "libcognito/cache/cache.h"
+#include "libcognito/mapping/cache_store.h"
+#include "libcognito/core/config.h"
+#include "libcognito/cache/idmap.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/core/util.h"
+
+void cog_cache_files_close(struct cog_cache_files *f)
+{
+    cog_cache_map_close(&f->nss);
+    cog_cache_map_close(&f->nss_d);
+    cog_cache_map_close(&f->acc);
+    cog_cache_map_close(&f->acc_d);
+    memset(f, 0, sizeof(*f));
+}
+
+/* A damaged or foreign file counts as absent: the writer replaces it. */
+static cog_status map_one(const char *dir, const char *name, enum cog_disk_kind kind,
+                          struct cog_cache_map *m, struct cog_error *err)
+{
+    char *path = cog_cache_path(dir, name);
+    if (path == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    cog_cache_map_open(m, path, kind);
+    free(path);
+    return COG_OK;
+}
+
+cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, struct cog_error *err)
+{
+    cog_status st;
+    memset(f, 0, sizeof(*f));
+    if ((st = map_one(dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, &f->nss, err)) != COG_OK ||
+        (st = map_one(dir, COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS, &f->nss_d, err)) != COG_OK ||
+        (st = map_one(dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, &f->acc, err)) != COG_OK ||
+        (st = map_one(dir, COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS, &f->acc_d, err)) !=
+            COG_OK)
+        return st;
+    f->vnss.main = f->nss.base ? &f->nss : NULL;
+    f->vnss.delta = f->nss_d.base ? &f->nss_d : NULL;
+    f->vacc.main = f->acc.base ? &f->acc : NULL;
+    f->vacc.delta = f->acc_d.base ? &f->acc_d : NULL;
+    return COG_OK;
+}
+
+/* Writes the model as the full files or the logins files: account facts
+ * (root-only), the public keys file (what authorized-keys reads as an
+ * unprivileged user), then NSS (accounts first: an account fact never refers
+ * to a user NSS does not show yet... or no longer shows for long). */
+cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *dir,
+                                 struct cog_cache_model *m, struct cog_error *err)
+{
+    cog_status st;
+    char *nss = NULL, *acc = NULL, *keys = NULL;
+    size_t nss_len = 0, acc_len = 0, keys_len = 0;
+
+    if ((st = cog_cache_build(m, COG_DISK_NSS, &nss, &nss_len, err)) != COG_OK ||
+        (st = cog_cache_build(m, COG_DISK_ACCOUNTS, &acc, &acc_len, err)) != COG_OK ||
+        (st = cog_cache_build_keys(m, &keys, &keys_len, err)) != COG_OK)
+        goto out;
+    if ((st = cog_cache_replace(lk, dir,
+                                m->delta ? COG_CACHE_ACCOUNTS_DELTA_FILE : COG_CACHE_ACCOUNTS_FILE,
+                                acc, acc_len, COG_CACHE_PRIVATE_MODE, err)) != COG_OK ||
+        (st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_KEYS_DELTA_FILE : COG_CACHE_KEYS_FILE,
+                                keys, keys_len, COG_CACHE_PUBLIC_MODE, err)) != COG_OK)
+        goto out;
+    st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss,
+                           nss_len, COG_CACHE_PUBLIC_MODE, err);
+out:
+    free(nss);
+    free(acc);
+    free(keys);
+    return st;
+}
+
+void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk)
+{
+    char msg[256];
+    if (log == NULL || log->fn == NULL || !lk->reclaimed)
+        return;
+    snprintf(msg, sizeof(msg), "took cache.lock over: %s", lk->reclaim_reason);
+    log->fn(log->ctx, LOG_WARNING, msg);
+}
+
+/* ---- building a logins model ------------------------------------------------------ */
+
+cog_status cog_store_add_hidden(struct delta *d, const char *name, uint32_t uid,
+                                struct cog_error *err)
+{
+    size_t at;
+    if (name == NULL || *name == '\0' || uid == 0)
+        return COG_OK;
+    if (cog_u32map_get(&d->hidden, uid, &at) && strcmp(d->m->users[at].name, name) == 0)
+        return COG_OK;
+    struct cog_cache_user *u = cog_cache_model_add_user(d->m);
+    if (u == NULL || (u->name = cog_cache_model_strdup(d->m, name)) == NULL ||
+        !cog_u32map_put(&d->hidden, uid, d->m->nusers - 1))
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    u->uid = u->gid = uid;
+    u->hidden = true;
+    u->sub = u->gecos = u->home = u->shell = u->status = "";
+    return COG_OK;
+}
+
+static const char **copy_strings(struct cog_cache_model *m, const struct cog_cache_map *map,
+                                 uint32_t list, size_t *n)
+{
+    const uint32_t *items;
+    uint32_t count = 0;
+    *n = 0;
+    if (map == NULL || !cog_cache_list(map, list, &items, &count) || count == 0)
+        return NULL;
+    const char **out = cog_cache_model_alloc(m, count * sizeof(*out));
+    for (uint32_t i = 0; out != NULL && i < count; i++) {
+        out[i] = cog_cache_model_strdup(m, cog_cache_str(map, items[i]));
+        if (out[i] == NULL)
+            return NULL;
+    }
+    *n = out ? count : 0;
+    return out;
+}
+
+/* A live record of an old logins file, with its account facts, into the model. */
+cog_status cog_store_copy_user(struct cog_cache_model *m, const struct cog_cache_map *nm,
+                               const struct cog_disk_user *r, const struct cog_cache_map *am,
+                               const struct cog_disk_account *a, struct cog_error *err)
+{
+    const uint32_t *gids;
+    uint32_t ngids = 0;
+    struct cog_cache_user *u = cog_cache_model_add_user(m);
+    if (u == NULL)
+        goto nomem;
+    u->name = cog_cache_model_strdup(m, cog_cache_str(nm, r->name));
+    u->gecos = cog_cache_model_strdup(m, cog_cache_str(nm, r->gecos));
+    u->home = cog_cache_model_strdup(m, cog_cache_str(nm, r->home));
+    u->shell = cog_cache_model_strdup(m, cog_cache_str(nm, r->shell));
+    u->uid = r->uid;
+    u->gid = r->gid;
+    if (!u->name || !u->gecos || !u->home || !u->shell)
+        goto nomem;
+    if (cog_cache_list(nm, r->gids, &gids, &ngids) && ngids > 0) {
+        uint32_t *copy = cog_cache_model_alloc(m, ngids * sizeof(*copy));
+        if (copy == NULL)
+            goto nomem;
+        memcpy(copy, gids, ngids * sizeof(*copy));
+        u->gids = copy;
+        u->ngids = ngids;
+    }
+    u->sub = cog_cache_model_strdup(m, a ? cog_cache_str(am, a->sub) : "");
+    u->status = cog_cache_model_strdup(m, a ? cog_cache_str(am, a->status) : "UNKNOWN");
+    if (!u->sub || !u->status)
+        goto nomem;
+    if (a != NULL) {
+        u->enabled = (a->flags & COG_DISK_ENABLED) != 0;
+        u->created = a->created;
+        u->stamp = a->stamp;
+        u->groups = copy_strings(m, am, a->groups, &u->ngroups);
+        u->keys = copy_strings(m, am, a->keys, &u->nkeys);
+    }
+    return COG_OK;
+nomem:
+    return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* Hides the full file's records that live user x displaces: the holder of
+ * x's name (another uid), the holder of x's uid (another name), x's own
+ * record under an older name. */
+cog_status cog_store_displace(struct delta *d, const struct cog_cache_map *nss,
+                              const struct cog_cache_map *acc, const struct cog_cache_user *x,
+                              struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    const struct cog_disk_user *y = cog_cache_user_by_name(nss, x->name);
+    if (y != NULL && y->uid != x->uid)
+        st = cog_store_add_hidden(d, x->name, y->uid, err);
+    y = cog_cache_user_by_uid(nss, x->uid);
+    if (st == COG_OK && y != NULL && strcmp(cog_cache_str(nss, y->name), x->name) != 0)
+        st = cog_store_add_hidden(d, cog_cache_str(nss, y->name), y->uid, err);
+    const struct cog_disk_account *a = cog_cache_account_by_sub(acc, x->sub);
+    if (st == COG_OK && a != NULL && strcmp(cog_cache_str(acc, a->name), x->name) != 0)
+        st = cog_store_add_hidden(d, cog_cache_str(acc, a->name), a->uid, err);
+    return st;
+}
+
+cog_status cog_store_add_group(struct delta *d, const char *name, uint32_t gid,
+                               struct cog_error *err)
+{
+    if (cog_strmap_get(&d->groups, name, NULL))
+        return COG_OK;
+    struct cog_cache_group *g = cog_cache_model_add_group(d->m);
+    if (g == NULL || (g->name = cog_cache_model_strdup(d->m, name)) == NULL ||
+        !cog_strmap_put(&d->groups, g->name, d->m->ngroups - 1))
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    g->gid = gid;
+    return COG_OK;
+}
+
+/* The groups of the old logins file that the model's live users are in. */
+cog_status cog_store_copy_groups(struct delta *d, const struct cog_cache_map *old,
+                                 struct cog_error *err)
+{
+    for (size_t i = 0; old != NULL && i < d->m->nusers; i++) {
+        const struct cog_cache_user *u = &d->m->users[i];
+        for (size_t k = 0; !u->hidden && k < u->ngids; k++) {
+            const struct cog_disk_group *g = cog_cache_group_by_gid(old, u->gids[k]);
+            cog_status st =
+                g ? cog_store_add_group(d, cog_cache_str(old, g->name), g->gid, err) : COG_OK;
+            if (st != COG_OK)
+                return st;
+        }
+    }
+    return COG_OK;
+}
+
+/* Members of the model's groups: its live users holding their gid. One pass
+ * over the users' gids (a logins file may hold many users and groups). */
+cog_status cog_store_fill_members(struct cog_cache_model *m, struct cog_error *err)
+{
+    struct cog_u32map by_gid = {0};
+    cog_status st = COG_OK;
+    size_t at;
+
+    for (size_t g = 0; g < m->ngroups; g++) {
+        m->groups[g].nmembers = 0;
+        if (!cog_u32map_put(&by_gid, m->groups[g].gid, g))
+            goto nomem;
+    }
+    /* Count, allocate, fill: a user lists a gid once (the mapping sorts
+     * and dedups them), so counts and fills agree. */
+    for (int fill = 0; fill < 2; fill++) {
+        for (size_t g = 0; fill == 1 && g < m->ngroups; g++) {
+            size_t n = m->groups[g].nmembers;
+            m->groups[g].members = cog_cache_model_alloc(m, (n ? n : 1) * sizeof(uint32_t));
+            m->groups[g].nmembers = 0;
+            if (m->groups[g].members == NULL)
+                goto nomem;
+        }
+        for (size_t i = 0; i < m->nusers; i++) {
+            const struct cog_cache_user *u = &m->users[i];
+            for (size_t k = 0; !u->hidden && k < u->ngids; k++) {
+                if (k > 0 && u->gids[k] == u->gids[k - 1])
+                    continue;
+                if (!cog_u32map_get(&by_gid, u->gids[k], &at))
+                    continue;
+                struct cog_cache_group *g = &m->groups[at];
+                if (fill == 1)
+                    ((uint32_t *)g->members)[g->nmembers] = (uint32_t)i;
+                g->nmembers++;
+            }
+        }
+    }
+    goto out;
+nomem:
+    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+out:
+    cog_u32map_free(&by_gid);
+    return st;
+}
+
+void cog_store_delta_free(struct delta *d)
+{
+    cog_u32map_free(&d->hidden);
+    cog_strmap_free(&d->groups);
+}
+
+/* The delta, completed with the old logins' groups its users are in and
+ * every group's members, as the new logins files; readers are told. */
+static cog_status write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
+                               const struct cog_cache_files *f, struct cog_error *err)
+{
+    cog_status st;
+    if ((st = cog_store_copy_groups(d, f->vnss.delta, err)) != COG_OK ||
+        (st = cog_store_fill_members(d->m, err)) != COG_OK ||
+        (st = cog_store_write_model(lk, dir, d->m, err)) != COG_OK ||
+        (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
+        return st;
+    return cog_cache_sync_dir(dir, err);
+}
+
+/* ---- a login ------------------------------------------------------------------------ */
+
+/* An empty full file of the kind as DIR/NAME when there is none (or a
+ * damaged one: present is false then). */
+static cog_status ensure_one(const struct cog_cache_lock *lk, const char *dir, const char *name,
+                             enum cog_disk_kind kind, bool present, struct cog_error *err)
+{
+    struct cog_cache_model empty;
+    cog_status st = COG_OK;
+    char *img = NULL;
+    size_t len = 0;
+    if (present)
+        return COG_OK;
+    cog_cache_model_init(&empty);
+    empty.built_at = time(NULL);
+    st = cog_cache_build(&empty, kind, &img, &len, err);
+    if (st == COG_OK)
+        st = cog_cache_replace(
+            lk, dir, name, img, len,
+            kind == COG_DISK_ACCOUNTS ? COG_CACHE_PRIVATE_MODE : COG_CACHE_PUBLIC_MODE, err);
+    free(img);
+    cog_cache_model_free(&empty);
+    return st;
+}
+
+/* keys.cache from the full accounts file (a cache written before the keys
+ * files existed, whose accounts.cache everyone could read), and then that
+ * file made root-only: the keys stay readable to authorized-keys, the
+ * rest no longer is. */
+static cog_status migrate_keys(const struct cog_cache_lock *lk, const char *dir,
+                               const struct cog_cache_map *acc, struct cog_error *err)
+{
+    struct cog_cache_model m;
+    cog_status st = COG_OK;
+    char *img = NULL, *path = NULL;
+    size_t len = 0;
+
+    cog_cache_model_init(&m);
+    m.built_at = acc ? acc->hdr->built_at : time(NULL);
+    for (uint32_t i = 0; acc != NULL && i < acc->nrec[0] && st == COG_OK; i++) {
+        const struct cog_disk_account *a = cog_cache_account_at(acc, i);
+        if (a == NULL || (a->flags & COG_DISK_HIDDEN))
+            continue;
+        struct cog_cache_user *u = cog_cache_model_add_user(&m);
+        if (u == NULL ||
+            (u->name = cog_cache_model_strdup(&m, cog_cache_str(acc, a->name))) == NULL ||
+            (u->status = cog_cache_model_strdup(&m, cog_cache_str(acc, a->status))) == NULL) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        u->uid = u->gid = a->uid;
+        u->sub = u->gecos = u->home = u->shell = "";
+        u->enabled = (a->flags & COG_DISK_ENABLED) != 0;
+        u->keys = copy_strings(&m, acc, a->keys, &u->nkeys);
+    }
+    if (st == COG_OK && (st = cog_cache_build_keys(&m, &img, &len, err)) == COG_OK &&
+        (st = cog_cache_replace(lk, dir, COG_CACHE_KEYS_FILE, img, len, COG_CACHE_PUBLIC_MODE,
+                                err)) == COG_OK &&
+        acc != NULL) {
+        path = cog_cache_path(dir, COG_CACHE_ACCOUNTS_FILE);
+        if (path == NULL || chmod(path, COG_CACHE_PRIVATE_MODE) != 0)
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot make it root-only",
+                               path ? path : dir);
+    }
+    free(path);
+    free(img);
+    cog_cache_model_free(&m);
+    return st;
+}
+
+/* Full files, empty, when there are none: readers need one to exist (no
+ * file means "unavailable") and to carry the notify word. Only a missing or
+ * damaged file is replaced. */
+static cog_status ensure_full(const struct cog_cache_lock *lk, const char *dir,
+                              struct cog_cache_files *f, struct cog_error *err)
+{
+    cog_status st;
+    struct cog_cache_map keys;
+    char *kp = cog_cache_path(dir, COG_CACHE_KEYS_FILE);
+    if (kp == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    bool have_keys = cog_cache_map_open(&keys, kp, COG_DISK_ACCOUNTS) == COG_CACHE_OK;
+    if (have_keys)
+        cog_cache_map_close(&keys);
+    free(kp);
+    if (f->nss.base != NULL && f->acc.base != NULL && have_keys)
+        return COG_OK;
+    if ((!have_keys && (st = migrate_keys(lk, dir, f->acc.base ? &f->acc : NULL, err)) != COG_OK) ||
+        (st = ensure_one(lk, dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, f->acc.base != NULL,
+                         err)) != COG_OK ||
+        (st = ensure_one(lk, dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, f->nss.base != NULL, err)) !=
+            COG_OK)
+        return st;
+    cog_cache_files_close(f);
+    st = cog_cache_files_open(dir, f, err);
+    if (st == COG_OK && (f->nss.base == NULL || f->acc.base == NULL))
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot read back the cache", dir);
+    return st;
+}
+
+/* The old logins file's records, minus what x replaces. */
+static cog_status carry_old_logins(struct delta *d, const struct cog_cache_files *f,
+                                   const struct cog_cache_user *x, struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    const struct cog_cache_map *nm = f->vnss.delta, *am = f->vacc.delta;
+    for (uint32_t i = 0; nm != NULL && i < nm->nrec[0] && st == COG_OK; i++) {
+        const struct cog_disk_user *r = cog_cache_user_at(nm, i);
+        if (r == NULL)
+            continue;
+        const char *name = cog_cache_str(nm, r->name);
+        const struct cog_disk_account *a = cog_cache_account_by_name(am, name);
+        if (r->flags & COG_DISK_HIDDEN) {
+            if (strcmp(name, x->name) != 0 || r->uid != x->uid)
+                st = cog_store_add_hidden(d, name, r->uid, err);
+            continue;
+        }
+        const char *sub = a ? cog_cache_str(am, a->sub) : "";
+        bool same_user = sub != NULL && strcmp(sub, x->sub) == 0;
+        if (same_user || strcmp(name, x->name) == 0 || r->uid == x->uid) {
+            /* x's older self, or someone x displaces: keep it hidden. */
+            if (!(same_user && strcmp(name, x->name) == 0))
+                st = cog_store_add_hidden(d, name, r->uid, err);
+            continue;
+        }
+        st = cog_store_copy_user(d->m, nm, r, am, a, err);
+    }
+    return st;
+}
+
+struct login_job {
+    const struct cog_config *cfg;
+    struct json_object *id_claims, *getuser;
+    struct cog_mapping_log *log;
+};
+
+/* The login's cache update, in the child cog_run_detached makes. */
+static cog_status store_login(void *ctx, struct cog_error *err)
+{
+    const struct login_job *job = ctx;
+    const struct cog_config *cfg = job->cfg;
+    struct json_object *id_claims = job->id_claims, *getuser = job->getuser;
+    struct cog_mapping_log *log = job->log;
+    cog_status st;
+    struct cog_pool pool;
+    struct cog_cache_model one, dm;
+    struct delta d = {.m = &dm};
+    struct cog_cache_files f;
+    struct cog_cache_lock lk = {.fd = -1};
+    struct cog_mapping_log quiet = {0};
+    const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
+
+    memset(&f, 0, sizeof(f));
+    cog_pool_init(&pool);
+    cog_cache_model_init(&one);
+    cog_cache_model_init(&dm);
+    if (log == NULL)
+        log = &quiet;
+    struct cog_pool_user *u = cog_pool_add_user(&pool);
+    if (u == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    st = cog_pool_user_from_login(&pool, u, cfg, id_claims, getuser, err);
+    if (st != COG_OK)
+        goto out;
+    for (size_t i = 0; i < u->ngroups; i++) {
+        struct cog_pool_group *g = cog_pool_add_group(&pool);
+        if (g == NULL) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        g->name = u->groups[i];
+    }
+
+    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
+        goto out;
+    cog_store_note_reclaim(log, &lk);
+    if ((st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
+        (st = ensure_full(&lk, dir, &f, err)) != COG_OK)
+        goto out;
+    struct cog_mapping_input in = {
+        .cfg = cfg,
+        .pool = &pool,
+        .prior_nss = &f.vnss,
+        .prior_accounts = &f.vacc,
+        .incremental = true,
+    };
+    if ((st = cog_mapping_build(&in, &one, log, err)) != COG_OK)
+        goto out;
+    if (one.nusers == 0) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "user '%.128s' cannot be a Unix user here (see the log)",
+                           pool.users[0].username);
+        goto out;
+    }
+
+    time_t now = time(NULL);
+    dm.delta = true;
+    dm.built_at = now;
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
+    struct cog_cache_user *x = cog_cache_model_add_user(&dm);
+    if (x == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    *x = one.users[0]; /* its strings live in `one`, freed last */
+    x->stamp = now;
+    struct cog_cache_user xs = *x;
+    if ((st = carry_old_logins(&d, &f, &xs, err)) != COG_OK ||
+        (st = cog_store_displace(&d, &f.nss, &f.acc, &xs, err)) != COG_OK)
+        goto out;
+    for (size_t i = 0; i < one.ngroups && st == COG_OK; i++)
+        st = cog_store_add_group(&d, one.groups[i].name, one.groups[i].gid, err);
+    if (st == COG_OK)
+        st = write_logins(&lk, dir, &d, &f, err);
+out:
+    cog_cache_files_close(&f);
+    cog_cache_unlock(&lk);
+    cog_store_delta_free(&d);
+    cog_cache_model_free(&dm);
+    cog_cache_model_free(&one);
+    cog_pool_free(&pool);
+    return st;
+}
+
+cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_object *id_claims,
+                                 struct json_object *getuser, struct cog_mapping_log *log,
+                                 struct cog_error *err)
+{
+    struct login_job job = {cfg, id_claims, getuser, log};
+    /* The child hashes subs (SHA-256): OpenSSL's configuration is read once
+     * here, not again in every login's child. */
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+    /* The lock is held by a child the user cannot stop (cache_detach.c). */
+    return cog_run_detached(store_login, &job, (long)cfg->timeout * 1000, err);
+}
+
+/* ---- dropping a user ------------------------------------------------------------- */
+
+cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
+                               struct cog_error *err)
+{
+    cog_status st;
+    struct cog_cache_model dm;
+    struct delta d = {.m = &dm};
+    struct cog_cache_files f;
+    struct cog_cache_lock lk = {.fd = -1};
+    struct cog_view_user vu;
+    const struct cog_cache_map *am;
+    const struct cog_disk_account *a;
+    const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
+
+    memset(&f, 0, sizeof(f));
+    cog_cache_model_init(&dm);
+    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK ||
+        (st = cog_cache_files_open(dir, &f, err)) != COG_OK)
+        goto out;
+    if (f.vnss.main == NULL && f.vnss.delta == NULL) {
+        st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s: no cache yet", dir);
+        goto out;
+    }
+    if ((st = ensure_full(&lk, dir, &f, err)) != COG_OK)
+        goto out;
+    if (cog_view_user_by_name(&f.vnss, name, &vu) != COG_CACHE_OK) {
+        st = cog_error_set(err, COG_ERR_USER_UNKNOWN, NULL, "no user '%.64s' in the cache", name);
+        goto out;
+    }
+    /* "-" matches no record: one without account facts has sub "". */
+    struct cog_cache_user x = {.name = name, .uid = vu.rec->uid, .sub = "-"};
+    if (cog_view_account_by_name(&f.vacc, name, &am, &a) == COG_CACHE_OK &&
+        (x.sub = cog_cache_model_strdup(&dm, cog_cache_str(am, a->sub))) == NULL) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    dm.delta = true;
+    dm.built_at = time(NULL);
+    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
+    if ((st = carry_old_logins(&d, &f, &x, err)) != COG_OK ||
+        (st = cog_store_add_hidden(&d, name, x.uid, err)) != COG_OK)
+        goto out;
+    st = write_logins(&lk, dir, &d, &f, err);
+out:
+    cog_cache_files_close(&f);
+    cog_cache_unlock(&lk);
+    cog_store_delta_free(&d);
+    cog_cache_model_free(&dm);
+    return st;
+}

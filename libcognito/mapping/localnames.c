@@ -1,0 +1,98 @@
+/* Local accounts win (localnames.h): the local files, then NSS compared
+ * with the user cache. */
+#include "build-config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcognito/mapping/localnames.h"
+#include "libcognito/mapping/mapping.h"
+
+#define ENTRY_BUF 16384
+
+/* Is name a user (or group) of the passwd (group) file at path? A file that
+ * cannot be read has no names (the mapping says so in its log). */
+static bool file_has(const char *path, bool group, const char *name)
+{
+    char buf[ENTRY_BUF];
+    bool found = false;
+    FILE *f = fopen(path, "re");
+    while (f != NULL && !found) {
+        if (group) {
+            struct group gr, *res = NULL;
+            if (fgetgrent_r(f, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
+                break;
+            found = strcmp(gr.gr_name, name) == 0;
+        } else {
+            struct passwd pw, *res = NULL;
+            if (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+                break;
+            found = strcmp(pw.pw_name, name) == 0;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    return found;
+}
+
+static bool same_str(const struct cog_cache_map *m, uint32_t off, const char *s)
+{
+    const char *mine = cog_cache_str(m, off);
+    return mine != NULL && s != NULL && strcmp(mine, s) == 0;
+}
+
+const char *cog_local_nss_name(const char *name, const struct cog_cache_view *nss)
+{
+    char buf[ENTRY_BUF];
+    struct passwd pw, *pwr = NULL;
+    struct group gr, *grr = NULL;
+    struct cog_view_user vu;
+    struct cog_view_group vg;
+    struct cog_cache_view none = {0};
+
+    if (nss == NULL)
+        nss = &none;
+    int rc = getpwnam_r(name, &pw, buf, sizeof(buf), &pwr);
+    if (rc != 0 && rc != ENOENT && rc != ESRCH)
+        return "the user lookup (NSS) failed";
+    if (pwr != NULL &&
+        (cog_view_user_by_name(nss, name, &vu) != COG_CACHE_OK || vu.rec->uid != pw.pw_uid ||
+         vu.rec->gid != pw.pw_gid || !same_str(vu.map, vu.rec->home, pw.pw_dir) ||
+         !same_str(vu.map, vu.rec->shell, pw.pw_shell)))
+        return "another NSS source has a user of that name";
+    rc = getgrnam_r(name, &gr, buf, sizeof(buf), &grr);
+    if (rc != 0 && rc != ENOENT && rc != ESRCH)
+        return "the group lookup (NSS) failed";
+    if (grr != NULL && (cog_view_group_by_name(nss, name, &vg) != COG_CACHE_OK ||
+                        cog_view_group_gid(&vg) != gr.gr_gid))
+        return "another NSS source has a group of that name";
+    return NULL;
+}
+
+const char *cog_local_name(const struct cog_config *cfg, const char *name)
+{
+    struct cog_cache_files f;
+    struct cog_error err = {0};
+    const char *why = NULL;
+
+    char low[COG_UNIX_NAME_MAX + 1];
+    /* The mapping lowers names before it checks them: so does this. */
+    if (cog_mapping_name_denied(cfg, name) ||
+        (cog_mapping_unix_name(name, low) && cog_mapping_name_denied(cfg, low)))
+        return "the name is on the deny list";
+    if (file_has(cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE, false,
+                 name))
+        return "a local user has that name";
+    if (file_has(cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE, true,
+                 name))
+        return "a local group has that name";
+    if (cog_cache_files_open(cfg->cache_dir ? cfg->cache_dir : CACHEDIR, &f, &err) != COG_OK)
+        return "out of memory";
+    why = cog_local_nss_name(name, &f.vnss);
+    cog_cache_files_close(&f);
+    return why;
+}
