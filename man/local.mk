@@ -1,7 +1,7 @@
 # Manual pages. The pages in man/ are written with the paths of a packaged
 # install on Debian amd64, so `man -l man/PAGE` reads right in a clone; the
 # installed copies (man/gen/) name the paths configure chose instead, and the
-# version of this release in their footer. tests/install_paths.sh checks
+# version of this release in their footer. tests/cli/install_paths.sh checks
 # the installed files against them.
 MAN_PAGES = man/pam_cognito.8 man/nss_cognito.8 man/cognito.conf.5 man/cognitoctl.1
 EXTRA_DIST += $(MAN_PAGES)

@@ -158,7 +158,7 @@ pam_login() {
   local opts=(--key-file "$TEST_DIR/totp-key")
   [ "$interactive" = 1 ] || opts+=(--non-interactive)
   LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$TEST_DIR/pam.d" \
-    "$build/tests/demo_login" cognito-demo "$DEMO_USER" "${opts[@]}"
+    "$build/tests/pam/demo_login" cognito-demo "$DEMO_USER" "${opts[@]}"
 }
 # The NSS side: nss_wrapper gives getent and id copies of /etc/passwd and
 # /etc/group first, then the module.

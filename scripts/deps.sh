@@ -36,7 +36,7 @@ demo=(
   python3 openssl ca-certificates libpam-wrapper libnss-wrapper
 )
 # The tests: Check, libpamtest, valgrind, the style and fuzzer toolchain,
-# and for tests/pam_system.sh real sshd, ssh, su and sudo logins typed by
+# and for tests/system/pam_system.sh real sshd, ssh, su and sudo logins typed by
 # expect (openssh-server starts sshd on port 22 when installed).
 tests=(
   check libpamtest0-dev curl bc
@@ -52,7 +52,7 @@ if [ "$what" = test ]; then
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
   # Headless Chromium drives the device-flow bridge's pages in one test
-  # (tests/bridge.sh; skipped without it).
+  # (tests/bridge/bridge.sh; skipped without it).
   packages+=(chromium)
 fi
 
@@ -74,8 +74,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages of the tests, from their committed lock files: the bridge's
-# dynalite and test helpers, s3rver for tests/cognitoctl_export.sh, Amplify
-# for tests/amplify.sh. A failure is reported; each test then says SKIP.
+# dynalite and test helpers, s3rver for tests/cli/cognitoctl_export.sh, Amplify
+# for tests/mock/amplify.sh. A failure is reported; each test then says SKIP.
 if [ "$what" = test ] && command -v npm >/dev/null 2>&1; then
   top=$(cd "$(dirname "$0")/.." && pwd)
   for dir in tests/bridge tests/s3 tests/amplify; do

@@ -47,7 +47,7 @@ fi
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log | head -1)
 fail=$(sed -n 's/^# FAIL: *//p' test-suite.log | head -1)
 skip=$(sed -n 's/^# SKIP: *//p' test-suite.log | head -1)
-checks=$(cat tests/check_*.log 2>/dev/null | sed -n 's/^100%: Checks: \([0-9]*\).*/\1/p' | paste -sd+ | bc)
+checks=$(cat tests/unit/check_*.log tests/pam/check_*.log 2>/dev/null | sed -n 's/^100%: Checks: \([0-9]*\).*/\1/p' | paste -sd+ | bc)
 echo "make check: ${pass:-0} test programs, ${checks:-0} Check unit tests"
 echo "${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
 skips

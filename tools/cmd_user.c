@@ -513,10 +513,15 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
     char **args = argv + 1;
     const char *words[2];
     int nwords = 0;
+    bool operands_only = false; /* after "--": a credential id may start with '-' */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool login_opt = cmd->needs_token;
-        if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && i + 1 < argc)
+        if (operands_only)
+            args[n++] = argv[i];
+        else if (strcmp(a, "--") == 0)
+            operands_only = true;
+        else if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && i + 1 < argc)
             s.user = argv[++i];
         else if (strcmp(a, "--token-file") == 0 && i + 1 < argc)
             token_file = argv[++i];
@@ -535,7 +540,10 @@ int ctl_user_run(const struct user_command *cmd, int argc, char **argv, struct g
         else if (cmd->run == run_refresh && strcmp(a, "--refresh-token-stdin") == 0)
             refresh_stdin = true;
         else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cognitoctl %s: unknown option '%s'\n", cmd->name, a);
+            fprintf(stderr,
+                    "cognitoctl %s: unknown option '%s' (an argument that starts with '-' goes "
+                    "after --)\n",
+                    cmd->name, a);
             return EXIT_USAGE;
         } else
             args[n++] = argv[i];

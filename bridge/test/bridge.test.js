@@ -12,7 +12,7 @@ let b; // the main bridge
 const PASSWORD = 'Passw0rd!';
 
 test.before(async () => {
-  assert.ok(h.MOCK, 'MOCK_ENDPOINT must name the running mock (tests/bridge.sh sets it)');
+  assert.ok(h.MOCK, 'MOCK_ENDPOINT must name the running mock (tests/bridge/bridge.sh sets it)');
   dyn = await h.startDynalite();
   b = await h.startBridge(dyn);
   await h.mockCtl('POST', 'hostedui/reset', {});

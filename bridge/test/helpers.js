@@ -1,6 +1,6 @@
 'use strict';
 // Test fixtures: dynalite, a bridge on a free port, the mock IdP (started
-// by tests/bridge.sh: MOCK_ENDPOINT, MOCK_CLIENT_ID, MOCK_CLIENT_SECRET,
+// by tests/bridge/bridge.sh: MOCK_ENDPOINT, MOCK_CLIENT_ID, MOCK_CLIENT_SECRET,
 // NODE_EXTRA_CA_CERTS=its CA), and a tiny cookie-keeping "browser".
 
 const path = require('node:path');

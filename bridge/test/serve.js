@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// For shell tests (tests/bridge_lib.sh, the PAM and sshd tests): a
+// For shell tests (tests/bridge/bridge_lib.sh, the PAM and sshd tests): a
 // dynalite in this process, the bridge on 127.0.0.1 in front of the mock
 // IdP, and the bridge's callback registered on the mock's client.
 // Environment: MOCK_ENDPOINT, MOCK_CLIENT_ID, MOCK_CLIENT_SECRET (the

@@ -1,7 +1,7 @@
 """Self-test of the mock's WebAuthn relying party (mockidp/webauthn.py):
 its pure-Python P-256 ECDSA verification accepts a signature made by the
 openssl CLI and refuses tampered ones; its CBOR decoder reads RFC 8949's
-examples. Run by tests/mock_selftest.sh."""
+examples. Run by tests/mock/mock_selftest.sh."""
 
 import hashlib
 import os

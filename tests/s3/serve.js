@@ -1,4 +1,4 @@
-// s3rver for tests/cognitoctl_export.sh: TLS on 127.0.0.1, one bucket, and
+// s3rver for tests/cli/cognitoctl_export.sh: TLS on 127.0.0.1, one bucket, and
 // the access key given in the environment (S3_KEY, S3_SECRET) accepted
 // besides s3rver's own; prints "READY <port>" once listening.
 'use strict';
