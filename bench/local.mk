@@ -31,3 +31,10 @@ EXTRA_DIST += bench/cache
 
 # The fleet by arithmetic (a shell script: nothing to build).
 EXTRA_DIST += bench/fleet
+
+# The exporter's local CPU and memory at 1M users / 50k groups.
+noinst_PROGRAMS += bench/bench_export
+bench_bench_export_SOURCES = bench/bench_export.c bench/benchpool.c bench/benchpool.h
+bench_bench_export_CFLAGS = $(COGNITO_CFLAGS)
+bench_bench_export_LDADD = $(COGNITO_LIBS)
+EXTRA_DIST += bench/export
