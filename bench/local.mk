@@ -29,5 +29,6 @@ bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_cache_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/cache
 
-# The fleet by arithmetic (a shell script: nothing to build).
-EXTRA_DIST += bench/fleet
+# The fleet by arithmetic (a shell script: nothing to build); --measured
+# runs it at reduced scale against the mock and s3rver.
+EXTRA_DIST += bench/fleet bench/fleet_sim.py bench/fleet_s3.js
