@@ -4,8 +4,8 @@ compressed day (standard library only).
 
 The mock IdP (tests/mock, its admin APIs behind the shared 30 RPS UserList
 bucket, which counts in wall-clock seconds) holds USERS users in NGROUPS
-groups; s3rver (bench/fleet_s3.js: tests/s3's s3rver with a line logged per
-request) is the bucket. One simulated hour lasts HOUR_S wall seconds. Each
+groups; s3rver (tests/s3/serve.js, logging a line per request with the key
+that signed it) is the bucket. One simulated hour lasts HOUR_S wall seconds. Each
 setup runs the real binaries:
 
   today:     HOSTS hosts, each with its own cache directory and config, run
@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(SRC, "tests", "mock"))
 import mockctl  # noqa: E402
 
@@ -89,7 +90,8 @@ class Fleet:
         env = dict(os.environ, S3_KEYS=" ".join(
             "%s:%s" % kv for kv in [(ADMIN_KEY, ADMIN_SECRET)] + list(self.keys.items())))
         s3 = subprocess.Popen(
-            ["node", os.path.join(HERE, "fleet_s3.js"), os.path.join(self.dir, "s3data"), BUCKET,
+            ["node", os.path.join(SRC, "tests", "s3", "serve.js"), os.path.join(self.dir, "s3data"),
+             BUCKET,
              os.path.join(self.dir, "server.key"), os.path.join(self.dir, "server.pem"), self.s3log],
             stdout=open(os.path.join(self.dir, "s3.ready"), "w"),
             stderr=open(os.path.join(self.dir, "s3.err"), "w"), env=env)

@@ -31,4 +31,4 @@ EXTRA_DIST += bench/cache
 
 # The fleet by arithmetic (a shell script: nothing to build); --measured
 # runs it at reduced scale against the mock and s3rver.
-EXTRA_DIST += bench/fleet bench/fleet_sim.py bench/fleet_s3.js
+EXTRA_DIST += bench/fleet bench/fleet_sim.py
