@@ -275,8 +275,9 @@ class Fleet:
                     h["runs"] += 1
                     h["ok"] += p.returncode == 0
                     h["installs"] += installed
-                    if p.returncode:
-                        h["last_err"] = err.strip().splitlines()[-1:]
+                    if p.returncode:  # why, not "the cache was not changed"
+                        why = [x for x in err.splitlines() if "was not changed" not in x]
+                        h["last_err"] = why[-1:] or err.strip().splitlines()[-1:]
                 pending = [n for n, c in new_users.items() if c < done and (i, n) not in seen]
             if installed and pending:
                 for n in self.resolve(h["dir"], pending):
@@ -512,6 +513,8 @@ def report(args, results, incremental):
             for label, req, share, gets, stale in rows.get(mkey, []):
                 print(fmt % (label if kind == "incremental" and scale != "model" else "", scale,
                              "%.0f" % req, "%.2f %%" % share, "%.0f" % gets, stale))
+    print("Cognito req/h: UserList requests sent (ListUsers + ListUsersInGroup, throttled ones "
+          "included), a share of what the bucket allows; the model: what the setup asks for.")
     print()
     for kind, r in results.items():
         ops = ", ".join("%s %d" % kv for kv in sorted(r["ops"].items()))
