@@ -1,11 +1,11 @@
-// s3rver for tests/cognitoctl_export.sh and bench/fleet --measured: TLS on
-// 127.0.0.1, one bucket, and the access key given in the environment
-// (S3_KEY, S3_SECRET; more as S3_KEYS="KEY:SECRET KEY:SECRET ...") accepted
-// besides s3rver's own; prints "READY <port>" once listening. With a fifth
-// argument LOG, every answer is logged there as "ACCESS_KEY METHOD PATH
-// STATUS" ("-" for anonymous requests), so requests can be told apart by
-// who signed them.
+// s3rver for tests/cognitoctl_export.sh: TLS on 127.0.0.1, one bucket, and
+// the access key given in the environment (S3_KEY, S3_SECRET) accepted
+// besides s3rver's own; prints "READY <port>" once listening.
 'use strict';
+// For bench/fleet --measured: more key pairs in S3_KEYS ("KEY:SECRET
+// KEY:SECRET ..."), and with a fifth argument LOG every answer logged there
+// as "ACCESS_KEY METHOD PATH STATUS" ("-" for anonymous requests), so
+// requests can be told apart by who signed them.
 const fs = require('fs');
 const S3rver = require('s3rver');
 const Account = require('s3rver/lib/models/account');
