@@ -29,8 +29,9 @@ bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_cache_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/cache
 
-# The fleet by arithmetic (a shell script: nothing to build).
-EXTRA_DIST += bench/fleet
+# The fleet by arithmetic (a shell script: nothing to build); --measured
+# runs it at reduced scale against the mock and s3rver.
+EXTRA_DIST += bench/fleet bench/fleet_sim.py
 
 # The exporter's local CPU and memory at 1M users / 50k groups.
 noinst_PROGRAMS += bench/bench_export

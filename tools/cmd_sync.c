@@ -22,8 +22,9 @@ static const char sync_usage[] =
     "Usage: cognitoctl sync [--config PATH] [--json] [--quiet] [--splay SECONDS]\n"
     "\n"
     "Reads every user and group of the user pool with the admin APIs (ListUsers,\n"
-    "ListGroups, ListUsersInGroup, signed with AWS Signature V4) and replaces the\n"
-    "user cache that libnss_cognito.so.2 answers from. The AWS credentials come\n"
+    "ListGroups, ListUsersInGroup, signed with AWS Signature V4) within export_rps\n"
+    "requests per second, and replaces the user cache that libnss_cognito.so.2 answers from. The "
+    "AWS credentials come\n"
     "from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else from\n"
     "the root-only file named by admin_credentials_file. A failed sync leaves the\n"
     "old cache as it was.\n"
@@ -69,7 +70,8 @@ static void mapping_log(void *ctx, int priority, const char *message)
 }
 
 static int print_summary(const struct cog_config *cfg, const struct cog_sync_stats *s,
-                         const struct cog_mapping_log *log, double seconds, bool json, bool quiet)
+                         const struct cog_mapping_log *log, unsigned long throttled, double seconds,
+                         bool json, bool quiet)
 {
     if (json) {
         struct json_object *o = json_object_new_object();
@@ -82,6 +84,7 @@ static int print_summary(const struct cog_config *cfg, const struct cog_sync_sta
         json_object_object_add(o, "kept_logins", json_object_new_int64((int64_t)s->kept_logins));
         json_object_object_add(o, "cache_dir", json_object_new_string(cfg->cache_dir));
         json_object_object_add(o, "build_ms", json_object_new_int64(s->build_ms));
+        json_object_object_add(o, "throttled", json_object_new_int64((int64_t)throttled));
         json_object_object_add(o, "elapsed_ms", json_object_new_int64((int64_t)(seconds * 1000)));
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -90,8 +93,9 @@ static int print_summary(const struct cog_config *cfg, const struct cog_sync_sta
     }
     if (!quiet)
         printf("Synced %zu users and %zu groups into %s in %.1f s (%zu left out, %zu "
-               "collisions resolved)\n",
-               s->users, s->groups, cfg->cache_dir, seconds, log->skipped, log->collisions);
+               "collisions resolved, %lu throttled requests retried)\n",
+               s->users, s->groups, cfg->cache_dir, seconds, log->skipped, log->collisions,
+               throttled);
     return EXIT_OK;
 }
 
@@ -221,6 +225,10 @@ int cmd_sync(int argc, char **argv, struct globals *g)
     /* The listing starts now: logins from here on stay in the logins file. */
     int64_t listed_at = (int64_t)time(NULL);
     cog_status st = cog_admin_open(&admin, &cfg, &err);
+    /* The same budget as the exporter's: Cognito's UserList quota is the
+     * whole account's, so a host's read paces itself, not only backs off. */
+    if (st == COG_OK)
+        cog_pace_init(&admin.pace, cfg.export_rps);
     if (st == COG_OK)
         st = cog_admin_list_pool(&admin, &pool, progress, &out, &err);
     end_progress(&out);
@@ -232,8 +240,8 @@ int cmd_sync(int argc, char **argv, struct globals *g)
             fprintf(stderr, "cognitoctl sync: the cache was not changed\n");
         goto out;
     }
-    rc =
-        print_summary(&cfg, &stats, &log, (double)(cog_now_ms() - t0) / 1000.0, g->json, out.quiet);
+    rc = print_summary(&cfg, &stats, &log, admin.pace.throttled,
+                       (double)(cog_now_ms() - t0) / 1000.0, g->json, out.quiet);
 out:
     cog_admin_close(&admin);
     cog_pool_free(&pool);

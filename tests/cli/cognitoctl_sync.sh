@@ -29,8 +29,11 @@ nss_files "root:x:0:0::/root:/bin/sh
 localuser:x:1000:1000::/home/localuser:/bin/sh" "root:x:0:
 sudo:x:27:
 localuser:x:1000:"
+# A budget of 10 requests a second (export_rps) under a UserList bucket of 12.
+BUDGET=10
 mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group" \
-	"uid_min = $UID_MIN" "uid_max = $UID_MAX" "group_map = team:sudo"
+	"uid_min = $UID_MIN" "uid_max = $UID_MAX" "group_map = team:sudo" "export_rps = $BUDGET"
+mock_ctl raw POST /_mock/limits '{"userlist_rps": 12}' >/dev/null || fail "limits"
 
 # N users; the later one in the listing is the older account, so "first
 # come" and "first created" disagree wherever two uids collide.
@@ -81,8 +84,23 @@ sync() {
 export AWS_ACCESS_KEY_ID="$KEY" AWS_SECRET_ACCESS_KEY="$SECRET"
 unset AWS_SESSION_TOKEN
 mock_ctl reset-stats >/dev/null
+t0=$(date +%s%3N)
 sync
+t1=$(date +%s%3N)
 expect_eq "sync exits 0" 0 "$RC"
+# Paced, not only backing off: never throttled at a budget below the
+# bucket, and the requests a second (every admin request, the whole run's
+# wall time) within the budget plus 10 %.
+expect_eq "paced at export_rps: the bucket never throttled" 0 \
+	"$(mock_ctl raw GET /_mock/limits | sed -n 's/.*"throttled": *\([0-9]*\).*/\1/p')"
+check "and the sync says so" grep -q "0 throttled requests retried" "$TEST_DIR/out"
+reqs=$(mock_stat requests)
+echo "# $reqs admin requests in $((t1 - t0)) ms at export_rps = $BUDGET"
+check "$reqs requests in $((t1 - t0)) ms: at most $BUDGET a second (+10 %)" \
+	[ $((reqs * 1000 * 100)) -le $(((t1 - t0) * BUDGET * 110)) ]
+mock_ctl raw POST /_mock/limits '{"userlist_rps": 30}' >/dev/null
+mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group" \
+	"uid_min = $UID_MIN" "uid_max = $UID_MAX" "group_map = team:sudo" "export_rps = 30"
 check "says what it did" grep -q "^Synced $N users and 1 groups into $MOCK_CACHE_DIR" "$TEST_DIR/out"
 expect_eq "ListUsers paged 60 at a time" $(((N + 59) / 60)) "$(mock_stat ops.ListUsers)"
 expect_eq "ListUsersInGroup paged too" $(((N / 3 + 59) / 60)) "$(mock_stat ops.ListUsersInGroup)"

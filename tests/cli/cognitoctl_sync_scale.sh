@@ -18,7 +18,9 @@ G=1100
 test_dir
 mock_start
 nss_files "root:x:0:0::/root:/bin/sh" "root:x:0:"
-mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group"
+# The whole UserList quota for this one sync (export_rps paces it).
+mock_write_config "local_passwd_file = $TEST_DIR/passwd" "local_group_file = $TEST_DIR/group" \
+	"export_rps = 30"
 # G users, user i in team i and team (i + 1) % G: every group has two members.
 "$PYTHON3" - "$G" >"$TEST_DIR/users.json" <<'PY'
 import json, sys
