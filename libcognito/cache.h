@@ -290,6 +290,15 @@ struct cog_mapping_log;
 cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_object *id_claims,
                                  struct json_object *getuser, struct cog_mapping_log *log,
                                  struct cog_error *err);
+/* The same, for a caller that has just passed the user's Unix name through
+ * cog_local_name in this process (pam_cognito does, before the sign-in):
+ * nss_checked is that name, and the update does not ask the host's NSS
+ * about it again (the deny list and the local files are still checked).
+ * A mapped name other than nss_checked gets the full check. */
+cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
+                                         struct json_object *id_claims, struct json_object *getuser,
+                                         const char *nss_checked, struct cog_mapping_log *log,
+                                         struct cog_error *err);
 
 struct cog_sync_stats {
     size_t users, groups; /* in the new full file */
