@@ -271,6 +271,20 @@ cog_status cog_run_detached(cog_status (*fn)(void *ctx, struct cog_error *err), 
  * holding it look again. A short write never reaches DIR/NAME. */
 cog_status cog_cache_replace(const struct cog_cache_lock *lk, const char *dir, const char *name,
                              const void *data, size_t len, unsigned mode, struct cog_error *err);
+/* Several files replaced as one step: all written (their writeback started
+ * together), then each synced and read back, then each renamed in the
+ * order given (lk checked before each). Nothing is renamed unless every
+ * file was written whole. At most COG_CACHE_SET_MAX files. */
+#define COG_CACHE_SET_MAX 4
+struct cog_cache_image {
+    const char *name; /* in DIR */
+    const void *data; /* an image of cog_cache_build / cog_cache_build_keys */
+    size_t len;
+    unsigned mode;
+};
+cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
+                                 const struct cog_cache_image *imgs, size_t n,
+                                 struct cog_error *err);
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);
 /* fsync(DIR): the renames survive a crash. */

@@ -84,14 +84,16 @@ cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *di
         (st = cog_cache_build(m, COG_DISK_ACCOUNTS, &acc, &acc_len, err)) != COG_OK ||
         (st = cog_cache_build_keys(m, &keys, &keys_len, err)) != COG_OK)
         goto out;
-    if ((st = cog_cache_replace(lk, dir,
-                                m->delta ? COG_CACHE_ACCOUNTS_DELTA_FILE : COG_CACHE_ACCOUNTS_FILE,
-                                acc, acc_len, COG_CACHE_PRIVATE_MODE, err)) != COG_OK ||
-        (st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_KEYS_DELTA_FILE : COG_CACHE_KEYS_FILE,
-                                keys, keys_len, COG_CACHE_PUBLIC_MODE, err)) != COG_OK)
-        goto out;
-    st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss,
-                           nss_len, COG_CACHE_PUBLIC_MODE, err);
+    /* One set: accounts, keys, NSS renamed in that order. */
+    struct cog_cache_image set[] = {
+        {m->delta ? COG_CACHE_ACCOUNTS_DELTA_FILE : COG_CACHE_ACCOUNTS_FILE, acc, acc_len,
+         COG_CACHE_PRIVATE_MODE},
+        {m->delta ? COG_CACHE_KEYS_DELTA_FILE : COG_CACHE_KEYS_FILE, keys, keys_len,
+         COG_CACHE_PUBLIC_MODE},
+        {m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss, nss_len,
+         COG_CACHE_PUBLIC_MODE},
+    };
+    st = cog_cache_replace_set(lk, dir, set, sizeof(set) / sizeof(set[0]), err);
 out:
     free(nss);
     free(acc);
