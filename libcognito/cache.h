@@ -17,8 +17,19 @@
  *
  * Why a delta: a login must reach the cache in milliseconds, and rewriting a
  * 100k-user file per login cannot. A login rewrites only the small logins
- * file (temp file, fsync, rename); readers look there first; the next sync
- * folds it into a new full file. Writers hold cache.lock; readers take no
+ * files (temp files, fsync, rename: cog_cache_replace_set, one set); readers
+ * look there first; the next sync folds it into a new full file.
+ *
+ * What a login costs (bench/cache prints it, with the parts): a detached
+ * child (cache_detach.c: the lock must not be held by a process the user
+ * can stop), the mapping of one user against the mapped files, and the
+ * fsyncs of the three logins files and the directory. The host's NSS is
+ * asked about the name only when the caller has not just asked it
+ * (cog_cache_store_login_checked). Durability is kept on purpose: a login
+ * returns after its entry is on disk, because a lost entry would free the
+ * name for another sub and its hashed uid for another sub that hashes to
+ * it (mapping_ids.c probes past taken uids), so the user's uid could change
+ * under them after a crash. Writers hold cache.lock; readers take no
  * lock: they map a file that is never changed in place, and notice a
  * replacement through the old file's `notify` word (cache_format.h).
  *
