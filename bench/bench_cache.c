@@ -8,26 +8,43 @@
  * user each (10,000 members at 1M users): the reader's cost to list one
  * (what getgrnam copies) and the process's peak memory are printed too.
  *
+ * The login update is timed as a PAM login makes it, in a fresh small
+ * process (a forked 1M-user bench would pay for its own page tables in
+ * every fork): cog_cache_store_login_checked, the whole call, LOGINS times
+ * for LOGINS users of the pool, median and p90, beside the same at 10 users
+ * (the baseline, measured in the same run) and beside the previous way
+ * (cog_cache_store_login, which asks the host's NSS again in the child).
+ * The breakdown times the parts alone: the detached child (fork, pipe,
+ * wait), the host NSS check the PAM path has already made, the update's
+ * own work in this process (lock, mapping, three files, their fsyncs) and
+ * one fsync of a small file in the cache directory.
+ *
  *   bench_cache [N G]...    default: 100000 5000  1000000 50000
  *
  * Run by bench/cache; needs a scratch directory ($TMPDIR or /tmp). */
 #include "build-config.h"
 
 #include <ftw.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "bench/benchpool.h"
 #include "libcognito/cache/cache.h"
 #include "libcognito/core/config.h"
-#include "libcognito/mapping/mapping.h"
 #include "libcognito/core/util.h"
+#include "libcognito/mapping/cache_store.h"
+#include "libcognito/mapping/localnames.h"
+#include "libcognito/mapping/mapping.h"
 
 struct times {
     long long sync, rebuild, login;
@@ -35,7 +52,11 @@ struct times {
     size_t big_members;
 };
 
-#define BIG_GROUPS 10
+/* Logins timed per series (distinct users: the logins file grows as it
+ * does between two snapshots). */
+#define LOGINS 41
+
+extern char **environ;
 
 static double now_ms(void)
 {
@@ -70,17 +91,143 @@ static int list_big_group(const char *dir, struct times *t)
     return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static int cmp_double(const void *a, const void *b)
 {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
-static int run(long n, long groups, struct times *t)
+static void put_stats(const char *what, double *v, size_t n)
 {
-    char dir[256], text[1024], name[64];
+    qsort(v, n, sizeof(*v), cmp_double);
+    printf("    %-58s median %7.3f ms  p90 %7.3f ms\n", what, v[n / 2], v[n * 9 / 10]);
+}
+
+static struct json_object *claims_of(long i, char *name, size_t size)
+{
+    char sub[32];
+    snprintf(name, size, "user%ld", i);
+    snprintf(sub, sizeof(sub), "sub-%08ld", i);
+    struct json_object *c = json_object_new_object();
+    json_object_object_add(c, "sub", json_object_new_string(sub));
+    json_object_object_add(c, "cognito:username", json_object_new_string(name));
+    json_object_object_add(c, "token_use", json_object_new_string("id"));
+    return c;
+}
+
+static cog_status nothing(void *ctx, struct cog_error *err)
+{
+    (void)ctx;
+    (void)err;
+    return COG_OK;
+}
+
+/* One fsync of a small new file in dir (what each logins file costs). */
+static double one_fsync(const char *dir)
+{
+    char path[512], block[4096] = {0};
+    snprintf(path, sizeof(path), "%s/fsync-probe", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    double t0 = now_ms();
+    bool ok = write(fd, block, sizeof(block)) == (ssize_t)sizeof(block) && fsync(fd) == 0;
+    double t = now_ms() - t0;
+    close(fd);
+    unlink(path);
+    return ok ? t : -1;
+}
+
+/* bench_cache --logins DIR N: the login measurements of a cache of N users,
+ * in this (fresh, small) process. Users k*N/LOGINS+j of series j. */
+static int measure_logins(const char *dir, long n)
+{
+    struct cog_config cfg;
+    struct cog_error err = {0};
+    struct cog_cache_files f;
+    double checked[LOGINS], full[LOGINS], detach[LOGINS], nss[LOGINS], work[LOGINS], fs[LOGINS];
+    char name[64];
+    int rc = 1;
+    long step = n / LOGINS > 3 ? n / LOGINS : 1;
+
+    if (bench_config(&cfg, dir, &err) != 0)
+        goto out;
+    for (long k = 0; k < LOGINS; k++) {
+        long base = (k * step) % n;
+        /* The PAM path: pc_prepare checks the name (untimed: it is made
+         * before the sign-in, not by the update), then the update. */
+        struct json_object *c = claims_of(base, name, sizeof(name));
+        if (cog_local_name(&cfg, name) != NULL)
+            goto out;
+        double t0 = now_ms();
+        cog_status st = cog_cache_store_login_checked(&cfg, c, NULL, name, NULL, &err);
+        checked[k] = now_ms() - t0;
+        json_object_put(c);
+        if (st != COG_OK)
+            goto out;
+        /* The previous way: the child asks the host's NSS again. */
+        c = claims_of((base + 1) % n, name, sizeof(name));
+        t0 = now_ms();
+        st = cog_cache_store_login(&cfg, c, NULL, NULL, &err);
+        full[k] = now_ms() - t0;
+        json_object_put(c);
+        if (st != COG_OK)
+            goto out;
+        /* The parts alone. */
+        t0 = now_ms();
+        st = cog_run_detached(nothing, NULL, 5000, &err);
+        detach[k] = now_ms() - t0;
+        if (st != COG_OK || cog_cache_files_open(dir, &f, &err) != COG_OK)
+            goto out;
+        t0 = now_ms();
+        (void)cog_local_nss_name(name, &f.vnss);
+        nss[k] = now_ms() - t0;
+        cog_cache_files_close(&f);
+        c = claims_of((base + 2) % n, name, sizeof(name));
+        struct cog_login_job job = {&cfg, c, NULL, name, NULL};
+        t0 = now_ms();
+        st = cog_store_login_job(&job, &err);
+        work[k] = now_ms() - t0;
+        json_object_put(c);
+        if (st != COG_OK || (fs[k] = one_fsync(dir)) < 0)
+            goto out;
+    }
+    printf("  login update, %d logins of %ld users (the logins file grows to %d users):\n", LOGINS,
+           n, 3 * LOGINS);
+    put_stats("PAM login (cog_cache_store_login_checked), whole call", checked, LOGINS);
+    put_stats("previous way (cog_cache_store_login: NSS asked again)", full, LOGINS);
+    printf("    breakdown, each part timed alone:\n");
+    put_stats("  detached child: fork, pipe, wait (nothing done)", detach, LOGINS);
+    put_stats("  host NSS check of the name (getpwnam_r+getgrnam_r)", nss, LOGINS);
+    put_stats("  the update's work in-process (lock..fsyncs..rename)", work, LOGINS);
+    put_stats("  one fsync of a 4 KB file here (a login makes 4)", fs, LOGINS);
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "bench_cache: login measurement: %s\n", err.message);
+    cog_config_free(&cfg);
+    return rc;
+}
+
+/* The login measurements in a fresh process (as small as su). */
+static int spawn_logins(const char *dir, long n)
+{
+    char count[32];
+    pid_t pid;
+    int status = 0;
+    snprintf(count, sizeof(count), "%ld", n);
+    char *args[] = {"bench_cache", "--logins", (char *)dir, count, NULL};
+    fflush(stdout);
+    if (posix_spawn(&pid, "/proc/self/exe", NULL, NULL, args, environ) != 0)
+        return 1;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static int run(long n, long groups, struct times *t, bool logins)
+{
+    char dir[256], name[64];
     const char *tmp = getenv("TMPDIR");
     struct cog_config cfg;
     struct cog_pool pool;
@@ -90,50 +237,11 @@ static int run(long n, long groups, struct times *t)
     snprintf(dir, sizeof(dir), "%s/bench-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL)
         return 1;
-    snprintf(text, sizeof(text),
-             "region = us-east-1\nuser_pool_id = us-east-1_Bench\nclient_id = c\n"
-             "cache_dir = %s\nlocal_passwd_file = /dev/null\nlocal_group_file = /dev/null\n"
-             "gid_min = 3000000\ngid_max = 3999999\n",
-             dir);
-    cog_config_init(&cfg);
     cog_pool_init(&pool);
-    if (cog_config_parse_buffer(&cfg, text, strlen(text), "bench", &err) != COG_OK ||
-        cog_config_finish(&cfg, &err) != COG_OK)
+    if (bench_config(&cfg, dir, &err) != 0)
         goto out;
-    for (long g = 0; g < groups; g++) {
-        struct cog_pool_group *pg = cog_pool_add_group(&pool);
-        snprintf(name, sizeof(name), "team-%ld", g);
-        if (pg == NULL || (pg->name = cog_pool_strdup(&pool, name)) == NULL)
-            goto out;
-    }
-    for (long g = 0; g < BIG_GROUPS; g++) {
-        struct cog_pool_group *pg = cog_pool_add_group(&pool);
-        snprintf(name, sizeof(name), "team-big-%ld", g);
-        if (pg == NULL || (pg->name = cog_pool_strdup(&pool, name)) == NULL)
-            goto out;
-    }
-    for (long i = 0; i < n; i++) {
-        struct cog_pool_user *u = cog_pool_add_user(&pool);
-        if (u == NULL)
-            goto out;
-        snprintf(name, sizeof(name), "user%ld", i);
-        u->username = cog_pool_strdup(&pool, name);
-        snprintf(name, sizeof(name), "sub-%08ld", i);
-        u->sub = cog_pool_strdup(&pool, name);
-        u->created = 1600000000 + i;
-        u->enabled = true;
-        u->status = "CONFIRMED";
-        long gs[3] = {i % groups, (i * 7 + 1) % groups, (i * 13 + 2) % groups};
-        for (int k = 0; k < 3; k++) {
-            if ((k == 1 && gs[1] == gs[0]) || (k == 2 && (gs[2] == gs[0] || gs[2] == gs[1])))
-                continue;
-            if (!cog_pool_user_add_group(&pool, u, pool.groups[gs[k]].name))
-                goto out;
-        }
-        if (i % 100 < BIG_GROUPS &&
-            !cog_pool_user_add_group(&pool, u, pool.groups[groups + i % 100].name))
-            goto out;
-    }
+    if (!bench_pool_make(&pool, n, groups))
+        goto out;
     long long t0 = cog_now_ms();
     if (cog_cache_store_pool(&cfg, &pool, time(NULL), NULL, NULL, &err) != COG_OK)
         goto out;
@@ -141,10 +249,7 @@ static int run(long n, long groups, struct times *t)
     if (cog_cache_store_pool(&cfg, &pool, time(NULL), NULL, NULL, &err) != COG_OK)
         goto out;
     long long t2 = cog_now_ms();
-    struct json_object *c = json_object_new_object();
-    json_object_object_add(c, "sub", json_object_new_string("sub-00000042"));
-    json_object_object_add(c, "cognito:username", json_object_new_string("user42"));
-    json_object_object_add(c, "token_use", json_object_new_string("id"));
+    struct json_object *c = claims_of(n > 42 ? 42 : 0, name, sizeof(name));
     cog_status st = cog_cache_store_login(&cfg, c, NULL, NULL, &err);
     json_object_put(c);
     if (st != COG_OK)
@@ -153,12 +258,17 @@ static int run(long n, long groups, struct times *t)
     t->rebuild = t2 - t1;
     t->login = cog_now_ms() - t2;
     rc = list_big_group(dir, t);
+    if (rc == 0 && logins) {
+        cog_pool_free(&pool);
+        cog_pool_init(&pool);
+        rc = spawn_logins(dir, n);
+    }
 out:
     if (rc != 0)
         fprintf(stderr, "bench_cache: %ld users, %ld groups: %s\n", n, groups, err.message);
     cog_pool_free(&pool);
     cog_config_free(&cfg);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    bench_rmtree(dir);
     return rc;
 }
 
@@ -169,18 +279,22 @@ int main(int argc, char **argv)
     int nsizes = argc > 1 ? argc - 1 : 4;
     struct times base, t;
 
+    if (argc == 4 && strcmp(argv[1], "--logins") == 0)
+        return measure_logins(argv[2], atol(argv[3]));
     if (nsizes % 2 != 0) {
         fprintf(stderr, "usage: bench_cache [USERS GROUPS]...\n");
         return 2;
     }
-    if (run(10000, 100, &base) != 0)
+    printf("login baseline: 10 users in 2 groups\n");
+    if (run(10, 2, &t, true) != 0 || run(10000, 100, &base, false) != 0)
         return 1;
     double base_per_user = (double)(base.sync + base.rebuild) / 10000.0;
     printf("baseline: 10000 users in 100 groups: sync %lld ms, rebuild %lld ms, login %lld ms\n",
            base.sync, base.rebuild, base.login);
     for (int i = 0; i < nsizes; i += 2) {
         long n = atol(sizes[i]), g = atol(sizes[i + 1]);
-        if (n <= 0 || g <= 0 || run(n, g, &t) != 0)
+        printf("%ld users in %ld groups:\n", n, g);
+        if (n <= 0 || g <= 0 || run(n, g, &t, true) != 0)
             return 1;
         double per_user = (double)(t.sync + t.rebuild) / (double)n;
         struct rusage ru;

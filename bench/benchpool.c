@@ -9,23 +9,30 @@
 
 #include "bench/benchpool.h"
 
-bool bench_setup(const char *what, char dir[4096], struct cog_config *cfg)
+int bench_config(struct cog_config *cfg, const char *dir, struct cog_error *err)
 {
     char text[5000];
-    struct cog_error err = {0};
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, 4096, "%s/bench-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
-    if (mkdtemp(dir) == NULL)
-        return false;
     snprintf(text, sizeof(text),
              "region = us-east-1\nuser_pool_id = us-east-1_Bench\nclient_id = c\n"
              "cache_dir = %s\nlocal_passwd_file = /dev/null\nlocal_group_file = /dev/null\n"
              "gid_min = 3000000\ngid_max = 3999999\n",
              dir);
     cog_config_init(cfg);
-    if (cog_config_parse_buffer(cfg, text, strlen(text), "bench", &err) != COG_OK ||
-        cog_config_finish(cfg, &err) != COG_OK) {
+    return cog_config_parse_buffer(cfg, text, strlen(text), "bench", err) == COG_OK &&
+                   cog_config_finish(cfg, err) == COG_OK
+               ? 0
+               : 1;
+}
+
+bool bench_setup(const char *what, char dir[4096], struct cog_config *cfg)
+{
+    struct cog_error err = {0};
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(dir, 4096, "%s/bench-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+    if (mkdtemp(dir) == NULL)
+        return false;
+    if (bench_config(cfg, dir, &err) != 0) {
         fprintf(stderr, "bench: %s\n", err.message);
         return false;
     }

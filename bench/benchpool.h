@@ -11,6 +11,9 @@
 
 #define BENCH_BIG_GROUPS 10
 
+/* A configuration whose cache_dir is dir and whose local accounts are none:
+ * 0, or 1 with err set. */
+int bench_config(struct cog_config *cfg, const char *dir, struct cog_error *err);
 /* Makes a scratch directory under $TMPDIR (or /tmp) into dir, and a
  * configuration whose cache_dir is it and whose local accounts are none. */
 bool bench_setup(const char *what, char dir[4096], struct cog_config *cfg);

@@ -24,7 +24,7 @@ bench_bench_latency_LDADD = $(PAM_TEST_LIBS)
 EXTRA_DIST += bench/latency bench/latency_sdk.js
 
 noinst_PROGRAMS += bench/bench_cache
-bench_bench_cache_SOURCES = bench/bench_cache.c
+bench_bench_cache_SOURCES = bench/bench_cache.c bench/benchpool.c bench/benchpool.h
 bench_bench_cache_CFLAGS = $(COGNITO_CFLAGS)
 bench_bench_cache_LDADD = $(COGNITO_LIBS)
 EXTRA_DIST += bench/cache

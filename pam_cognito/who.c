@@ -55,7 +55,10 @@ cog_status pc_who_claim(pam_handle_t *pamh, const struct cog_config *cfg, const 
         goto out;
     }
     memset(&cerr, 0, sizeof(cerr));
-    cog_status cst = cog_cache_store_login(cfg, claims, NULL, &log, &cerr);
+    /* pc_prepare passed user through cog_local_name (pc_who_may_be_cognito)
+     * before the sign-in, and the token maps to user (pc_who_token_user):
+     * the update need not ask the host's NSS about it again. */
+    cog_status cst = cog_cache_store_login_checked(cfg, claims, NULL, user, &log, &cerr);
     if (cst == COG_ERR_INVALID_INPUT) {
         pam_syslog(pamh, LOG_WARNING, "refusing %s: %s", user, cerr.message);
         st = cog_error_set(err, COG_ERR_TOKEN, NULL, "%s cannot be a Unix user here", user);

@@ -24,7 +24,8 @@ bool pc_who_system_account(const struct cog_config *cfg, const char *user, long 
  * hold it. COG_ERR_TOKEN (logged) when the cache binds user to another sub
  * than the ID token's, or the mapping refuses the user (deny list, a name or
  * uid another sub holds, no usable uid...); otherwise the user goes into
- * the user cache's logins file (cog_cache_store_login). A cache that cannot
+ * the user cache's logins file (cog_cache_store_login_checked, with user as
+ * the name pc_prepare has just checked against the host's NSS). A cache that cannot
  * be written for another reason (its lock, the disk) costs the cache, not
  * the login. */
 cog_status pc_who_claim(pam_handle_t *pamh, const struct cog_config *cfg, const char *user,

@@ -17,8 +17,19 @@
  *
  * Why a delta: a login must reach the cache in milliseconds, and rewriting a
  * 100k-user file per login cannot. A login rewrites only the small logins
- * file (temp file, fsync, rename); readers look there first; the next sync
- * folds it into a new full file. Writers hold cache.lock; readers take no
+ * files (temp files, fsync, rename: cog_cache_replace_set, one set); readers
+ * look there first; the next sync folds it into a new full file.
+ *
+ * What a login costs (bench/cache prints it, with the parts): a detached
+ * child (cache_detach.c: the lock must not be held by a process the user
+ * can stop), the mapping of one user against the mapped files, and the
+ * fsyncs of the three logins files and the directory. The host's NSS is
+ * asked about the name only when the caller has not just asked it
+ * (cog_cache_store_login_checked). Durability is kept on purpose: a login
+ * returns after its entry is on disk, because a lost entry would free the
+ * name for another sub and its hashed uid for another sub that hashes to
+ * it (mapping_ids.c probes past taken uids), so the user's uid could change
+ * under them after a crash. Writers hold cache.lock; readers take no
  * lock: they map a file that is never changed in place, and notice a
  * replacement through the old file's `notify` word (cache_format.h).
  *
@@ -271,6 +282,20 @@ cog_status cog_run_detached(cog_status (*fn)(void *ctx, struct cog_error *err), 
  * holding it look again. A short write never reaches DIR/NAME. */
 cog_status cog_cache_replace(const struct cog_cache_lock *lk, const char *dir, const char *name,
                              const void *data, size_t len, unsigned mode, struct cog_error *err);
+/* Several files replaced as one step: all written (their writeback started
+ * together), then each synced and read back, then each renamed in the
+ * order given (lk checked before each). Nothing is renamed unless every
+ * file was written whole. At most COG_CACHE_SET_MAX files. */
+#define COG_CACHE_SET_MAX 4
+struct cog_cache_image {
+    const char *name; /* in DIR */
+    const void *data; /* an image of cog_cache_build / cog_cache_build_keys */
+    size_t len;
+    unsigned mode;
+};
+cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
+                                 const struct cog_cache_image *imgs, size_t n,
+                                 struct cog_error *err);
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);
 /* fsync(DIR): the renames survive a crash. */
@@ -290,6 +315,15 @@ struct cog_mapping_log;
 cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_object *id_claims,
                                  struct json_object *getuser, struct cog_mapping_log *log,
                                  struct cog_error *err);
+/* The same, for a caller that has just passed the user's Unix name through
+ * cog_local_name in this process (pam_cognito does, before the sign-in):
+ * nss_checked is that name, and the update does not ask the host's NSS
+ * about it again (the deny list and the local files are still checked).
+ * A mapped name other than nss_checked gets the full check. */
+cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
+                                         struct json_object *id_claims, struct json_object *getuser,
+                                         const char *nss_checked, struct cog_mapping_log *log,
+                                         struct cog_error *err);
 
 struct cog_sync_stats {
     size_t users, groups; /* in the new full file */

@@ -47,90 +47,124 @@ static int open_for_notify(const char *path)
     return fd;
 }
 
-/* data into a new file beside path, synced, then read back whole: a short
- * write (RLIMIT_FSIZE, a full disk) fails here, before any rename. */
-static cog_status write_checked(const char *path, const void *data, size_t len, unsigned mode,
-                                char **tmp, struct cog_error *err)
+/* data into a new file beside path (*fd left open), its writeback started:
+ * the files of one set reach the disk together, and their fsyncs, one
+ * after the other, then mostly find the journal already committed. */
+static cog_status stage(const char *path, const struct cog_cache_image *img, char **tmp, int *fd,
+                        struct cog_error *err)
 {
-    cog_status st = COG_OK;
-    const struct cog_disk_header *h = data;
-    struct cog_cache_map back;
-    int fd = -1;
-
     if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
         *tmp = NULL;
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     }
-    fd = mkostemp(*tmp, O_CLOEXEC);
-    if (fd < 0 || fchmod(fd, (mode_t)mode) != 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", *tmp,
-                           strerror(errno));
-        goto out;
-    }
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, (const char *)data + off, len - off);
+    *fd = mkostemp(*tmp, O_CLOEXEC);
+    if (*fd < 0 || fchmod(*fd, (mode_t)img->mode) != 0)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", *tmp,
+                             strerror(errno));
+    for (size_t off = 0; off < img->len;) {
+        ssize_t n = write(*fd, (const char *)img->data + off, img->len - off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: write: %s", *tmp,
-                               n < 0 ? strerror(errno) : "short write");
-            goto out;
-        }
+        if (n <= 0)
+            return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: write: %s", *tmp,
+                                 n < 0 ? strerror(errno) : "short write");
         off += (size_t)n;
     }
-    if (fsync(fd) != 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", *tmp, strerror(errno));
-        goto out;
-    }
-    if (len < sizeof(*h) ||
-        cog_cache_map_open(&back, *tmp, (enum cog_disk_kind)h->kind) != COG_CACHE_OK) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", *tmp);
-        goto out;
-    }
-    bool whole = back.size == len && cog_cache_map_verify(&back);
+    (void)sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync follows */
+    return COG_OK;
+}
+
+/* A staged file synced, closed, then read back whole: a short write
+ * (RLIMIT_FSIZE, a full disk) fails here, before any rename. */
+static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image *img,
+                         struct cog_error *err)
+{
+    const struct cog_disk_header *h = img->data;
+    struct cog_cache_map back;
+    cog_status st = COG_OK;
+
+    if (fsync(*fd) != 0)
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", tmp, strerror(errno));
+    if (close(*fd) != 0 && st == COG_OK)
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: close: %s", tmp, strerror(errno));
+    *fd = -1;
+    if (st != COG_OK)
+        return st;
+    if (img->len < sizeof(*h) ||
+        cog_cache_map_open(&back, tmp, (enum cog_disk_kind)h->kind) != COG_CACHE_OK)
+        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", tmp);
+    bool whole = back.size == img->len && cog_cache_map_verify(&back);
     cog_cache_map_close(&back);
     if (!whole)
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", *tmp);
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", tmp);
+    return st;
+}
+
+/* DIR/NAME (path) replaced by its settled temp file, lk checked first. */
+static cog_status commit(const struct cog_cache_lock *lk, const char *path, char **tmp,
+                         struct cog_error *err)
+{
+    cog_status st;
+    /* Opened before the rename: afterwards the name means the new file. */
+    int old = open_for_notify(path);
+    if ((st = cog_cache_lock_check(lk, err)) != COG_OK)
+        goto out;
+    if (rename(*tmp, path) != 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: rename: %s", path, strerror(errno));
+        goto out;
+    }
+    free(*tmp);
+    *tmp = NULL;
+    if (old >= 0)
+        bump_notify(old);
 out:
-    if (fd >= 0 && close(fd) != 0 && st == COG_OK)
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: close: %s", *tmp, strerror(errno));
+    if (old >= 0)
+        close(old);
+    return st;
+}
+
+cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
+                                 const struct cog_cache_image *imgs, size_t n,
+                                 struct cog_error *err)
+{
+    cog_status st = COG_OK;
+    char *path[COG_CACHE_SET_MAX] = {0}, *tmp[COG_CACHE_SET_MAX] = {0};
+    int fd[COG_CACHE_SET_MAX];
+    size_t i;
+
+    for (i = 0; i < COG_CACHE_SET_MAX; i++)
+        fd[i] = -1;
+    if (n > COG_CACHE_SET_MAX) {
+        st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "too many cache files at once");
+        goto out;
+    }
+    for (i = 0; i < n && st == COG_OK; i++) {
+        if ((path[i] = cog_cache_path(dir, imgs[i].name)) == NULL)
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        else
+            st = stage(path[i], &imgs[i], &tmp[i], &fd[i], err);
+    }
+    for (i = 0; i < n && st == COG_OK; i++)
+        st = settle(tmp[i], &fd[i], &imgs[i], err);
+    for (i = 0; i < n && st == COG_OK; i++)
+        st = commit(lk, path[i], &tmp[i], err);
+out:
+    for (i = 0; i < COG_CACHE_SET_MAX; i++) {
+        if (fd[i] >= 0)
+            close(fd[i]);
+        if (tmp[i] != NULL)
+            unlink(tmp[i]);
+        free(tmp[i]);
+        free(path[i]);
+    }
     return st;
 }
 
 cog_status cog_cache_replace(const struct cog_cache_lock *lk, const char *dir, const char *name,
                              const void *data, size_t len, unsigned mode, struct cog_error *err)
 {
-    cog_status st;
-    char *path = cog_cache_path(dir, name), *tmp = NULL;
-    int old = -1;
-
-    if (path == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    if ((st = write_checked(path, data, len, mode, &tmp, err)) != COG_OK)
-        goto out;
-    /* Opened before the rename: afterwards the name means the new file. */
-    old = open_for_notify(path);
-    if ((st = cog_cache_lock_check(lk, err)) != COG_OK)
-        goto out;
-    if (rename(tmp, path) != 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: rename: %s", path, strerror(errno));
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL;
-    if (old >= 0)
-        bump_notify(old);
-out:
-    if (tmp != NULL) {
-        unlink(tmp);
-        free(tmp);
-    }
-    if (old >= 0)
-        close(old);
-    free(path);
-    return st;
+    struct cog_cache_image img = {name, data, len, mode};
+    return cog_cache_replace_set(lk, dir, &img, 1, err);
 }
 
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err)

@@ -84,14 +84,16 @@ cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *di
         (st = cog_cache_build(m, COG_DISK_ACCOUNTS, &acc, &acc_len, err)) != COG_OK ||
         (st = cog_cache_build_keys(m, &keys, &keys_len, err)) != COG_OK)
         goto out;
-    if ((st = cog_cache_replace(lk, dir,
-                                m->delta ? COG_CACHE_ACCOUNTS_DELTA_FILE : COG_CACHE_ACCOUNTS_FILE,
-                                acc, acc_len, COG_CACHE_PRIVATE_MODE, err)) != COG_OK ||
-        (st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_KEYS_DELTA_FILE : COG_CACHE_KEYS_FILE,
-                                keys, keys_len, COG_CACHE_PUBLIC_MODE, err)) != COG_OK)
-        goto out;
-    st = cog_cache_replace(lk, dir, m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss,
-                           nss_len, COG_CACHE_PUBLIC_MODE, err);
+    /* One set: accounts, keys, NSS renamed in that order. */
+    struct cog_cache_image set[] = {
+        {m->delta ? COG_CACHE_ACCOUNTS_DELTA_FILE : COG_CACHE_ACCOUNTS_FILE, acc, acc_len,
+         COG_CACHE_PRIVATE_MODE},
+        {m->delta ? COG_CACHE_KEYS_DELTA_FILE : COG_CACHE_KEYS_FILE, keys, keys_len,
+         COG_CACHE_PUBLIC_MODE},
+        {m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss, nss_len,
+         COG_CACHE_PUBLIC_MODE},
+    };
+    st = cog_cache_replace_set(lk, dir, set, sizeof(set) / sizeof(set[0]), err);
 out:
     free(nss);
     free(acc);
@@ -433,16 +435,10 @@ static cog_status carry_old_logins(struct delta *d, const struct cog_cache_files
     return st;
 }
 
-struct login_job {
-    const struct cog_config *cfg;
-    struct json_object *id_claims, *getuser;
-    struct cog_mapping_log *log;
-};
-
 /* The login's cache update, in the child cog_run_detached makes. */
-static cog_status store_login(void *ctx, struct cog_error *err)
+cog_status cog_store_login_job(void *ctx, struct cog_error *err)
 {
-    const struct login_job *job = ctx;
+    const struct cog_login_job *job = ctx;
     const struct cog_config *cfg = job->cfg;
     struct json_object *id_claims = job->id_claims, *getuser = job->getuser;
     struct cog_mapping_log *log = job->log;
@@ -490,6 +486,7 @@ static cog_status store_login(void *ctx, struct cog_error *err)
         .prior_nss = &f.vnss,
         .prior_accounts = &f.vacc,
         .incremental = true,
+        .nss_checked = job->nss_checked,
     };
     if ((st = cog_mapping_build(&in, &one, log, err)) != COG_OK)
         goto out;
@@ -533,12 +530,20 @@ cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_objec
                                  struct json_object *getuser, struct cog_mapping_log *log,
                                  struct cog_error *err)
 {
-    struct login_job job = {cfg, id_claims, getuser, log};
+    return cog_cache_store_login_checked(cfg, id_claims, getuser, NULL, log, err);
+}
+
+cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
+                                         struct json_object *id_claims, struct json_object *getuser,
+                                         const char *nss_checked, struct cog_mapping_log *log,
+                                         struct cog_error *err)
+{
+    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log};
     /* The child hashes subs (SHA-256): OpenSSL's configuration is read once
      * here, not again in every login's child. */
     (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     /* The lock is held by a child the user cannot stop (cache_detach.c). */
-    return cog_run_detached(store_login, &job, (long)cfg->timeout * 1000, err);
+    return cog_run_detached(cog_store_login_job, &job, (long)cfg->timeout * 1000, err);
 }
 
 /* ---- dropping a user ------------------------------------------------------------- */

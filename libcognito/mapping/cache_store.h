@@ -6,6 +6,8 @@
 #include "libcognito/cache/cache.h"
 #include "libcognito/cache/idmap.h"
 
+struct json_object;
+
 /* A logins model being built. */
 struct delta {
     struct cog_cache_model *m;
@@ -38,6 +40,16 @@ cog_status cog_store_shadow_full(struct delta *d, const struct cog_cache_files *
 /* Removes the three logins files (cache_retire.c), lk checked first. */
 cog_status cog_store_remove_logins(const struct cog_cache_lock *lk, const char *dir,
                                    struct cog_error *err);
+/* A login's cache update (cog_cache_store_login_checked's arguments) and
+ * the work itself, run in this process: cog_cache_store_login runs it in
+ * a detached child; tests and bench/cache time it alone. */
+struct cog_login_job {
+    const struct cog_config *cfg;
+    struct json_object *id_claims, *getuser;
+    const char *nss_checked;
+    struct cog_mapping_log *log;
+};
+cog_status cog_store_login_job(void *ctx, struct cog_error *err);
 /* Tells log (may be NULL) when lk was taken from a stale holder, and why. */
 struct cog_mapping_log;
 void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk);

@@ -107,6 +107,12 @@ struct cog_mapping_input {
     /* A login maps one user into a cache it does not rewrite: ids and
      * names held there by someone else are taken. */
     bool incremental;
+    /* A login: the Unix name its caller passed through cog_local_name in
+     * this process moments before (NULL: none). The mapping still checks
+     * the deny list and the local files, but does not ask the host's NSS
+     * again for that name (cog_local_nss_name: milliseconds per call through
+     * nsswitch, for an answer the caller has just had). */
+    const char *nss_checked;
     /* uids and gids nobody in this pool listing may get: a sync keeps the
      * users and groups of logins newer than its listing. */
     const uint32_t *reserved;

@@ -177,7 +177,8 @@ cog_status mapper_assign_names(struct mapper *m, const size_t *order, struct cog
                               : cog_strmap_get(&m->local.names, name, NULL)
                                   ? "a local user or group has that name"
                                   : NULL;
-            if (why == NULL && m->in->incremental)
+            if (why == NULL && m->in->incremental &&
+                (m->in->nss_checked == NULL || strcmp(m->in->nss_checked, name) != 0))
                 why = cog_local_nss_name(name, m->in->prior_nss);
             if (why != NULL) {
                 mapper_logf(m->log, LOG_WARNING, "user '%s' (sub %s): %s; left out", name, u->sub,

@@ -4,6 +4,7 @@
  * yields "not found", never a crash (these tests also run under ASan). */
 #include "build-config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -558,6 +559,52 @@ START_TEST(test_upgrade_makes_keys_file)
 }
 END_TEST
 
+static size_t dir_entries(void)
+{
+    size_t n = 0;
+    DIR *dp = opendir(dir.cache);
+    for (struct dirent *e; dp != NULL && (e = readdir(dp)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (dp != NULL)
+        closedir(dp);
+    return n;
+}
+
+/* A login's three files are one set: nothing is renamed unless every file
+ * was written whole, no temp file stays behind, and a good set lands. */
+START_TEST(test_replace_set_all_or_nothing)
+{
+    struct cog_cache_model m;
+    struct cog_error err = {0};
+    struct cog_cache_map map;
+    char *img;
+    size_t len;
+    char path[512];
+
+    small_model(&m);
+    ck_assert_int_eq(cog_cache_build(&m, COG_DISK_NSS, &img, &len, &err), COG_OK);
+    struct cog_cache_image bad[] = {
+        {COG_CACHE_ACCOUNTS_DELTA_FILE, img, len, COG_CACHE_PRIVATE_MODE},
+        {COG_CACHE_NSS_DELTA_FILE, img, len - 8, COG_CACHE_PUBLIC_MODE}, /* cut short */
+    };
+    ck_assert_int_eq(cog_cache_replace_set(NULL, dir.cache, bad, 2, &err), COG_ERR_CONFIG);
+    ck_assert_uint_eq(dir_entries(), 0);
+    struct cog_cache_image good[] = {
+        {COG_CACHE_NSS_FILE, img, len, COG_CACHE_PUBLIC_MODE},
+        {COG_CACHE_NSS_DELTA_FILE, img, len, COG_CACHE_PUBLIC_MODE},
+    };
+    ck_assert_int_eq(cog_cache_replace_set(NULL, dir.cache, good, 2, &err), COG_OK);
+    ck_assert_uint_eq(dir_entries(), 2);
+    path_of(COG_CACHE_NSS_DELTA_FILE, path, sizeof(path));
+    ck_assert_int_eq(cog_cache_map_open(&map, path, COG_DISK_NSS), COG_CACHE_OK);
+    ck_assert(cog_cache_map_verify(&map));
+    ck_assert_ptr_nonnull(cog_cache_user_by_name(&map, "alice"));
+    cog_cache_map_close(&map);
+    free(img);
+    cog_cache_model_free(&m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -572,6 +619,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_untrusted_files);
     tcase_add_test(tc, test_delta_shadows_main);
     tcase_add_test(tc, test_upgrade_makes_keys_file);
+    tcase_add_test(tc, test_replace_set_all_or_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,11 +13,12 @@
 
 #include <check.h>
 
-#include "libcognito/signin/auth.h"
 #include "libcognito/cache/cache.h"
-#include "libcognito/wire/idp.h"
-#include "libcognito/mapping/mapping.h"
 #include "libcognito/core/util.h"
+#include "libcognito/mapping/localnames.h"
+#include "libcognito/mapping/mapping.h"
+#include "libcognito/signin/auth.h"
+#include "libcognito/wire/idp.h"
 #include "tests/cachetest.h"
 #include "tests/testutil.h"
 
@@ -141,12 +142,74 @@ START_TEST(test_login_then_nss)
 }
 END_TEST
 
+/* A host account through NSS (not in the test's local files, not on the
+ * deny list): what a user of another NSS source looks like here. */
+static const char *host_only_name(const struct cog_config *cfg)
+{
+    static const char *const names[] = {"games", "man",   "lp",     "mail", "news",
+                                        "uucp",  "proxy", "backup", "list", "irc"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *why = cog_local_name(cfg, names[i]);
+        if (getpwnam(names[i]) != NULL && !cog_mapping_name_denied(cfg, names[i]) && why != NULL &&
+            strstr(why, "another NSS source") != NULL)
+            return names[i];
+    }
+    return NULL;
+}
+
+static cog_status store(const struct cog_config *cfg, const char *name, const char *checked)
+{
+    struct cog_error err = {0};
+    struct json_object *c = tclaims(name, "5b0e6a52-0000-4000-8000-00000000c0de", NULL, NULL);
+    cog_status st = cog_cache_store_login_checked(cfg, c, NULL, checked, NULL, &err);
+    json_object_put(c);
+    return st;
+}
+
+/* pam_cognito hands the update the name it has just passed through
+ * cog_local_name: only the host NSS question is skipped for that name; the
+ * local files and the deny list still refuse, and any other name still
+ * gets the NSS check. */
+START_TEST(test_checked_name_skips_only_nss)
+{
+    struct tdir d;
+    struct cog_config cfg;
+    struct cog_cache_files f;
+    struct cog_view_user vu;
+    struct cog_error err = {0};
+
+    tdir_make(&d);
+    tconfig(&cfg, &d, NULL);
+    const char *host = host_only_name(&cfg);
+    ck_assert_msg(host != NULL, "no host account (games, man, lp...) to test with");
+    /* The previous way and a mismatched name: NSS is asked, the name refused. */
+    ck_assert_int_eq(store(&cfg, host, NULL), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(store(&cfg, host, "someoneelse"), COG_ERR_INVALID_INPUT);
+    /* The local files and the deny list win even for the checked name. */
+    ck_assert_int_eq(store(&cfg, "localuser", "localuser"), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(store(&cfg, "localgrp", "localgrp"), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(store(&cfg, "wheel", "wheel"), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(cog_cache_files_open(d.cache, &f, &err), COG_OK);
+    ck_assert_int_ne(cog_view_user_by_name(&f.vnss, "localuser", &vu), COG_CACHE_OK);
+    cog_cache_files_close(&f);
+    /* The name the caller vouched for: not asked again, so stored (what the
+     * caller's own check would have refused is the caller's to refuse). */
+    ck_assert_int_eq(store(&cfg, host, host), COG_OK);
+    ck_assert_int_eq(cog_cache_files_open(d.cache, &f, &err), COG_OK);
+    ck_assert_int_eq(cog_view_user_by_name(&f.vnss, host, &vu), COG_CACHE_OK);
+    cog_cache_files_close(&f);
+    cog_config_free(&cfg);
+    tdir_remove(&d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("login_cache");
     TCase *tc = tcase_create("login_cache");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_login_then_nss);
+    tcase_add_test(tc, test_checked_name_skips_only_nss);
     suite_add_tcase(s, tc);
     return s;
 }
