@@ -75,6 +75,7 @@ eq "the config is a conffile users' tools can read" "644 root root" "$(stat -c '
 t "dpkg knows it as a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' cognito-tools | grep -q ' /etc/cognito/cognito.conf '"
 eq "the cache directory" "755 root" "$(stat -c '%a %U' /var/lib/cognito)"
 t "the sync timer is not enabled" test ! -e /etc/systemd/system/timers.target.wants/cognito-sync.timer
+t "the export timer is shipped, not enabled" sh -c "test -f /lib/systemd/system/cognito-export.timer && test ! -e /etc/systemd/system/timers.target.wants/cognito-export.timer"
 t "cognitoctl refuses the unconfigured file" sh -c '! cognitoctl login alice </dev/null'
 
 # -- configure: the admin's steps ------------------------------------------------
