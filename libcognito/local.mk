@@ -33,6 +33,9 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/admin.c libcognito/admin.h \
 	libcognito/sshkey.c libcognito/sshkey.h \
 	libcognito/pool_reader.c libcognito/pool_reader.h \
+	libcognito/cloudtrail.c libcognito/cloudtrail.h \
+	libcognito/export_delta.c libcognito/export_delta.h \
+	libcognito/export_state.c libcognito/export_state.h \
 	libcognito/s3.c libcognito/s3.h \
 	libcognito/snapshot_manifest.c libcognito/snapshot_manifest.h \
 	libcognito/snapshot_build.c libcognito/snapshot_build.h \

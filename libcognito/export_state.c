@@ -1,0 +1,188 @@
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcognito/export_state.h"
+#include "libcognito/json.h"
+
+#define STATE_FORMAT 1
+
+/* The configuration's attribute names: a listing made under others is stale. */
+static void attribute_key(const struct cog_config *cfg, char *out, size_t size)
+{
+    snprintf(out, size, "%s|%s|%s", cfg->username_attribute ? cfg->username_attribute : "",
+             cfg->uid_attribute ? cfg->uid_attribute : "",
+             cfg->ssh_key_attribute ? cfg->ssh_key_attribute : "");
+}
+
+static bool add_attr(struct json_object *list, const char *name, const char *value)
+{
+    if (name == NULL || value == NULL)
+        return true;
+    struct json_object *a = json_object_new_object();
+    if (a == NULL || !cog_json_add_string(a, "Name", name) ||
+        !cog_json_add_string(a, "Value", value) || json_object_array_add(list, a) != 0) {
+        json_object_put(a);
+        return false;
+    }
+    return true;
+}
+
+static struct json_object *user_json(const struct cog_config *cfg, const struct cog_pool_user *u)
+{
+    struct json_object *o = json_object_new_object(), *attrs = json_object_new_array(),
+                       *groups = json_object_new_array();
+    bool ok = o != NULL && attrs != NULL && groups != NULL &&
+              cog_json_add_string(o, "Username", u->username) && add_attr(attrs, "sub", u->sub) &&
+              add_attr(attrs, "name", u->name) && add_attr(attrs, "given_name", u->given_name) &&
+              add_attr(attrs, "family_name", u->family_name) &&
+              add_attr(attrs, cfg->username_attribute, u->name_value) &&
+              add_attr(attrs, cfg->uid_attribute, u->uid_value) &&
+              add_attr(attrs, cfg->ssh_key_attribute, u->ssh_keys) &&
+              json_object_object_add(o, "UserCreateDate", json_object_new_int64(u->created)) == 0 &&
+              json_object_object_add(o, "Enabled", json_object_new_boolean(u->enabled)) == 0 &&
+              cog_json_add_string(o, "UserStatus", u->status ? u->status : "UNKNOWN");
+    for (size_t i = 0; ok && i < u->ngroups; i++)
+        ok = json_object_array_add(groups, json_object_new_string(u->groups[i])) == 0;
+    if (ok && json_object_object_add(o, "Attributes", attrs) == 0) {
+        attrs = NULL;
+        if (json_object_object_add(o, "Groups", groups) == 0)
+            return o;
+    }
+    json_object_put(groups);
+    json_object_put(attrs);
+    json_object_put(o);
+    return NULL;
+}
+
+cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_pool *pool,
+                                 int64_t serial, char **text, size_t *len, struct cog_error *err)
+{
+    char key[512];
+    struct json_object *o = json_object_new_object(),
+                       *users = json_object_new_array_ext((int)(pool->nusers ? pool->nusers : 1)),
+                       *groups = json_object_new_array();
+    cog_status st = COG_OK;
+
+    *text = NULL;
+    attribute_key(cfg, key, sizeof(key));
+    if (o == NULL || users == NULL || groups == NULL ||
+        json_object_object_add(o, "format", json_object_new_int(STATE_FORMAT)) != 0 ||
+        json_object_object_add(o, "serial", json_object_new_int64(serial)) != 0 ||
+        !cog_json_add_string(o, "attributes", key))
+        goto nomem;
+    for (size_t i = 0; i < pool->nusers; i++) {
+        struct json_object *u = user_json(cfg, &pool->users[i]);
+        if (u == NULL || json_object_array_add(users, u) != 0)
+            goto nomem;
+    }
+    for (size_t i = 0; i < pool->ngroups; i++) {
+        struct json_object *g = json_object_new_object();
+        if (g == NULL || !cog_json_add_string(g, "GroupName", pool->groups[i].name) ||
+            json_object_object_add(g, "CreationDate",
+                                   json_object_new_int64(pool->groups[i].created)) != 0 ||
+            json_object_array_add(groups, g) != 0) {
+            json_object_put(g);
+            goto nomem;
+        }
+    }
+    json_object_object_add(o, "users", users);
+    json_object_object_add(o, "groups", groups);
+    users = groups = NULL;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, len);
+    if (s == NULL || (*text = strdup(s)) == NULL)
+        goto nomem;
+    goto out;
+nomem:
+    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+out:
+    json_object_put(users);
+    json_object_put(groups);
+    json_object_put(o);
+    return st;
+}
+
+static int64_t int_of(struct json_object *o, const char *key)
+{
+    struct json_object *v = json_object_object_get(o, key);
+    return v != NULL && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+}
+
+static cog_status parse_user(const struct cog_config *cfg, struct json_object *o,
+                             struct cog_pool *pool, struct cog_error *err)
+{
+    const char *username = cog_json_string(o, "Username"),
+               *status = cog_json_string(o, "UserStatus");
+    struct json_object *groups = json_object_object_get(o, "Groups"), *v;
+    if (username == NULL || groups == NULL || !json_object_is_type(groups, json_type_array))
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "a user without Username or Groups");
+    struct cog_pool_user *u = cog_pool_add_user(pool);
+    if (u == NULL || (u->username = cog_pool_strdup(pool, username)) == NULL ||
+        (u->status = cog_pool_strdup(pool, status ? status : "UNKNOWN")) == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    u->created = int_of(o, "UserCreateDate");
+    u->enabled = json_object_object_get_ex(o, "Enabled", &v) ? json_object_get_boolean(v) : true;
+    for (size_t i = 0; i < json_object_array_length(groups); i++) {
+        const char *g = json_object_get_string(json_object_array_get_idx(groups, i));
+        if (g != NULL && !cog_pool_user_add_group(pool, u, g))
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    }
+    cog_status st =
+        cog_pool_user_set_attributes(pool, u, cfg, json_object_object_get(o, "Attributes"), err);
+    return st == COG_OK ? COG_OK : COG_ERR_INVALID_INPUT;
+}
+
+cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text, size_t len,
+                                  int64_t serial, struct cog_pool *pool, struct cog_error *err)
+{
+    char key[512];
+    const char *have;
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *root = NULL, *users, *groups;
+    cog_status st = COG_OK;
+
+    if (tok == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    attribute_key(cfg, key, sizeof(key));
+    root = len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    if (root == NULL || !json_object_is_type(root, json_type_object) ||
+        int_of(root, "format") != STATE_FORMAT ||
+        !json_object_object_get_ex(root, "users", &users) ||
+        !json_object_is_type(users, json_type_array) ||
+        !json_object_object_get_ex(root, "groups", &groups) ||
+        !json_object_is_type(groups, json_type_array)) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is damaged", COG_EXPORT_STATE);
+        goto out;
+    }
+    if (int_of(root, "serial") != serial) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "%s belongs to serial %lld, the previous snapshot is %lld",
+                           COG_EXPORT_STATE, (long long)int_of(root, "serial"), (long long)serial);
+        goto out;
+    }
+    if ((have = cog_json_string(root, "attributes")) == NULL || strcmp(have, key) != 0) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "%s was made with other username/uid/ssh-key attributes",
+                           COG_EXPORT_STATE);
+        goto out;
+    }
+    for (size_t i = 0; st == COG_OK && i < json_object_array_length(users); i++)
+        st = parse_user(cfg, json_object_array_get_idx(users, i), pool, err);
+    for (size_t i = 0; st == COG_OK && i < json_object_array_length(groups); i++) {
+        struct json_object *g = json_object_array_get_idx(groups, i);
+        const char *name = cog_json_string(g, "GroupName");
+        struct cog_pool_group *pg = name != NULL ? cog_pool_add_group(pool) : NULL;
+        if (name == NULL)
+            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "a group without a name");
+        else if (pg == NULL || (pg->name = cog_pool_strdup(pool, name)) == NULL)
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        else
+            pg->created = int_of(g, "CreationDate");
+    }
+out:
+    json_object_put(root);
+    json_tokener_free(tok);
+    return st;
+}

@@ -1,0 +1,30 @@
+/* The exporter's own record of the pool listing its last snapshot was made
+ * from (export-state.json beside the exporter's copy of the snapshot, mode
+ * 0600, never published): an incremental export patches this listing with
+ * the users CloudTrail says changed and maps it exactly as a full export
+ * maps a fresh listing, so both give the same snapshot. The cache files
+ * themselves cannot serve: they hold the mapping's output (Unix names,
+ * GECOS), not Cognito's Username and attributes. */
+#ifndef COGNITO_EXPORT_STATE_H
+#define COGNITO_EXPORT_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcognito/config.h"
+#include "libcognito/error.h"
+#include "libcognito/mapping.h"
+
+#define COG_EXPORT_STATE "export-state.json"
+
+/* The listing as JSON text (malloc'd), tagged with the snapshot's serial and
+ * the attribute names the configuration maps. */
+cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_pool *pool,
+                                 int64_t serial, char **text, size_t *len, struct cog_error *err);
+/* Fills pool (initialised by the caller) back. COG_ERR_INVALID_INPUT, saying
+ * why, when the text is damaged, belongs to another serial or was made under
+ * other attribute names: the caller then reads the whole pool. */
+cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text, size_t len,
+                                  int64_t serial, struct cog_pool *pool, struct cog_error *err);
+
+#endif
