@@ -116,6 +116,9 @@ EXTRA_DIST += tests/cognitoctl_snapshot.sh tests/snapshot_make.py tests/snapshot
 TESTS += tests/cognitoctl_export.sh
 EXTRA_DIST += tests/cognitoctl_export.sh tests/imds_standin.py tests/s3/serve.js tests/s3/package.json \
 	tests/s3/package-lock.json
+# The incremental export from CloudTrail's LookupEvents (issue 14's stretch).
+TESTS += tests/cognitoctl_incremental.sh
+EXTRA_DIST += tests/cognitoctl_incremental.sh
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cognitoctl_escape.sh
 EXTRA_DIST += tests/cognitoctl_escape.sh

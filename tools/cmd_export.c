@@ -287,8 +287,10 @@ static cog_status export_incremental(const struct cog_config *cfg, const char *p
     }
     if ((st = cog_cloudtrail_open(&ct, admin, cfg->cloudtrail_endpoint, err)) != COG_OK)
         goto out;
+    /* EventTime has fractions and EndTime excludes: + 1 takes in this
+     * second's events (the next export's overlap sees them again anyway). */
     st = cog_export_delta_apply(admin, &ct, pool, prior->m.events_until - COG_CLOUDTRAIL_OVERLAP_S,
-                                now, &d, err);
+                                now + 1, &d, err);
     if (st == COG_ERR_INVALID_INPUT && d.why_full[0] != '\0')
         snprintf(why, whylen, "%s", d.why_full);
     else if (st == COG_OK && !quiet)
