@@ -54,6 +54,25 @@ START_TEST(test_parse_good)
     ck_assert_str_eq(m.files[COG_SNAPSHOT_NSS].name, "nss-7.cache");
     ck_assert_int_eq(m.files[COG_SNAPSHOT_ACCOUNTS].size, 20);
     ck_assert_str_eq(m.files[COG_SNAPSHOT_KEYS].sha256, SHA_A);
+    /* A manifest of an exporter without incremental exports: none of its times. */
+    ck_assert_int_eq(m.full_at, 0);
+    ck_assert_int_eq(m.events_until, 0);
+    cog_snapshot_manifest_free(&m);
+    /* A host accepts the incremental exporter's fields; refuses them malformed. */
+    char *with = NULL;
+    ck_assert_int_gt(
+        asprintf(&with, "{\"full_at\":1700000000,\"events_until\":1700003600,%s", t + 1), 0);
+    ck_assert_msg(parse(with, &m, &err) == COG_OK, "%s", err.message);
+    ck_assert_int_eq(m.full_at, 1700000000);
+    ck_assert_int_eq(m.events_until, 1700003600);
+    cog_snapshot_manifest_free(&m);
+    free(with);
+    ck_assert_int_gt(asprintf(&with, "{\"full_at\":-5,%s", t + 1), 0);
+    ck_assert_int_eq(parse(with, &m, &err), COG_ERR_INVALID_INPUT);
+    free(with);
+    ck_assert_int_gt(asprintf(&with, "{\"events_until\":\"soon\",%s", t + 1), 0);
+    ck_assert_int_eq(parse(with, &m, &err), COG_ERR_INVALID_INPUT);
+    free(with);
     free(t);
 }
 END_TEST
@@ -202,6 +221,8 @@ START_TEST(test_emit_sign_roundtrip)
     snprintf(m.pool_id, sizeof(m.pool_id), "eu-west-1_Fleet");
     m.retired = retired;
     m.nretired = 2;
+    m.full_at = 1699990000;
+    m.events_until = 1699999000;
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
         snprintf(m.files[p].name, sizeof(m.files[p].name), "%s-42.cache",
                  cog_snapshot_part_key((enum cog_snapshot_part)p));
@@ -224,6 +245,8 @@ START_TEST(test_emit_sign_roundtrip)
     ck_assert_uint_eq(back.nretired, 2);
     ck_assert_uint_eq(back.retired[0], 20005);
     ck_assert_uint_eq(back.retired[1], 4000000000u);
+    ck_assert_int_eq(back.full_at, 1699990000);
+    ck_assert_int_eq(back.events_until, 1699999000);
     cog_snapshot_manifest_free(&back);
     /* The files' helpers: what set records, matches accepts, and nothing else. */
     struct cog_snapshot_file sf;

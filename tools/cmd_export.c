@@ -349,10 +349,11 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     if (full == NULL) {
         st = export_incremental(cfg, prev_dir, &prior, &admin, &pool, started, quiet, why,
                                 sizeof(why), err);
-        if (st == COG_ERR_INVALID_INPUT && why[0] != '\0')
+        if (st != COG_OK && why[0] == '\0')
+            /* CloudTrail unreachable or refusing: the snapshot must still go out. */
+            snprintf(why, sizeof(why), "the incremental read failed: %.300s", err->message);
+        if (st != COG_OK)
             full = why;
-        else if (st != COG_OK)
-            goto out;
     }
     if (full != NULL && mode == EXPORT_INCREMENTAL) {
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "an incremental export is impossible: %s",
