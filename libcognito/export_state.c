@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libcognito/buf.h"
 #include "libcognito/export_state.h"
 #include "libcognito/json.h"
 
@@ -57,51 +58,53 @@ static struct json_object *user_json(const struct cog_config *cfg, const struct 
     return NULL;
 }
 
+/* One JSON object and a newline (json-c escapes newlines inside strings). */
+static bool add_line(struct cog_buf *b, struct json_object *o)
+{
+    size_t n = 0;
+    const char *s =
+        o != NULL ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n) : NULL;
+    if (s == NULL)
+        return false;
+    cog_buf_add(b, s, n);
+    cog_buf_addc(b, '\n');
+    return !b->failed;
+}
+
 cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_pool *pool,
                                  int64_t serial, char **text, size_t *len, struct cog_error *err)
 {
     char key[512];
-    struct json_object *o = json_object_new_object(),
-                       *users = json_object_new_array_ext((int)(pool->nusers ? pool->nusers : 1)),
-                       *groups = json_object_new_array();
-    cog_status st = COG_OK;
+    struct cog_buf b = {.public_data = true};
+    struct json_object *o = json_object_new_object();
+    bool ok;
 
     *text = NULL;
     attribute_key(cfg, key, sizeof(key));
-    if (o == NULL || users == NULL || groups == NULL ||
-        json_object_object_add(o, "format", json_object_new_int(STATE_FORMAT)) != 0 ||
-        json_object_object_add(o, "serial", json_object_new_int64(serial)) != 0 ||
-        !cog_json_add_string(o, "attributes", key))
-        goto nomem;
-    for (size_t i = 0; i < pool->nusers; i++) {
-        struct json_object *u = user_json(cfg, &pool->users[i]);
-        if (u == NULL || json_object_array_add(users, u) != 0)
-            goto nomem;
-    }
-    for (size_t i = 0; i < pool->ngroups; i++) {
-        struct json_object *g = json_object_new_object();
-        if (g == NULL || !cog_json_add_string(g, "GroupName", pool->groups[i].name) ||
-            json_object_object_add(g, "CreationDate",
-                                   json_object_new_int64(pool->groups[i].created)) != 0 ||
-            json_object_array_add(groups, g) != 0) {
-            json_object_put(g);
-            goto nomem;
-        }
-    }
-    json_object_object_add(o, "users", users);
-    json_object_object_add(o, "groups", groups);
-    users = groups = NULL;
-    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, len);
-    if (s == NULL || (*text = strdup(s)) == NULL)
-        goto nomem;
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-out:
-    json_object_put(users);
-    json_object_put(groups);
+    ok = o != NULL && json_object_object_add(o, "format", json_object_new_int(STATE_FORMAT)) == 0 &&
+         json_object_object_add(o, "serial", json_object_new_int64(serial)) == 0 &&
+         cog_json_add_string(o, "attributes", key) && add_line(&b, o);
     json_object_put(o);
-    return st;
+    /* A line per user and per group: a million users never become one tree. */
+    for (size_t i = 0; ok && i < pool->nusers; i++) {
+        o = user_json(cfg, &pool->users[i]);
+        ok = add_line(&b, o);
+        json_object_put(o);
+    }
+    for (size_t i = 0; ok && i < pool->ngroups; i++) {
+        o = json_object_new_object();
+        ok = o != NULL && cog_json_add_string(o, "GroupName", pool->groups[i].name) &&
+             json_object_object_add(o, "CreationDate",
+                                    json_object_new_int64(pool->groups[i].created)) == 0 &&
+             add_line(&b, o);
+        json_object_put(o);
+    }
+    if (ok)
+        *text = cog_buf_take(&b, len);
+    cog_buf_free(&b);
+    if (*text == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    return COG_OK;
 }
 
 static int64_t int_of(struct json_object *o, const char *key)
@@ -134,55 +137,69 @@ static cog_status parse_user(const struct cog_config *cfg, struct json_object *o
     return st == COG_OK ? COG_OK : COG_ERR_INVALID_INPUT;
 }
 
+static cog_status parse_group(struct json_object *g, struct cog_pool *pool, struct cog_error *err)
+{
+    const char *name = cog_json_string(g, "GroupName");
+    struct cog_pool_group *pg = name != NULL ? cog_pool_add_group(pool) : NULL;
+    if (name == NULL)
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "a group without a name");
+    if (pg == NULL || (pg->name = cog_pool_strdup(pool, name)) == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    pg->created = int_of(g, "CreationDate");
+    return COG_OK;
+}
+
+/* The header line: this serial, these attribute names. */
+static cog_status check_header(const struct cog_config *cfg, struct json_object *h, int64_t serial,
+                               struct cog_error *err)
+{
+    char key[512];
+    const char *have = cog_json_string(h, "attributes");
+    attribute_key(cfg, key, sizeof(key));
+    if (int_of(h, "format") != STATE_FORMAT)
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is damaged", COG_EXPORT_STATE);
+    if (int_of(h, "serial") != serial)
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                             "%s belongs to serial %lld, the previous snapshot is %lld",
+                             COG_EXPORT_STATE, (long long)int_of(h, "serial"), (long long)serial);
+    if (have == NULL || strcmp(have, key) != 0)
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                             "%s was made with other username/uid/ssh-key attributes",
+                             COG_EXPORT_STATE);
+    return COG_OK;
+}
+
 cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text, size_t len,
                                   int64_t serial, struct cog_pool *pool, struct cog_error *err)
 {
-    char key[512];
-    const char *have;
     struct json_tokener *tok = json_tokener_new();
-    struct json_object *root = NULL, *users, *groups;
     cog_status st = COG_OK;
+    size_t at = 0;
 
     if (tok == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    attribute_key(cfg, key, sizeof(key));
-    root = len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
-    if (root == NULL || !json_object_is_type(root, json_type_object) ||
-        int_of(root, "format") != STATE_FORMAT ||
-        !json_object_object_get_ex(root, "users", &users) ||
-        !json_object_is_type(users, json_type_array) ||
-        !json_object_object_get_ex(root, "groups", &groups) ||
-        !json_object_is_type(groups, json_type_array)) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is damaged", COG_EXPORT_STATE);
-        goto out;
-    }
-    if (int_of(root, "serial") != serial) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
-                           "%s belongs to serial %lld, the previous snapshot is %lld",
-                           COG_EXPORT_STATE, (long long)int_of(root, "serial"), (long long)serial);
-        goto out;
-    }
-    if ((have = cog_json_string(root, "attributes")) == NULL || strcmp(have, key) != 0) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
-                           "%s was made with other username/uid/ssh-key attributes",
-                           COG_EXPORT_STATE);
-        goto out;
-    }
-    for (size_t i = 0; st == COG_OK && i < json_object_array_length(users); i++)
-        st = parse_user(cfg, json_object_array_get_idx(users, i), pool, err);
-    for (size_t i = 0; st == COG_OK && i < json_object_array_length(groups); i++) {
-        struct json_object *g = json_object_array_get_idx(groups, i);
-        const char *name = cog_json_string(g, "GroupName");
-        struct cog_pool_group *pg = name != NULL ? cog_pool_add_group(pool) : NULL;
-        if (name == NULL)
-            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "a group without a name");
-        else if (pg == NULL || (pg->name = cog_pool_strdup(pool, name)) == NULL)
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    for (size_t line = 0; st == COG_OK && at < len; line++) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+        struct json_object *o = NULL;
+        json_tokener_reset(tok);
+        if (nl != NULL && n <= INT32_MAX)
+            o = json_tokener_parse_ex(tok, text + at, (int)n);
+        if (o == NULL || json_tokener_get_parse_end(tok) != n ||
+            !json_object_is_type(o, json_type_object))
+            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is damaged (line %zu)",
+                               COG_EXPORT_STATE, line + 1);
+        else if (line == 0)
+            st = check_header(cfg, o, serial, err);
+        else if (json_object_object_get_ex(o, "Username", NULL))
+            st = parse_user(cfg, o, pool, err);
         else
-            pg->created = int_of(g, "CreationDate");
+            st = parse_group(o, pool, err);
+        json_object_put(o);
+        at += n + 1;
     }
-out:
-    json_object_put(root);
+    if (st == COG_OK && at == 0)
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is empty", COG_EXPORT_STATE);
     json_tokener_free(tok);
     return st;
 }

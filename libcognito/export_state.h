@@ -1,6 +1,7 @@
 /* The exporter's own record of the pool listing its last snapshot was made
  * from (export-state.json beside the exporter's copy of the snapshot, mode
- * 0600, never published): an incremental export patches this listing with
+ * 0600, never published; one JSON object a line, so a million users are
+ * never one json-c tree): an incremental export patches this listing with
  * the users CloudTrail says changed and maps it exactly as a full export
  * maps a fresh listing, so both give the same snapshot. The cache files
  * themselves cannot serve: they hold the mapping's output (Unix names,

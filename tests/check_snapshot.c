@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "libcognito/config.h"
+#include "libcognito/export_state.h"
 #include "libcognito/snapshot_install.h"
 #include "libcognito/snapshot_manifest.h"
 #include "libcognito/util.h"
@@ -314,6 +316,72 @@ START_TEST(test_state)
 }
 END_TEST
 
+/* The exporter's listing (export_state.h) comes back as it went, and only
+ * for the serial and attribute names it was made with. */
+START_TEST(test_export_state)
+{
+    struct cog_config cfg;
+    struct cog_pool pool, back;
+    struct cog_error err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    cog_config_init(&cfg);
+    cfg.ssh_key_attribute = strdup("custom:ssh");
+    cog_pool_init(&pool);
+    struct cog_pool_user *u = cog_pool_add_user(&pool);
+    u->username = "alice";
+    u->sub = "sub-a";
+    u->name = "Alice \"A\"";
+    u->ssh_keys = "ssh-ed25519 AAAA one\nssh-ed25519 BBBB two";
+    u->created = 1700000000;
+    u->enabled = false;
+    u->status = "CONFIRMED";
+    ck_assert(cog_pool_user_add_group(&pool, u, "ops"));
+    ck_assert(cog_pool_user_add_group(&pool, u, "team"));
+    u = cog_pool_add_user(&pool);
+    u->username = "bob";
+    u->sub = "sub-b";
+    u->enabled = true;
+    u->status = "FORCE_CHANGE_PASSWORD";
+    struct cog_pool_group *g = cog_pool_add_group(&pool);
+    g->name = "ops";
+    g->created = 1600000000;
+    ck_assert_int_eq(cog_export_state_emit(&cfg, &pool, 9, &text, &len, &err), COG_OK);
+    cog_pool_init(&back);
+    ck_assert_msg(cog_export_state_parse(&cfg, text, len, 9, &back, &err) == COG_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(back.nusers, 2);
+    ck_assert_str_eq(back.users[0].username, "alice");
+    ck_assert_str_eq(back.users[0].sub, "sub-a");
+    ck_assert_str_eq(back.users[0].name, "Alice \"A\"");
+    ck_assert_str_eq(back.users[0].ssh_keys, "ssh-ed25519 AAAA one\nssh-ed25519 BBBB two");
+    ck_assert_int_eq(back.users[0].created, 1700000000);
+    ck_assert(!back.users[0].enabled);
+    ck_assert_uint_eq(back.users[0].ngroups, 2);
+    ck_assert_str_eq(back.users[0].groups[1], "team");
+    ck_assert_str_eq(back.users[1].status, "FORCE_CHANGE_PASSWORD");
+    ck_assert(back.users[1].enabled);
+    ck_assert_uint_eq(back.ngroups, 1);
+    ck_assert_int_eq(back.groups[0].created, 1600000000);
+    cog_pool_free(&back);
+    /* Another serial, other attribute names, a cut-off file: a full read instead. */
+    cog_pool_init(&back);
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 8, &back, &err),
+                     COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len - 1, 9, &back, &err),
+                     COG_ERR_INVALID_INPUT);
+    free(cfg.ssh_key_attribute);
+    cfg.ssh_key_attribute = strdup("custom:keys");
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 9, &back, &err),
+                     COG_ERR_INVALID_INPUT);
+    cog_pool_free(&back);
+    /* pool's strings are literals: free only its arrays and arena. */
+    cog_pool_free(&pool);
+    free(text);
+    cog_config_free(&cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -323,6 +391,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_verify);
     tcase_add_test(tc, test_emit_sign_roundtrip);
     tcase_add_test(tc, test_state);
+    tcase_add_test(tc, test_export_state);
     suite_add_tcase(s, tc);
     return s;
 }
