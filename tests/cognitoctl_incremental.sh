@@ -6,8 +6,10 @@
 # deleted; the incremental export publishes them with a higher serial
 # (full_at kept, events_until advanced) in a handful of UserList requests;
 # the new user gets the uid the full rule gives, the deleted one's uid is
-# retired; running it again over the same events (the overlap window) changes
-# nothing; a forced --full gives the same users and groups; a fleet host's
+# retired; running it again over the same events (the overlap window), with
+# sign-in, read, failed and other-pool events besides and two
+# ThrottlingExceptions, changes nothing; CloudTrail refusing makes it a full
+# read that says why; a forced --full gives the same users and groups; a fleet host's
 # sync installs it; an event that names its user only by a masked username
 # makes it a full read (and --incremental exits 2).
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -152,6 +154,16 @@ check "every other user and group is as it was" cmp -s "$TEST_DIR/kept1" "$TEST_
 mc POST /_mock/faults '{"op": "LookupEvents", "kind": "throttle", "type": "ThrottlingException", "count": 2}' \
 	>/dev/null || fail "fault"
 LOOKUPS0=$(lookups)
+# Events that change nothing here: a sign-in (username masked), a read, a
+# failed call, and a deletion in another pool of the account.
+rawev() { # NAME EXTRA-JSON-MEMBERS
+	mc POST /_mock/cloudtrail/events "{\"name\": \"$1\", \"record\": {\"eventSource\": \"cognito-idp.amazonaws.com\",
+		\"eventName\": \"$1\", $2}}" >/dev/null || fail "raw event $1"
+}
+rawev InitiateAuth '"readOnly": false, "requestParameters": {"authFlow": "USER_SRP_AUTH", "clientId": "x", "authParameters": "HIDDEN_DUE_TO_SECURITY_REASONS"}'
+rawev ListUsers "\"readOnly\": true, \"requestParameters\": {\"userPoolId\": \"$MOCK_POOL_ID\"}"
+rawev AdminDeleteUser "\"readOnly\": false, \"errorCode\": \"UserNotFoundException\", \"requestParameters\": {\"userPoolId\": \"$MOCK_POOL_ID\", \"username\": \"HIDDEN_DUE_TO_SECURITY_REASONS\"}"
+rawev AdminDeleteUser '"readOnly": false, "requestParameters": {"userPoolId": "us-east-1_Another", "username": "HIDDEN_DUE_TO_SECURITY_REASONS"}'
 export_
 expect_eq "a second incremental export exits 0" 0 "$RC"
 check "(incremental again)" grep -q "^Incremental: " "$TEST_DIR/out"
