@@ -156,44 +156,68 @@ static const char *usable(const char *v)
     return v;
 }
 
-static bool unresolved(struct collect *c, struct cog_error *err, const char *name, const char *why)
+enum cog_event_effect cog_export_event_effect(const char *pool_id, const char *name,
+                                              struct json_object *rec, const char **sub,
+                                              const char **username, const char **why)
 {
-    snprintf(c->d->why_full, sizeof(c->d->why_full), "CloudTrail event %.64s: %s", name, why);
-    cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s", c->d->why_full);
-    return false;
+    *sub = *username = NULL;
+    *why = NULL;
+    if (rec == NULL || !json_object_is_type(rec, json_type_object)) {
+        *why = "no readable record";
+        return COG_EVENT_UNRESOLVED;
+    }
+    const char *code = cog_json_string(rec, "errorCode");
+    struct json_object *ro = json_object_object_get(rec, "readOnly");
+    /* A failed call or a read changes nothing; readOnly counts only as JSON true. */
+    if ((code != NULL && *code != '\0') ||
+        (ro != NULL && json_object_is_type(ro, json_type_boolean) && json_object_get_boolean(ro)))
+        return COG_EVENT_NONE;
+    struct json_object *params = cog_json_object(rec, "requestParameters");
+    struct json_object *extra = cog_json_object(rec, "additionalEventData");
+    const char *pool = cog_json_string(params, "userPoolId");
+    if (pool != NULL && strcmp(pool, pool_id) != 0)
+        return COG_EVENT_NONE; /* another pool of the account */
+    if (LISTED(name, harmless))
+        return COG_EVENT_NONE;
+    if (LISTED(name, group_events))
+        return COG_EVENT_GROUPS;
+    if (!LISTED(name, user_events)) {
+        *why = "a change the incremental export does not know";
+        return COG_EVENT_UNRESOLVED;
+    }
+    if (pool == NULL) {
+        *why = "no user pool id";
+        return COG_EVENT_UNRESOLVED;
+    }
+    *sub = usable(cog_json_string(extra, "sub"));
+    *username = *sub == NULL ? usable(cog_json_string(params, "username")) : NULL;
+    if (*sub == NULL && *username == NULL) {
+        *why = "names its user by neither sub nor username (masked)";
+        return COG_EVENT_UNRESOLVED;
+    }
+    return COG_EVENT_USER;
 }
 
 static bool on_event(void *ctx, const char *name, int64_t when, struct json_object *rec,
                      struct cog_error *err)
 {
     struct collect *c = ctx;
+    const char *sub, *user, *why;
     (void)when;
     c->d->events++;
-    if (rec == NULL)
-        return unresolved(c, err, name, "no readable record");
-    const char *code = cog_json_string(rec, "errorCode");
-    struct json_object *ro = json_object_object_get(rec, "readOnly");
-    if ((code != NULL && *code != '\0') || (ro != NULL && json_object_get_boolean(ro)))
-        return true; /* a failed call or a read changes nothing */
-    struct json_object *params = cog_json_object(rec, "requestParameters");
-    struct json_object *extra = cog_json_object(rec, "additionalEventData");
-    const char *pool = cog_json_string(params, "userPoolId");
-    if (pool != NULL && strcmp(pool, c->pool_id) != 0)
-        return true; /* another pool of the account */
-    if (LISTED(name, harmless))
+    switch (cog_export_event_effect(c->pool_id, name, rec, &sub, &user, &why)) {
+    case COG_EVENT_NONE:
         return true;
-    if (LISTED(name, group_events)) {
+    case COG_EVENT_GROUPS:
         c->groups = true;
         return true;
+    case COG_EVENT_UNRESOLVED:
+        snprintf(c->d->why_full, sizeof(c->d->why_full), "CloudTrail event %.64s: %s", name, why);
+        cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s", c->d->why_full);
+        return false;
+    case COG_EVENT_USER:
+        break;
     }
-    if (!LISTED(name, user_events))
-        return unresolved(c, err, name, "a change the incremental export does not know");
-    if (pool == NULL)
-        return unresolved(c, err, name, "no user pool id");
-    const char *sub = usable(cog_json_string(extra, "sub"));
-    const char *user = usable(cog_json_string(params, "username"));
-    if (sub == NULL && user == NULL)
-        return unresolved(c, err, name, "names its user by neither sub nor username (masked)");
     if (!(sub != NULL ? keys_add(c, &c->subs, sub) : keys_add(c, &c->names, user))) {
         cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         return false;

@@ -32,6 +32,21 @@ struct cog_export_delta {
     char why_full[256];    /* set when the caller must read the whole pool */
 };
 
+/* What one CloudTrail record (the parsed CloudTrailEvent; NULL: unreadable)
+ * of event name means for pool_id's snapshot. USER: *sub, else *username,
+ * names the user (present, not masked, safe inside a ListUsers Filter: no
+ * quote, backslash or control character). UNRESOLVED: *why says why a full
+ * read is needed. */
+enum cog_event_effect {
+    COG_EVENT_NONE,       /* a read, a failed call, another pool, sign-in, configuration */
+    COG_EVENT_USER,       /* read that user again */
+    COG_EVENT_GROUPS,     /* read the group list again */
+    COG_EVENT_UNRESOLVED, /* cannot be tied to what it changed */
+};
+enum cog_event_effect cog_export_event_effect(const char *pool_id, const char *name,
+                                              struct json_object *rec, const char **sub,
+                                              const char **username, const char **why);
+
 /* Patches pool (the previous listing) with the changes of [start, end).
  * COG_OK: done (pool is now the pool as of about end). COG_ERR_INVALID_INPUT
  * with d->why_full: an event could not be resolved, read the whole pool.

@@ -15,6 +15,8 @@
 #include <openssl/pem.h>
 
 #include "libcognito/config.h"
+#include "libcognito/export_delta.h"
+#include "libcognito/json.h"
 #include "libcognito/export_state.h"
 #include "libcognito/snapshot_install.h"
 #include "libcognito/snapshot_manifest.h"
@@ -316,6 +318,79 @@ START_TEST(test_state)
 }
 END_TEST
 
+/* What a CloudTrail record means for the incremental export (export_delta.h). */
+static enum cog_event_effect effect(const char *json, const char **sub, const char **user)
+{
+    const char *why;
+    struct json_object *rec = json_tokener_parse(json);
+    const char *name = cog_json_string(rec, "eventName");
+    enum cog_event_effect e =
+        cog_export_event_effect("eu-west-1_Pool", name ? name : "", rec, sub, user, &why);
+    ck_assert(e != COG_EVENT_UNRESOLVED || (why != NULL && *why != '\0'));
+    /* sub and user point into rec: the callers below only compare them while it lives. */
+    static struct json_object *keep;
+    json_object_put(keep);
+    keep = rec;
+    return e;
+}
+
+START_TEST(test_event_effect)
+{
+    const char *sub, *user;
+#define P "\"requestParameters\":{\"userPoolId\":\"eu-west-1_Pool\""
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminCreateUser\"," P ",\"username\":\"HIDDEN_DUE_TO_"
+                            "SECURITY_REASONS\"},\"additionalEventData\":{\"sub\":\"s-1\"}}",
+                            &sub, &user),
+                     COG_EVENT_USER);
+    ck_assert_str_eq(sub, "s-1");
+    ck_assert_ptr_null(user);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"AdminAddUserToGroup\"," P ",\"username\":\"bob\"}}", &sub, &user),
+        COG_EVENT_USER);
+    ck_assert_str_eq(user, "bob");
+    /* Masked, or unusable in a Filter: a full read. */
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\"," P ",\"username\":\"HIDDEN_FOR_"
+                            "SECURITY_REASONS\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\"," P ",\"username\":\"a\\\" or "
+                            "sub ^= \\\"\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"requestParameters\":{"
+                            "\"username\":\"bob\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED); /* which pool? */
+    ck_assert_int_eq(effect("{\"eventName\":\"CreateUserImportJob\"," P "}}", &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("not json", &sub, &user), COG_EVENT_UNRESOLVED);
+    /* Nothing to do: a read, a failed call, another pool, a sign-in. */
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"AdminDeleteUser\",\"readOnly\":true," P "}}", &sub, &user),
+        COG_EVENT_NONE);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"errorCode\":\"UserNotFound"
+                            "Exception\"," P "}}",
+                            &sub, &user),
+                     COG_EVENT_NONE);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"requestParameters\":{"
+                            "\"userPoolId\":\"eu-west-1_Other\"}}",
+                            &sub, &user),
+                     COG_EVENT_NONE);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"InitiateAuth\",\"requestParameters\":{}}", &sub, &user),
+        COG_EVENT_NONE);
+    /* readOnly counts only as JSON true: the string "false" is no read. */
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"readOnly\":\"false\"," P
+                            ",\"username\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"DeleteGroup\"," P ",\"groupName\":\"ops\"}}", &sub, &user),
+        COG_EVENT_GROUPS);
+#undef P
+}
+END_TEST
+
 /* The exporter's listing (export_state.h) comes back as it went, and only
  * for the serial and attribute names it was made with. */
 START_TEST(test_export_state)
@@ -392,6 +467,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_emit_sign_roundtrip);
     tcase_add_test(tc, test_state);
     tcase_add_test(tc, test_export_state);
+    tcase_add_test(tc, test_event_effect);
     suite_add_tcase(s, tc);
     return s;
 }
