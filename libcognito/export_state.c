@@ -72,7 +72,8 @@ static bool add_line(struct cog_buf *b, struct json_object *o)
 }
 
 cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_pool *pool,
-                                 int64_t serial, char **text, size_t *len, struct cog_error *err)
+                                 int64_t serial, int64_t events_until, char **text, size_t *len,
+                                 struct cog_error *err)
 {
     char key[512];
     struct cog_buf b = {.public_data = true};
@@ -83,6 +84,7 @@ cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_
     attribute_key(cfg, key, sizeof(key));
     ok = o != NULL && json_object_object_add(o, "format", json_object_new_int(STATE_FORMAT)) == 0 &&
          json_object_object_add(o, "serial", json_object_new_int64(serial)) == 0 &&
+         json_object_object_add(o, "events_until", json_object_new_int64(events_until)) == 0 &&
          cog_json_add_string(o, "attributes", key) && add_line(&b, o);
     json_object_put(o);
     /* A line per user and per group: a million users never become one tree. */
@@ -105,6 +107,18 @@ cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_
     if (*text == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     return COG_OK;
+}
+
+static int by_username(const void *a, const void *b)
+{
+    return strcmp(((const struct cog_pool_user *)a)->username,
+                  ((const struct cog_pool_user *)b)->username);
+}
+
+void cog_export_state_sort(struct cog_pool *pool)
+{
+    if (pool->nusers > 1)
+        qsort(pool->users, pool->nusers, sizeof(pool->users[0]), by_username);
 }
 
 static int64_t int_of(struct json_object *o, const char *key)
@@ -170,7 +184,8 @@ static cog_status check_header(const struct cog_config *cfg, struct json_object 
 }
 
 cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text, size_t len,
-                                  int64_t serial, struct cog_pool *pool, struct cog_error *err)
+                                  int64_t serial, struct cog_pool *pool, int64_t *events_until,
+                                  struct cog_error *err)
 {
     struct json_tokener *tok = json_tokener_new();
     cog_status st = COG_OK;
@@ -186,15 +201,17 @@ cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text
         if (nl != NULL && n <= INT32_MAX)
             o = json_tokener_parse_ex(tok, text + at, (int)n);
         if (o == NULL || json_tokener_get_parse_end(tok) != n ||
-            !json_object_is_type(o, json_type_object))
+            !json_object_is_type(o, json_type_object)) {
             st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s is damaged (line %zu)",
                                COG_EXPORT_STATE, line + 1);
-        else if (line == 0)
-            st = check_header(cfg, o, serial, err);
-        else if (json_object_object_get_ex(o, "Username", NULL))
+        } else if (line == 0) {
+            if ((st = check_header(cfg, o, serial, err)) == COG_OK)
+                *events_until = int_of(o, "events_until");
+        } else if (json_object_object_get_ex(o, "Username", NULL)) {
             st = parse_user(cfg, o, pool, err);
-        else
+        } else {
             st = parse_group(o, pool, err);
+        }
         json_object_put(o);
         at += n + 1;
     }

@@ -18,14 +18,22 @@
 
 #define COG_EXPORT_STATE "export-state.json"
 
-/* The listing as JSON text (malloc'd), tagged with the snapshot's serial and
- * the attribute names the configuration maps. */
+/* The listing as text (malloc'd): a header line with the snapshot's serial,
+ * the time CloudTrail was read up to (events_until: may be later than the
+ * manifest's when an incremental export found nothing to publish) and the
+ * attribute names the configuration maps, then a line per user and group.
+ * Sort the pool first (cog_export_state_sort) for a text that depends only
+ * on the listing's content. */
 cog_status cog_export_state_emit(const struct cog_config *cfg, const struct cog_pool *pool,
-                                 int64_t serial, char **text, size_t *len, struct cog_error *err);
+                                 int64_t serial, int64_t events_until, char **text, size_t *len,
+                                 struct cog_error *err);
+/* Users by Cognito Username (Cognito's order of a listing is not ours to keep). */
+void cog_export_state_sort(struct cog_pool *pool);
 /* Fills pool (initialised by the caller) back. COG_ERR_INVALID_INPUT, saying
  * why, when the text is damaged, belongs to another serial or was made under
  * other attribute names: the caller then reads the whole pool. */
 cog_status cog_export_state_parse(const struct cog_config *cfg, const char *text, size_t len,
-                                  int64_t serial, struct cog_pool *pool, struct cog_error *err);
+                                  int64_t serial, struct cog_pool *pool, int64_t *events_until,
+                                  struct cog_error *err);
 
 #endif

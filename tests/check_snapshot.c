@@ -421,10 +421,12 @@ START_TEST(test_export_state)
     struct cog_pool_group *g = cog_pool_add_group(&pool);
     g->name = "ops";
     g->created = 1600000000;
-    ck_assert_int_eq(cog_export_state_emit(&cfg, &pool, 9, &text, &len, &err), COG_OK);
+    ck_assert_int_eq(cog_export_state_emit(&cfg, &pool, 9, 1700000500, &text, &len, &err), COG_OK);
     cog_pool_init(&back);
-    ck_assert_msg(cog_export_state_parse(&cfg, text, len, 9, &back, &err) == COG_OK, "%s",
+    int64_t until = 0;
+    ck_assert_msg(cog_export_state_parse(&cfg, text, len, 9, &back, &until, &err) == COG_OK, "%s",
                   err.message);
+    ck_assert_int_eq(until, 1700000500);
     ck_assert_uint_eq(back.nusers, 2);
     ck_assert_str_eq(back.users[0].username, "alice");
     ck_assert_str_eq(back.users[0].sub, "sub-a");
@@ -441,13 +443,13 @@ START_TEST(test_export_state)
     cog_pool_free(&back);
     /* Another serial, other attribute names, a cut-off file: a full read instead. */
     cog_pool_init(&back);
-    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 8, &back, &err),
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 8, &back, &until, &err),
                      COG_ERR_INVALID_INPUT);
-    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len - 1, 9, &back, &err),
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len - 1, 9, &back, &until, &err),
                      COG_ERR_INVALID_INPUT);
     free(cfg.ssh_key_attribute);
     cfg.ssh_key_attribute = strdup("custom:keys");
-    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 9, &back, &err),
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 9, &back, &until, &err),
                      COG_ERR_INVALID_INPUT);
     cog_pool_free(&back);
     /* pool's strings are literals: free only its arrays and arena. */

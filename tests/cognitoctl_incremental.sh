@@ -8,7 +8,7 @@
 # the new user gets the uid the full rule gives, the deleted one's uid is
 # retired; running it again over the same events (the overlap window), with
 # sign-in, read, failed and other-pool events besides and two
-# ThrottlingExceptions, changes nothing; CloudTrail refusing makes it a full
+# ThrottlingExceptions, finds nothing changed and publishes nothing; CloudTrail refusing makes it a full
 # read that says why; a forced --full gives the same users and groups; a fleet host's
 # sync installs it; an event that names its user only by a masked username
 # makes it a full read (and --incremental exits 2).
@@ -149,7 +149,7 @@ grep -v -e '^newbie:' -e '^ops:' -e '^team:' "$TEST_DIR/dump2" >"$TEST_DIR/kept2
 check "every other user and group is as it was" cmp -s "$TEST_DIR/kept1" "$TEST_DIR/kept2"
 
 # 3. Again over the same events (they are inside the overlap window): the
-# same users and groups, a higher serial. CloudTrail throttles twice
+# same listing, so nothing is published (hosts download nothing). CloudTrail throttles twice
 # (ThrottlingException): the reader backs off and goes on.
 mc POST /_mock/faults '{"op": "LookupEvents", "kind": "throttle", "type": "ThrottlingException", "count": 2}' \
 	>/dev/null || fail "fault"
@@ -167,6 +167,8 @@ rawev AdminDeleteUser '"readOnly": false, "requestParameters": {"userPoolId": "u
 export_
 expect_eq "a second incremental export exits 0" 0 "$RC"
 check "(incremental again)" grep -q "^Incremental: " "$TEST_DIR/out"
+check "it finds nothing changed and publishes nothing" grep -q "^Nothing changed: serial $S2 stays" "$TEST_DIR/out"
+expect_eq "hosts keep serial $S2 (no download for nothing)" "$S2" "$(mfield serial)"
 install_snap "$SNAP" "$TEST_DIR/h3"
 dump "$TEST_DIR/h3" >"$TEST_DIR/dump3"
 check "re-applying the same events changes nothing" cmp -s "$TEST_DIR/dump2" "$TEST_DIR/dump3"

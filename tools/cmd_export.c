@@ -44,7 +44,8 @@ static const char export_usage[] =
     "Between full reads (at least every export_full_hours) an export is\n"
     "incremental: CloudTrail's LookupEvents (cloudtrail_endpoint) says which users\n"
     "and groups changed since the previous snapshot's events_until, and only those\n"
-    "are read again; an event it cannot resolve safely makes it a full read.\n"
+    "are read again; an event it cannot resolve safely makes it a full read. When\n"
+    "nothing changed, nothing is published.\n"
     "\n"
     "  --full          read the whole pool now\n"
     "  --incremental   only the changes; exit 2 when that is impossible\n"
@@ -264,13 +265,15 @@ static const char *full_reason(const struct cog_config *cfg, const struct prior_
 static cog_status export_incremental(const struct cog_config *cfg, const char *prev_dir,
                                      const struct prior_files *prior, struct cog_admin *admin,
                                      struct cog_pool *pool, int64_t now, bool quiet, char *why,
-                                     size_t whylen, struct cog_error *err)
+                                     size_t whylen, char **old_state, size_t *old_len,
+                                     struct cog_error *err)
 {
     struct cog_cloudtrail ct;
     struct cog_export_delta d;
     char *text = NULL, *path = cog_cache_path(prev_dir, COG_EXPORT_STATE);
     size_t len = 0;
     unsigned mode = 0;
+    int64_t read_until = 0;
     cog_status st;
 
     memset(&ct, 0, sizeof(ct));
@@ -278,7 +281,7 @@ static cog_status export_incremental(const struct cog_config *cfg, const char *p
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     st = cog_read_trusted_file(path, SNAPSHOT_FILE_MAX, &text, &len, &mode, err);
     if (st == COG_OK)
-        st = cog_export_state_parse(cfg, text, len, prior->m.serial, pool, err);
+        st = cog_export_state_parse(cfg, text, len, prior->m.serial, pool, &read_until, err);
     if (st != COG_OK) {
         snprintf(why, whylen, "the exporter's listing (%s) is unusable: %.200s", COG_EXPORT_STATE,
                  err->message);
@@ -289,8 +292,12 @@ static cog_status export_incremental(const struct cog_config *cfg, const char *p
         goto out;
     /* EventTime has fractions and EndTime excludes: + 1 takes in this
      * second's events (the next export's overlap sees them again anyway). */
-    st = cog_export_delta_apply(admin, &ct, pool, prior->m.events_until - COG_CLOUDTRAIL_OVERLAP_S,
-                                now + 1, &d, err);
+    /* An export that found nothing to publish read CloudTrail further than
+     * the manifest says. */
+    if (read_until < prior->m.events_until || read_until > now)
+        read_until = prior->m.events_until;
+    st = cog_export_delta_apply(admin, &ct, pool, read_until - COG_CLOUDTRAIL_OVERLAP_S, now + 1,
+                                &d, err);
     if (st == COG_ERR_INVALID_INPUT && d.why_full[0] != '\0')
         snprintf(why, whylen, "%s", d.why_full);
     else if (st == COG_OK && !quiet)
@@ -299,6 +306,11 @@ static cog_status export_incremental(const struct cog_config *cfg, const char *p
                d.events, d.lookups, d.users_reread, d.groups_reread ? ", and the group list" : "");
 out:
     cog_cloudtrail_close(&ct);
+    if (st == COG_OK) {
+        *old_state = text; /* the caller compares the patched listing with it */
+        *old_len = len;
+        text = NULL;
+    }
     free(text);
     free(path);
     return st;
@@ -306,17 +318,36 @@ out:
 
 /* The listing the snapshot was made from, for the next incremental export:
  * root-only, never published. */
-static cog_status save_state(const struct cog_config *cfg, const char *dir,
-                             const struct cog_pool *pool, int64_t serial, struct cog_error *err)
+static cog_status save_state(const struct cog_config *cfg, const char *dir, struct cog_pool *pool,
+                             int64_t serial, int64_t events_until, struct cog_error *err)
 {
     char *text = NULL, *path = cog_cache_path(dir, COG_EXPORT_STATE);
     size_t len = 0;
-    cog_status st = path == NULL ? cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory")
-                                 : cog_export_state_emit(cfg, pool, serial, &text, &len, err);
+    cog_export_state_sort(pool);
+    cog_status st = path == NULL
+                        ? cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory")
+                        : cog_export_state_emit(cfg, pool, serial, events_until, &text, &len, err);
     if (st == COG_OK)
         st = cog_write_file_atomic(path, text, len, 0600, err);
     free(text);
     free(path);
+    return st;
+}
+
+/* True when the patched listing is the previous one (the lines after the
+ * header): the same listing maps to the same snapshot. */
+static cog_status unchanged(const struct cog_config *cfg, struct cog_pool *pool, const char *old,
+                            size_t old_len, bool *same, struct cog_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cog_export_state_sort(pool);
+    cog_status st = cog_export_state_emit(cfg, pool, 0, 0, &text, &len, err);
+    const char *a = st == COG_OK ? memchr(text, '\n', len) : NULL;
+    const char *b = old != NULL ? memchr(old, '\n', old_len) : NULL;
+    *same = a != NULL && b != NULL && (size_t)(text + len - a) == (size_t)(old + old_len - b) &&
+            memcmp(a, b, (size_t)(text + len - a)) == 0;
+    free(text);
     return st;
 }
 
@@ -329,7 +360,8 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     struct prior_files prior;
     struct cog_snapshot_data d = {0};
     struct cog_mapping_log log = {.fn = export_log, .ctx = &quiet};
-    char *mtext = NULL, *sig = NULL, why[768] = "";
+    char *mtext = NULL, *sig = NULL, *old_state = NULL, why[768] = "";
+    size_t old_len = 0;
     size_t mlen = 0, siglen = 0;
     int64_t started = (int64_t)time(NULL), full_at;
     const char *full;
@@ -348,7 +380,7 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     full = full_reason(cfg, &prior, started, mode);
     if (full == NULL) {
         st = export_incremental(cfg, prev_dir, &prior, &admin, &pool, started, quiet, why,
-                                sizeof(why), err);
+                                sizeof(why), &old_state, &old_len, err);
         if (st != COG_OK && why[0] == '\0')
             /* CloudTrail unreachable or refusing: the snapshot must still go out. */
             snprintf(why, sizeof(why), "the incremental read failed: %.300s", err->message);
@@ -360,6 +392,19 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
                            full);
         goto out;
     }
+    if (full == NULL && strcmp(prev_dir, out_dir) == 0) {
+        bool same;
+        if ((st = unchanged(cfg, &pool, old_state, old_len, &same, err)) != COG_OK)
+            goto out;
+        if (same) {
+            /* Hosts keep the snapshot they have; only how far CloudTrail was read moves. */
+            if ((st = save_state(cfg, out_dir, &pool, prior.m.serial, started, err)) == COG_OK &&
+                !quiet)
+                printf("Nothing changed: serial %" PRId64 " stays, nothing was published\n",
+                       prior.m.serial);
+            goto out;
+        }
+    }
     full_at = full != NULL ? started : prior.m.full_at;
     if (full != NULL) {
         if (!quiet)
@@ -369,6 +414,9 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
         if ((st = cog_admin_list_pool(&admin, &pool, NULL, NULL, err)) != COG_OK)
             goto out;
     }
+    /* By Username, whichever way the listing came: a full and an incremental
+     * export of one pool give the same files (group members in one order). */
+    cog_export_state_sort(&pool);
     struct cog_snapshot_prior in = {
         .nss = prior.data[COG_SNAPSHOT_NSS],
         .nss_len = prior.len[COG_SNAPSHOT_NSS],
@@ -394,13 +442,14 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     if (st == COG_OK)
         prune_dir(out_dir, m->serial, prior.present ? prior.m.serial : m->serial);
     if (st == COG_OK)
-        st = save_state(cfg, out_dir, &pool, m->serial, err);
+        st = save_state(cfg, out_dir, &pool, m->serial, started, err);
     if (st == COG_OK && !quiet)
         printf("Exported %zu users and %zu groups as serial %" PRId64 " to %s (%lu throttled "
                "requests retried)\n",
                d.users, d.groups, m->serial, to_s3 ? cfg->snapshot_url : out_dir,
                admin.pace.throttled);
 out:
+    free(old_state);
     m->retired = NULL; /* d owns them */
     m->nretired = 0;
     free(mtext);
