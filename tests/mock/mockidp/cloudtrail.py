@@ -27,10 +27,10 @@ Control:
   POST /_mock/cloudtrail/events   {"name": ..., "record": {...}, "time": E}: one raw event
 """
 
+import collections
 import json
 import threading
 import time
-import uuid
 
 from . import ops_admin, sigv4
 from .pool import Pool
@@ -41,6 +41,8 @@ SOURCE = "cognito-idp.amazonaws.com"
 MASK = "HIDDEN_DUE_TO_SECURITY_REASONS"
 LOOKUP_RPS = 2
 MAX_RESULTS = 50
+# The mock's retention (CloudTrail keeps 90 days): the oldest events go first.
+MAX_EVENTS = 500000
 
 _LOCK = threading.RLock()
 
@@ -49,16 +51,29 @@ def _trail(pool):
     with _LOCK:
         t = getattr(pool, "_cloudtrail", None)
         if t is None:
-            t = {"events": [], "lookups": 0, "throttled": 0,
+            t = {"events": collections.deque(maxlen=MAX_EVENTS), "seq": 0, "lookups": 0, "throttled": 0,
                  "bucket": {"tokens": float(LOOKUP_RPS), "t": time.monotonic()}}
             pool._cloudtrail = t
         return t
 
 
 def record(pool, name, params=None, extra=None, when=None, raw=None):
-    """Appends one event; raw replaces the whole record (tests of odd ones)."""
+    """Appends one event; raw replaces the whole record (tests of odd ones).
+    Kept compact (a tuple; the record is built when LookupEvents serves it):
+    a bulk set-up of many users must not cost kilobytes each."""
     when = pool.clock.now() if when is None else when
-    rec = raw if raw is not None else {
+    with _LOCK:
+        t = _trail(pool)
+        t["seq"] += 1
+        t["events"].append((when, name, params, extra, raw, t["seq"]))
+
+
+def _full_record(pool, ev):
+    when, name, params, extra, raw, seq = ev
+    if raw is not None:
+        return raw
+    event_id = "%08x-0000-4000-8000-%012x" % (int(when), seq)
+    return {
         "eventVersion": "1.08",
         "userIdentity": {"type": "IAMUser", "accountId": "123456789012",
                          "userName": "mock-admin"},
@@ -71,17 +86,14 @@ def record(pool, name, params=None, extra=None, when=None, raw=None):
         "requestParameters": dict({"userPoolId": pool.pool_id}, **(params or {})),
         "responseElements": None,
         "additionalEventData": extra or {},
-        "requestID": str(uuid.uuid4()),
-        "eventID": str(uuid.uuid4()),
+        "requestID": event_id,
+        "eventID": event_id,
         "readOnly": False,
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": "123456789012",
         "eventCategory": "Management",
     }
-    with _LOCK:
-        _trail(pool)["events"].append({"name": name, "time": when, "record": rec,
-                                       "id": rec.get("eventID") or str(uuid.uuid4())})
 
 
 # -- the pool's writes, recorded -------------------------------------------------
@@ -186,11 +198,11 @@ def lookup_events(ctx, body):
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_RESULTS:
         raise ApiError("InvalidMaxResultsException", "MaxResults must be 1 to 50")
     with _LOCK:
-        events = [e for e in trail["events"] if start <= e["time"] < end and
+        events = [e for e in trail["events"] if start <= e[0] < end and
                   (source is None or
                    (source[0] == "EventSource" and source[1] == SOURCE) or
-                   (source[0] == "EventName" and source[1] == e["name"]))]
-    events.sort(key=lambda e: -e["time"])
+                   (source[0] == "EventName" and source[1] == e[1]))]
+    events.sort(key=lambda e: (-e[0], -e[5]))
     token = body.get("NextToken")
     offset = 0
     if token is not None:
@@ -199,11 +211,11 @@ def lookup_events(ctx, body):
             assert token.startswith("ct:") and 0 <= offset <= len(events)
         except (AttributeError, ValueError, IndexError, AssertionError):
             raise ApiError("InvalidNextTokenException", "Invalid NextToken") from None
-    page = events[offset:offset + limit]
-    out = {"Events": [{"EventId": e["id"], "EventName": e["name"], "ReadOnly": "false",
-                       "EventTime": e["time"], "EventSource": SOURCE,
+    page = [(e, _full_record(ctx.pool, e)) for e in events[offset:offset + limit]]
+    out = {"Events": [{"EventId": rec.get("eventID") or str(e[5]), "EventName": e[1],
+                       "ReadOnly": "false", "EventTime": e[0], "EventSource": SOURCE,
                        "Username": "mock-admin", "Resources": [],
-                       "CloudTrailEvent": json.dumps(e["record"])} for e in page]}
+                       "CloudTrailEvent": json.dumps(rec)} for e, rec in page]}
     if offset + limit < len(events):
         out["NextToken"] = "ct:%d" % (offset + limit)
     return out
@@ -239,7 +251,7 @@ def _ctl_trail(idp, m, body):
 @control("POST", r"/_mock/cloudtrail/clear")
 def _ctl_clear(idp, m, body):
     with _LOCK:
-        _trail(idp.pool)["events"] = []
+        _trail(idp.pool)["events"].clear()
     return 200, {}
 
 
