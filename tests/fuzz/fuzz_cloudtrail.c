@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *name = rec != NULL ? cog_json_string(rec, "eventName") : NULL;
     const char *sub, *user, *why;
 
-    enum cog_event_effect e = cog_export_event_effect("us-east-1_Fuzz", name ? name : "", rec,
-                                                      &sub, &user, &why);
+    enum cog_event_effect e =
+        cog_export_event_effect("us-east-1_Fuzz", name ? name : "", rec, &sub, &user, &why);
     switch (e) {
     case COG_EVENT_USER:
         FUZZ_CHECK((sub != NULL) != (user != NULL));
