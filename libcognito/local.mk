@@ -8,7 +8,7 @@ noinst_LTLIBRARIES += libcognito/libcognito.la
 #   signin/: the sign-in logic, SRP, the challenge state machine, MFA, passkeys, the device grant
 #   cache/: the cache files, format, writer, lock (its reader is libcogcache below)
 #   mapping/: the pool mapped to Unix users and groups, and into the cache
-#   snapshot/: the fleet snapshot, build, sign, fetch, verify, install
+#   snapshot/: the fleet snapshot, build (a full read, or CloudTrail's changes), sign, fetch, verify, install
 libcognito_libcognito_la_SOURCES = \
 	libcognito/core/arena.c libcognito/core/arena.h libcognito/core/buf.c libcognito/core/buf.h \
 	libcognito/core/config.c libcognito/core/config.h libcognito/core/config_file.c \
@@ -43,6 +43,9 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/mapping/mapping_ids.c libcognito/mapping/mapping_internal.h \
 	libcognito/mapping/mapping_names.c libcognito/mapping/mapping_pool.c \
 	libcognito/mapping/pool_reader.c libcognito/mapping/pool_reader.h \
+	libcognito/snapshot/cloudtrail.c libcognito/snapshot/cloudtrail.h \
+	libcognito/snapshot/export_delta.c libcognito/snapshot/export_delta.h \
+	libcognito/snapshot/export_state.c libcognito/snapshot/export_state.h \
 	libcognito/snapshot/snapshot_build.c libcognito/snapshot/snapshot_build.h \
 	libcognito/snapshot/snapshot_fetch.c libcognito/snapshot/snapshot_fetch.h \
 	libcognito/snapshot/snapshot_install.c libcognito/snapshot/snapshot_install.h \

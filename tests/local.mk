@@ -116,6 +116,9 @@ EXTRA_DIST += tests/cli/cognitoctl_snapshot.sh tests/cli/snapshot_make.py tests/
 TESTS += tests/cli/cognitoctl_export.sh
 EXTRA_DIST += tests/cli/cognitoctl_export.sh tests/mock/imds_standin.py tests/s3/serve.js tests/s3/package.json \
 	tests/s3/package-lock.json
+# The incremental export from CloudTrail's LookupEvents (issue 14's stretch).
+TESTS += tests/cli/cognitoctl_incremental.sh
+EXTRA_DIST += tests/cli/cognitoctl_incremental.sh
 # What a pool user wrote reaches cognitoctl's terminal escaped.
 TESTS += tests/cli/cognitoctl_escape.sh
 EXTRA_DIST += tests/cli/cognitoctl_escape.sh

@@ -115,6 +115,10 @@ static const struct key_def keys[] = {
     {"snapshot_private_key", STR(snapshot_private_key, KEY_PATH), false, NULL},
     {"export_rps", KEY_INT, offsetof(struct cog_config, export_rps), 1, 30, false, NULL},
     {"imds_endpoint", STR(imds_endpoint, KEY_STRING), false, NULL},
+    /* incremental export between full reads (cloudtrail.h) */
+    {"cloudtrail_endpoint", STR(cloudtrail_endpoint, KEY_URL), false, NULL},
+    {"export_full_hours", KEY_INT, offsetof(struct cog_config, export_full_hours), 1, 8760, false,
+     NULL},
     /* who is active: account.c owns the rule */
     {"allowed_user_status", STR(allowed_user_status, KEY_STRING), false, NULL},
     /* passkeys: the origin of clientDataJSON (webauthn.c) */
@@ -151,6 +155,7 @@ void cog_config_init(struct cog_config *cfg)
     cfg->offline_max_age = COG_OFFLINE_MAX_AGE_DEFAULT;
     cfg->jwks_max_age = COG_JWKS_MAX_AGE_DEFAULT;
     cfg->export_rps = COG_EXPORT_RPS_DEFAULT;
+    cfg->export_full_hours = COG_EXPORT_FULL_HOURS_DEFAULT;
     cfg->device_timeout = COG_DEVICE_TIMEOUT_DEFAULT;
     cog_mapping_config_defaults(cfg);
 }

@@ -100,6 +100,7 @@ enum cog_qr_style {
 
 #define COG_CONFIG_MAX_KEYS 96
 #define COG_EXPORT_RPS_DEFAULT 5
+#define COG_EXPORT_FULL_HOURS_DEFAULT 168
 
 struct cog_config {
     char *region;
@@ -160,6 +161,8 @@ struct cog_config {
     char *snapshot_private_key; /* PEM Ed25519, root-only: export signs with it */
     int export_rps;             /* the exporter's ListUsers/ListUsersInGroup budget */
     char *imds_endpoint;        /* NULL: http://169.254.169.254 */
+    char *cloudtrail_endpoint;  /* NULL: https://cloudtrail.<region>.amazonaws.com */
+    int export_full_hours;      /* a full read at least this often; incremental between */
 
     /* Who counts as active (account.h: cog_user_status_active). */
     char *allowed_user_status; /* UserStatus values besides CONFIRMED, EXTERNAL_PROVIDER */

@@ -397,3 +397,65 @@ out:
     cog_strmap_free(&l.by_name);
     return st;
 }
+
+/* ---- a few users at a time (the incremental export) ------------------------------ */
+
+cog_status cog_admin_read_users(struct cog_admin *a, struct cog_pool *pool, const char *filter,
+                                struct cog_error *err)
+{
+    cog_status st;
+    struct lister l = {.a = a, .pool = pool};
+    struct json_object *req = page_request(a->idp.cfg, NULL);
+
+    if (req == NULL || (st = attributes_to_get(a->idp.cfg, req, err)) != COG_OK ||
+        !cog_json_add_string(req, "Filter", filter)) {
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    st = paginate(a, "ListUsers", req, "PaginationToken", users_page, &l, err);
+out:
+    json_object_put(req);
+    cog_strmap_free(&l.by_name);
+    return st;
+}
+
+cog_status cog_admin_read_groups(struct cog_admin *a, struct cog_pool *pool, struct cog_error *err)
+{
+    struct lister l = {.a = a, .pool = pool};
+    struct json_object *req = page_request(a->idp.cfg, NULL);
+    cog_status st = req == NULL ? cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory")
+                                : paginate(a, "ListGroups", req, "NextToken", groups_page, &l, err);
+    json_object_put(req);
+    return st;
+}
+
+struct user_groups {
+    struct cog_pool *pool;
+    size_t at;
+};
+
+static cog_status user_groups_page(void *ctx, struct json_object *page, struct cog_error *err)
+{
+    struct user_groups *ug = ctx;
+    struct json_object *groups = list_of(page, "Groups");
+    for (size_t i = 0; groups != NULL && i < json_object_array_length(groups); i++) {
+        const char *name = cog_json_string(json_object_array_get_idx(groups, i), "GroupName");
+        if (name != NULL && !cog_pool_user_add_group(ug->pool, &ug->pool->users[ug->at], name))
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    }
+    return COG_OK;
+}
+
+cog_status cog_admin_read_user_groups(struct cog_admin *a, struct cog_pool *pool, size_t at,
+                                      struct cog_error *err)
+{
+    struct user_groups ug = {.pool = pool, .at = at};
+    struct json_object *req = page_request(a->idp.cfg, NULL);
+    cog_status st;
+    if (req == NULL || !cog_json_add_string(req, "Username", pool->users[at].username))
+        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    else
+        st = paginate(a, "AdminListGroupsForUser", req, "NextToken", user_groups_page, &ug, err);
+    json_object_put(req);
+    return st;
+}

@@ -47,4 +47,14 @@ typedef void (*cog_admin_progress_fn)(void *ctx, size_t users, size_t groups, si
 cog_status cog_admin_list_pool(struct cog_admin *a, struct cog_pool *pool,
                                cog_admin_progress_fn progress, void *ctx, struct cog_error *err);
 
+/* The incremental export's reads. ListUsers with a Filter (`sub = "..."`,
+ * `username = "..."`), every match appended to pool (groups not filled). */
+cog_status cog_admin_read_users(struct cog_admin *a, struct cog_pool *pool, const char *filter,
+                                struct cog_error *err);
+/* ListGroups: every group appended to pool. */
+cog_status cog_admin_read_groups(struct cog_admin *a, struct cog_pool *pool, struct cog_error *err);
+/* AdminListGroupsForUser: pool->users[at]'s groups appended to it. */
+cog_status cog_admin_read_user_groups(struct cog_admin *a, struct cog_pool *pool, size_t at,
+                                      struct cog_error *err);
+
 #endif

@@ -152,6 +152,14 @@ cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
             goto out;
         }
     }
+    if ((json_object_object_get_ex(root, "full_at", NULL) &&
+         !int_member(root, "full_at", &out->full_at)) ||
+        (json_object_object_get_ex(root, "events_until", NULL) &&
+         !int_member(root, "events_until", &out->events_until))) {
+        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                           "manifest: full_at and events_until must be numbers >= 0");
+        goto out;
+    }
     st = parse_retired(root, out, err);
     goto out;
 bad:
@@ -214,6 +222,10 @@ cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, cha
     json_object_object_add(o, "created", json_object_new_int64(m->created));
     json_object_object_add(o, "users", json_object_new_int64(m->users));
     json_object_object_add(o, "groups", json_object_new_int64(m->groups));
+    if (m->full_at > 0)
+        json_object_object_add(o, "full_at", json_object_new_int64(m->full_at));
+    if (m->events_until > 0)
+        json_object_object_add(o, "events_until", json_object_new_int64(m->events_until));
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
         const struct cog_snapshot_file *f = &m->files[p];
         struct json_object *fo = json_object_new_object();

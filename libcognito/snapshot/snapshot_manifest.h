@@ -45,6 +45,10 @@ struct cog_snapshot_manifest {
      * cog_snapshot_manifest_free); emit writes whatever the caller points at. */
     uint32_t *retired;
     size_t nretired;
+    /* Optional (0: absent; hosts ignore them): when the last full read of
+     * the pool started, and the time up to which CloudTrail events are
+     * folded in (an incremental export starts from there). */
+    int64_t full_at, events_until;
 };
 
 /* Frees what parse allocated (retired); the rest is inline. */

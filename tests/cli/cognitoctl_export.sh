@@ -35,7 +35,8 @@ mock_ctl raw POST /_mock/users/bulk \
 	>/dev/null || fail "bulk users"
 
 export_() {
-	"$CTL" export --config "$MOCK_CONF" "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	# --full: this test is about full reads (cognitoctl_incremental.sh has the others).
+	"$CTL" export --config "$MOCK_CONF" --full "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
 	RC=$?
 }
 # mread [FILE]: the manifest's fields as shell variables M_serial, M_format,
@@ -216,7 +217,7 @@ S3S1=$M_serial
 
 # No keys in the environment or the config: the instance role through IMDSv2.
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
-	"$CTL" export --config "$MOCK_CONF" --previous "$TEST_DIR/s3prev" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	"$CTL" export --config "$MOCK_CONF" --full --previous "$TEST_DIR/s3prev" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
 RC=$?
 expect_eq "export with IMDSv2 credentials exits 0" 0 "$RC"
 [ "$RC" -eq 0 ] || cat "$TEST_DIR/err" >&2

@@ -14,6 +14,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "libcognito/core/config.h"
+#include "libcognito/snapshot/export_delta.h"
+#include "libcognito/core/json.h"
+#include "libcognito/snapshot/export_state.h"
 #include "libcognito/snapshot/snapshot_install.h"
 #include "libcognito/snapshot/snapshot_manifest.h"
 #include "libcognito/core/util.h"
@@ -54,6 +58,25 @@ START_TEST(test_parse_good)
     ck_assert_str_eq(m.files[COG_SNAPSHOT_NSS].name, "nss-7.cache");
     ck_assert_int_eq(m.files[COG_SNAPSHOT_ACCOUNTS].size, 20);
     ck_assert_str_eq(m.files[COG_SNAPSHOT_KEYS].sha256, SHA_A);
+    /* A manifest of an exporter without incremental exports: none of its times. */
+    ck_assert_int_eq(m.full_at, 0);
+    ck_assert_int_eq(m.events_until, 0);
+    cog_snapshot_manifest_free(&m);
+    /* A host accepts the incremental exporter's fields; refuses them malformed. */
+    char *with = NULL;
+    ck_assert_int_gt(
+        asprintf(&with, "{\"full_at\":1700000000,\"events_until\":1700003600,%s", t + 1), 0);
+    ck_assert_msg(parse(with, &m, &err) == COG_OK, "%s", err.message);
+    ck_assert_int_eq(m.full_at, 1700000000);
+    ck_assert_int_eq(m.events_until, 1700003600);
+    cog_snapshot_manifest_free(&m);
+    free(with);
+    ck_assert_int_gt(asprintf(&with, "{\"full_at\":-5,%s", t + 1), 0);
+    ck_assert_int_eq(parse(with, &m, &err), COG_ERR_INVALID_INPUT);
+    free(with);
+    ck_assert_int_gt(asprintf(&with, "{\"events_until\":\"soon\",%s", t + 1), 0);
+    ck_assert_int_eq(parse(with, &m, &err), COG_ERR_INVALID_INPUT);
+    free(with);
     free(t);
 }
 END_TEST
@@ -202,6 +225,8 @@ START_TEST(test_emit_sign_roundtrip)
     snprintf(m.pool_id, sizeof(m.pool_id), "eu-west-1_Fleet");
     m.retired = retired;
     m.nretired = 2;
+    m.full_at = 1699990000;
+    m.events_until = 1699999000;
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
         snprintf(m.files[p].name, sizeof(m.files[p].name), "%s-42.cache",
                  cog_snapshot_part_key((enum cog_snapshot_part)p));
@@ -224,6 +249,8 @@ START_TEST(test_emit_sign_roundtrip)
     ck_assert_uint_eq(back.nretired, 2);
     ck_assert_uint_eq(back.retired[0], 20005);
     ck_assert_uint_eq(back.retired[1], 4000000000u);
+    ck_assert_int_eq(back.full_at, 1699990000);
+    ck_assert_int_eq(back.events_until, 1699999000);
     cog_snapshot_manifest_free(&back);
     /* The files' helpers: what set records, matches accepts, and nothing else. */
     struct cog_snapshot_file sf;
@@ -291,6 +318,147 @@ START_TEST(test_state)
 }
 END_TEST
 
+/* What a CloudTrail record means for the incremental export (export_delta.h). */
+static enum cog_event_effect effect(const char *json, const char **sub, const char **user)
+{
+    const char *why;
+    struct json_object *rec = json_tokener_parse(json);
+    const char *name = cog_json_string(rec, "eventName");
+    enum cog_event_effect e =
+        cog_export_event_effect("eu-west-1_Pool", name ? name : "", rec, sub, user, &why);
+    ck_assert(e != COG_EVENT_UNRESOLVED || (why != NULL && *why != '\0'));
+    /* sub and user point into rec: the callers below only compare them while it lives. */
+    static struct json_object *keep;
+    json_object_put(keep);
+    keep = rec;
+    return e;
+}
+
+START_TEST(test_event_effect)
+{
+    const char *sub, *user;
+#define P "\"requestParameters\":{\"userPoolId\":\"eu-west-1_Pool\""
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminCreateUser\"," P ",\"username\":\"HIDDEN_DUE_TO_"
+                            "SECURITY_REASONS\"},\"additionalEventData\":{\"sub\":\"s-1\"}}",
+                            &sub, &user),
+                     COG_EVENT_USER);
+    ck_assert_str_eq(sub, "s-1");
+    ck_assert_ptr_null(user);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"AdminAddUserToGroup\"," P ",\"username\":\"bob\"}}", &sub, &user),
+        COG_EVENT_USER);
+    ck_assert_str_eq(user, "bob");
+    /* Masked, or unusable in a Filter: a full read. */
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\"," P ",\"username\":\"HIDDEN_FOR_"
+                            "SECURITY_REASONS\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\"," P ",\"username\":\"a\\\" or "
+                            "sub ^= \\\"\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"requestParameters\":{"
+                            "\"username\":\"bob\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED); /* which pool? */
+    ck_assert_int_eq(effect("{\"eventName\":\"CreateUserImportJob\"," P "}}", &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(effect("not json", &sub, &user), COG_EVENT_UNRESOLVED);
+    /* Nothing to do: a read, a failed call, another pool, a sign-in. */
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"AdminDeleteUser\",\"readOnly\":true," P "}}", &sub, &user),
+        COG_EVENT_NONE);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"errorCode\":\"UserNotFound"
+                            "Exception\"," P "}}",
+                            &sub, &user),
+                     COG_EVENT_NONE);
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"requestParameters\":{"
+                            "\"userPoolId\":\"eu-west-1_Other\"}}",
+                            &sub, &user),
+                     COG_EVENT_NONE);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"InitiateAuth\",\"requestParameters\":{}}", &sub, &user),
+        COG_EVENT_NONE);
+    /* readOnly counts only as JSON true: the string "false" is no read. */
+    ck_assert_int_eq(effect("{\"eventName\":\"AdminDeleteUser\",\"readOnly\":\"false\"," P
+                            ",\"username\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}}",
+                            &sub, &user),
+                     COG_EVENT_UNRESOLVED);
+    ck_assert_int_eq(
+        effect("{\"eventName\":\"DeleteGroup\"," P ",\"groupName\":\"ops\"}}", &sub, &user),
+        COG_EVENT_GROUPS);
+#undef P
+}
+END_TEST
+
+/* The exporter's listing (export_state.h) comes back as it went, and only
+ * for the serial and attribute names it was made with. */
+START_TEST(test_export_state)
+{
+    struct cog_config cfg;
+    struct cog_pool pool, back;
+    struct cog_error err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    cog_config_init(&cfg);
+    cfg.ssh_key_attribute = strdup("custom:ssh");
+    cog_pool_init(&pool);
+    struct cog_pool_user *u = cog_pool_add_user(&pool);
+    u->username = "alice";
+    u->sub = "sub-a";
+    u->name = "Alice \"A\"";
+    u->ssh_keys = "ssh-ed25519 AAAA one\nssh-ed25519 BBBB two";
+    u->created = 1700000000;
+    u->enabled = false;
+    u->status = "CONFIRMED";
+    ck_assert(cog_pool_user_add_group(&pool, u, "ops"));
+    ck_assert(cog_pool_user_add_group(&pool, u, "team"));
+    u = cog_pool_add_user(&pool);
+    u->username = "bob";
+    u->sub = "sub-b";
+    u->enabled = true;
+    u->status = "FORCE_CHANGE_PASSWORD";
+    struct cog_pool_group *g = cog_pool_add_group(&pool);
+    g->name = "ops";
+    g->created = 1600000000;
+    ck_assert_int_eq(cog_export_state_emit(&cfg, &pool, 9, 1700000500, &text, &len, &err), COG_OK);
+    cog_pool_init(&back);
+    int64_t until = 0;
+    ck_assert_msg(cog_export_state_parse(&cfg, text, len, 9, &back, &until, &err) == COG_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(until, 1700000500);
+    ck_assert_uint_eq(back.nusers, 2);
+    ck_assert_str_eq(back.users[0].username, "alice");
+    ck_assert_str_eq(back.users[0].sub, "sub-a");
+    ck_assert_str_eq(back.users[0].name, "Alice \"A\"");
+    ck_assert_str_eq(back.users[0].ssh_keys, "ssh-ed25519 AAAA one\nssh-ed25519 BBBB two");
+    ck_assert_int_eq(back.users[0].created, 1700000000);
+    ck_assert(!back.users[0].enabled);
+    ck_assert_uint_eq(back.users[0].ngroups, 2);
+    ck_assert_str_eq(back.users[0].groups[1], "team");
+    ck_assert_str_eq(back.users[1].status, "FORCE_CHANGE_PASSWORD");
+    ck_assert(back.users[1].enabled);
+    ck_assert_uint_eq(back.ngroups, 1);
+    ck_assert_int_eq(back.groups[0].created, 1600000000);
+    cog_pool_free(&back);
+    /* Another serial, other attribute names, a cut-off file: a full read instead. */
+    cog_pool_init(&back);
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 8, &back, &until, &err),
+                     COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len - 1, 9, &back, &until, &err),
+                     COG_ERR_INVALID_INPUT);
+    free(cfg.ssh_key_attribute);
+    cfg.ssh_key_attribute = strdup("custom:keys");
+    ck_assert_int_eq(cog_export_state_parse(&cfg, text, len, 9, &back, &until, &err),
+                     COG_ERR_INVALID_INPUT);
+    cog_pool_free(&back);
+    /* pool's strings are literals: free only its arrays and arena. */
+    cog_pool_free(&pool);
+    free(text);
+    cog_config_free(&cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -300,6 +468,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_verify);
     tcase_add_test(tc, test_emit_sign_roundtrip);
     tcase_add_test(tc, test_state);
+    tcase_add_test(tc, test_export_state);
+    tcase_add_test(tc, test_event_effect);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -112,7 +112,7 @@ def load_operations():
     pkg_dir = os.path.dirname(__file__)
     for mod in sorted(pkgutil.iter_modules([pkg_dir]), key=lambda m: m.name):
         if mod.name.startswith("ops_") or mod.name in ("faults", "badtokens", "webauthn",
-                                                        "hostedui", "device"):
+                                                        "hostedui", "device", "cloudtrail"):
             importlib.import_module(__package__ + "." + mod.name)
 
 
