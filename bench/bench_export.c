@@ -70,21 +70,24 @@ static bool export_once(const struct cog_config *cfg, const struct cog_pool *poo
 {
     struct cog_error err = {0};
     struct cog_snapshot_manifest m = {.format = COG_SNAPSHOT_FORMAT, .serial = 1};
-    char *text = NULL, *sig = NULL;
-    size_t len = 0;
+    char *text = NULL, *sig = NULL, *retired = NULL;
+    size_t len = 0, rlen = 0;
     bool ok = false;
 
     if (cog_snapshot_build(cfg, pool, prior, d, NULL, &err) != COG_OK)
         goto out;
     m.users = (int64_t)d->users;
     m.groups = (int64_t)d->groups;
-    m.retired = d->retired;
-    m.nretired = d->nretired;
     for (int i = 0; i < COG_SNAPSHOT_NPARTS; i++) {
         if (cog_snapshot_file_set(&m.files[i], cog_snapshot_part_key((enum cog_snapshot_part)i),
                                   d->data[i], d->len[i], &err) != COG_OK)
             goto out;
     }
+    if (cog_snapshot_retired_encode(d->retired, d->nretired, &retired, &rlen, &err) != COG_OK ||
+        (rlen > 0 &&
+         cog_snapshot_file_set(&m.retired_file, "retired", retired, rlen, &err) != COG_OK))
+        goto out;
+    m.has_retired_file = rlen > 0;
     ok = cog_snapshot_manifest_emit(&m, &text, &len, &err) == COG_OK &&
          cog_snapshot_sign(key, text, len, &sig, &err) == COG_OK;
 out:
@@ -92,6 +95,7 @@ out:
         fprintf(stderr, "bench_export: %s\n", err.message);
     free(text);
     free(sig);
+    free(retired);
     return ok;
 }
 

@@ -3,7 +3,6 @@
  * snapshot (snapshot_manifest.h) to snapshot_url or --out. */
 #include "build-config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -24,8 +23,7 @@
 #include "libcognito/snapshot/snapshot_manifest.h"
 #include "libcognito/core/util.h"
 #include "tools/cmds.h"
-
-#define SNAPSHOT_FILE_MAX ((size_t)1 << 31)
+#include "tools/export_files.h"
 
 static const char export_usage[] =
     "Usage: cognitoctl export [--config PATH] [--previous DIR] [--out DIR] [--full | "
@@ -35,7 +33,7 @@ static const char export_usage[] =
     "Reads the whole user pool within export_rps requests per second, decides\n"
     "every Unix name, uid and gid once, and publishes a snapshot signed with\n"
     "snapshot_private_key (Ed25519): nss-N.cache, accounts-N.cache, keys-N.cache,\n"
-    "manifest.json.sig and manifest.json, in that order, to --out DIR or to\n"
+    "retired-N.bin, manifest.json.sig and manifest.json, in that order, to --out DIR or to\n"
     "snapshot_url. Users keep the uids of the previous snapshot (--previous DIR,\n"
     "else the one at the destination); a uid is never given to another sub.\n"
     "With an s3:// snapshot_url, --previous DIR is required: the exporter's own copy\n"
@@ -53,159 +51,6 @@ static const char export_usage[] =
     "  --out DIR       publish to this directory instead of snapshot_url\n"
     "  --quiet         print nothing but errors\n";
 
-struct prior_files {
-    struct cog_snapshot_manifest m;
-    char *data[COG_SNAPSHOT_NPARTS];
-    size_t len[COG_SNAPSHOT_NPARTS];
-    bool present;
-};
-
-static void prior_free(struct prior_files *p)
-{
-    for (int i = 0; i < COG_SNAPSHOT_NPARTS; i++)
-        free(p->data[i]);
-    cog_snapshot_manifest_free(&p->m);
-    memset(p, 0, sizeof(*p));
-}
-
-/* The previous snapshot in dir: none when dir has no manifest.json; its
- * files must match the manifest. */
-static cog_status prior_load(const char *dir, struct prior_files *p, struct cog_error *err)
-{
-    char *text = NULL, *path = cog_cache_path(dir, COG_SNAPSHOT_MANIFEST);
-    size_t len = 0;
-    unsigned mode = 0;
-    cog_status st;
-
-    memset(p, 0, sizeof(*p));
-    if (path == NULL)
-        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    st = cog_read_trusted_file(path, COG_SNAPSHOT_MANIFEST_MAX, &text, &len, &mode, err);
-    if (st == COG_ERR_INVALID_INPUT) { /* no previous snapshot */
-        st = COG_OK;
-        goto out;
-    }
-    if (st != COG_OK || (st = cog_snapshot_manifest_parse(text, len, &p->m, err)) != COG_OK)
-        goto out;
-    for (int i = 0; i < COG_SNAPSHOT_NPARTS && st == COG_OK; i++) {
-        free(path);
-        if ((path = cog_cache_path(dir, p->m.files[i].name)) == NULL) {
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-        st = cog_read_trusted_file(path, SNAPSHOT_FILE_MAX, &p->data[i], &p->len[i], &mode, err);
-        if (st == COG_OK && !cog_snapshot_file_matches(&p->m.files[i], p->data[i], p->len[i]))
-            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
-                               "%s: does not match the previous manifest's sha256", path);
-        else if (st == COG_ERR_INVALID_INPUT)
-            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "%s: missing", path);
-    }
-    p->present = st == COG_OK;
-out:
-    free(text);
-    free(path);
-    if (st != COG_OK)
-        prior_free(p);
-    return st;
-}
-
-static cog_status put_file(const char *dir, const char *name, const void *data, size_t len,
-                           struct cog_error *err)
-{
-    char *path = cog_cache_path(dir, name);
-    if (path == NULL)
-        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    cog_status st = cog_write_file_atomic(path, data, len, COG_CACHE_PUBLIC_MODE, err);
-    free(path);
-    return st;
-}
-
-/* Data files first, then the signature, the manifest last: a reader that
- * sees the new manifest finds everything it names. */
-static cog_status publish_dir(const char *dir, const struct cog_snapshot_manifest *m,
-                              const struct cog_snapshot_data *d, const char *mtext, size_t mlen,
-                              const char *sig, size_t siglen, struct cog_error *err)
-{
-    cog_status st = COG_OK;
-    if (cog_mkdir_mode(dir, 0755) != 0 && errno != EEXIST)
-        return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot create: %s", dir,
-                             strerror(errno));
-    for (int i = 0; i < COG_SNAPSHOT_NPARTS && st == COG_OK; i++)
-        st = put_file(dir, m->files[i].name, d->data[i], d->len[i], err);
-    if (st == COG_OK)
-        st = put_file(dir, COG_SNAPSHOT_SIGNATURE, sig, siglen, err);
-    if (st == COG_OK)
-        st = put_file(dir, COG_SNAPSHOT_MANIFEST, mtext, mlen, err);
-    if (st == COG_OK)
-        st = cog_cache_sync_dir(dir, err);
-    return st;
-}
-
-/* The same order on S3: data files, signature, manifest. */
-static cog_status publish_s3(const struct cog_config *cfg, const struct cog_snapshot_manifest *m,
-                             const struct cog_snapshot_data *d, const char *mtext, size_t mlen,
-                             const char *sig, size_t siglen, struct cog_error *err)
-{
-    struct cog_aws_credentials creds;
-    const char *names[COG_SNAPSHOT_NPARTS + 2];
-    const void *bodies[COG_SNAPSHOT_NPARTS + 2];
-    size_t lens[COG_SNAPSHOT_NPARTS + 2];
-    const char *base = cfg->snapshot_url;
-    size_t blen = strlen(base);
-    cog_status st = cog_s3_credentials(cfg, &creds, err);
-
-    if (st != COG_OK)
-        return st;
-    for (int i = 0; i < COG_SNAPSHOT_NPARTS; i++) {
-        names[i] = m->files[i].name;
-        bodies[i] = d->data[i];
-        lens[i] = d->len[i];
-    }
-    names[COG_SNAPSHOT_NPARTS] = COG_SNAPSHOT_SIGNATURE;
-    bodies[COG_SNAPSHOT_NPARTS] = sig;
-    lens[COG_SNAPSHOT_NPARTS] = siglen;
-    names[COG_SNAPSHOT_NPARTS + 1] = COG_SNAPSHOT_MANIFEST;
-    bodies[COG_SNAPSHOT_NPARTS + 1] = mtext;
-    lens[COG_SNAPSHOT_NPARTS + 1] = mlen;
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    for (int i = 0; i < COG_SNAPSHOT_NPARTS + 2 && st == COG_OK; i++) {
-        char *url = NULL;
-        if (asprintf(&url, "%.*s%s%s", (int)blen, base, "/", names[i]) < 0) {
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-        st = cog_s3_put(cfg, &creds, url, bodies[i], lens[i], err);
-        free(url);
-    }
-    cog_aws_credentials_clear(&creds);
-    return st;
-}
-
-/* Data files of serials older than the previous one: a host still fetching
- * the previous snapshot finds it, nothing older stays. */
-static void prune_dir(const char *dir, int64_t keep1, int64_t keep2)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char kind[16];
-        long long serial = 0;
-        int used = 0;
-        if (sscanf(e->d_name, "%15[a-z]-%lld.cache%n", kind, &serial, &used) != 2 ||
-            e->d_name[used] != '\0' || serial == keep1 || serial == keep2)
-            continue;
-        if (strcmp(kind, "nss") != 0 && strcmp(kind, "accounts") != 0 && strcmp(kind, "keys") != 0)
-            continue;
-        char *path = cog_cache_path(dir, e->d_name);
-        if (path != NULL)
-            unlink(path);
-        free(path);
-    }
-    if (d != NULL)
-        closedir(d);
-}
-
 static void export_log(void *ctx, int priority, const char *message)
 {
     const bool *quiet = ctx;
@@ -213,10 +58,13 @@ static void export_log(void *ctx, int priority, const char *message)
         fprintf(stderr, "cognitoctl export: %s\n", message);
 }
 
-static cog_status make_manifest(const struct cog_config *cfg, const struct prior_files *prior,
+static cog_status make_manifest(const struct cog_config *cfg, const struct export_prior *prior,
                                 const struct cog_snapshot_data *d, struct cog_snapshot_manifest *m,
-                                struct cog_error *err)
+                                char **retired, size_t *retired_len, struct cog_error *err)
 {
+    cog_status st;
+    char name[64];
+
     memset(m, 0, sizeof(*m));
     m->format = COG_SNAPSHOT_FORMAT;
     snprintf(m->pool_id, sizeof(m->pool_id), "%s", cfg->user_pool_id ? cfg->user_pool_id : "");
@@ -227,23 +75,26 @@ static cog_status make_manifest(const struct cog_config *cfg, const struct prior
         m->serial = prior->m.serial + 1;
     m->users = (int64_t)d->users;
     m->groups = (int64_t)d->groups;
-    m->retired = d->retired;
-    m->nretired = d->nretired;
     for (int i = 0; i < COG_SNAPSHOT_NPARTS; i++) {
-        char name[64];
         snprintf(name, sizeof(name), "%s-%" PRId64 ".cache",
                  cog_snapshot_part_key((enum cog_snapshot_part)i), m->serial);
-        cog_status st = cog_snapshot_file_set(&m->files[i], name, d->data[i], d->len[i], err);
-        if (st != COG_OK)
+        if ((st = cog_snapshot_file_set(&m->files[i], name, d->data[i], d->len[i], err)) != COG_OK)
             return st;
     }
-    return COG_OK;
+    /* The retired uids in a file of their own: hosts never fetch it. */
+    if ((st = cog_snapshot_retired_encode(d->retired, d->nretired, retired, retired_len, err)) !=
+            COG_OK ||
+        *retired_len == 0)
+        return st;
+    snprintf(name, sizeof(name), "retired-%" PRId64 ".bin", m->serial);
+    m->has_retired_file = true;
+    return cog_snapshot_file_set(&m->retired_file, name, *retired, *retired_len, err);
 }
 
 enum export_mode { EXPORT_AUTO, EXPORT_FULL, EXPORT_INCREMENTAL };
 
 /* Why this export must read the whole pool (NULL: it may be incremental). */
-static const char *full_reason(const struct cog_config *cfg, const struct prior_files *prior,
+static const char *full_reason(const struct cog_config *cfg, const struct export_prior *prior,
                                int64_t now, enum export_mode mode)
 {
     if (mode == EXPORT_FULL)
@@ -263,7 +114,7 @@ static const char *full_reason(const struct cog_config *cfg, const struct prior_
  * (minus the overlap for late events). COG_ERR_INVALID_INPUT with why set:
  * read the whole pool instead. */
 static cog_status export_incremental(const struct cog_config *cfg, const char *prev_dir,
-                                     const struct prior_files *prior, struct cog_admin *admin,
+                                     const struct export_prior *prior, struct cog_admin *admin,
                                      struct cog_pool *pool, int64_t now, bool quiet, char *why,
                                      size_t whylen, char **old_state, size_t *old_len,
                                      struct cog_error *err)
@@ -279,7 +130,7 @@ static cog_status export_incremental(const struct cog_config *cfg, const char *p
     memset(&ct, 0, sizeof(ct));
     if (path == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    st = cog_read_trusted_file(path, SNAPSHOT_FILE_MAX, &text, &len, &mode, err);
+    st = cog_read_trusted_file(path, EXPORT_FILE_MAX, &text, &len, &mode, err);
     if (st == COG_OK)
         st = cog_export_state_parse(cfg, text, len, prior->m.serial, pool, &read_until, err);
     if (st != COG_OK) {
@@ -357,11 +208,11 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
 {
     struct cog_admin admin;
     struct cog_pool pool;
-    struct prior_files prior;
+    struct export_prior prior;
     struct cog_snapshot_data d = {0};
     struct cog_mapping_log log = {.fn = export_log, .ctx = &quiet};
-    char *mtext = NULL, *sig = NULL, *old_state = NULL, why[768] = "";
-    size_t old_len = 0;
+    char *mtext = NULL, *sig = NULL, *old_state = NULL, *retired = NULL, why[768] = "";
+    size_t old_len = 0, retired_len = 0;
     size_t mlen = 0, siglen = 0;
     int64_t started = (int64_t)time(NULL), full_at;
     const char *full;
@@ -370,7 +221,7 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
     memset(&admin, 0, sizeof(admin));
     memset(&prior, 0, sizeof(prior));
     cog_pool_init(&pool);
-    if ((st = prior_load(prev_dir, &prior, err)) != COG_OK)
+    if ((st = export_prior_load(prev_dir, &prior, err)) != COG_OK)
         goto out;
     struct cog_aws_credentials creds;
     if ((st = cog_s3_credentials(cfg, &creds, err)) != COG_OK ||
@@ -426,7 +277,7 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
         .nretired = prior.m.nretired,
     };
     if ((st = cog_snapshot_build(cfg, &pool, &in, &d, &log, err)) != COG_OK ||
-        (st = make_manifest(cfg, &prior, &d, m, err)) != COG_OK)
+        (st = make_manifest(cfg, &prior, &d, m, &retired, &retired_len, err)) != COG_OK)
         goto out;
     m->full_at = full_at;
     m->events_until = started;
@@ -434,13 +285,14 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
         (st = cog_snapshot_sign(cfg->snapshot_private_key, mtext, mlen, &sig, err)) != COG_OK)
         goto out;
     siglen = strlen(sig);
+    struct export_output o = {m, &d, retired, retired_len, mtext, sig, mlen, siglen};
     if (to_s3)
-        st = publish_s3(cfg, m, &d, mtext, mlen, sig, siglen, err);
+        st = export_publish_s3(cfg, &o, err);
     /* After S3, the exporter's own copy: the next export's --previous. */
     if (st == COG_OK)
-        st = publish_dir(out_dir, m, &d, mtext, mlen, sig, siglen, err);
+        st = export_publish_dir(out_dir, &o, err);
     if (st == COG_OK)
-        prune_dir(out_dir, m->serial, prior.present ? prior.m.serial : m->serial);
+        export_prune_dir(out_dir, m->serial, prior.present ? prior.m.serial : m->serial);
     if (st == COG_OK)
         st = save_state(cfg, out_dir, &pool, m->serial, started, err);
     if (st == COG_OK && !quiet)
@@ -450,12 +302,11 @@ static cog_status export_run(const struct cog_config *cfg, const char *prev_dir,
                admin.pace.throttled);
 out:
     free(old_state);
-    m->retired = NULL; /* d owns them */
-    m->nretired = 0;
+    free(retired);
     free(mtext);
     free(sig);
     cog_snapshot_data_free(&d);
-    prior_free(&prior);
+    export_prior_free(&prior);
     cog_admin_close(&admin);
     cog_pool_free(&pool);
     return st;

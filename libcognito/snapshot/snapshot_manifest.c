@@ -55,13 +55,13 @@ static const char *str_member(struct json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-static const char *parse_file(struct json_object *files, enum cog_snapshot_part part,
+/* One {"name", "size", "sha256"} object under key in parent. */
+static const char *parse_file(struct json_object *parent, const char *key,
                               struct cog_snapshot_file *f)
 {
     struct json_object *o;
     int64_t size;
-    if (!json_object_object_get_ex(files, part_keys[part], &o) ||
-        !json_object_is_type(o, json_type_object))
+    if (!json_object_object_get_ex(parent, key, &o) || !json_object_is_type(o, json_type_object))
         return "is missing";
     const char *name = str_member(o, "name"), *sum = str_member(o, "sha256");
     if (name == NULL || !file_name_ok(name))
@@ -76,7 +76,8 @@ static const char *parse_file(struct json_object *files, enum cog_snapshot_part 
     return NULL;
 }
 
-/* "retired": an array of uids (optional; absent is none). */
+/* "retired": an array of uids, as 0.1's exporter wrote them (optional;
+ * absent is none). Emit writes retired_file instead. */
 static cog_status parse_retired(struct json_object *root, struct cog_snapshot_manifest *out,
                                 struct cog_error *err)
 {
@@ -145,7 +146,7 @@ cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
         goto out;
     }
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
-        const char *why = parse_file(files, (enum cog_snapshot_part)p, &out->files[p]);
+        const char *why = parse_file(files, part_keys[p], &out->files[p]);
         if (why != NULL) {
             st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: file '%s' %s",
                                part_keys[p], why);
@@ -159,6 +160,14 @@ cog_status cog_snapshot_manifest_parse(const char *text, size_t len,
         st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
                            "manifest: full_at and events_until must be numbers >= 0");
         goto out;
+    }
+    if (json_object_object_get_ex(root, "retired_file", NULL)) {
+        const char *why = parse_file(root, "retired_file", &out->retired_file);
+        if (why != NULL) {
+            st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL, "manifest: retired_file %s", why);
+            goto out;
+        }
+        out->has_retired_file = true;
     }
     st = parse_retired(root, out, err);
     goto out;
@@ -206,6 +215,85 @@ bool cog_snapshot_file_matches(const struct cog_snapshot_file *f, const void *da
     return strcmp(hex, f->sha256) == 0;
 }
 
+static struct json_object *file_object(const struct cog_snapshot_file *f)
+{
+    struct json_object *fo = json_object_new_object();
+    if (fo != NULL) {
+        json_object_object_add(fo, "name", json_object_new_string(f->name));
+        json_object_object_add(fo, "size", json_object_new_int64((int64_t)f->size));
+        json_object_object_add(fo, "sha256", json_object_new_string(f->sha256));
+    }
+    return fo;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+cog_status cog_snapshot_retired_encode(const uint32_t *uids, size_t n, char **data, size_t *len,
+                                       struct cog_error *err)
+{
+    uint32_t *sorted = NULL;
+    unsigned char *out = NULL;
+    size_t k = 0;
+
+    *data = NULL;
+    *len = 0;
+    if (n == 0)
+        return COG_OK;
+    sorted = malloc(n * sizeof(*sorted));
+    out = malloc(n * 4);
+    if (sorted == NULL || out == NULL) {
+        free(sorted);
+        free(out);
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    }
+    memcpy(sorted, uids, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_u32);
+    for (size_t i = 0; i < n; i++) {
+        if (sorted[i] == 0 || (k > 0 && sorted[i] == sorted[i - 1]))
+            continue;
+        for (int b = 0; b < 4; b++)
+            out[4 * k + (size_t)b] = (unsigned char)(sorted[i] >> (8 * b));
+        k++;
+    }
+    free(sorted);
+    *data = (char *)out;
+    *len = 4 * k;
+    return COG_OK;
+}
+
+cog_status cog_snapshot_retired_decode(const void *data, size_t len, uint32_t **uids, size_t *n,
+                                       struct cog_error *err)
+{
+    const unsigned char *p = data;
+    uint32_t *out = NULL;
+
+    *uids = NULL;
+    *n = 0;
+    if (len % 4 != 0)
+        return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                             "retired uids: not a whole number of 4-byte uids");
+    if (len == 0)
+        return COG_OK;
+    if ((out = malloc(len)) == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < len / 4; i++) {
+        out[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
+                 (uint32_t)p[4 * i + 3] << 24;
+        if (out[i] == 0 || (i > 0 && out[i] <= out[i - 1])) {
+            free(out);
+            return cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
+                                 "retired uids: not sorted, repeated or zero");
+        }
+    }
+    *uids = out;
+    *n = len / 4;
+    return COG_OK;
+}
+
 cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, char **text,
                                       size_t *len, struct cog_error *err)
 {
@@ -227,24 +315,18 @@ cog_status cog_snapshot_manifest_emit(const struct cog_snapshot_manifest *m, cha
     if (m->events_until > 0)
         json_object_object_add(o, "events_until", json_object_new_int64(m->events_until));
     for (int p = 0; p < COG_SNAPSHOT_NPARTS; p++) {
-        const struct cog_snapshot_file *f = &m->files[p];
-        struct json_object *fo = json_object_new_object();
+        struct json_object *fo = file_object(&m->files[p]);
         if (fo == NULL)
             goto nomem;
-        json_object_object_add(fo, "name", json_object_new_string(f->name));
-        json_object_object_add(fo, "size", json_object_new_int64((int64_t)f->size));
-        json_object_object_add(fo, "sha256", json_object_new_string(f->sha256));
         json_object_object_add(files, part_keys[p], fo);
     }
     json_object_object_add(o, "files", files);
     files = NULL;
-    if (m->nretired > 0) {
-        struct json_object *arr = json_object_new_array_ext((int)m->nretired);
-        if (arr == NULL)
+    if (m->has_retired_file) {
+        struct json_object *fo = file_object(&m->retired_file);
+        if (fo == NULL)
             goto nomem;
-        for (size_t i = 0; i < m->nretired; i++)
-            json_object_array_add(arr, json_object_new_int64(m->retired[i]));
-        json_object_object_add(o, "retired", arr);
+        json_object_object_add(o, "retired_file", fo);
     }
     const char *s =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -40,16 +40,33 @@ struct cog_snapshot_manifest {
     char pool_id[64];
     int64_t serial, created, users, groups;
     struct cog_snapshot_file files[COG_SNAPSHOT_NPARTS];
-    /* "retired" (optional): uids of subs gone from the pool, which the
-     * exporter never gives to another sub. Malloc'd by parse (free with
-     * cog_snapshot_manifest_free); emit writes whatever the caller points at. */
+    /* The uids of subs gone from the pool, which the exporter never gives
+     * to another sub. Not emitted: they go in a file of their own,
+     * retired_file (cog_snapshot_retired_encode), because every host polls
+     * the manifest and a pool that loses 1 % of a million users a day
+     * retires 10,000 uids a day. Parse fills them only from a manifest of
+     * 0.1's exporter, which listed them inline as "retired" (malloc'd; free
+     * with cog_snapshot_manifest_free). */
     uint32_t *retired;
     size_t nretired;
+    /* "retired_file" (optional): names, sizes and hashes the retired uids'
+     * file. Hosts never fetch it; the exporter reads it back from its own
+     * copy of the last snapshot. */
+    struct cog_snapshot_file retired_file;
+    bool has_retired_file;
     /* Optional (0: absent; hosts ignore them): when the last full read of
      * the pool started, and the time up to which CloudTrail events are
      * folded in (an incremental export starts from there). */
     int64_t full_at, events_until;
 };
+
+/* The retired uids as retired_file's bytes: sorted, no repeats, 4 bytes
+ * each, little-endian (*data malloc'd; none gives len 0). Decode refuses
+ * anything else, and a zero uid. */
+cog_status cog_snapshot_retired_encode(const uint32_t *uids, size_t n, char **data, size_t *len,
+                                       struct cog_error *err);
+cog_status cog_snapshot_retired_decode(const void *data, size_t len, uint32_t **uids, size_t *n,
+                                       struct cog_error *err);
 
 /* Frees what parse allocated (retired); the rest is inline. */
 void cog_snapshot_manifest_free(struct cog_snapshot_manifest *m);

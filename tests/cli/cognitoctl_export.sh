@@ -40,7 +40,8 @@ export_() {
 	RC=$?
 }
 # mread [FILE]: the manifest's fields as shell variables M_serial, M_format,
-# M_pool_id, M_users, M_nss_sha256, M_nss, M_accounts, M_keys, M_retired.
+# M_pool_id, M_users, M_nss_sha256, M_nss, M_accounts, M_keys, M_retired (the
+# uids of the retired_file the manifest names, which sits beside it).
 mread() {
 	eval "$("$PYTHON3" -c 'import json,sys,shlex
 m = json.load(open(sys.argv[1]))
@@ -49,7 +50,13 @@ for k in ("serial", "format", "pool_id", "users"):
 for k in ("nss", "accounts", "keys"):
     print("M_%s=%s" % (k, shlex.quote(m["files"][k]["name"])))
 print("M_nss_sha256=%s" % m["files"]["nss"]["sha256"])
-print("M_retired=%s" % shlex.quote(" ".join(str(u) for u in m.get("retired", []))))' \
+rf = m.get("retired_file")
+uids = []
+if rf:
+    import os, struct
+    b = open(os.path.join(os.path.dirname(sys.argv[1]), rf["name"]), "rb").read()
+    uids = struct.unpack("<%dI" % (len(b) // 4), b)
+print("M_retired=%s" % shlex.quote(" ".join(str(u) for u in uids)))' \
 		"${1:-$SNAP/manifest.json}")"
 }
 verify() { # MANIFEST SIG

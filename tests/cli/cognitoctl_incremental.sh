@@ -58,7 +58,11 @@ export_() {
 # json-c writes on one line
 mfield() {
 	case $1 in
-	retired) sed -n 's/.*"retired":\[\([0-9,]*\)\].*/\1/p' "${2:-$SNAP/manifest.json}" | tr ',' ' ' ;;
+	retired) # the uids of the retired_file the manifest names, beside it
+		"$PYTHON3" -c 'import json, os, struct, sys
+m = json.load(open(sys.argv[1])); rf = m.get("retired_file")
+b = open(os.path.join(os.path.dirname(sys.argv[1]), rf["name"]), "rb").read() if rf else b""
+print(" ".join(str(u) for u in struct.unpack("<%dI" % (len(b) // 4), b)))' "${2:-$SNAP/manifest.json}" ;;
 	*) sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "${2:-$SNAP/manifest.json}" ;;
 	esac
 }

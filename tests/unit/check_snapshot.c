@@ -223,7 +223,16 @@ START_TEST(test_emit_sign_roundtrip)
     uint32_t retired[] = {20005, 4000000000u};
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(m.pool_id, sizeof(m.pool_id), "eu-west-1_Fleet");
-    m.retired = retired;
+    char *rdata = NULL;
+    size_t rlen = 0;
+    /* Retired uids go in a file of their own, sorted and without repeats. */
+    uint32_t unsorted[] = {4000000000u, 20005, 4000000000u};
+    ck_assert_int_eq(cog_snapshot_retired_encode(unsorted, 3, &rdata, &rlen, &err), COG_OK);
+    ck_assert_uint_eq(rlen, 8);
+    ck_assert_int_eq(cog_snapshot_file_set(&m.retired_file, "retired-42.bin", rdata, rlen, &err),
+                     COG_OK);
+    m.has_retired_file = true;
+    m.retired = retired; /* not emitted: the manifest names the file instead */
     m.nretired = 2;
     m.full_at = 1699990000;
     m.events_until = 1699999000;
@@ -246,9 +255,41 @@ START_TEST(test_emit_sign_roundtrip)
         ck_assert_uint_eq(back.files[p].size, m.files[p].size);
         ck_assert_str_eq(back.files[p].sha256, m.files[p].sha256);
     }
-    ck_assert_uint_eq(back.nretired, 2);
-    ck_assert_uint_eq(back.retired[0], 20005);
-    ck_assert_uint_eq(back.retired[1], 4000000000u);
+    ck_assert_ptr_null(strstr(text, "\"retired\":"));
+    ck_assert_uint_eq(back.nretired, 0);
+    ck_assert(back.has_retired_file);
+    ck_assert_str_eq(back.retired_file.name, "retired-42.bin");
+    ck_assert(cog_snapshot_file_matches(&back.retired_file, rdata, rlen));
+    uint32_t *uids = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(cog_snapshot_retired_decode(rdata, rlen, &uids, &n, &err), COG_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(uids[0], 20005);
+    ck_assert_uint_eq(uids[1], 4000000000u);
+    free(uids);
+    /* Decode takes nothing but sorted, distinct, non-zero 4-byte uids. */
+    static const unsigned char odd[] = {1, 0, 0}, zero[] = {0, 0, 0, 0},
+                               unordered[] = {5, 0, 0, 0, 4, 0, 0, 0};
+    ck_assert_int_eq(cog_snapshot_retired_decode(odd, 3, &uids, &n, &err), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(cog_snapshot_retired_decode(zero, 4, &uids, &n, &err), COG_ERR_INVALID_INPUT);
+    ck_assert_int_eq(cog_snapshot_retired_decode(unordered, 8, &uids, &n, &err),
+                     COG_ERR_INVALID_INPUT);
+    ck_assert_ptr_null(uids);
+    free(rdata);
+    /* A manifest of 0.1's exporter listed them inline: still read. */
+    static const char legacy[] =
+        "{\"format\":1,\"pool_id\":\"p\",\"serial\":1,\"created\":1,\"users\":0,"
+        "\"groups\":0,\"files\":{\"nss\":{\"name\":\"nss-1.cache\",\"size\":1,\"sha256\":"
+        "\"" SHA_A "\"},\"accounts\":{\"name\":\"accounts-1.cache\",\"size\":1,\"sha256\":"
+        "\"" SHA_A "\"},\"keys\":{\"name\":\"keys-1.cache\",\"size\":1,\"sha256\":\"" SHA_A
+        "\"}},\"retired\":[7,9]}";
+    struct cog_snapshot_manifest old;
+    ck_assert_msg(cog_snapshot_manifest_parse(legacy, strlen(legacy), &old, &err) == COG_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(old.nretired, 2);
+    ck_assert_uint_eq(old.retired[1], 9);
+    ck_assert(!old.has_retired_file);
+    cog_snapshot_manifest_free(&old);
     ck_assert_int_eq(back.full_at, 1699990000);
     ck_assert_int_eq(back.events_until, 1699999000);
     cog_snapshot_manifest_free(&back);
