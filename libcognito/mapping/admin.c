@@ -85,9 +85,9 @@ static bool credentials_refused(const char *code)
     return false;
 }
 
-/* One attempt: sign body now (x-amz-date is part of the signature) and POST. */
-static cog_status attempt(struct cog_admin *a, const char *target, const char *body,
-                          size_t body_len, struct json_object **resp, struct cog_error *err)
+cog_status cog_admin_signed_post(struct cog_admin *a, const struct cog_admin_target *to,
+                                 const char *body, size_t body_len, struct json_object **resp,
+                                 struct cog_error *err)
 {
     cog_status st;
     char date[COG_AMZ_DATE_LEN];
@@ -97,20 +97,20 @@ static cog_status attempt(struct cog_admin *a, const char *target, const char *b
     cog_sigv4_amz_date(time(NULL), date);
     struct cog_sigv4_header signed_headers[] = {
         {"Content-Type", "application/x-amz-json-1.1"},
-        {"Host", a->host},
+        {"Host", to->host},
         {"X-Amz-Date", date},
-        {"X-Amz-Target", target},
+        {"X-Amz-Target", to->target},
         {"X-Amz-Security-Token", a->creds.session_token},
     };
     struct cog_sigv4_request req = {
         .method = "POST",
-        .path = a->path,
+        .path = to->path,
         .headers = signed_headers,
         .nheaders = a->creds.session_token ? 5 : 4,
         .body = body,
         .body_len = body_len,
         .region = a->idp.cfg->region,
-        .service = SERVICE,
+        .service = to->service,
         .amz_date = date,
     };
     if ((st = cog_sigv4_sign(&req, &a->creds, &sig, err)) != COG_OK ||
@@ -118,13 +118,21 @@ static cog_status attempt(struct cog_admin *a, const char *target, const char *b
         goto out;
     if (a->idp.http != NULL)
         cog_http_begin_step(a->idp.http);
-    st = cog_idp_post(&a->idp, a->idp.url, target, (const char *const *)hdr, body, body_len, resp,
+    st = cog_idp_post(&a->idp, to->url, to->target, (const char *const *)hdr, body, body_len, resp,
                       err);
 out:
     for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
         cog_free_secret(hdr[i]); /* one holds the session token */
     cog_sigv4_result_clear(&sig);
     return st;
+}
+
+/* One attempt at a cognito-idp operation. */
+static cog_status attempt(struct cog_admin *a, const char *target, const char *body,
+                          size_t body_len, struct json_object **resp, struct cog_error *err)
+{
+    struct cog_admin_target to = {a->idp.url, a->host, a->path, SERVICE, target};
+    return cog_admin_signed_post(a, &to, body, body_len, resp, err);
 }
 
 static void sleep_ms(long ms)

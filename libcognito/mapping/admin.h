@@ -24,6 +24,19 @@ struct cog_admin {
     struct cog_pace pace; /* request budget and throttling backoff (pool_reader.h) */
 };
 
+/* Where a signed JSON 1.1 request goes: the URL, the Host header and path
+ * as signed, the SigV4 service and the X-Amz-Target operation. */
+struct cog_admin_target {
+    const char *url, *host, *path, *service, *target;
+};
+
+/* One POST of body to `to` over a's transport, signed now with a's
+ * credentials (x-amz-date is part of the signature); no retry. The admin
+ * APIs and CloudTrail's LookupEvents (cloudtrail.c) both go through it. */
+cog_status cog_admin_signed_post(struct cog_admin *a, const struct cog_admin_target *to,
+                                 const char *body, size_t body_len, struct json_object **resp,
+                                 struct cog_error *err);
+
 /* Loads the credentials (sigv4.h) and opens the transport. */
 cog_status cog_admin_open(struct cog_admin *a, const struct cog_config *cfg, struct cog_error *err);
 /* The same with credentials the caller loaded (the exporter's may come from

@@ -53,44 +53,9 @@ void cog_cloudtrail_close(struct cog_cloudtrail *ct)
 static cog_status attempt(struct cog_cloudtrail *ct, const char *body, size_t body_len,
                           struct json_object **resp, struct cog_error *err)
 {
-    struct cog_admin *a = ct->admin;
-    char date[COG_AMZ_DATE_LEN];
-    struct cog_sigv4_result sig = {0};
-    char *hdr[7] = {0};
-    cog_status st;
-
-    cog_sigv4_amz_date(time(NULL), date);
-    struct cog_sigv4_header signed_headers[] = {
-        {"Content-Type", "application/x-amz-json-1.1"},
-        {"Host", ct->host},
-        {"X-Amz-Date", date},
-        {"X-Amz-Target", TARGET},
-        {"X-Amz-Security-Token", a->creds.session_token},
-    };
-    struct cog_sigv4_request req = {
-        .method = "POST",
-        .path = ct->path,
-        .headers = signed_headers,
-        .nheaders = a->creds.session_token ? 5 : 4,
-        .body = body,
-        .body_len = body_len,
-        .region = a->idp.cfg->region,
-        .service = SERVICE,
-        .amz_date = date,
-    };
-    if ((st = cog_sigv4_sign(&req, &a->creds, &sig, err)) != COG_OK ||
-        (st = cog_sigv4_header_lines(&req, &sig, hdr, err)) != COG_OK)
-        goto out;
-    if (a->idp.http != NULL)
-        cog_http_begin_step(a->idp.http);
+    struct cog_admin_target to = {ct->url, ct->host, ct->path, SERVICE, TARGET};
     ct->requests++;
-    st =
-        cog_idp_post(&a->idp, ct->url, TARGET, (const char *const *)hdr, body, body_len, resp, err);
-out:
-    for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
-        cog_free_secret(hdr[i]); /* one holds the session token */
-    cog_sigv4_result_clear(&sig);
-    return st;
+    return cog_admin_signed_post(ct->admin, &to, body, body_len, resp, err);
 }
 
 /* One page within the budget; throttling and transient failures retried. */

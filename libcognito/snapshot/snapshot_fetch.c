@@ -13,11 +13,11 @@
 #include <openssl/evp.h>
 
 #include "libcognito/wire/http.h"
+#include "libcognito/wire/s3.h"
 #include "libcognito/snapshot/snapshot_fetch.h"
 #include "libcognito/core/util.h"
 
 /* SHA-256 of an empty body: S3 wants x-amz-content-sha256 signed. */
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 void cog_snapshot_sha256_hex(const void *data, size_t len, char hex[65])
 {
@@ -163,44 +163,16 @@ out:
     return st;
 }
 
-/* The SigV4 headers of a GET of s->path NAME: host, x-amz-date,
- * x-amz-content-sha256, the session token, Authorization (hdr: 6 slots). */
+/* The SigV4 headers of a GET of s->path NAME (hdr: 6 slots; s3.h). */
 static cog_status sign_get(struct cog_snapshot_source *s, const char *name, char **hdr,
                            struct cog_error *err)
 {
-    cog_status st;
-    char date[COG_AMZ_DATE_LEN], *path = NULL;
-    struct cog_sigv4_result sig = {0};
-    struct cog_sigv4_header h[] = {
-        {"Host", s->host},
-        {"X-Amz-Date", date},
-        {"X-Amz-Content-Sha256", EMPTY_SHA256},
-        {"X-Amz-Security-Token", s->creds.session_token},
-    };
-    size_t nh = s->creds.session_token ? 4 : 3;
-
-    cog_sigv4_amz_date(time(NULL), date);
-    if (asprintf(&path, "%s%s", s->path, name) < 0) {
-        path = NULL;
-        goto nomem;
-    }
-    struct cog_sigv4_request req = {
-        .method = "GET",
-        .path = path,
-        .headers = h,
-        .nheaders = nh,
-        .region = s->cfg->region ? s->cfg->region : "us-east-1",
-        .service = "s3",
-        .amz_date = date,
-    };
-    if ((st = cog_sigv4_sign(&req, &s->creds, &sig, err)) == COG_OK)
-        st = cog_sigv4_header_lines(&req, &sig, hdr, err);
-    goto out;
-nomem:
-    st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-out:
+    char *path = NULL;
+    if (asprintf(&path, "%s%s", s->path, name) < 0)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+    cog_status st = cog_s3_sign("GET", s->host, path, NULL, 0,
+                                s->cfg->region ? s->cfg->region : "us-east-1", &s->creds, hdr, err);
     free(path);
-    cog_sigv4_result_clear(&sig);
     return st;
 }
 

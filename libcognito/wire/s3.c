@@ -62,6 +62,44 @@ static void s3_code(const char *body, char *out, size_t cap)
     }
 }
 
+cog_status cog_s3_sign(const char *method, const char *host, const char *path, const void *body,
+                       size_t len, const char *region, const struct cog_aws_credentials *creds,
+                       char **hdr, struct cog_error *err)
+{
+    static const unsigned char none = 0;
+    char date[COG_AMZ_DATE_LEN], payload[65];
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    struct cog_sigv4_result sig = {0};
+
+    if (EVP_Digest(len > 0 ? body : &none, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+        return cog_error_set(err, COG_ERR_INTERNAL, NULL, "S3: SHA-256 of the payload failed");
+    cog_hex_encode(md, sizeof(md), payload);
+    cog_sigv4_amz_date(time(NULL), date);
+    struct cog_sigv4_header sh[] = {
+        {"Host", host},
+        {"X-Amz-Content-Sha256", payload},
+        {"X-Amz-Date", date},
+        {"X-Amz-Security-Token", creds->session_token},
+    };
+    struct cog_sigv4_request req = {
+        .method = method,
+        .path = path,
+        .headers = sh,
+        .nheaders = creds->session_token ? 4 : 3,
+        .body = body,
+        .body_len = len,
+        .region = region,
+        .service = "s3",
+        .amz_date = date,
+    };
+    cog_status st = cog_sigv4_sign(&req, creds, &sig, err);
+    if (st == COG_OK)
+        st = cog_sigv4_header_lines(&req, &sig, hdr, err);
+    cog_sigv4_result_clear(&sig);
+    return st;
+}
+
 cog_status cog_s3_put(const struct cog_config *cfg, const struct cog_aws_credentials *creds,
                       const char *url_bucket_key, const void *body, size_t len,
                       struct cog_error *err)
@@ -69,10 +107,7 @@ cog_status cog_s3_put(const struct cog_config *cfg, const struct cog_aws_credent
     cog_status st;
     char *bucket = NULL, *key = NULL, *endpoint = NULL, *host = NULL, *path = NULL, *url = NULL;
     char *hdr[6] = {0};
-    char date[COG_AMZ_DATE_LEN], payload[65], code[64];
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    struct cog_sigv4_result sig = {0};
+    char code[64];
     struct cog_http *http = NULL;
     struct cog_http_response resp = {0};
 
@@ -101,36 +136,8 @@ cog_status cog_s3_put(const struct cog_config *cfg, const struct cog_aws_credent
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "s3_endpoint must be https://");
         goto out;
     }
-    if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-        goto nomem;
-    cog_hex_encode(md, 32, payload);
-    cog_sigv4_amz_date(time(NULL), date);
-    struct cog_sigv4_header sh[] = {
-        {"Host", host},
-        {"X-Amz-Content-Sha256", payload},
-        {"X-Amz-Date", date},
-        {"X-Amz-Security-Token", creds->session_token},
-    };
-    struct cog_sigv4_request req = {
-        .method = "PUT",
-        .path = path,
-        .headers = sh,
-        .nheaders = creds->session_token ? 4 : 3,
-        .body = body,
-        .body_len = len,
-        .region = cfg->region,
-        .service = "s3",
-        .amz_date = date,
-    };
-    if ((st = cog_sigv4_sign(&req, creds, &sig, err)) != COG_OK)
+    if ((st = cog_s3_sign("PUT", host, path, body, len, cfg->region, creds, hdr, err)) != COG_OK)
         goto out;
-    size_t n = 0;
-    for (size_t i = 0; i < req.nheaders; i++) {
-        if (asprintf(&hdr[n++], "%s: %s", sh[i].name, sh[i].value) < 0)
-            goto nomem;
-    }
-    if (asprintf(&hdr[n], "Authorization: %s", sig.authorization) < 0)
-        goto nomem;
     if ((http = open_http(cfg, false, err)) == NULL) {
         st = err ? err->status : COG_ERR_INTERNAL;
         goto out;
@@ -150,7 +157,6 @@ nomem:
 out:
     for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
         cog_free_secret(hdr[i]);
-    cog_sigv4_result_clear(&sig);
     cog_http_response_clear(&resp);
     cog_http_free(http);
     free(bucket);

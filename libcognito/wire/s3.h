@@ -15,6 +15,14 @@
  * ends, may be empty) malloc'd. COG_ERR_CONFIG when not such a URL. */
 cog_status cog_s3_split(const char *url, char **bucket, char **prefix, struct cog_error *err);
 
+/* The SigV4 header lines of one S3 request (hdr: 6 zeroed slots, the last
+ * stays NULL; free each with cog_free_secret): Host, X-Amz-Content-Sha256
+ * (of body), X-Amz-Date, the session token if any, Authorization. The PUT
+ * of the exporter and the GET of a fleet host both sign with it. */
+cog_status cog_s3_sign(const char *method, const char *host, const char *path, const void *body,
+                       size_t len, const char *region, const struct cog_aws_credentials *creds,
+                       char **hdr, struct cog_error *err);
+
 /* PUTs body to s3://BUCKET/KEY. A refusal (403, SignatureDoesNotMatch,
  * InvalidAccessKeyId, ...) is COG_ERR_CONFIG naming the credentials' source
  * and S3's code; 5xx and network trouble COG_ERR_UNAVAILABLE. */
