@@ -90,9 +90,19 @@ const char *cog_local_name(const struct cog_config *cfg, const char *name)
     if (file_has(cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE, true,
                  name))
         return "a local group has that name";
-    if (cog_cache_files_open(cfg->cache_dir ? cfg->cache_dir : CACHEDIR, &f, &err) != COG_OK)
-        return "out of memory";
-    why = cog_local_nss_name(name, &f.vnss);
-    cog_cache_files_close(&f);
+    /* A sync or a login can rename a cache file in between opening the cache
+     * here and NSS's answer, which our own module gives from the files it
+     * finds then: a pool user the new file holds would look like another
+     * source's. So a mismatch counts only if it holds against the cache
+     * opened again after NSS answered; another source's account mismatches
+     * every time. */
+    for (int tries = 0; tries < 2; tries++) {
+        if (cog_cache_files_open(cfg->cache_dir ? cfg->cache_dir : CACHEDIR, &f, &err) != COG_OK)
+            return "out of memory";
+        why = cog_local_nss_name(name, &f.vnss);
+        cog_cache_files_close(&f);
+        if (why == NULL)
+            break;
+    }
     return why;
 }
