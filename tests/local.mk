@@ -140,9 +140,12 @@ EXTRA_DIST += tests/cli/cognitoctl_device.sh
 TESTS += tests/mock/mock_selftest.sh
 
 # The whole mock directory ships: parts add modules to it without touching this file.
+# The whole directory is copied from the source tree and then from the build
+# tree, which holds the logs of the tests that live in it (tests/mock/*.sh).
 dist-hook: dist-hook-mock
 dist-hook-mock:
 	rm -rf $(distdir)/tests/mock/__pycache__ $(distdir)/tests/mock/mockidp/__pycache__
+	rm -f $(distdir)/tests/mock/*.log $(distdir)/tests/mock/*.trs
 .PHONY: dist-hook-mock
 EXTRA_DIST += tests/mock tests/lib.sh tests/README.md \
 	tests/cli/cognitoctl_login.sh tests/mock/oracle.sh tests/mock/mock_selftest.sh \
