@@ -44,6 +44,12 @@ DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)"
 export DEB_BUILD_OPTIONS
 dpkg-buildpackage -us -uc >"$out/build.log" 2>&1 || {
   tail -80 "$out/build.log"
+  # Which test failed, with its own log (the summary alone does not say):
+  # the FAIL and ERROR sections of the test-suite.log make check wrote.
+  find "$src" -name test-suite.log -print0 | xargs -0 -r awk '
+    /^(FAIL|ERROR): / { show = 1 }
+    /^(SKIP|PASS|XFAIL|XPASS): / { show = 0 }
+    show' | tail -300
   echo "deb: dpkg-buildpackage failed; the whole log is $out/build.log" >&2
   exit 1
 }
