@@ -24,7 +24,10 @@ bridge_start() {
 	[ "$NODE" != no ] || skip "node not found"
 	[ -d "$BRIDGE_MODULES/dynalite" ] || skip "tests/bridge/node_modules missing (scripts/deps.sh test)"
 	rm -f "$TEST_DIR/bridge.ready"
-	bridge_env env "$@" "$NODE" "$top_srcdir/bridge/test/serve.js" \
+	# exec: the background subshell becomes node, so BRIDGE_PID is node's
+	# pid and the kill at exit stops the bridge (it used to stop only the
+	# subshell and leave node running).
+	bridge_env exec env "$@" "$NODE" "$top_srcdir/bridge/test/serve.js" \
 		>"$TEST_DIR/bridge.ready" 2>"$TEST_DIR/bridge.log" &
 	BRIDGE_PID=$!
 	at_exit 'kill "$BRIDGE_PID" 2>/dev/null; wait "$BRIDGE_PID" 2>/dev/null'
