@@ -27,17 +27,23 @@ tests_pam_check_early_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_pam_check_early_LDADD = $(PAM_TEST_LIBS)
 EXTRA_DIST += tests/mock/delay_proxy.py
 
-# Issue 18: account status, offline login's proofs, a stranger's failure,
-# remembered devices and remote logins, the session's cleanup.
+# Issue 18, in two programs with one fixture (tests/pam/statusfix.c):
+# check_status, the account's status, the IdP's words in the conversation,
+# remembered devices and remote logins, the session's cleanup;
+# check_offline, what an offline login proves and a stranger's failure.
+STATUS_TEST_SOURCES = $(PAM_TEST_SOURCES) tests/pam/statusfix.c tests/pam/statusfix.h
 if HAVE_CHECK
 if HAVE_PAMTEST
-check_PROGRAMS += tests/pam/check_status
-TESTS += tests/pam/check_status
+check_PROGRAMS += tests/pam/check_status tests/pam/check_offline
+TESTS += tests/pam/check_status tests/pam/check_offline
 endif
 endif
-tests_pam_check_status_SOURCES = tests/pam/check_status.c $(PAM_TEST_SOURCES)
+tests_pam_check_status_SOURCES = tests/pam/check_status.c $(STATUS_TEST_SOURCES)
 tests_pam_check_status_CFLAGS = $(PAM_TEST_CFLAGS)
 tests_pam_check_status_LDADD = $(PAM_TEST_LIBS)
+tests_pam_check_offline_SOURCES = tests/pam/check_offline.c $(STATUS_TEST_SOURCES)
+tests_pam_check_offline_CFLAGS = $(PAM_TEST_CFLAGS)
+tests_pam_check_offline_LDADD = $(PAM_TEST_LIBS)
 
 # A login whose process the user stops while it waits for Cognito: never
 # "unreachable", so never an offline login.

@@ -1,10 +1,9 @@
 /* Issue 18 through the real Linux-PAM stack (pam_wrapper) against the mock:
- * only confirmed accounts pass; offline login proves what the online login
- * proved and stands in only for a service that cannot be reached; a
- * stranger's failure changes nothing of a user's state; a remembered
- * device is not used for remote logins; the session phase cleans up after
- * itself; a reset-required account reads like a wrong password. Each
- * attack has its control: the legitimate path still works. */
+ * only confirmed accounts pass; a reset-required account reads like a
+ * wrong password; the IdP's words reach the conversation escaped; a
+ * remembered device is not used for remote logins; the session phase
+ * cleans up after itself. Each attack has its control: the legitimate path
+ * still works. What an offline login proves is tests/pam/check_offline.c. */
 #include "build-config.h"
 
 #include <dirent.h>
@@ -17,141 +16,13 @@
 
 #include <check.h>
 #include <json-c/json.h>
-#include <openssl/sha.h>
 
 #include "libcognito/cache/cache.h"
 #include "libcognito/mapping/mapping.h"
 #include "libcognito/core/util.h"
+#include "tests/pam/statusfix.h"
 #include "tests/pamharness.h"
 #include "tests/testutil.h"
-
-static struct mock mock;
-
-#define PW "Passw0rd!"
-#define SMS_SENT "A code was sent by SMS to +*******1111."
-#define OFFLINE_OK "Cognito is unreachable: logged in with your cached password"
-#define UNAVAILABLE "The sign-in service is unavailable. Try again later."
-#define T_PASSWORD(pw)                                                                             \
-    {                                                                                              \
-        PAM_PROMPT_ECHO_OFF, "Password: ", PH_TEXT, pw, PH_EXACT                                   \
-    }
-#define T_INFO(text)                                                                               \
-    {                                                                                              \
-        PAM_TEXT_INFO, text, PH_TEXT, NULL, PH_EXACT                                               \
-    }
-#define T_ERR(text)                                                                                \
-    {                                                                                              \
-        PAM_ERROR_MSG, text, PH_TEXT, NULL, PH_EXACT                                               \
-    }
-#define T_SMS                                                                                      \
-    {                                                                                              \
-        PAM_PROMPT_ECHO_OFF, "SMS code: ", PH_CODE, "SMS_MFA", PH_EXACT                            \
-    }
-/* The account stacks: PAM_IGNORE falls through to pam_deny (PAM_AUTH_ERR). */
-#define ACCT(args)                                                                                 \
-    "account [success=done ignore=ignore default=die] @MODULE@ @ARGS@" args "\n"                   \
-    "account required pam_deny.so\n"
-#define SET_ITEMS "auth required " PAM_WRAPPER_MODULES "/pam_set_items.so\n"
-#define DOWN "timeout=2 endpoint=https://127.0.0.1:1/"
-
-#define ALICE "{\"username\":\"alice\",\"password\":\"" PW "\"}"
-#define SAM                                                                                        \
-    "{\"username\":\"sam\",\"password\":\"" PW "\",\"mfa_settings\":[\"SMS_MFA\"],"                \
-    "\"attributes\":{\"phone_number\":\"+15555551111\"}}"
-#define CUS                                                                                        \
-    "{\"username\":\"cus\",\"password\":\"" PW "\",\"custom_challenges\":["                        \
-    "{\"params\":{\"question\":\"Favourite colour?\"},\"answer\":\"blue\"}]}"
-
-/* -- the mock and the module's directories -------------------------------------------- */
-
-static void mock_up(void)
-{
-    char extra[256];
-    mock_start(&mock, NULL, NULL);
-    snprintf(extra, sizeof(extra),
-             "identity_endpoint = %s\nidentity_pool_id = "
-             "us-east-1:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9\n",
-             mock.url);
-    mock_write_config(&mock, ph_path("cognito.conf"), extra);
-}
-
-static void mock_down(void)
-{
-    mock_stop(&mock);
-}
-
-static void empty(const char *leaf)
-{
-    DIR *d = opendir(ph_path(leaf));
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", ph_path(leaf), e->d_name);
-        if (e->d_name[0] != '.' && e->d_type == DT_REG)
-            unlink(path);
-    }
-    if (d != NULL)
-        closedir(d);
-}
-
-static int files_in(const char *leaf)
-{
-    int n = 0;
-    DIR *d = opendir(ph_path(leaf));
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
-        n += e->d_name[0] != '.' && e->d_type == DT_REG;
-    if (d != NULL)
-        closedir(d);
-    return n;
-}
-
-/* A clean pool holding user (JSON), with pool settings (or NULL), and none
- * of the module's records. */
-static void fresh(const char *user, const char *settings)
-{
-    static const char *const dirs[] = {"state", "state/sessions", "private/offline",
-                                       "private/devices"};
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        empty(dirs[i]);
-    char cache[PATH_MAX];
-    snprintf(cache, sizeof(cache), "%s/cache", mock.dir);
-    DIR *d = opendir(cache);
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        char path[2 * PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", cache, e->d_name);
-        if (e->d_name[0] != '.' && strncmp(e->d_name, "jwks-", 5) != 0)
-            unlink(path);
-    }
-    if (d != NULL)
-        closedir(d);
-    ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/reset", "{}", NULL), 200);
-    if (settings != NULL)
-        ck_assert_int_eq(mock_control(&mock, "POST", "/_mock/pool", settings, NULL), 200);
-    mock_add_user(&mock, user);
-    mock_reset_stats(&mock);
-}
-
-/* The module's record of key in leaf (named by the SHA-256 of the key), or
- * "" when there is none. */
-static const char *record_of(const char *leaf, const char *key)
-{
-    static char path[PATH_MAX];
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    char hex[2 * SHA256_DIGEST_LENGTH + 1];
-    SHA256((const unsigned char *)key, strlen(key), md);
-    cog_hex_encode(md, sizeof(md), hex);
-    snprintf(path, sizeof(path), "%s/%s", ph_path(leaf), hex);
-    return access(path, F_OK) == 0 ? path : "";
-}
-
-static void auth_expect(const char *service, const char *user, const struct ph_turn *t, size_t n,
-                        int expected)
-{
-    struct ph_script s = {.turns = t, .n = n, .mock = &mock, .user = user};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, expected)};
-    PH_RUN(service, user, &s, cases);
-}
-#define AUTH_EXPECT(service, user, t, expected)                                                    \
-    auth_expect(service, user, t, sizeof(t) / sizeof((t)[0]), expected)
 
 static void acct_expect(const char *service, const char *user, int expected)
 {
@@ -293,132 +164,6 @@ START_TEST(test_reset_required_looks_refused)
 }
 END_TEST
 
-/* -- what offline login proves ----------------------------------------------------------- */
-
-/* A throttled pool or a failing Lambda is an answer a third party can
- * provoke: never an offline login. A 5xx and a dead endpoint are. */
-START_TEST(test_offline_only_unreachable)
-{
-    const struct ph_turn pw[] = {T_PASSWORD(PW)};
-    const struct ph_turn refused[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
-    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
-    static const char *const provoked[] = {
-        "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\",\"count\":-1}",
-        "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\",\"status\":429,\"count\":-1}",
-        "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\",\"type\":\"UnexpectedLambdaException\","
-        "\"count\":-1}",
-        "{\"op\":\"InitiateAuth\",\"kind\":\"throttle\",\"type\":"
-        "\"InvalidLambdaResponseException\",\"count\":-1}",
-        "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"throttle\",\"count\":-1}",
-    };
-    fresh(ALICE, NULL);
-    AUTH_EXPECT("status_offline", "alice", pw, PAM_SUCCESS);
-    for (size_t i = 0; i < sizeof(provoked) / sizeof(provoked[0]); i++) {
-        mock_fault(&mock, provoked[i]);
-        AUTH_EXPECT("status_offline", "alice", refused, PAM_AUTHINFO_UNAVAIL);
-        ck_assert_int_eq(mock_control(&mock, "DELETE", "/_mock/faults", NULL, NULL), 200);
-    }
-    /* Controls: the service failing (5xx) and not there at all. */
-    mock_fault(&mock, "{\"op\":\"InitiateAuth\",\"kind\":\"status\",\"status\":503,\"count\":-1}");
-    AUTH_EXPECT("status_offline", "alice", offline, PAM_SUCCESS);
-    ck_assert_int_eq(mock_control(&mock, "DELETE", "/_mock/faults", NULL, NULL), 200);
-    AUTH_EXPECT("status_offline_down", "alice", offline, PAM_SUCCESS);
-}
-END_TEST
-
-/* Every fault the mock injects at InitiateAuth, before the password is
- * proven: offline login stands in for the service not being reached (no
- * answer in time, a dropped connection, TLS failing, a 5xx) and for
- * nothing else (a throttle, garbage, a malformed or oversized answer). */
-static const struct {
-    const char *spec;
-    bool offline;
-} init_faults[] = {
-    {"\"kind\":\"stall\",\"seconds\":4", true},
-    {"\"kind\":\"stall_body\",\"seconds\":4", true},
-    {"\"kind\":\"reset\"", true},
-    {"\"kind\":\"close\"", true},
-    {"\"kind\":\"status\",\"status\":500,\"body\":\"Internal Server Error\","
-     "\"content_type\":\"text/plain\"",
-     true},
-    {"\"kind\":\"status\",\"status\":502,\"body\":\"<html>502</html>\","
-     "\"content_type\":\"text/html\"",
-     true},
-    {"\"kind\":\"status\",\"status\":503,\"type\":\"ServiceUnavailableException\"", true},
-    {"\"kind\":\"status\",\"status\":500,\"type\":\"InternalErrorException\"", true},
-    {"\"kind\":\"tls\",\"cert\":\"wrong_ca\"", true},
-    {"\"kind\":\"tls\",\"cert\":\"expired\"", true},
-    {"\"kind\":\"throttle\"", false},
-    {"\"kind\":\"throttle\",\"status\":500", false},
-    {"\"kind\":\"throttle\",\"status\":500,\"type\":\"UnexpectedLambdaException\"", false},
-    {"\"kind\":\"garbage\"", false},
-    {"\"kind\":\"truncated_json\"", false},
-    {"\"kind\":\"missing_fields\"", false},
-    {"\"kind\":\"wrong_types\"", false},
-    {"\"kind\":\"unknown_challenge\"", false},
-    {"\"kind\":\"oversized\",\"bytes\":2097152", false},
-};
-
-START_TEST(test_offline_fault_matrix)
-{
-    const struct ph_turn pw[] = {T_PASSWORD(PW)};
-    const struct ph_turn refused[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
-    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
-    char spec[512];
-    fresh(ALICE, NULL);
-    AUTH_EXPECT("status_offline_fast", "alice", pw, PAM_SUCCESS);
-    snprintf(spec, sizeof(spec), "{\"op\":\"InitiateAuth\",\"count\":-1,%s}", init_faults[_i].spec);
-    mock_fault(&mock, spec);
-    if (init_faults[_i].offline)
-        AUTH_EXPECT("status_offline_fast", "alice", offline, PAM_SUCCESS);
-    else
-        AUTH_EXPECT("status_offline_fast", "alice", refused, PAM_AUTHINFO_UNAVAIL);
-    ck_assert_int_eq(mock_control(&mock, "DELETE", "/_mock/faults", NULL, NULL), 200);
-}
-END_TEST
-
-/* Once Cognito accepted the password and a challenge is pending, nothing
- * that fails next is "unreachable". */
-START_TEST(test_offline_never_after_password)
-{
-    const struct ph_turn sms[] = {T_PASSWORD(PW), T_INFO(SMS_SENT), T_SMS};
-    const struct ph_turn refused[] = {T_PASSWORD(PW), T_INFO(SMS_SENT), T_SMS, T_ERR(UNAVAILABLE)};
-    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
-    fresh(SAM, NULL);
-    AUTH_EXPECT("status_offline_mfa", "sam", sms, PAM_SUCCESS);
-    /* The answer to the code dies with a 503 (the password's went through). */
-    mock_fault(&mock, "{\"op\":\"RespondToAuthChallenge\",\"kind\":\"status\",\"status\":503,"
-                      "\"after\":1,\"count\":-1}");
-    AUTH_EXPECT("status_offline_mfa", "sam", refused, PAM_AUTHINFO_UNAVAIL);
-    ck_assert_int_eq(mock_control(&mock, "DELETE", "/_mock/faults", NULL, NULL), 200);
-    /* Control: before the password, the same 503 is an outage. */
-    mock_fault(&mock, "{\"op\":\"InitiateAuth\",\"kind\":\"status\",\"status\":503,\"count\":-1}");
-    AUTH_EXPECT("status_offline_mfa", "sam", offline, PAM_SUCCESS);
-}
-END_TEST
-
-/* With auth_flow = CUSTOM_AUTH the custom challenge is a factor: the
- * verifier says so, and the password alone opens nothing offline. */
-START_TEST(test_offline_custom_challenge)
-{
-    const struct ph_turn custom[] = {
-        T_PASSWORD(PW), {PAM_PROMPT_ECHO_ON, "Favourite colour? ", PH_TEXT, "blue", PH_EXACT}};
-    const struct ph_turn refused[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
-    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
-    fresh(CUS, NULL);
-    AUTH_EXPECT("status_custom_offline", "cus", custom, PAM_SUCCESS);
-    char *text = test_read_file(record_of("private/offline", "cus"), NULL);
-    struct json_object *o = json_tokener_parse(text);
-    free(text);
-    ck_assert_str_eq(json_object_to_json_string(json_object_object_get(o, "factors")),
-                     "[ \"password\", \"custom_challenge\" ]");
-    json_object_put(o);
-    AUTH_EXPECT("status_offline_down", "cus", refused, PAM_AUTHINFO_UNAVAIL);
-    /* Only where the administrator accepts the password alone. */
-    AUTH_EXPECT("status_offline_down_mfa", "cus", offline, PAM_SUCCESS);
-}
-END_TEST
-
 /* -- text from the IdP in the conversation ------------------------------------------------- */
 
 /* A challenge's words reach the PAM conversation escaped: a bidi override
@@ -437,39 +182,6 @@ START_TEST(test_conversation_escaped)
         {PAM_PROMPT_ECHO_ON, "Answer: ", PH_TEXT, "7", PH_EXACT},
     };
     AUTH_EXPECT("status_custom", "cus", t, PAM_SUCCESS);
-}
-END_TEST
-
-/* -- a stranger's failure ----------------------------------------------------------------- */
-
-/* Wrong passwords typed for alice leave her verifier and login record:
- * with the mock down she still logs in offline with hers. Cognito refusing
- * the very password the verifier holds (changed elsewhere) drops it. */
-START_TEST(test_stranger_changes_nothing)
-{
-    const struct ph_turn pw[] = {T_PASSWORD(PW)};
-    const struct ph_turn wrong[] = {T_PASSWORD("Guess-1234")};
-    const struct ph_turn offline[] = {T_PASSWORD(PW), T_INFO(OFFLINE_OK)};
-    fresh(ALICE, NULL);
-    AUTH_EXPECT("status_offline", "alice", pw, PAM_SUCCESS);
-    char before[PATH_MAX];
-    snprintf(before, sizeof(before), "%s", record_of("private/offline", "alice"));
-    char *verifier = test_read_file(before, NULL);
-    for (int i = 0; i < 3; i++)
-        AUTH_EXPECT("status_offline", "alice", wrong, PAM_AUTH_ERR);
-    char *after = test_read_file(before, NULL);
-    ck_assert_str_eq(after, verifier);
-    free(after);
-    free(verifier);
-    ck_assert_str_ne(record_of("state", "alice"), "");
-    AUTH_EXPECT("status_offline_down", "alice", offline, PAM_SUCCESS);
-
-    /* Control: the password changed in the pool, the old one refused. */
-    mock_add_user(&mock, "{\"username\":\"alice\",\"password\":\"N3w-Passw0rd!\"}");
-    AUTH_EXPECT("status_offline", "alice", pw, PAM_AUTH_ERR);
-    ck_assert_str_eq(record_of("private/offline", "alice"), "");
-    const struct ph_turn gone[] = {T_PASSWORD(PW), T_ERR(UNAVAILABLE)};
-    AUTH_EXPECT("status_offline_down", "alice", gone, PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 
@@ -572,36 +284,6 @@ START_TEST(test_pending_record_revoked)
 }
 END_TEST
 
-/* -- the build ---------------------------------------------------------------------------- */
-
-static void write_services(void)
-{
-    ph_service("other", "auth required pam_deny.so\naccount required pam_deny.so\n"
-                        "password required pam_deny.so\nsession required pam_deny.so\n");
-    ph_service("status", "auth required @MODULE@ @ARGS@\n");
-    ph_service("status_acct", ACCT(""));
-    ph_service("status_acct_fcp", ACCT(" allowed_user_status=FORCE_CHANGE_PASSWORD"));
-    ph_service("status_offline", "auth required @MODULE@ @ARGS@ offline_login=password\n");
-    ph_service("status_offline_fast",
-               "auth required @MODULE@ @ARGS@ timeout=2 offline_login=password\n");
-    ph_service("status_offline_mfa",
-               "auth required @MODULE@ @ARGS@ offline_login=password offline_login_mfa_users\n");
-    ph_service("status_offline_down",
-               "auth required @MODULE@ @ARGS@ " DOWN " offline_login=password\n");
-    ph_service("status_offline_down_mfa", "auth required @MODULE@ @ARGS@ " DOWN
-                                          " offline_login=password offline_login_mfa_users\n");
-    ph_service("status_custom", "auth required @MODULE@ @ARGS@ auth_flow=CUSTOM_AUTH\n");
-    ph_service("status_custom_offline",
-               "auth required @MODULE@ @ARGS@ auth_flow=CUSTOM_AUTH offline_login=password\n");
-    ph_service("status_device_rhost", SET_ITEMS "auth required @MODULE@ @ARGS@ remember_device\n");
-    ph_service("status_device_remote", SET_ITEMS "auth required @MODULE@ @ARGS@ remember_device "
-                                                 "remember_device_remote\n");
-    /* sudo on Debian: common-auth and common-account, no session of ours. */
-    ph_service("status_sudo", "auth required @MODULE@ @ARGS@\n" ACCT(""));
-    ph_service("status_su", "session [success=done ignore=ignore default=die] @MODULE@ @ARGS@\n"
-                            "session required pam_deny.so\n");
-}
-
 static Suite *status_suite(void)
 {
     Suite *s = suite_create("status");
@@ -611,13 +293,7 @@ static Suite *status_suite(void)
     tcase_add_test(tc, test_status_account_phase);
     tcase_add_test(tc, test_status_changes_at_login);
     tcase_add_test(tc, test_reset_required_looks_refused);
-    tcase_add_test(tc, test_offline_only_unreachable);
-    tcase_add_loop_test(tc, test_offline_fault_matrix, 0,
-                        (int)(sizeof(init_faults) / sizeof(init_faults[0])));
-    tcase_add_test(tc, test_offline_never_after_password);
-    tcase_add_test(tc, test_offline_custom_challenge);
     tcase_add_test(tc, test_conversation_escaped);
-    tcase_add_test(tc, test_stranger_changes_nothing);
     tcase_add_test(tc, test_device_not_for_remote);
     tcase_add_test(tc, test_session_not_adopted);
     tcase_add_test(tc, test_pending_record_revoked);
@@ -628,10 +304,6 @@ static Suite *status_suite(void)
 int main(int argc, char **argv)
 {
     (void)argc;
-    ph_run_wrapped(argv, write_services);
-    SRunner *sr = srunner_create(status_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    ph_run_wrapped(argv, status_services);
+    return test_main(status_suite());
 }
