@@ -28,27 +28,9 @@ static struct mock mock;
 static int silent_port;
 
 #define CODE "BCDF-GHJK"
-#define ENTER                                                                                      \
-    {                                                                                              \
-        PAM_PROMPT_ECHO_ON, "Press Enter after signing in: ", PH_TEXT, "", PH_EXACT                \
-    }
-#define INFO(text)                                                                                 \
-    {                                                                                              \
-        PAM_TEXT_INFO, text, PH_TEXT, NULL, PH_EXACT                                               \
-    }
-#define ERR(text)                                                                                  \
-    {                                                                                              \
-        PAM_ERROR_MSG, text, PH_TEXT, NULL, PH_EXACT                                               \
-    }
-#define QR                                                                                         \
-    {                                                                                              \
-        PAM_TEXT_INFO, NULL, PH_TEXT, NULL, PH_QR                                                  \
-    }
-#define PENDING INFO("The sign-in is not finished yet.")
+#define EXPIRED "The sign-in code has expired."
 
 static char open_text[256], scan_text[256], complete_uri[200];
-/* What every device login shows first. */
-#define SHOWN INFO(open_text), INFO(scan_text), QR
 
 /* The mock's config: a fixed code, no interval, and what happens by itself
  * at the Nth poll (device.py "auto"). */
@@ -125,14 +107,11 @@ static void fresh(const char *config)
     ck_assert_int_eq(system(cache), 0);
 }
 
-/* The token requests the endpoint saw, with their times. */
-static struct json_object *device_log(void)
+/* How many requests to path the device endpoint saw; the times of the
+ * first max of them go to times. */
+static size_t requests_to(const char *path, double *times, size_t max)
 {
-    return mock_get_json(&mock, "/_mock/device/log");
-}
-
-static size_t requests_to(struct json_object *log, const char *path, double *times, size_t max)
-{
+    struct json_object *log = mock_get_json(&mock, "/_mock/device/log");
     struct json_object *reqs = json_object_object_get(log, "requests");
     size_t n = 0;
     for (size_t i = 0; i < json_object_array_length(reqs); i++) {
@@ -143,17 +122,78 @@ static size_t requests_to(struct json_object *log, const char *path, double *tim
             times[n] = json_object_get_double(json_object_object_get(r, "t"));
         n++;
     }
+    json_object_put(log);
     return n;
 }
 
-static void assert_qr_of(const char *qr, const char *uri)
+/* -- the conversation ------------------------------------------------------------------ */
+
+/* How a device login's conversation goes; {0}: nothing is said at all. */
+struct conv {
+    const char *fallback; /* device_login = fallback: the password prompt first, answered
+                           * with this ("" starts the device login), or NULL: none */
+    int polls;            /* Enters typed, "not finished yet" between them */
+    const char *refusal;  /* the error that ends it, or NULL */
+};
+
+static void turn(struct ph_turn *t, size_t *n, size_t cap, int style, const char *text,
+                 const char *answer, enum ph_match match)
 {
-    char *want = NULL;
-    struct cog_error err = {0};
-    ck_assert_ptr_nonnull(qr);
-    ck_assert_int_eq(cog_qr_text(uri, &want, &err), COG_OK);
-    ck_assert_str_eq(qr, want);
-    free(want);
+    ck_assert_uint_lt(*n, cap);
+    t[(*n)++] = (struct ph_turn){style, text, PH_TEXT, answer, match};
+}
+
+/* The turns of c into t (cap of them); how many. */
+static size_t conv_turns(struct conv c, struct ph_turn *t, size_t cap)
+{
+    size_t n = 0;
+    if (c.fallback != NULL) {
+        turn(t, &n, cap, PAM_TEXT_INFO,
+             "No password? Leave it empty to sign in with a code on another device.", NULL,
+             PH_EXACT);
+        turn(t, &n, cap, PAM_PROMPT_ECHO_OFF, "Password: ", c.fallback, PH_EXACT);
+    }
+    if (c.polls > 0) {
+        /* What every device login shows first. */
+        turn(t, &n, cap, PAM_TEXT_INFO, open_text, NULL, PH_EXACT);
+        turn(t, &n, cap, PAM_TEXT_INFO, scan_text, NULL, PH_EXACT);
+        turn(t, &n, cap, PAM_TEXT_INFO, NULL, NULL, PH_QR);
+    }
+    for (int i = 0; i < c.polls; i++) {
+        if (i > 0)
+            turn(t, &n, cap, PAM_TEXT_INFO, "The sign-in is not finished yet.", NULL, PH_EXACT);
+        turn(t, &n, cap, PAM_PROMPT_ECHO_ON, "Press Enter after signing in: ", "", PH_EXACT);
+    }
+    if (c.refusal != NULL)
+        turn(t, &n, cap, PAM_ERROR_MSG, c.refusal, NULL, PH_EXACT);
+    return n;
+}
+
+/* Runs cases for user as service with the conversation c; the QR code
+ * drawn, if any, is the one of the link shown. */
+static void device_login(const char *service, const char *user, struct conv c,
+                         struct pam_testcase *cases, size_t n_cases)
+{
+    struct ph_turn t[16];
+    struct ph_script s = {.turns = t, .n = conv_turns(c, t, 16), .mock = &mock, .user = user};
+    ph_run(service, user, &s, cases, n_cases);
+    if (c.polls > 0) {
+        /* pc_conv_say splits at line ends; the harness joins them again. */
+        char *want = NULL;
+        struct cog_error err = {0};
+        ck_assert_ptr_nonnull(s.qr);
+        ck_assert_int_eq(cog_qr_text(complete_uri, &want, &err), COG_OK);
+        ck_assert_str_eq(s.qr, want);
+        free(want);
+    }
+    ph_script_clear(&s);
+}
+
+/* The same for the authentication alone. */
+static void device_auth(const char *service, const char *user, struct conv c, int expected)
+{
+    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, expected)};
+    device_login(service, user, c, cases, 1);
 }
 
 /* -- the ways a device login ends ----------------------------------------------------- */
@@ -161,66 +201,38 @@ static void assert_qr_of(const char *qr, const char *uri)
 START_TEST(test_approved)
 {
     fresh(auto_config("approve", "alice", 1));
-    const struct ph_turn t[] = {SHOWN, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     /* The account phase finds the login this transaction made: the
      * password login's aftermath ran. */
     struct pam_testcase cases[] = {
         pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
         pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
     };
-    PH_RUN("dev", "alice", &s, cases);
-    /* pc_conv_say splits at line ends; the harness joins them again. */
-    assert_qr_of(s.qr, complete_uri);
-    ph_script_clear(&s);
-    struct json_object *log = device_log();
-    double times[4];
-    ck_assert_uint_eq(requests_to(log, "/device/device_authorization", times, 4), 1);
-    ck_assert_uint_eq(requests_to(log, "/device/token", times, 4), 1);
-    json_object_put(log);
+    device_login("dev", "alice", (struct conv){.polls = 1}, cases, 2);
+    ck_assert_uint_eq(requests_to("/device/device_authorization", NULL, 0), 1);
+    ck_assert_uint_eq(requests_to("/device/token", NULL, 0), 1);
 }
 END_TEST
 
 START_TEST(test_pending_then_approved)
 {
     fresh(auto_config("approve", "alice", 3));
-    const struct ph_turn t[] = {SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
-    PH_RUN("dev", "alice", &s, cases);
-    ph_script_clear(&s);
-    struct json_object *log = device_log();
-    double times[4];
-    ck_assert_uint_eq(requests_to(log, "/device/token", times, 4), 3);
-    json_object_put(log);
+    device_auth("dev", "alice", (struct conv){.polls = 3}, PAM_SUCCESS);
+    ck_assert_uint_eq(requests_to("/device/token", NULL, 0), 3);
 }
 END_TEST
 
 START_TEST(test_denied)
 {
     fresh(auto_config("deny", "", 1));
-    const struct ph_turn t[] = {SHOWN, ENTER, ERR("The sign-in was declined.")};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
-    PH_RUN("dev", "alice", &s, cases);
-    ph_script_clear(&s);
+    device_auth("dev", "alice", (struct conv){.polls = 1, .refusal = "The sign-in was declined."},
+                PAM_AUTH_ERR);
 }
 END_TEST
 
 START_TEST(test_expired)
 {
     fresh(auto_config("expire", "", 2));
-    const struct ph_turn t[] = {INFO(open_text),
-                                INFO(scan_text),
-                                QR,
-                                ENTER,
-                                PENDING,
-                                ENTER,
-                                ERR("The sign-in code has expired.")};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
-    PH_RUN("dev", "alice", &s, cases);
-    ph_script_clear(&s);
+    device_auth("dev", "alice", (struct conv){.polls = 2, .refusal = EXPIRED}, PAM_AUTH_ERR);
 }
 END_TEST
 
@@ -228,15 +240,10 @@ END_TEST
 START_TEST(test_deadline)
 {
     fresh("{\"interval\":1,\"user_code\":\"" CODE "\"}");
-    const struct ph_turn t[] = {
-        SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER, ERR("The sign-in code has expired.")};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
     long long t0 = cog_now_ms();
-    PH_RUN("dev_2s", "alice", &s, cases);
+    device_auth("dev_2s", "alice", (struct conv){.polls = 3, .refusal = EXPIRED}, PAM_AUTH_ERR);
     long long took = cog_now_ms() - t0;
     ck_assert_msg(took < 3500, "the 2 s device login took %lld ms", took);
-    ph_script_clear(&s);
 }
 END_TEST
 
@@ -246,19 +253,13 @@ START_TEST(test_slow_down)
 {
     fresh("{\"interval\":0,\"enforce_interval\":2,\"user_code\":\"" CODE "\","
           "\"auto\":{\"action\":\"approve\",\"username\":\"alice\",\"after_polls\":3}}");
-    const struct ph_turn t[] = {SHOWN, ENTER, PENDING, ENTER, PENDING, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
-    PH_RUN("dev", "alice", &s, cases);
-    ph_script_clear(&s);
-    struct json_object *log = device_log();
+    device_auth("dev", "alice", (struct conv){.polls = 3}, PAM_SUCCESS);
     double times[4];
-    ck_assert_uint_eq(requests_to(log, "/device/token", times, 4), 3);
+    ck_assert_uint_eq(requests_to("/device/token", times, 4), 3);
     /* The second poll came at once and was told to slow down; the third
      * waited the five seconds. */
     ck_assert_msg(times[1] - times[0] < 2.0, "second poll after %.2f s", times[1] - times[0]);
     ck_assert_msg(times[2] - times[1] >= 4.9, "third poll after %.2f s", times[2] - times[1]);
-    json_object_put(log);
 }
 END_TEST
 
@@ -266,10 +267,7 @@ END_TEST
 START_TEST(test_unreachable)
 {
     fresh("{}");
-    struct ph_script s = {.mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTHINFO_UNAVAIL)};
-    PH_RUN("dev_down", "alice", &s, cases);
-    ph_script_clear(&s);
+    device_auth("dev_down", "alice", (struct conv){0}, PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 
@@ -278,13 +276,10 @@ END_TEST
 START_TEST(test_silent_endpoint)
 {
     fresh("{}");
-    struct ph_script s = {.mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTHINFO_UNAVAIL)};
     long long t0 = cog_now_ms();
-    PH_RUN("dev_silent", "alice", &s, cases);
+    device_auth("dev_silent", "alice", (struct conv){0}, PAM_AUTHINFO_UNAVAIL);
     long long took = cog_now_ms() - t0;
     ck_assert_msg(took >= 1500 && took < 4000, "the silent endpoint held the login %lld ms", took);
-    ph_script_clear(&s);
 }
 END_TEST
 
@@ -293,8 +288,6 @@ END_TEST
 START_TEST(test_session_revoked)
 {
     fresh(auto_config("approve", "alice", 1));
-    const struct ph_turn t[] = {SHOWN, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {
         pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
         pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
@@ -303,16 +296,12 @@ START_TEST(test_session_revoked)
     struct json_object *before = mock_get_json(&mock, "/_mock/tokens");
     int issued = json_object_get_int(json_object_object_get(before, "issued"));
     json_object_put(before);
-    PH_RUN("dev_session", "alice", &s, cases);
-    ph_script_clear(&s);
+    device_login("dev_session", "alice", (struct conv){.polls = 1}, cases, 3);
     struct json_object *after = mock_get_json(&mock, "/_mock/tokens");
     ck_assert_int_eq(json_object_get_int(json_object_object_get(after, "issued")), issued + 1);
     ck_assert_int_eq(json_object_get_int(json_object_object_get(after, "revoked")), 1);
     json_object_put(after);
-    struct json_object *log = device_log();
-    double times[2];
-    ck_assert_uint_eq(requests_to(log, "/device/oauth2/revoke", times, 2), 1);
-    json_object_put(log);
+    ck_assert_uint_eq(requests_to("/device/oauth2/revoke", NULL, 0), 1);
 }
 END_TEST
 
@@ -327,18 +316,12 @@ START_TEST(test_session_refreshed)
     struct json_object *ids = mock_get_json(&mock, "/_mock/identity");
     size_t issued = json_object_array_length(json_object_object_get(ids, "issued"));
     json_object_put(ids);
-    const struct ph_turn t[] = {SHOWN, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
     struct pam_testcase cases[] = {
         pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
         pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
     };
-    PH_RUN("dev_aws", "alice", &s, cases);
-    ph_script_clear(&s);
-    struct json_object *log = device_log();
-    double times[2];
-    ck_assert_uint_eq(requests_to(log, "/device/oauth2/token", times, 2), 1);
-    json_object_put(log);
+    device_login("dev_aws", "alice", (struct conv){.polls = 1}, cases, 2);
+    ck_assert_uint_eq(requests_to("/device/oauth2/token", NULL, 0), 1);
     ids = mock_get_json(&mock, "/_mock/identity");
     ck_assert_uint_eq(json_object_array_length(json_object_object_get(ids, "issued")), issued + 1);
     json_object_put(ids);
@@ -351,11 +334,7 @@ END_TEST
 START_TEST(test_token_of_another_user)
 {
     fresh(auto_config("approve", "bob", 1));
-    const struct ph_turn t[] = {SHOWN, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
-    PH_RUN("dev", "alice", &s, cases);
-    ph_script_clear(&s);
+    device_auth("dev", "alice", (struct conv){.polls = 1}, PAM_AUTH_ERR);
 }
 END_TEST
 
@@ -366,15 +345,9 @@ static const char *const not_pool_names[] = {"lee", "root", "admin", "sudo"};
 START_TEST(test_local_name_never_asked)
 {
     fresh(auto_config("approve", "alice", 1));
-    struct ph_script s = {.mock = &mock, .user = not_pool_names[_i]};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN)};
-    PH_RUN("dev", not_pool_names[_i], &s, cases);
-    ph_script_clear(&s);
-    struct json_object *log = device_log();
-    double times[1];
-    ck_assert_uint_eq(requests_to(log, "/device/device_authorization", times, 1), 0);
-    ck_assert_uint_eq(requests_to(log, "/device/token", times, 1), 0);
-    json_object_put(log);
+    device_auth("dev", not_pool_names[_i], (struct conv){0}, PAM_USER_UNKNOWN);
+    ck_assert_uint_eq(requests_to("/device/device_authorization", NULL, 0), 0);
+    ck_assert_uint_eq(requests_to("/device/token", NULL, 0), 0);
 }
 END_TEST
 
@@ -383,17 +356,9 @@ END_TEST
 START_TEST(test_federated_user)
 {
     fresh(auto_config("approve", "google_1234567890", 1));
-    const struct ph_turn t[] = {SHOWN, ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "gina"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
-    PH_RUN("dev_fed", "gina", &s, cases);
-    ph_script_clear(&s);
+    device_auth("dev_fed", "gina", (struct conv){.polls = 1}, PAM_SUCCESS);
     /* Without the mapping, google_1234567890 is not gina. */
-    const struct ph_turn t2[] = {SHOWN, ENTER};
-    struct ph_script s2 = {PH_SCRIPT(t2), .mock = &mock, .user = "gina"};
-    struct pam_testcase refused[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
-    PH_RUN("dev", "gina", &s2, refused);
-    ph_script_clear(&s2);
+    device_auth("dev", "gina", (struct conv){.polls = 1}, PAM_AUTH_ERR);
 }
 END_TEST
 
@@ -402,28 +367,9 @@ END_TEST
 START_TEST(test_fallback)
 {
     fresh(auto_config("approve", "alice", 1));
-    const struct ph_turn t[] = {
-        INFO("No password? Leave it empty to sign in with a code on another device."),
-        {PAM_PROMPT_ECHO_OFF, "Password: ", PH_TEXT, "", PH_EXACT},
-        INFO(open_text),
-        INFO(scan_text),
-        QR,
-        ENTER};
-    struct ph_script s = {PH_SCRIPT(t), .mock = &mock, .user = "alice"};
-    struct pam_testcase cases[] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
-    PH_RUN("dev_fallback", "alice", &s, cases);
-    ph_script_clear(&s);
-
-    const struct ph_turn pw[] = {
-        INFO("No password? Leave it empty to sign in with a code on another device."),
-        {PAM_PROMPT_ECHO_OFF, "Password: ", PH_TEXT, "Passw0rd!", PH_EXACT}};
-    struct ph_script s2 = {PH_SCRIPT(pw), .mock = &mock, .user = "alice"};
-    PH_RUN("dev_fallback", "alice", &s2, cases);
-    ph_script_clear(&s2);
-    struct json_object *log = device_log();
-    double times[2];
-    ck_assert_uint_eq(requests_to(log, "/device/device_authorization", times, 2), 1);
-    json_object_put(log);
+    device_auth("dev_fallback", "alice", (struct conv){.fallback = "", .polls = 1}, PAM_SUCCESS);
+    device_auth("dev_fallback", "alice", (struct conv){.fallback = "Passw0rd!"}, PAM_SUCCESS);
+    ck_assert_uint_eq(requests_to("/device/device_authorization", NULL, 0), 1);
 }
 END_TEST
 
