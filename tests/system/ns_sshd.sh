@@ -1,5 +1,6 @@
 # sshd for the tests that log in through it inside a private mount
-# namespace (pam_system, ssh_keys, pkg_install). Source it; outside the
+# namespace (pam_system, ssh_keys, pkg_install, device_sshd,
+# passwordless_ssh). Source it; outside the
 # namespace ns_sshd_config (below) writes the config, inside it
 #
 #   ns_sshd_start || <fail as the caller fails>
@@ -49,4 +50,97 @@ ns_sshd_config() {
 		shift
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$TEST_DIR/sshd_config"
+}
+
+# The tests that log Cognito users in through sshd by keyboard-interactive
+# (device_sshd, passwordless_ssh) go in these steps around their own:
+#
+#   ns_sshd_require USER...      skips (77) where that cannot work: not root,
+#                                no unshare, sshd, ssh or expect, a local USER;
+#                                sets $MODULE and $CTL (fails unbuilt) and
+#                                sources ns_nss.sh
+#   ns_sshd_setup AUTH ACCOUNT   after mock_start: $TEST_DIR/etc/pam.d/sshd
+#                                with AUTH and ACCOUNT (module and arguments)
+#                                as its auth and account lines, pam.d/other
+#                                all pam_deny, sshd_config, and the variables
+#                                the namespace needs exported
+#   ns_sshd_unshare CMD...       CMD in a private mount and PID namespace,
+#                                its stdout in $TEST_DIR/results ("CASE ok"
+#                                lines), its stderr in $TEST_DIR/ns.log
+#   ns_sshd_enter USER           (inside) the test's pam.d over /etc's,
+#                                libnss_cognito resolving from the cache
+#                                cognitoctl sync fills ("sync ok"), USER's
+#                                home, sshd started and killed on exit
+#   ns_sshd_result CASE          (after) what the namespace said of CASE
+#   ns_sshd_finish USER          the checks every one ends with (the sync,
+#                                sshd logged USER in), the logs on failure,
+#                                then lib.sh's finish
+
+ns_sshd_require() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace and sshd"
+	for ns_sshd_cmd in unshare expect ssh ssh-keygen; do
+		command -v "$ns_sshd_cmd" >/dev/null 2>&1 || skip "$ns_sshd_cmd not found"
+	done
+	[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd not found"
+	unshare --mount --pid --fork --mount-proc true 2>/dev/null ||
+		skip "cannot make mount and PID namespaces here"
+	MODULE="$top_builddir/pam_cognito/.libs/pam_cognito.so"
+	[ -f "$MODULE" ] || fail "no $MODULE: build first"
+	CTL="$top_builddir/tools/cognitoctl"
+	[ -x "$CTL" ] || fail "no $CTL: build first"
+	. "$top_srcdir/tests/system/ns_nss.sh"
+	for ns_sshd_user in "$@"; do
+		grep -q "^$ns_sshd_user:" /etc/passwd /etc/group &&
+			skip "this host has a local $ns_sshd_user, which would hide the Cognito one"
+	done
+	return 0
+}
+
+ns_sshd_setup() {
+	chmod 0711 "$TEST_DIR"
+	mkdir -p "$TEST_DIR/etc/pam.d" "$TEST_DIR/home" "$TEST_DIR/ns"
+	printf '%s\n' "auth     required $1" "account  required $2" "password required pam_deny.so" \
+		"session  required pam_permit.so" >"$TEST_DIR/etc/pam.d/sshd"
+	printf '%s\n' "auth     required pam_deny.so" "account  required pam_deny.so" \
+		"password required pam_deny.so" "session  required pam_deny.so" >"$TEST_DIR/etc/pam.d/other"
+	ns_sshd_config keyboard-interactive || fail "sshd_config"
+	AWS_ACCESS_KEY_ID=AKIAMOCKADMIN0000001
+	AWS_SECRET_ACCESS_KEY='mock/Admin+Secret/Key0123456789abcdefghij'
+	export TEST_DIR PORT MOCK_DIR MOCK_CONF MOCK_CACHE_DIR PYTHON3 MOCKCTL top_srcdir top_builddir \
+		CTL NSS_MODULE NSS_CACHEDIR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+}
+
+ns_sshd_unshare() {
+	unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
+		"$@" >"$TEST_DIR/results" 2>"$TEST_DIR/ns.log"
+	echo "namespace script exited $? (in $TEST_DIR)"
+}
+
+ns_sshd_enter() {
+	. "$top_srcdir/tests/system/ns_nss.sh"
+	mount --bind "$TEST_DIR/etc/pam.d" /etc/pam.d || { echo "mount /etc/pam.d failed" >&2; return 1; }
+	ns_nss_enable "$MOCK_CACHE_DIR" "$TEST_DIR/ns" || return 1
+	if "$CTL" sync --config "$MOCK_CONF" >&2; then
+		echo "sync ok"
+	else
+		echo "sync failed"
+	fi
+	mkdir -p "$TEST_DIR/home/$1" && chown "$1:$1" "$TEST_DIR/home/$1"
+	ns_sshd_start || return 1
+	trap 'kill "$sshd" 2>/dev/null' EXIT
+}
+
+ns_sshd_result() {
+	sed -n "s/^$1 //p" "$TEST_DIR/results"
+}
+
+ns_sshd_finish() {
+	expect_eq "cognitoctl sync filled the cache" ok "$(ns_sshd_result sync)"
+	check "sshd logged $1 in by keyboard-interactive" \
+		grep -q "Accepted keyboard-interactive/pam for $1" "$TEST_DIR/sshd.log"
+	if [ "$LIB_FAILED" -ne 0 ]; then
+		cat "$TEST_DIR/results" "$TEST_DIR/ns.log"
+		tail -40 "$TEST_DIR/sshd.log"
+	fi
+	finish
 }
