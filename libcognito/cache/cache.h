@@ -276,6 +276,17 @@ void cog_cache_unlock(struct cog_cache_lock *lk);
 cog_status cog_run_detached(cog_status (*fn)(void *ctx, struct cog_error *err), void *ctx,
                             long wait_ms, struct cog_error *err);
 
+/* The same guarantee without a fork when the process has one thread (a
+ * fork costs about 2 ms on some hosts, more than a login's whole update):
+ * fn runs in this process with every signal blocked, the caller's resource
+ * limits lifted and, when the caller runs as root, its real uid 0 (the user
+ * cannot signal it then); all three are put back before this returns, so
+ * signals that arrived meanwhile reach the program after the lock is gone.
+ * A process with other threads (one of them could take a terminal's ^Z),
+ * or one that cannot change its uids, gets cog_run_detached. */
+cog_status cog_run_guarded(cog_status (*fn)(void *ctx, struct cog_error *err), void *ctx,
+                           long wait_ms, struct cog_error *err);
+
 /* Replaces DIR/NAME by data, an image of cog_cache_build (temp file of the
  * mode, fsync, the file read back and its sums checked, lk still held, then
  * rename), then bumps the notify word of the file it replaced, so readers

@@ -12,6 +12,15 @@
  * size, CPU time, memory) and core dumps. The parent waits for it with a
  * deadline and kills it past that.
  *
+ * A fork costs about 2 ms on some hosts, more than a login's whole update,
+ * so cog_run_guarded gives the same guarantee in the caller's own process
+ * when it has a single thread: every signal blocked (a terminal's ^Z, ^C and
+ * hangup wait), the caller's limits lifted, and, as root, real and saved
+ * uid 0 so the user's kill(2) gets EPERM; all of it put back, uid first
+ * and signals last, once the work (and its lock) is done. With other
+ * threads a terminal's SIGTSTP could land on one of them and stop the whole
+ * process, so those callers get the child.
+ *
  * See docs/threat-model.md, "Locks a user can freeze". */
 #include "build-config.h"
 
@@ -19,6 +28,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -135,5 +146,96 @@ out:
         close(fds[0]);
     if (fds[1] >= 0)
         close(fds[1]);
+    return st;
+}
+
+/* ---- the same, in this process ------------------------------------------ */
+
+/* What the guard changed, to be put back. */
+struct guard {
+    sigset_t mask;
+    uid_t ruid, euid, suid;
+    bool uids;
+    struct rlimit lim[4];
+};
+
+static const int guard_limits[] = {RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS, RLIMIT_DATA};
+
+/* num_threads, field 20 of /proc/self/stat (0 when it cannot be read). */
+static long thread_count(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
+    /* After ')': state is field 3, num_threads field 20. */
+    for (int field = 2; p != NULL && field < 20; field++)
+        p = strchr(p + 1, ' ');
+    return p != NULL ? strtol(p + 1, NULL, 10) : 0;
+}
+
+static bool guard_enter(struct guard *g)
+{
+    sigset_t all;
+    if (thread_count() != 1)
+        return false;
+    sigfillset(&all);
+    if (sigprocmask(SIG_SETMASK, &all, &g->mask) != 0)
+        return false;
+    g->uids = false;
+    if (getresuid(&g->ruid, &g->euid, &g->suid) != 0 || g->euid != 0)
+        goto done; /* not root: the caller could not reach a root-owned lock anyway */
+    for (size_t i = 0; i < sizeof(guard_limits) / sizeof(guard_limits[0]); i++)
+        if (getrlimit(guard_limits[i], &g->lim[i]) != 0)
+            goto undo;
+    /* kill(2) from an unprivileged user reaches only processes whose real
+     * or saved uid is theirs; blocked signals wait for guard_leave. A
+     * SIGSTOP sent before this call is delivered when it returns, before
+     * any lock is taken. */
+    if (setresuid(0, 0, 0) != 0)
+        goto undo;
+    g->uids = true;
+    struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
+    for (size_t i = 0; i < sizeof(guard_limits) / sizeof(guard_limits[0]); i++) {
+        struct rlimit hard = {g->lim[i].rlim_max, g->lim[i].rlim_max};
+        /* Without CAP_SYS_RESOURCE (a container's bounding set) only the
+         * soft limit can rise, to the hard one. */
+        if (setrlimit(guard_limits[i], &none) != 0)
+            (void)setrlimit(guard_limits[i], &hard);
+    }
+done:
+    return true;
+undo:
+    (void)sigprocmask(SIG_SETMASK, &g->mask, NULL);
+    return false;
+}
+
+static void guard_leave(const struct guard *g)
+{
+    if (g->uids) {
+        for (size_t i = 0; i < sizeof(guard_limits) / sizeof(guard_limits[0]); i++)
+            (void)setrlimit(guard_limits[i], &g->lim[i]);
+        /* A program that went on with real uid 0 would take its user for
+         * root (su asks no password of root): better no program at all. */
+        if (setresuid(g->ruid, g->euid, g->suid) != 0)
+            _exit(127);
+    }
+    (void)sigprocmask(SIG_SETMASK, &g->mask, NULL);
+}
+
+cog_status cog_run_guarded(cog_status (*fn)(void *ctx, struct cog_error *err), void *ctx,
+                           long wait_ms, struct cog_error *err)
+{
+    struct guard g;
+    if (!guard_enter(&g))
+        return cog_run_detached(fn, ctx, wait_ms, err);
+    cog_status st = fn(ctx, err);
+    guard_leave(&g);
     return st;
 }
