@@ -36,7 +36,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache/idmap.c libcognito/cache/idmap.h libcognito/cache/sshkey.c \
 	libcognito/cache/sshkey.h \
 	libcognito/mapping/admin.c libcognito/mapping/admin.h libcognito/mapping/cache_retire.c \
-	libcognito/mapping/cache_retire.h libcognito/mapping/cache_store.c \
+	libcognito/mapping/cache_retire.h libcognito/mapping/cache_login.c libcognito/mapping/cache_store.c \
 	libcognito/mapping/cache_store.h libcognito/mapping/cache_sync.c \
 	libcognito/mapping/localnames.c libcognito/mapping/localnames.h libcognito/mapping/mapping.c \
 	libcognito/mapping/mapping.h libcognito/mapping/mapping_emit.c \

@@ -1,6 +1,6 @@
 /* The two writers of the cache and the account-facts reader.
  *
- * A login (cog_cache_store_login) maps one user and rewrites only the small
+ * A login (cache_login.c) maps one user and rewrites only the small
  * logins files: the old logins plus this user, plus "hidden" records for
  * whatever this user displaces (a name or uid the full file gives someone
  * else, the user's own old name). Cost grows with the logins since the last
@@ -21,8 +21,6 @@
 #include <time.h>
 #include <syslog.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include "libcognito/cache/cache.h"
 #include "libcognito/mapping/cache_store.h"
@@ -293,8 +291,8 @@ void cog_store_delta_free(struct delta *d)
 
 /* The delta, completed with the old logins' groups its users are in and
  * every group's members, as the new logins files; readers are told. */
-static cog_status write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
-                               const struct cog_cache_files *f, struct cog_error *err)
+cog_status cog_store_write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
+                                  const struct cog_cache_files *f, struct cog_error *err)
 {
     cog_status st;
     if ((st = cog_store_copy_groups(d, f->vnss.delta, err)) != COG_OK ||
@@ -378,8 +376,8 @@ static cog_status migrate_keys(const struct cog_cache_lock *lk, const char *dir,
 /* Full files, empty, when there are none: readers need one to exist (no
  * file means "unavailable") and to carry the notify word. Only a missing or
  * damaged file is replaced. */
-static cog_status ensure_full(const struct cog_cache_lock *lk, const char *dir,
-                              struct cog_cache_files *f, struct cog_error *err)
+cog_status cog_store_ensure_full(const struct cog_cache_lock *lk, const char *dir,
+                                 struct cog_cache_files *f, struct cog_error *err)
 {
     cog_status st;
     struct cog_cache_map keys;
@@ -406,8 +404,8 @@ static cog_status ensure_full(const struct cog_cache_lock *lk, const char *dir,
 }
 
 /* The old logins file's records, minus what x replaces. */
-static cog_status carry_old_logins(struct delta *d, const struct cog_cache_files *f,
-                                   const struct cog_cache_user *x, struct cog_error *err)
+cog_status cog_store_carry_old_logins(struct delta *d, const struct cog_cache_files *f,
+                                      const struct cog_cache_user *x, struct cog_error *err)
 {
     cog_status st = COG_OK;
     const struct cog_cache_map *nm = f->vnss.delta, *am = f->vacc.delta;
@@ -435,117 +433,6 @@ static cog_status carry_old_logins(struct delta *d, const struct cog_cache_files
     return st;
 }
 
-/* The login's cache update, in the child cog_run_detached makes. */
-cog_status cog_store_login_job(void *ctx, struct cog_error *err)
-{
-    const struct cog_login_job *job = ctx;
-    const struct cog_config *cfg = job->cfg;
-    struct json_object *id_claims = job->id_claims, *getuser = job->getuser;
-    struct cog_mapping_log *log = job->log;
-    cog_status st;
-    struct cog_pool pool;
-    struct cog_cache_model one, dm;
-    struct delta d = {.m = &dm};
-    struct cog_cache_files f;
-    struct cog_cache_lock lk = {.fd = -1};
-    struct cog_mapping_log quiet = {0};
-    const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
-
-    memset(&f, 0, sizeof(f));
-    cog_pool_init(&pool);
-    cog_cache_model_init(&one);
-    cog_cache_model_init(&dm);
-    if (log == NULL)
-        log = &quiet;
-    struct cog_pool_user *u = cog_pool_add_user(&pool);
-    if (u == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    st = cog_pool_user_from_login(&pool, u, cfg, id_claims, getuser, err);
-    if (st != COG_OK)
-        goto out;
-    for (size_t i = 0; i < u->ngroups; i++) {
-        struct cog_pool_group *g = cog_pool_add_group(&pool);
-        if (g == NULL) {
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-            goto out;
-        }
-        g->name = u->groups[i];
-    }
-
-    if ((st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
-        goto out;
-    cog_store_note_reclaim(log, &lk);
-    if ((st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
-        (st = ensure_full(&lk, dir, &f, err)) != COG_OK)
-        goto out;
-    struct cog_mapping_input in = {
-        .cfg = cfg,
-        .pool = &pool,
-        .prior_nss = &f.vnss,
-        .prior_accounts = &f.vacc,
-        .incremental = true,
-        .nss_checked = job->nss_checked,
-    };
-    if ((st = cog_mapping_build(&in, &one, log, err)) != COG_OK)
-        goto out;
-    if (one.nusers == 0) {
-        st = cog_error_set(err, COG_ERR_INVALID_INPUT, NULL,
-                           "user '%.128s' cannot be a Unix user here (see the log)",
-                           pool.users[0].username);
-        goto out;
-    }
-
-    time_t now = time(NULL);
-    dm.delta = true;
-    dm.built_at = now;
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
-    struct cog_cache_user *x = cog_cache_model_add_user(&dm);
-    if (x == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    *x = one.users[0]; /* its strings live in `one`, freed last */
-    x->stamp = now;
-    struct cog_cache_user xs = *x;
-    if ((st = carry_old_logins(&d, &f, &xs, err)) != COG_OK ||
-        (st = cog_store_displace(&d, &f.nss, &f.acc, &xs, err)) != COG_OK)
-        goto out;
-    for (size_t i = 0; i < one.ngroups && st == COG_OK; i++)
-        st = cog_store_add_group(&d, one.groups[i].name, one.groups[i].gid, err);
-    if (st == COG_OK)
-        st = write_logins(&lk, dir, &d, &f, err);
-out:
-    cog_cache_files_close(&f);
-    cog_cache_unlock(&lk);
-    cog_store_delta_free(&d);
-    cog_cache_model_free(&dm);
-    cog_cache_model_free(&one);
-    cog_pool_free(&pool);
-    return st;
-}
-
-cog_status cog_cache_store_login(const struct cog_config *cfg, struct json_object *id_claims,
-                                 struct json_object *getuser, struct cog_mapping_log *log,
-                                 struct cog_error *err)
-{
-    return cog_cache_store_login_checked(cfg, id_claims, getuser, NULL, log, err);
-}
-
-cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
-                                         struct json_object *id_claims, struct json_object *getuser,
-                                         const char *nss_checked, struct cog_mapping_log *log,
-                                         struct cog_error *err)
-{
-    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log};
-    /* The child hashes subs (SHA-256): OpenSSL's configuration is read once
-     * here, not again in every login's child. */
-    (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
-    /* The lock is held by a child the user cannot stop (cache_detach.c). */
-    return cog_run_detached(cog_store_login_job, &job, (long)cfg->timeout * 1000, err);
-}
-
 /* ---- dropping a user ------------------------------------------------------------- */
 
 cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
@@ -570,7 +457,7 @@ cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
         st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s: no cache yet", dir);
         goto out;
     }
-    if ((st = ensure_full(&lk, dir, &f, err)) != COG_OK)
+    if ((st = cog_store_ensure_full(&lk, dir, &f, err)) != COG_OK)
         goto out;
     if (cog_view_user_by_name(&f.vnss, name, &vu) != COG_CACHE_OK) {
         st = cog_error_set(err, COG_ERR_USER_UNKNOWN, NULL, "no user '%.64s' in the cache", name);
@@ -586,10 +473,10 @@ cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
     dm.delta = true;
     dm.built_at = time(NULL);
     dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
-    if ((st = carry_old_logins(&d, &f, &x, err)) != COG_OK ||
+    if ((st = cog_store_carry_old_logins(&d, &f, &x, err)) != COG_OK ||
         (st = cog_store_add_hidden(&d, name, x.uid, err)) != COG_OK)
         goto out;
-    st = write_logins(&lk, dir, &d, &f, err);
+    st = cog_store_write_logins(&lk, dir, &d, &f, err);
 out:
     cog_cache_files_close(&f);
     cog_cache_unlock(&lk);

@@ -1,5 +1,5 @@
-/* What the cache's two writers share (cache_store.c: a login, a drop;
- * cache_sync.c: a sync). Internal to libcognito. */
+/* What the cache's writers share (cache_store.c: the logins files, a drop;
+ * cache_login.c: a login; cache_sync.c: a sync). Internal to libcognito. */
 #ifndef COGNITO_CACHE_STORE_H
 #define COGNITO_CACHE_STORE_H
 
@@ -40,9 +40,21 @@ cog_status cog_store_shadow_full(struct delta *d, const struct cog_cache_files *
 /* Removes the three logins files (cache_retire.c), lk checked first. */
 cog_status cog_store_remove_logins(const struct cog_cache_lock *lk, const char *dir,
                                    struct cog_error *err);
+/* Full files, empty, where there are none or they are damaged (readers
+ * need them to exist); f is opened again then. */
+cog_status cog_store_ensure_full(const struct cog_cache_lock *lk, const char *dir,
+                                 struct cog_cache_files *f, struct cog_error *err);
+/* The old logins file's records into d, minus what x replaces. */
+cog_status cog_store_carry_old_logins(struct delta *d, const struct cog_cache_files *f,
+                                      const struct cog_cache_user *x, struct cog_error *err);
+/* d, completed with the old logins' groups and every group's members, as
+ * the new logins files; readers are told. */
+cog_status cog_store_write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
+                                  const struct cog_cache_files *f, struct cog_error *err);
 /* A login's cache update (cog_cache_store_login_checked's arguments) and
- * the work itself, run in this process: cog_cache_store_login runs it in
- * a detached child; tests and bench/cache time it alone. */
+ * the writer's work itself (cache_login.c), under the lock in this
+ * process: cog_cache_store_login runs it in cog_run_guarded when the
+ * login changes the cache; tests and bench/cache time it alone. */
 struct cog_login_job {
     const struct cog_config *cfg;
     struct json_object *id_claims, *getuser;

@@ -124,8 +124,13 @@ START_TEST(test_login_uid_agrees_and_retires)
     uint32_t alice = uid_in(host.cache, "alice", NULL);
     ck_assert_uint_ne(alice, 0);
 
-    /* A known user logs in: same sub, same uid as the full file. */
+    /* A known user logs in as the full file shows her: nothing to write. */
     login(&hc, "alice", "sub-alice", "devs");
+    ck_assert_uint_eq(uid_in(host.cache, "alice", &delta), alice);
+    ck_assert(!delta);
+    ck_assert(!logins_file_exists());
+    /* Now in one more group: the login writes her, under the same uid. */
+    login(&hc, "alice", "sub-alice", "devs,ops");
     ck_assert_uint_eq(uid_in(host.cache, "alice", &delta), alice);
     ck_assert(delta);
     /* New users get the deterministic uid of their sub. */

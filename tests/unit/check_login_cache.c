@@ -203,6 +203,82 @@ START_TEST(test_checked_name_skips_only_nss)
 }
 END_TEST
 
+/* The inode of DIR/nss.logins (0: none): a rewrite renames a new file in. */
+static ino_t logins_inode(const struct tdir *d)
+{
+    char path[512];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/" COG_CACHE_NSS_DELTA_FILE, d->cache);
+    return stat(path, &sb) == 0 ? sb.st_ino : 0;
+}
+
+static void login_as(const struct cog_config *cfg, const char *sub, const char *groups,
+                     const char *key)
+{
+    struct cog_error err = {0};
+    char attr[256];
+    snprintf(attr, sizeof(attr), "custom:ssh=%s", key ? key : "");
+    const char *attrs[] = {attr, NULL};
+    struct json_object *c = tclaims("alice", sub, groups, key ? attrs : NULL);
+    ck_assert_msg(cog_cache_store_login_checked(cfg, c, NULL, "alice", NULL, &err) == COG_OK, "%s",
+                  err.message);
+    json_object_put(c);
+}
+
+/* A login the cache already shows as it is writes nothing; any change to
+ * what the cache holds of the user (a key, a group, a hidden name), and
+ * only that, is written. */
+START_TEST(test_unchanged_login_writes_nothing)
+{
+    struct tdir d;
+    struct cog_config cfg;
+    struct cog_account a;
+    struct cog_error err = {0};
+    const char *key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBqsKvfqD0xuWgvEfwL0yWmBIz8mxdU alice";
+
+    tdir_make(&d);
+    tconfig(&cfg, &d, "ssh_key_attribute = custom:ssh\n");
+    login_as(&cfg, "sub-alice", "devs", NULL);
+    ino_t first = logins_inode(&d);
+    ck_assert_uint_ne(first, 0);
+    login_as(&cfg, "sub-alice", "devs", NULL);
+    ck_assert_uint_eq(logins_inode(&d), first);
+
+    login_as(&cfg, "sub-alice", "devs", key); /* a key added */
+    ino_t keyed = logins_inode(&d);
+    ck_assert_uint_ne(keyed, first);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_OK);
+    ck_assert_uint_eq(a.nkeys, 1);
+    cog_account_clear(&a);
+    login_as(&cfg, "sub-alice", "devs", key);
+    ck_assert_uint_eq(logins_inode(&d), keyed);
+
+    login_as(&cfg, "sub-alice", "devs,ops", key); /* one more group */
+    ino_t grouped = logins_inode(&d);
+    ck_assert_uint_ne(grouped, keyed);
+    login_as(&cfg, "sub-alice", "devs,ops", key);
+    ck_assert_uint_eq(logins_inode(&d), grouped);
+
+    /* Dropped from the cache: the next login brings her back. */
+    ck_assert_int_eq(cog_cache_drop_user(&cfg, "alice", &err), COG_OK);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_ERR_USER_UNKNOWN);
+    login_as(&cfg, "sub-alice", "devs,ops", key);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_OK);
+    ck_assert_str_eq(a.sub, "sub-alice");
+    cog_account_clear(&a);
+
+    /* Another sub under her name is never "already shown". */
+    struct json_object *c = tclaims("alice", "sub-mallory", "devs,ops", NULL);
+    (void)cog_cache_store_login_checked(&cfg, c, NULL, "alice", NULL, &err);
+    json_object_put(c);
+    ck_assert_int_eq(cog_account_lookup(&cfg, "alice", &a, &err), COG_OK);
+    ck_assert_str_eq(a.sub, "sub-alice");
+    cog_account_clear(&a);
+    cog_config_free(&cfg);
+    tdir_remove(&d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("login_cache");
@@ -210,6 +286,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_login_then_nss);
     tcase_add_test(tc, test_checked_name_skips_only_nss);
+    tcase_add_test(tc, test_unchanged_login_writes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
