@@ -7,7 +7,7 @@ Runs COMMAND (a setuid program such as `su USER -c true`) with PASSWORD on
 its standard input, and watches /proc/locks (world-readable) for a lock on
 LOCKFILE's inode. When one appears it sends SIGSTOP to every process holding
 it that it may signal, and to COMMAND: a stopped holder would hold the
-writers' lock of the user cache for ever. COMMAND stays stopped until the
+writers' lock of the user cache for ever. A stopped COMMAND stays stopped until the
 file RELEASE exists (at most 10 x SECONDS; this process stays alive so that
 COMMAND's process group is not orphaned, which would hang it up), then it is
 continued and waited for.
@@ -17,6 +17,7 @@ Prints one line per finding, as it goes:
     holder PID stopped        (the attack worked on that process)
     holder PID refused ERRNO  (the kernel refused: not the user's to signal)
     command stopped
+    command refused ERRNO     (the kernel refused: COMMAND holds the lock itself)
     no holder seen            (COMMAND ended or SECONDS passed first)
     command ended STATUS
 Exit status 0; 2 on bad usage. Python 3 standard library only; tests/
@@ -76,8 +77,8 @@ def main(argv):
         try:
             os.kill(proc.pid, signal.SIGSTOP)
             print("command stopped", flush=True)
-        except OSError:
-            pass
+        except OSError as exc:
+            print("command refused %s" % errno.errorcode.get(exc.errno, exc.errno), flush=True)
         break
     if not seen:
         print("no holder seen", flush=True)

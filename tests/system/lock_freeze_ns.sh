@@ -29,17 +29,23 @@ ATTACK_PY=$PYTHON3
 [ -x /usr/bin/python3 ] && ATTACK_PY=/usr/bin/python3
 
 # The attack, a few tries: the lock is held for milliseconds per login.
-# The attacker keeps su stopped until $TEST_DIR/release exists.
+# The attacker keeps su stopped, if it could stop it, until $TEST_DIR/release
+# exists.
 RELEASE=$TEST_DIR/release
 for try in 1 2 3 4 5; do
+	# A login the cache already shows writes nothing and takes no lock: a
+	# user who changes their own SSH key before each login makes one that does.
+	mock_ctl get-user frank | "$PYTHON3" -c 'import json, sys
+u = json.load(sys.stdin); u["attributes"]["custom:ssh"] += " try'$try'"; print(json.dumps(u))' |
+		mock_ctl put-user - >/dev/null
 	out=$TEST_DIR/attack.$try
 	as_nobody "$ATTACK_PY" "$top_srcdir/tests/system/freeze_lock.py" "$LOCK" 15 'Passw0rd!' \
 		"$RELEASE" -- su frank -c true >"$out" 2>&1 &
 	attacker=$!
-	until grep -q '^command stopped\|^command ended' "$out" 2>/dev/null; do
+	until grep -q '^command stopped\|^command refused\|^command ended' "$out" 2>/dev/null; do
 		sleep 0.05
 	done
-	grep -q '^command stopped' "$out" && break
+	grep -q '^holder ' "$out" && break
 	wait "$attacker"
 done
 sed "s/^/attack /" "$out" >&2
@@ -57,7 +63,7 @@ echo "sync2_rc $?"
 echo "sync2_ms $(($(ms) - t0))"
 echo "key_after $(keys frank)"
 
-# Another user's login beside the stopped su.
+# Another user's login beside the attacked su.
 t0=$(ms)
 printf 'Passw0rd!\n' | timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	su grace -c true >&2
