@@ -59,9 +59,11 @@ EXTRA_tests_nss_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/expor
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
-	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire
+	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
+	tests/unit/check_guard
 TESTS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
-	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire
+	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
+	tests/unit/check_guard
 endif
 tests_unit_check_sigv4_SOURCES = tests/unit/check_sigv4.c
 tests_unit_check_sigv4_CFLAGS = $(TEST_CFLAGS)
@@ -75,6 +77,9 @@ tests_unit_check_cache_scale_LDADD = $(TEST_LIBS)
 tests_unit_check_cache_retire_SOURCES = tests/unit/check_cache_retire.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_cache_retire_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_cache_retire_LDADD = $(TEST_LIBS)
+tests_unit_check_guard_SOURCES = tests/unit/check_guard.c
+tests_unit_check_guard_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_guard_LDADD = $(TEST_LIBS)
 tests_unit_check_mapping_SOURCES = tests/unit/check_mapping.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_mapping_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_mapping_LDADD = $(TEST_LIBS)

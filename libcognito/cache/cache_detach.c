@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libcognito/cache/cache.h"
@@ -226,6 +227,14 @@ static void guard_leave(const struct guard *g)
         if (setresuid(g->ruid, g->euid, g->suid) != 0)
             _exit(127);
     }
+    /* A limit we could not lift (no CAP_SYS_RESOURCE) made our own write
+     * fail with EFBIG and left SIGXFSZ pending: ours, not the program's. */
+    sigset_t pending, xfsz;
+    const struct timespec now = {0, 0};
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ))
+        (void)sigtimedwait(&xfsz, NULL, &now);
     (void)sigprocmask(SIG_SETMASK, &g->mask, NULL);
 }
 
