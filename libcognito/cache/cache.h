@@ -20,10 +20,12 @@
  * files (temp files, fsync, rename: cog_cache_replace_set, one set); readers
  * look there first; the next sync folds it into a new full file.
  *
- * What a login costs (bench/cache prints it, with the parts): a detached
- * child (cache_detach.c: the lock must not be held by a process the user
- * can stop), the mapping of one user against the mapped files, and the
- * fsyncs of the three logins files and the directory. The host's NSS is
+ * What a login costs (bench/cache prints it, with the parts): the mapping
+ * of one user against the mapped files, and when the files already show
+ * the user as they are (a returning user), nothing more. A new or changed
+ * user is then mapped again and written under the lock, in a guard the
+ * user cannot stop (cache_detach.c), with the fsyncs of the three logins
+ * files and the directory. The host's NSS is
  * asked about the name only when the caller has not just asked it
  * (cog_cache_store_login_checked). Durability is kept on purpose: a login
  * returns after its entry is on disk, because a lost entry would free the
