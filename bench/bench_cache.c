@@ -11,13 +11,14 @@
  * The login update is timed as a PAM login makes it, in a fresh small
  * process (a forked 1M-user bench would pay for its own page tables in
  * every fork): cog_cache_store_login_checked, the whole call, LOGINS times
- * for LOGINS users of the pool, median and p90, beside the same at 10 users
- * (the baseline, measured in the same run) and beside the previous way
- * (cog_cache_store_login, which asks the host's NSS again in the child).
- * The breakdown times the parts alone: the detached child (fork, pipe,
- * wait), the host NSS check the PAM path has already made, the update's
- * own work in this process (lock, mapping, three files, their fsyncs) and
- * one fsync of a small file in the cache directory.
+ * each for a new user (written to the logins files: the goal's case), a
+ * returning user the cache shows as they are (nothing written) and one
+ * whose groups changed, median and p90, beside the same at 10 users (the
+ * baseline, measured in the same run). The breakdown times the parts
+ * alone: the guard the update runs in, the detached child it replaced
+ * (fork, pipe, wait), the host NSS check the PAM path has already made,
+ * a new user's update in this process (lock, mapping, three files, their
+ * fsyncs) and one fsync of a small file in the cache directory.
  *
  *   bench_cache [N G]...    default: 100000 5000  1000000 50000
  *
@@ -103,16 +104,24 @@ static void put_stats(const char *what, double *v, size_t n)
     printf("    %-58s median %7.3f ms  p90 %7.3f ms\n", what, v[n / 2], v[n * 9 / 10]);
 }
 
-static struct json_object *claims_of(long i, char *name, size_t size)
+/* The claims of user `PREFIX<i>` with sub `SUBPREFIX<i, 8 digits>`. */
+static struct json_object *claims_named(const char *prefix, const char *subprefix, long i,
+                                        char *name, size_t size)
 {
-    char sub[32];
-    snprintf(name, size, "user%ld", i);
-    snprintf(sub, sizeof(sub), "sub-%08ld", i);
+    char sub[48];
+    snprintf(name, size, "%s%ld", prefix, i);
+    snprintf(sub, sizeof(sub), "%s%08ld", subprefix, i);
     struct json_object *c = json_object_new_object();
     json_object_object_add(c, "sub", json_object_new_string(sub));
     json_object_object_add(c, "cognito:username", json_object_new_string(name));
     json_object_object_add(c, "token_use", json_object_new_string("id"));
     return c;
+}
+
+/* User i of the bench pool (benchpool.c), without their groups. */
+static struct json_object *claims_of(long i, char *name, size_t size)
+{
+    return claims_named("user", "sub-", i, name, size);
 }
 
 static cog_status nothing(void *ctx, struct cog_error *err)
@@ -138,14 +147,57 @@ static double one_fsync(const char *dir)
     return ok ? t : -1;
 }
 
+/* The claims of a returning user as the cache shows them (the groups of
+ * their account facts), so their login changes nothing. */
+static struct json_object *returning_claims(const struct cog_config *cfg, long i, char *name,
+                                            size_t size)
+{
+    struct cog_account a;
+    struct cog_error err = {0};
+    struct json_object *c = claims_of(i, name, size);
+    if (cog_account_lookup(cfg, name, &a, &err) != COG_OK) {
+        json_object_put(c);
+        return NULL;
+    }
+    struct json_object *groups = json_object_new_array();
+    for (size_t k = 0; k < a.ngroups; k++)
+        json_object_array_add(groups, json_object_new_string(a.groups[k]));
+    json_object_object_add(c, "cognito:groups", groups);
+    cog_account_clear(&a);
+    return c;
+}
+
+/* A user no sync has seen: the login must write them. */
+static struct json_object *new_claims(long k, char *name, size_t size)
+{
+    return claims_named("newcomer", "sub-new-", k, name, size);
+}
+
+/* One PAM login's update: pc_prepare's name check (untimed: it is made
+ * before the sign-in, not by the update), then the whole call, timed. */
+static bool time_login(const struct cog_config *cfg, struct json_object *c, const char *name,
+                       double *ms, struct cog_error *err)
+{
+    if (c == NULL || cog_local_name(cfg, name) != NULL) {
+        json_object_put(c);
+        return false;
+    }
+    double t0 = now_ms();
+    cog_status st = cog_cache_store_login_checked(cfg, c, NULL, name, NULL, err);
+    *ms = now_ms() - t0;
+    json_object_put(c);
+    return st == COG_OK;
+}
+
 /* bench_cache --logins DIR N: the login measurements of a cache of N users,
- * in this (fresh, small) process. Users k*N/LOGINS+j of series j. */
+ * in this (fresh, small) process. Series j uses users k*N/LOGINS+j. */
 static int measure_logins(const char *dir, long n)
 {
     struct cog_config cfg;
     struct cog_error err = {0};
     struct cog_cache_files f;
-    double checked[LOGINS], full[LOGINS], detach[LOGINS], nss[LOGINS], work[LOGINS], fs[LOGINS];
+    double fresh[LOGINS], same[LOGINS], changed[LOGINS], guard[LOGINS], detach[LOGINS], nss[LOGINS],
+        work[LOGINS], fs[LOGINS];
     char name[64];
     int rc = 1;
     long step = n / LOGINS > 3 ? n / LOGINS : 1;
@@ -154,28 +206,19 @@ static int measure_logins(const char *dir, long n)
         goto out;
     for (long k = 0; k < LOGINS; k++) {
         long base = (k * step) % n;
-        /* The PAM path: pc_prepare checks the name (untimed: it is made
-         * before the sign-in, not by the update), then the update. */
-        struct json_object *c = claims_of(base, name, sizeof(name));
-        if (cog_local_name(&cfg, name) != NULL)
-            goto out;
-        double t0 = now_ms();
-        cog_status st = cog_cache_store_login_checked(&cfg, c, NULL, name, NULL, &err);
-        checked[k] = now_ms() - t0;
-        json_object_put(c);
-        if (st != COG_OK)
-            goto out;
-        /* The previous way: the child asks the host's NSS again. */
-        c = claims_of((base + 1) % n, name, sizeof(name));
-        t0 = now_ms();
-        st = cog_cache_store_login(&cfg, c, NULL, NULL, &err);
-        full[k] = now_ms() - t0;
-        json_object_put(c);
-        if (st != COG_OK)
+        if (!time_login(&cfg, new_claims(k, name, sizeof(name)), name, &fresh[k], &err) ||
+            !time_login(&cfg, returning_claims(&cfg, base, name, sizeof(name)), name, &same[k],
+                        &err) ||
+            /* Without their groups: a changed user, written. */
+            !time_login(&cfg, claims_of((base + 1) % n, name, sizeof(name)), name, &changed[k],
+                        &err))
             goto out;
         /* The parts alone. */
+        double t0 = now_ms();
+        cog_status st = cog_run_guarded(nothing, NULL, 5000, &err);
+        guard[k] = now_ms() - t0;
         t0 = now_ms();
-        st = cog_run_detached(nothing, NULL, 5000, &err);
+        st = st == COG_OK ? cog_run_detached(nothing, NULL, 5000, &err) : st;
         detach[k] = now_ms() - t0;
         if (st != COG_OK || cog_cache_files_open(dir, &f, &err) != COG_OK)
             goto out;
@@ -183,7 +226,7 @@ static int measure_logins(const char *dir, long n)
         (void)cog_local_nss_name(name, &f.vnss);
         nss[k] = now_ms() - t0;
         cog_cache_files_close(&f);
-        c = claims_of((base + 2) % n, name, sizeof(name));
+        struct json_object *c = new_claims(LOGINS + k, name, sizeof(name));
         struct cog_login_job job = {&cfg, c, NULL, name, NULL};
         t0 = now_ms();
         st = cog_store_login_job(&job, &err);
@@ -192,15 +235,18 @@ static int measure_logins(const char *dir, long n)
         if (st != COG_OK || (fs[k] = one_fsync(dir)) < 0)
             goto out;
     }
-    printf("  login update, %d logins of %ld users (the logins file grows to %d users):\n", LOGINS,
-           n, 3 * LOGINS);
-    put_stats("PAM login (cog_cache_store_login_checked), whole call", checked, LOGINS);
-    put_stats("previous way (cog_cache_store_login: NSS asked again)", full, LOGINS);
+    printf("  login update, %d logins of each kind at %ld users (the logins file grows to "
+           "%d users):\n",
+           LOGINS, n, 3 * LOGINS);
+    put_stats("PAM login of a new user (written), whole call", fresh, LOGINS);
+    put_stats("PAM login of a returning user as cached (nothing written)", same, LOGINS);
+    put_stats("PAM login of a returning user whose groups changed", changed, LOGINS);
     printf("    breakdown, each part timed alone:\n");
-    put_stats("  detached child: fork, pipe, wait (nothing done)", detach, LOGINS);
+    put_stats("  the guard, in this process (nothing done)", guard, LOGINS);
+    put_stats("  instead: a detached child, fork, pipe, wait (before)", detach, LOGINS);
     put_stats("  host NSS check of the name (getpwnam_r+getgrnam_r)", nss, LOGINS);
-    put_stats("  the update's work in-process (lock..fsyncs..rename)", work, LOGINS);
-    put_stats("  one fsync of a 4 KB file here (a login makes 4)", fs, LOGINS);
+    put_stats("  a new user's update in-process (lock..fsyncs..rename)", work, LOGINS);
+    put_stats("  one fsync of a 4 KB file here (a written login makes 4)", fs, LOGINS);
     rc = 0;
 out:
     if (rc != 0)
