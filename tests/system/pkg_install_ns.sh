@@ -114,12 +114,20 @@ grep -v '^#' /etc/pam.d/common-auth | grep . >&2
 useradd -M -s /bin/sh localu && echo 'localu:Local-Passw0rd!' | chpasswd
 ns_sshd_start || echo "not ok - sshd started"
 t "no login on record yet" sh -c '! grep -qa alice /var/lib/cognito/nss.logins 2>/dev/null'
+# The pool puts alice into a second group after the sync. A login the cache
+# already shows writes nothing; hers must bring the group here at once.
+mockctl() { "$PYTHON3" "$top_srcdir/tests/mock/mockctl.py" "$MOCK_DIR" "$@"; }
+mockctl add-group ops >/dev/null
+mockctl get-user alice | "$PYTHON3" -c 'import json, sys
+u = json.load(sys.stdin); u["groups"].append("ops"); print(json.dumps(u))' |
+	mockctl put-user - >/dev/null
 for case in ssh_ok ssh_enrol ssh_wrong_totp ssh_local ssh_local_wrong; do
 	echo "=== $case" >&2
 	t "ssh: $case" env LC_ALL=C.UTF-8 expect "$top_srcdir/tests/system/pam_system.exp" "$case"
 done
 kill "$sshd" 2>/dev/null
 t "the logins put alice into the user cache at once" grep -qa alice /var/lib/cognito/nss.logins
+t "with the group the pool gave her after the sync" sh -c 'id alice | grep -q "(ops)"'
 t "login records are root's alone" sh -c '[ "$(stat -c %a /run/cognito)" = 700 ]'
 
 # -- upgrade from 0.1.0's layout: the secret inside a 0600 config -----------------------
