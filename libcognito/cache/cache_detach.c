@@ -191,7 +191,7 @@ static bool guard_enter(struct guard *g)
         return false;
     g->uids = false;
     if (getresuid(&g->ruid, &g->euid, &g->suid) != 0 || g->euid != 0)
-        goto done; /* not root: the caller could not reach a root-owned lock anyway */
+        return true; /* not root: the caller could not reach a root-owned lock anyway */
     for (size_t i = 0; i < sizeof(guard_limits) / sizeof(guard_limits[0]); i++)
         if (getrlimit(guard_limits[i], &g->lim[i]) != 0)
             goto undo;
@@ -210,7 +210,6 @@ static bool guard_enter(struct guard *g)
         if (setrlimit(guard_limits[i], &none) != 0)
             (void)setrlimit(guard_limits[i], &hard);
     }
-done:
     return true;
 undo:
     (void)sigprocmask(SIG_SETMASK, &g->mask, NULL);
