@@ -175,16 +175,25 @@ static struct json_object *new_claims(long k, char *name, size_t size)
 
 /* One PAM login's update: pc_prepare's name check (untimed: it is made
  * before the sign-in, not by the update), then the whole call, timed. */
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
 static bool time_login(const struct cog_config *cfg, struct json_object *c, const char *name,
-                       double *ms, struct cog_error *err)
+                       double *ms, double *faults, struct cog_error *err)
 {
     if (c == NULL || cog_local_name(cfg, name) != NULL) {
         json_object_put(c);
         return false;
     }
+    long f0 = minor_faults();
     double t0 = now_ms();
     cog_status st = cog_cache_store_login_checked(cfg, c, NULL, name, NULL, err);
     *ms = now_ms() - t0;
+    *faults = (double)(minor_faults() - f0);
     json_object_put(c);
     return st == COG_OK;
 }
@@ -197,7 +206,7 @@ static int measure_logins(const char *dir, long n)
     struct cog_error err = {0};
     struct cog_cache_files f;
     double fresh[LOGINS], same[LOGINS], changed[LOGINS], guard[LOGINS], detach[LOGINS], nss[LOGINS],
-        work[LOGINS], fs[LOGINS];
+        work[LOGINS], fs[LOGINS], pf[3][LOGINS];
     char name[64];
     int rc = 1;
     long step = n / LOGINS > 3 ? n / LOGINS : 1;
@@ -206,12 +215,13 @@ static int measure_logins(const char *dir, long n)
         goto out;
     for (long k = 0; k < LOGINS; k++) {
         long base = (k * step) % n;
-        if (!time_login(&cfg, new_claims(k, name, sizeof(name)), name, &fresh[k], &err) ||
-            !time_login(&cfg, returning_claims(&cfg, base, name, sizeof(name)), name, &same[k],
+        if (!time_login(&cfg, new_claims(k, name, sizeof(name)), name, &fresh[k], &pf[0][k],
                         &err) ||
+            !time_login(&cfg, returning_claims(&cfg, base, name, sizeof(name)), name, &same[k],
+                        &pf[1][k], &err) ||
             /* Without their groups: a changed user, written. */
             !time_login(&cfg, claims_of((base + 1) % n, name, sizeof(name)), name, &changed[k],
-                        &err))
+                        &pf[2][k], &err))
             goto out;
         /* The parts alone. */
         double t0 = now_ms();
@@ -227,7 +237,7 @@ static int measure_logins(const char *dir, long n)
         nss[k] = now_ms() - t0;
         cog_cache_files_close(&f);
         struct json_object *c = new_claims(LOGINS + k, name, sizeof(name));
-        struct cog_login_job job = {&cfg, c, NULL, name, NULL};
+        struct cog_login_job job = {&cfg, c, NULL, name, NULL, NULL};
         t0 = now_ms();
         st = cog_store_login_job(&job, &err);
         work[k] = now_ms() - t0;
@@ -241,6 +251,10 @@ static int measure_logins(const char *dir, long n)
     put_stats("PAM login of a new user (written), whole call", fresh, LOGINS);
     put_stats("PAM login of a returning user as cached (nothing written)", same, LOGINS);
     put_stats("PAM login of a returning user whose groups changed", changed, LOGINS);
+    for (int i = 0; i < 3; i++)
+        qsort(pf[i], LOGINS, sizeof(pf[i][0]), cmp_double);
+    printf("    page faults per login (median): new %.0f, returning %.0f, groups changed %.0f\n",
+           pf[0][LOGINS / 2], pf[1][LOGINS / 2], pf[2][LOGINS / 2]);
     printf("    breakdown, each part timed alone:\n");
     put_stats("  the guard, in this process (nothing done)", guard, LOGINS);
     put_stats("  instead: a detached child, fork, pipe, wait (before)", detach, LOGINS);

@@ -20,12 +20,16 @@
  * files (temp files, fsync, rename: cog_cache_replace_set, one set); readers
  * look there first; the next sync folds it into a new full file.
  *
- * What a login costs (bench/cache prints it, with the parts): the mapping
- * of one user against the mapped files, and when the files already show
- * the user as they are (a returning user), nothing more. A new or changed
- * user is then mapped again and written under the lock, in a guard the
- * user cannot stop (cache_detach.c), with the fsyncs of the three logins
- * files and the directory. The host's NSS is
+ * What a login costs (bench/cache prints it, with the parts and the page
+ * faults): the mapping of one user against the files, and when the files
+ * already show the user as they are (a returning user), nothing more. A
+ * new or changed user is then mapped again and written under the lock, in
+ * a guard the user cannot stop (cache_detach.c), with the fsyncs of the
+ * three logins files and the directory; the files the check opened are
+ * kept where no one has replaced them meanwhile (cog_cache_files_refresh),
+ * and small files are read rather than mapped (cog_cache_map_load): on
+ * some virtual machines each page a fresh mapping touches costs tens of
+ * microseconds, and a login's lookups touch a few dozen. The host's NSS is
  * asked about the name only when the caller has not just asked it
  * (cog_cache_store_login_checked). Durability is kept on purpose: a login
  * returns after its entry is on disk, because a lost entry would free the
@@ -43,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "libcognito/cache/cache_format.h"
@@ -84,6 +89,7 @@ struct cog_cache_map {
     uint32_t strings_size;
     const struct cog_disk_slot *idx[4];
     uint32_t slots[4];
+    bool loaded; /* a copy in memory (cog_cache_map_load): freed, not unmapped */
 };
 
 /* Maps and validates path: magic, version, kind, the header's sum, the size
@@ -95,6 +101,10 @@ struct cog_cache_map {
 enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind);
 void cog_cache_map_close(struct cog_cache_map *m);
+/* path opened read-only with the same checks as cog_cache_map_open (a
+ * regular file, trusted owner and mode, a plausible size); *fd is -1
+ * unless COG_CACHE_OK. */
+enum cog_cache_rc cog_cache_open_checked(const char *path, int *fd, struct stat *sb);
 /* The same checks on an image already in memory (8-byte aligned), for
  * fuzzers and tests; such a map is not closed, the caller frees the data. */
 enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
@@ -244,6 +254,16 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
 cog_status cog_cache_build_keys(const struct cog_cache_model *m, char **data, size_t *len,
                                 struct cog_error *err);
 
+/* For writers, which open the files once and look up a few records: a file
+ * of at most COG_CACHE_READ_MAX bytes (a logins file, a small host's cache)
+ * is read into memory, a larger one mapped as cog_cache_map_open does. On
+ * some virtual machines every page a fresh mapping touches costs a fault
+ * of tens of microseconds and its unmapping as much again, more than
+ * reading the whole small file; a reader that stays (the NSS module) maps. */
+#define COG_CACHE_READ_MAX (256u * 1024u)
+enum cog_cache_rc cog_cache_map_load(struct cog_cache_map *m, const char *path,
+                                     enum cog_disk_kind kind);
+
 /* DIR/NAME, malloc'd (NULL when out of memory). */
 char *cog_cache_path(const char *dir, const char *name);
 
@@ -358,6 +378,10 @@ struct cog_cache_files {
     struct cog_cache_view vnss, vacc;
 };
 cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, struct cog_error *err);
+/* f (opened before, maybe by another step) made current: a large file
+ * still mapped under its name is kept, everything else opened again. */
+cog_status cog_cache_files_refresh(const char *dir, struct cog_cache_files *f,
+                                   struct cog_error *err);
 void cog_cache_files_close(struct cog_cache_files *f);
 
 /* `cognitoctl cache drop`: hides the Unix user name from both views until a

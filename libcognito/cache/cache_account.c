@@ -81,7 +81,7 @@ cog_status cog_account_lookup(const struct cog_config *cfg, const char *username
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    enum cog_cache_rc rc = cog_cache_map_open(&main_map, mp, COG_DISK_ACCOUNTS);
+    enum cog_cache_rc rc = cog_cache_map_load(&main_map, mp, COG_DISK_ACCOUNTS);
     if (rc != COG_CACHE_OK) {
         st = cog_error_set(err, COG_ERR_UNAVAILABLE, NULL, "%s: %s", mp,
                            rc == COG_CACHE_ABSENT      ? "no cache yet (run cognitoctl sync)"
@@ -90,7 +90,7 @@ cog_status cog_account_lookup(const struct cog_config *cfg, const char *username
         goto out;
     }
     v.main = &main_map;
-    if (cog_cache_map_open(&delta_map, dp, COG_DISK_ACCOUNTS) == COG_CACHE_OK)
+    if (cog_cache_map_load(&delta_map, dp, COG_DISK_ACCOUNTS) == COG_CACHE_OK)
         v.delta = &delta_map;
     if (cog_view_account_by_name(&v, username, &at, &a) != COG_CACHE_OK) {
         st = cog_error_set(err, COG_ERR_USER_UNKNOWN, NULL, "no user '%.64s' in the cache",

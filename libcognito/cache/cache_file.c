@@ -21,6 +21,46 @@ char *cog_cache_path(const char *dir, const char *name)
     return p;
 }
 
+enum cog_cache_rc cog_cache_map_load(struct cog_cache_map *m, const char *path,
+                                     enum cog_disk_kind kind)
+{
+    struct stat sb;
+    int fd;
+    void *copy = NULL;
+
+    memset(m, 0, sizeof(*m));
+    enum cog_cache_rc rc = cog_cache_open_checked(path, &fd, &sb);
+    if (rc != COG_CACHE_OK)
+        return rc;
+    size_t len = (size_t)sb.st_size;
+    if (len > COG_CACHE_READ_MAX) {
+        close(fd);
+        return cog_cache_map_open(m, path, kind);
+    }
+    /* 8-byte aligned, as the reader needs (malloc's alignment is more). */
+    rc = COG_CACHE_ERROR;
+    if ((copy = malloc(len)) == NULL)
+        goto out;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = pread(fd, (char *)copy + off, len - off, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) /* it shrank under us: not a file of ours any more */
+            goto out;
+        off += (size_t)n;
+    }
+    if ((rc = cog_cache_map_buffer(m, copy, len, kind)) != COG_CACHE_OK)
+        goto out;
+    m->loaded = true;
+    m->dev = sb.st_dev;
+    m->ino = sb.st_ino;
+    copy = NULL;
+out:
+    free(copy);
+    close(fd);
+    return rc;
+}
+
 /* Adds one to the notify word of the file open as fd. */
 static bool bump_notify(int fd)
 {
@@ -91,7 +131,7 @@ static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image 
     if (st != COG_OK)
         return st;
     if (img->len < sizeof(*h) ||
-        cog_cache_map_open(&back, tmp, (enum cog_disk_kind)h->kind) != COG_CACHE_OK)
+        cog_cache_map_load(&back, tmp, (enum cog_disk_kind)h->kind) != COG_CACHE_OK)
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", tmp);
     bool whole = back.size == img->len && cog_cache_map_verify(&back);
     cog_cache_map_close(&back);

@@ -1,10 +1,12 @@
 /* The cache reader. libc only: the NSS module links this file into every
- * process on the host, so it opens no socket, allocates nothing, and trusts
+ * process on the host, so it opens no socket, allocates nothing (it only
+ * frees a writer's cog_cache_map_load copy, in cog_cache_map_close), and trusts
  * no byte of the file it has not checked against the mapping's bounds. */
 #include "build-config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -88,61 +90,60 @@ enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data
     return COG_CACHE_OK;
 }
 
+enum cog_cache_rc cog_cache_open_checked(const char *path, int *fd, struct stat *sb)
+{
+    enum cog_cache_rc rc = COG_CACHE_OK;
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+    if (*fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? COG_CACHE_ABSENT : COG_CACHE_ERROR;
+    /* Whoever can write the cache decides who exists on this host. */
+    uid_t me = geteuid();
+    if (fstat(*fd, sb) != 0 || !S_ISREG(sb->st_mode))
+        rc = COG_CACHE_CORRUPT;
+    else if ((sb->st_uid != 0 && (me == 0 || sb->st_uid != me)) ||
+             (sb->st_mode & (S_IWGRP | S_IWOTH)))
+        rc = COG_CACHE_UNTRUSTED;
+    else if ((uint64_t)sb->st_size < sizeof(struct cog_disk_header) ||
+             (uint64_t)sb->st_size > (uint64_t)SIZE_MAX / 2)
+        rc = COG_CACHE_CORRUPT;
+    if (rc != COG_CACHE_OK) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
 enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind)
 {
-    enum cog_cache_rc rc = COG_CACHE_ERROR;
     struct stat sb;
-    void *addr = MAP_FAILED;
     int fd;
 
     memset(m, 0, sizeof(*m));
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-    if (fd < 0) {
-        rc = errno == ENOENT || errno == ENOTDIR ? COG_CACHE_ABSENT : COG_CACHE_ERROR;
-        goto out;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        rc = COG_CACHE_CORRUPT;
-        goto out;
-    }
-    /* Whoever can write the cache decides who exists on this host. */
-    uid_t me = geteuid();
-    if ((sb.st_uid != 0 && (me == 0 || sb.st_uid != me)) || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-        rc = COG_CACHE_UNTRUSTED;
-        goto out;
-    }
-    if ((uint64_t)sb.st_size < sizeof(struct cog_disk_header) ||
-        (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
-        rc = COG_CACHE_CORRUPT;
-        goto out;
-    }
+    enum cog_cache_rc rc = cog_cache_open_checked(path, &fd, &sb);
+    if (rc != COG_CACHE_OK)
+        return rc;
     /* Shared, so the old file's notify word changes under us when a writer
      * replaces it; read-only, so nothing here can change the file. */
-    addr = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (addr == MAP_FAILED) {
-        rc = COG_CACHE_ERROR;
-        goto out;
-    }
+    void *addr = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (addr == MAP_FAILED)
+        return COG_CACHE_ERROR;
     rc = cog_cache_map_buffer(m, addr, (size_t)sb.st_size, kind);
-    if (rc != COG_CACHE_OK)
-        goto out;
+    if (rc != COG_CACHE_OK) {
+        munmap(addr, (size_t)sb.st_size);
+        return rc;
+    }
     m->dev = sb.st_dev;
     m->ino = sb.st_ino;
-    addr = MAP_FAILED;
-out:
-    if (addr != MAP_FAILED) {
-        munmap(addr, (size_t)sb.st_size);
-        memset(m, 0, sizeof(*m));
-    }
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    return COG_CACHE_OK;
 }
 
 void cog_cache_map_close(struct cog_cache_map *m)
 {
-    if (m->base != NULL)
+    if (m->loaded)
+        free((void *)m->base); /* cog_cache_map_load's copy */
+    else if (m->base != NULL)
         munmap((void *)m->base, m->size);
     memset(m, 0, sizeof(*m));
 }

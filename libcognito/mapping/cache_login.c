@@ -125,13 +125,12 @@ static bool cache_shows(const struct cog_cache_files *f, const struct cog_cache_
 
 /* Whether the login would change nothing (read without the lock: a writer
  * that replaces the files meanwhile writes what it read itself). Any
- * failure here only means "go and write". */
-static bool login_unchanged(const struct cog_login_job *job)
+ * failure here only means "go and write". f is left open for the writer. */
+static bool login_unchanged(const struct cog_login_job *job, struct cog_cache_files *f)
 {
     const char *dir = job->cfg->cache_dir ? job->cfg->cache_dir : CACHEDIR;
     struct cog_pool pool;
     struct cog_cache_model one;
-    struct cog_cache_files f;
     struct cog_error err = {0};
     struct cog_mapping_log quiet = {0};
     struct stat keys;
@@ -142,11 +141,9 @@ static bool login_unchanged(const struct cog_login_job *job)
     char *kp = cog_cache_path(dir, COG_CACHE_KEYS_FILE);
     bool have_keys = kp != NULL && stat(kp, &keys) == 0;
     free(kp);
-    memset(&f, 0, sizeof(f));
     if (have_keys && login_pool(job, &pool, &err) == COG_OK &&
-        cog_cache_files_open(dir, &f, &err) == COG_OK)
-        same = login_map(job, &pool, &f, &one, &quiet, &err) == COG_OK && cache_shows(&f, &one);
-    cog_cache_files_close(&f);
+        cog_cache_files_open(dir, f, &err) == COG_OK)
+        same = login_map(job, &pool, f, &one, &quiet, &err) == COG_OK && cache_shows(f, &one);
     cog_error_clear(&err);
     cog_cache_model_free(&one);
     cog_pool_free(&pool);
@@ -163,12 +160,12 @@ cog_status cog_store_login_job(void *ctx, struct cog_error *err)
     struct cog_pool pool;
     struct cog_cache_model one, dm;
     struct delta d = {.m = &dm};
-    struct cog_cache_files f;
+    struct cog_cache_files own, *f = job->files ? job->files : &own;
     struct cog_cache_lock lk = {.fd = -1};
     struct cog_mapping_log quiet = {0};
     const char *dir = cfg->cache_dir ? cfg->cache_dir : CACHEDIR;
 
-    memset(&f, 0, sizeof(f));
+    memset(&own, 0, sizeof(own));
     cog_pool_init(&pool);
     cog_cache_model_init(&one);
     cog_cache_model_init(&dm);
@@ -178,15 +175,17 @@ cog_status cog_store_login_job(void *ctx, struct cog_error *err)
         (st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
         goto out;
     cog_store_note_reclaim(log, &lk);
-    if ((st = cog_cache_files_open(dir, &f, err)) != COG_OK ||
-        (st = cog_store_ensure_full(&lk, dir, &f, err)) != COG_OK ||
-        (st = login_map(job, &pool, &f, &one, log, err)) != COG_OK)
+    /* The check's files, where it left them, are read again only where
+     * another writer has replaced them since (the lock is ours now). */
+    if ((st = cog_cache_files_refresh(dir, f, err)) != COG_OK ||
+        (st = cog_store_ensure_full(&lk, dir, f, err)) != COG_OK ||
+        (st = login_map(job, &pool, f, &one, log, err)) != COG_OK)
         goto out;
 
     time_t now = time(NULL);
     dm.delta = true;
     dm.built_at = now;
-    dm.base_time = f.vnss.delta ? f.nss_d.hdr->base_time : f.nss.hdr->base_time;
+    dm.base_time = f->vnss.delta ? f->nss_d.hdr->base_time : f->nss.hdr->base_time;
     struct cog_cache_user *x = cog_cache_model_add_user(&dm);
     if (x == NULL) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
@@ -195,15 +194,15 @@ cog_status cog_store_login_job(void *ctx, struct cog_error *err)
     *x = one.users[0]; /* its strings live in `one`, freed last */
     x->stamp = now;
     struct cog_cache_user xs = *x;
-    if ((st = cog_store_carry_old_logins(&d, &f, &xs, err)) != COG_OK ||
-        (st = cog_store_displace(&d, &f.nss, &f.acc, &xs, err)) != COG_OK)
+    if ((st = cog_store_carry_old_logins(&d, f, &xs, err)) != COG_OK ||
+        (st = cog_store_displace(&d, &f->nss, &f->acc, &xs, err)) != COG_OK)
         goto out;
     for (size_t i = 0; i < one.ngroups && st == COG_OK; i++)
         st = cog_store_add_group(&d, one.groups[i].name, one.groups[i].gid, err);
     if (st == COG_OK)
-        st = cog_store_write_logins(&lk, dir, &d, &f, err);
+        st = cog_store_write_logins(&lk, dir, &d, f, err);
 out:
-    cog_cache_files_close(&f);
+    cog_cache_files_close(&own);
     cog_cache_unlock(&lk);
     cog_store_delta_free(&d);
     cog_cache_model_free(&dm);
@@ -224,11 +223,16 @@ cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
                                          const char *nss_checked, struct cog_mapping_log *log,
                                          struct cog_error *err)
 {
-    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log};
+    struct cog_cache_files f;
+    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log, &f};
+    cog_status st = COG_OK;
+
+    memset(&f, 0, sizeof(f));
     /* Subs are hashed (SHA-256): OpenSSL's configuration is read once. */
     (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
-    if (login_unchanged(&job))
-        return COG_OK;
     /* The lock is held where the user cannot stop it (cache_detach.c). */
-    return cog_run_guarded(cog_store_login_job, &job, (long)cfg->timeout * 1000, err);
+    if (!login_unchanged(&job, &f))
+        st = cog_run_guarded(cog_store_login_job, &job, (long)cfg->timeout * 1000, err);
+    cog_cache_files_close(&f);
+    return st;
 }

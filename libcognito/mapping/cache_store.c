@@ -38,33 +38,64 @@ void cog_cache_files_close(struct cog_cache_files *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* A damaged or foreign file counts as absent: the writer replaces it. */
-static cog_status map_one(const char *dir, const char *name, enum cog_disk_kind kind,
-                          struct cog_cache_map *m, struct cog_error *err)
+/* The four files, each with its name and kind. */
+static void files_list(struct cog_cache_files *f, struct cog_cache_map *maps[4],
+                       const char *names[4], enum cog_disk_kind kinds[4])
 {
-    char *path = cog_cache_path(dir, name);
-    if (path == NULL)
-        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    cog_cache_map_open(m, path, kind);
-    free(path);
+    maps[0] = &f->nss, names[0] = COG_CACHE_NSS_FILE, kinds[0] = COG_DISK_NSS;
+    maps[1] = &f->nss_d, names[1] = COG_CACHE_NSS_DELTA_FILE, kinds[1] = COG_DISK_NSS;
+    maps[2] = &f->acc, names[2] = COG_CACHE_ACCOUNTS_FILE, kinds[2] = COG_DISK_ACCOUNTS;
+    maps[3] = &f->acc_d, names[3] = COG_CACHE_ACCOUNTS_DELTA_FILE, kinds[3] = COG_DISK_ACCOUNTS;
+}
+
+static void files_views(struct cog_cache_files *f)
+{
+    f->vnss.main = f->nss.base ? &f->nss : NULL;
+    f->vnss.delta = f->nss_d.base ? &f->nss_d : NULL;
+    f->vacc.main = f->acc.base ? &f->acc : NULL;
+    f->vacc.delta = f->acc_d.base ? &f->acc_d : NULL;
+}
+
+/* Each file opened again unless keep says the one held is still the one
+ * at its name. A damaged or foreign file counts as absent: the writer
+ * replaces it. */
+static cog_status files_load(const char *dir, struct cog_cache_files *f, bool keep,
+                             struct cog_error *err)
+{
+    struct cog_cache_map *maps[4];
+    const char *names[4];
+    enum cog_disk_kind kinds[4];
+    struct stat sb;
+
+    files_list(f, maps, names, kinds);
+    for (size_t i = 0; i < 4; i++) {
+        char *path = cog_cache_path(dir, names[i]);
+        if (path == NULL)
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        /* A mapping holds its inode, so the same device and inode are the
+         * same file (never changed in place); a copy is simply read again. */
+        bool same = keep && maps[i]->base != NULL && !maps[i]->loaded && stat(path, &sb) == 0 &&
+                    sb.st_dev == maps[i]->dev && sb.st_ino == maps[i]->ino;
+        if (!same) {
+            cog_cache_map_close(maps[i]);
+            cog_cache_map_load(maps[i], path, kinds[i]);
+        }
+        free(path);
+    }
+    files_views(f);
     return COG_OK;
 }
 
 cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, struct cog_error *err)
 {
-    cog_status st;
     memset(f, 0, sizeof(*f));
-    if ((st = map_one(dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, &f->nss, err)) != COG_OK ||
-        (st = map_one(dir, COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS, &f->nss_d, err)) != COG_OK ||
-        (st = map_one(dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, &f->acc, err)) != COG_OK ||
-        (st = map_one(dir, COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS, &f->acc_d, err)) !=
-            COG_OK)
-        return st;
-    f->vnss.main = f->nss.base ? &f->nss : NULL;
-    f->vnss.delta = f->nss_d.base ? &f->nss_d : NULL;
-    f->vacc.main = f->acc.base ? &f->acc : NULL;
-    f->vacc.delta = f->acc_d.base ? &f->acc_d : NULL;
-    return COG_OK;
+    return files_load(dir, f, false, err);
+}
+
+cog_status cog_cache_files_refresh(const char *dir, struct cog_cache_files *f,
+                                   struct cog_error *err)
+{
+    return files_load(dir, f, true, err);
 }
 
 /* Writes the model as the full files or the logins files: account facts
@@ -384,7 +415,7 @@ cog_status cog_store_ensure_full(const struct cog_cache_lock *lk, const char *di
     char *kp = cog_cache_path(dir, COG_CACHE_KEYS_FILE);
     if (kp == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    bool have_keys = cog_cache_map_open(&keys, kp, COG_DISK_ACCOUNTS) == COG_CACHE_OK;
+    bool have_keys = cog_cache_map_load(&keys, kp, COG_DISK_ACCOUNTS) == COG_CACHE_OK;
     if (have_keys)
         cog_cache_map_close(&keys);
     free(kp);

@@ -60,6 +60,9 @@ struct cog_login_job {
     struct json_object *id_claims, *getuser;
     const char *nss_checked;
     struct cog_mapping_log *log;
+    /* The files as the unchanged-check opened them (NULL: none): the
+     * writer keeps what no one has replaced since. */
+    struct cog_cache_files *files;
 };
 cog_status cog_store_login_job(void *ctx, struct cog_error *err);
 /* Tells log (may be NULL) when lk was taken from a stale holder, and why. */
