@@ -65,7 +65,8 @@ endif
 # The cache reader alone, libc only: the NSS module links just this.
 noinst_LTLIBRARIES += libcognito/libcogcache.la
 libcognito_libcogcache_la_SOURCES = \
-	libcognito/cache/cache_read.c libcognito/cache/cache.h libcognito/cache/cache_format.h
+	libcognito/cache/cache_map.c libcognito/cache/cache_read.c libcognito/cache/cache.h \
+	libcognito/cache/cache_format.h
 libcognito_libcogcache_la_CFLAGS = $(AM_CFLAGS)
 
 # What a program linking libcognito needs.

@@ -169,6 +169,58 @@ START_TEST(test_refresh_keeps_only_what_is_current)
 }
 END_TEST
 
+/* An image of n users with pool sentinel `which` damaged (0: the word
+ * pool's first word, 1: the string pool's first byte, 2: its last byte);
+ * which 3 leaves it whole. */
+static char *image_with(size_t n, int which, size_t *len)
+{
+    struct cog_cache_model m;
+    struct cog_error err = {0};
+    char *img;
+    model_of(&m, "p", n);
+    ck_assert_int_eq(cog_cache_build(&m, COG_DISK_NSS, &img, len, &err), COG_OK);
+    cog_cache_model_free(&m);
+    const struct cog_disk_header *h = (const void *)img;
+    const struct cog_disk_section *w = &h->sect[COG_SEC_WORDS], *str = &h->sect[COG_SEC_STRINGS];
+    size_t at[3] = {w->off, str->off, str->off + str->size - 1};
+    if (which < 3)
+        img[at[which]] = 'x';
+    return img;
+}
+
+/* The pools' sentinels, checked by pread for a mapped file (so opening it
+ * touches no page of the mapping but the header's) as in memory: a damaged
+ * one is refused whether the file is mapped, read or handed over. */
+START_TEST(test_pool_sentinels_checked_every_way)
+{
+    struct cog_cache_map map;
+    char path[256];
+    size_t sizes[2] = {6000, 3}, len;
+
+    snprintf(path, sizeof(path), "%s/sentinel", dir.cache);
+    for (size_t k = 0; k < 2; k++) {
+        for (int which = 0; which < 4; which++) {
+            char *img = image_with(sizes[k], which, &len);
+            enum cog_cache_rc want = which < 3 ? COG_CACHE_CORRUPT : COG_CACHE_OK;
+            FILE *fp = fopen(path, "w");
+            ck_assert_ptr_nonnull(fp);
+            ck_assert_uint_eq(fwrite(img, 1, len, fp), len);
+            fclose(fp);
+            ck_assert_msg(cog_cache_map_open(&map, path, COG_DISK_NSS) == want,
+                          "sentinel %d, %zu bytes: mapped", which, len);
+            cog_cache_map_close(&map);
+            ck_assert_msg(cog_cache_map_load(&map, path, COG_DISK_NSS) == want,
+                          "sentinel %d, %zu bytes: loaded", which, len);
+            ck_assert(map.loaded == (want == COG_CACHE_OK && len <= COG_CACHE_READ_MAX));
+            cog_cache_map_close(&map);
+            ck_assert_msg(cog_cache_map_buffer(&map, img, len, COG_DISK_NSS) == want,
+                          "sentinel %d, %zu bytes: buffer", which, len);
+            free(img);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache_load");
@@ -177,6 +229,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_load_small_read_large_mapped);
     tcase_add_test(tc, test_refresh_keeps_only_what_is_current);
+    tcase_add_test(tc, test_pool_sentinels_checked_every_way);
     suite_add_tcase(s, tc);
     return s;
 }
