@@ -17,8 +17,9 @@
  * baseline, measured in the same run). The breakdown times the parts
  * alone: the guard the update runs in, the detached child it replaced
  * (fork, pipe, wait), the host NSS check the PAM path has already made,
- * a new user's update in this process (lock, mapping, three files, their
- * fsyncs) and one fsync of a small file in the cache directory.
+ * a new user's update in this process (lock, mapping, the journal record
+ * and its one fdatasync, three files renamed) and one fsync of a small
+ * file in the cache directory.
  *
  *   bench_cache [N G]...    default: 100000 5000  1000000 50000
  *
@@ -131,7 +132,7 @@ static cog_status nothing(void *ctx, struct cog_error *err)
     return COG_OK;
 }
 
-/* One fsync of a small new file in dir (what each logins file costs). */
+/* One fsync of a small new file in dir (about what the journal's costs). */
 static double one_fsync(const char *dir)
 {
     char path[512], block[4096] = {0};
@@ -259,8 +260,8 @@ static int measure_logins(const char *dir, long n)
     put_stats("  the guard, in this process (nothing done)", guard, LOGINS);
     put_stats("  instead: a detached child, fork, pipe, wait (before)", detach, LOGINS);
     put_stats("  host NSS check of the name (getpwnam_r+getgrnam_r)", nss, LOGINS);
-    put_stats("  a new user's update in-process (lock..fsyncs..rename)", work, LOGINS);
-    put_stats("  one fsync of a 4 KB file here (a written login makes 4)", fs, LOGINS);
+    put_stats("  a new user's update in-process (lock..journal..rename)", work, LOGINS);
+    put_stats("  one fsync of a 4 KB file here (a written login makes 1)", fs, LOGINS);
     rc = 0;
 out:
     if (rc != 0)

@@ -12,30 +12,33 @@
  *                    dates stay root-only)
  *   keys.logins      0644 the same for logins since the sync (every login, so
  *                    it shadows keys.cache)
+ *   logins.journal   0600 the logins files' last images, appended and synced
+ *                    by each login (cache_journal.c), emptied by other writers
  *   cache.lock       0600 writers' lock (cache_lock.c)
  * The NSS files hold what /etc/passwd and /etc/group would show.
  *
  * Why a delta: a login must reach the cache in milliseconds, and rewriting a
  * 100k-user file per login cannot. A login rewrites only the small logins
- * files (temp files, fsync, rename: cog_cache_replace_set, one set); readers
+ * files (temp files, rename; made durable by the logins journal); readers
  * look there first; the next sync folds it into a new full file.
  *
  * What a login costs (bench/cache prints it, with the parts and the page
  * faults): the mapping of one user against the files, and when the files
  * already show the user as they are (a returning user), nothing more. A
  * new or changed user is then mapped again and written under the lock, in
- * a guard the user cannot stop (cache_detach.c), with the fsyncs of the
- * three logins files and the directory; the files the check opened are
+ * a guard the user cannot stop (cache_detach.c): one record appended to
+ * the logins journal and fdatasynced, then the three logins files replaced
+ * without fsync (cache_journal.c); the files the check opened are
  * kept where no one has replaced them meanwhile (cog_cache_files_refresh),
  * and small files are read rather than mapped (cog_cache_map_load): on
  * some virtual machines each page a fresh mapping touches costs tens of
  * microseconds, and a login's lookups touch a few dozen. The host's NSS is
  * asked about the name only when the caller has not just asked it
  * (cog_cache_store_login_checked). Durability is kept on purpose: a login
- * returns after its entry is on disk, because a lost entry would free the
- * name for another sub and its hashed uid for another sub that hashes to
- * it (mapping_ids.c probes past taken uids), so the user's uid could change
- * under them after a crash. Writers hold cache.lock; readers take no
+ * returns after its entry is on disk (in the journal), because a lost
+ * entry would free the name for another sub and its hashed uid for another
+ * sub that hashes to it (mapping_ids.c probes past taken uids), so the
+ * user's uid could change under them after a crash. Writers hold cache.lock; readers take no
  * lock: they map a file that is never changed in place, and notice a
  * replacement through the old file's `notify` word (cache_format.h).
  *
@@ -105,6 +108,10 @@ void cog_cache_map_close(struct cog_cache_map *m);
  * regular file, trusted owner and mode, a plausible size); *fd is -1
  * unless COG_CACHE_OK. */
 enum cog_cache_rc cog_cache_open_checked(const char *path, int *fd, struct stat *sb);
+/* Maps the file open as fd (sb from cog_cache_open_checked) as
+ * cog_cache_map_open does; fd stays the caller's. */
+enum cog_cache_rc cog_cache_map_fd(struct cog_cache_map *m, int fd, const struct stat *sb,
+                                   enum cog_disk_kind kind);
 /* The same checks on an image already in memory (8-byte aligned), for
  * fuzzers and tests; such a map is not closed, the caller frees the data. */
 enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
@@ -272,7 +279,11 @@ char *cog_cache_path(const char *dir, const char *name);
  * wait ends by wait_ms (<= 0: COG_LOCK_WAIT_MS) with COG_ERR_UNAVAILABLE,
  * and a holder that is gone, stopped or past its lease loses the lock to a
  * waiter after COG_LOCK_GRACE_MS. A writer calls cog_cache_lock_check right
- * before each rename into the cache (cog_cache_replace does). */
+ * before each rename into the cache (cog_cache_replace does).
+ * Once held, the logins journal is settled (cache_journal.c): the logins
+ * files are brought back to its last record if a crash left them behind,
+ * and, for every writer but a login (cog_cache_lock_login), made durable
+ * and the journal emptied, so no older login's record can undo the write. */
 #define COG_LOCK_WAIT_MS 30000L
 #define COG_LOCK_GRACE_MS 1000L
 #define COG_LOCK_LEASE_S 300
@@ -284,6 +295,8 @@ struct cog_cache_lock {
 };
 cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
                           struct cog_error *err);
+cog_status cog_cache_lock_login(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                                struct cog_error *err);
 /* COG_OK while lk is still the lock (NULL: no lock, always OK); else
  * COG_ERR_UNAVAILABLE: it was reclaimed and this writer must not commit. */
 cog_status cog_cache_lock_check(const struct cog_cache_lock *lk, struct cog_error *err);
@@ -329,6 +342,24 @@ struct cog_cache_image {
 cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
                                  const struct cog_cache_image *imgs, size_t n,
                                  struct cog_error *err);
+/* The same without any fsync: only for images already made durable by
+ * the logins journal (cog_journal_replace_set). */
+cog_status cog_cache_replace_set_unsynced(const struct cog_cache_lock *lk, const char *dir,
+                                          const struct cog_cache_image *imgs, size_t n,
+                                          struct cog_error *err);
+/* The logins journal (cache_journal.c: why and how). A login's three new
+ * logins images appended as one record and fdatasynced (the login's only
+ * sync), then the files replaced without fsync; lk from cog_cache_lock_login. */
+#define COG_CACHE_JOURNAL_FILE "logins.journal"
+cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *dir,
+                                   const struct cog_cache_image *imgs, size_t n,
+                                   struct cog_error *err);
+/* Under lk: the logins files brought back to the journal's last record if
+ * they differ from it (durably), and with empty, made durable as they are
+ * and the journal emptied (cog_cache_lock and cog_cache_lock_login call it). */
+cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, bool empty,
+                              struct cog_error *err);
+
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);
 /* fsync(DIR): the renames survive a crash. */

@@ -34,8 +34,9 @@ enum cog_cache_rc cog_cache_map_load(struct cog_cache_map *m, const char *path,
         return rc;
     size_t len = (size_t)sb.st_size;
     if (len > COG_CACHE_READ_MAX) {
+        rc = cog_cache_map_fd(m, fd, &sb, kind);
         close(fd);
-        return cog_cache_map_open(m, path, kind);
+        return rc;
     }
     /* 8-byte aligned, as the reader needs (malloc's alignment is more). */
     rc = COG_CACHE_ERROR;
@@ -90,8 +91,8 @@ static int open_for_notify(const char *path)
 /* data into a new file beside path (*fd left open), its writeback started:
  * the files of one set reach the disk together, and their fsyncs, one
  * after the other, then mostly find the journal already committed. */
-static cog_status stage(const char *path, const struct cog_cache_image *img, char **tmp, int *fd,
-                        struct cog_error *err)
+static cog_status stage(const char *path, const struct cog_cache_image *img, bool sync, char **tmp,
+                        int *fd, struct cog_error *err)
 {
     if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
         *tmp = NULL;
@@ -110,20 +111,21 @@ static cog_status stage(const char *path, const struct cog_cache_image *img, cha
                                  n < 0 ? strerror(errno) : "short write");
         off += (size_t)n;
     }
-    (void)sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync follows */
+    if (sync)
+        (void)sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync follows */
     return COG_OK;
 }
 
 /* A staged file synced, closed, then read back whole: a short write
  * (RLIMIT_FSIZE, a full disk) fails here, before any rename. */
-static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image *img,
+static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image *img, bool sync,
                          struct cog_error *err)
 {
     const struct cog_disk_header *h = img->data;
     struct cog_cache_map back;
     cog_status st = COG_OK;
 
-    if (fsync(*fd) != 0)
+    if (sync && fsync(*fd) != 0)
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", tmp, strerror(errno));
     if (close(*fd) != 0 && st == COG_OK)
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: close: %s", tmp, strerror(errno));
@@ -163,9 +165,9 @@ out:
     return st;
 }
 
-cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
-                                 const struct cog_cache_image *imgs, size_t n,
-                                 struct cog_error *err)
+static cog_status replace_set(const struct cog_cache_lock *lk, const char *dir,
+                              const struct cog_cache_image *imgs, size_t n, bool sync,
+                              struct cog_error *err)
 {
     cog_status st = COG_OK;
     char *path[COG_CACHE_SET_MAX] = {0}, *tmp[COG_CACHE_SET_MAX] = {0};
@@ -182,10 +184,10 @@ cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *di
         if ((path[i] = cog_cache_path(dir, imgs[i].name)) == NULL)
             st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         else
-            st = stage(path[i], &imgs[i], &tmp[i], &fd[i], err);
+            st = stage(path[i], &imgs[i], sync, &tmp[i], &fd[i], err);
     }
     for (i = 0; i < n && st == COG_OK; i++)
-        st = settle(tmp[i], &fd[i], &imgs[i], err);
+        st = settle(tmp[i], &fd[i], &imgs[i], sync, err);
     for (i = 0; i < n && st == COG_OK; i++)
         st = commit(lk, path[i], &tmp[i], err);
 out:
@@ -198,6 +200,20 @@ out:
         free(path[i]);
     }
     return st;
+}
+
+cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *dir,
+                                 const struct cog_cache_image *imgs, size_t n,
+                                 struct cog_error *err)
+{
+    return replace_set(lk, dir, imgs, n, true, err);
+}
+
+cog_status cog_cache_replace_set_unsynced(const struct cog_cache_lock *lk, const char *dir,
+                                          const struct cog_cache_image *imgs, size_t n,
+                                          struct cog_error *err)
+{
+    return replace_set(lk, dir, imgs, n, false, err);
 }
 
 cog_status cog_cache_replace(const struct cog_cache_lock *lk, const char *dir, const char *name,

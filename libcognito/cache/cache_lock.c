@@ -174,8 +174,8 @@ static void pause_ms(long ms)
         ;
 }
 
-cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
-                          struct cog_error *err)
+static cog_status take(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                       struct cog_error *err)
 {
     cog_status st = COG_OK;
     long long now = cog_now_ms(), held_since = -1;
@@ -252,6 +252,29 @@ out:
     if (st != COG_OK)
         cog_cache_unlock(lk);
     return st;
+}
+
+/* The lock, then the logins journal settled (cache_journal.c): emptied
+ * for every writer but a login, which appends to it. */
+static cog_status lock_settled(const char *dir, long wait_ms, bool for_login,
+                               struct cog_cache_lock *lk, struct cog_error *err)
+{
+    cog_status st = take(dir, wait_ms, lk, err);
+    if (st == COG_OK && (st = cog_journal_settle(lk, dir, !for_login, err)) != COG_OK)
+        cog_cache_unlock(lk);
+    return st;
+}
+
+cog_status cog_cache_lock(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                          struct cog_error *err)
+{
+    return lock_settled(dir, wait_ms, false, lk, err);
+}
+
+cog_status cog_cache_lock_login(const char *dir, long wait_ms, struct cog_cache_lock *lk,
+                                struct cog_error *err)
+{
+    return lock_settled(dir, wait_ms, true, lk, err);
 }
 
 cog_status cog_cache_lock_check(const struct cog_cache_lock *lk, struct cog_error *err)

@@ -136,6 +136,25 @@ enum cog_cache_rc cog_cache_open_checked(const char *path, int *fd, struct stat 
     return rc;
 }
 
+enum cog_cache_rc cog_cache_map_fd(struct cog_cache_map *m, int fd, const struct stat *sb,
+                                   enum cog_disk_kind kind)
+{
+    memset(m, 0, sizeof(*m));
+    /* Shared, so the old file's notify word changes under us when a writer
+     * replaces it; read-only, so nothing here can change the file. */
+    void *addr = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (addr == MAP_FAILED)
+        return COG_CACHE_ERROR;
+    enum cog_cache_rc rc = map_checked(m, addr, (size_t)sb->st_size, kind, fd);
+    if (rc != COG_CACHE_OK) {
+        munmap(addr, (size_t)sb->st_size);
+        return rc;
+    }
+    m->dev = sb->st_dev;
+    m->ino = sb->st_ino;
+    return COG_CACHE_OK;
+}
+
 enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind)
 {
@@ -146,22 +165,9 @@ enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
     enum cog_cache_rc rc = cog_cache_open_checked(path, &fd, &sb);
     if (rc != COG_CACHE_OK)
         return rc;
-    /* Shared, so the old file's notify word changes under us when a writer
-     * replaces it; read-only, so nothing here can change the file. */
-    void *addr = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (addr == MAP_FAILED) {
-        close(fd);
-        return COG_CACHE_ERROR;
-    }
-    rc = map_checked(m, addr, (size_t)sb.st_size, kind, fd);
+    rc = cog_cache_map_fd(m, fd, &sb, kind);
     close(fd);
-    if (rc != COG_CACHE_OK) {
-        munmap(addr, (size_t)sb.st_size);
-        return rc;
-    }
-    m->dev = sb.st_dev;
-    m->ino = sb.st_ino;
-    return COG_CACHE_OK;
+    return rc;
 }
 
 void cog_cache_map_close(struct cog_cache_map *m)

@@ -172,7 +172,7 @@ cog_status cog_store_login_job(void *ctx, struct cog_error *err)
     if (log == NULL)
         log = &quiet;
     if ((st = login_pool(job, &pool, err)) != COG_OK ||
-        (st = cog_cache_lock(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
+        (st = cog_cache_lock_login(dir, (long)cfg->timeout * 1000, &lk, err)) != COG_OK)
         goto out;
     cog_store_note_reclaim(log, &lk);
     /* The check's files, where it left them, are read again only where
@@ -200,7 +200,7 @@ cog_status cog_store_login_job(void *ctx, struct cog_error *err)
     for (size_t i = 0; i < one.ngroups && st == COG_OK; i++)
         st = cog_store_add_group(&d, one.groups[i].name, one.groups[i].gid, err);
     if (st == COG_OK)
-        st = cog_store_write_logins(&lk, dir, &d, f, err);
+        st = cog_store_write_logins(&lk, dir, &d, f, true, err);
 out:
     cog_cache_files_close(&own);
     cog_cache_unlock(&lk);

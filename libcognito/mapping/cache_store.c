@@ -102,8 +102,8 @@ cog_status cog_cache_files_refresh(const char *dir, struct cog_cache_files *f,
  * (root-only), the public keys file (what authorized-keys reads as an
  * unprivileged user), then NSS (accounts first: an account fact never refers
  * to a user NSS does not show yet... or no longer shows for long). */
-cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *dir,
-                                 struct cog_cache_model *m, struct cog_error *err)
+static cog_status write_model(const struct cog_cache_lock *lk, const char *dir,
+                              struct cog_cache_model *m, bool journaled, struct cog_error *err)
 {
     cog_status st;
     char *nss = NULL, *acc = NULL, *keys = NULL;
@@ -122,12 +122,20 @@ cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *di
         {m->delta ? COG_CACHE_NSS_DELTA_FILE : COG_CACHE_NSS_FILE, nss, nss_len,
          COG_CACHE_PUBLIC_MODE},
     };
-    st = cog_cache_replace_set(lk, dir, set, sizeof(set) / sizeof(set[0]), err);
+    size_t n = sizeof(set) / sizeof(set[0]);
+    st = journaled ? cog_journal_replace_set(lk, dir, set, n, err)
+                   : cog_cache_replace_set(lk, dir, set, n, err);
 out:
     free(nss);
     free(acc);
     free(keys);
     return st;
+}
+
+cog_status cog_store_write_model(const struct cog_cache_lock *lk, const char *dir,
+                                 struct cog_cache_model *m, struct cog_error *err)
+{
+    return write_model(lk, dir, m, false, err);
 }
 
 void cog_store_note_reclaim(struct cog_mapping_log *log, const struct cog_cache_lock *lk)
@@ -323,15 +331,17 @@ void cog_store_delta_free(struct delta *d)
 /* The delta, completed with the old logins' groups its users are in and
  * every group's members, as the new logins files; readers are told. */
 cog_status cog_store_write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
-                                  const struct cog_cache_files *f, struct cog_error *err)
+                                  const struct cog_cache_files *f, bool journaled,
+                                  struct cog_error *err)
 {
     cog_status st;
     if ((st = cog_store_copy_groups(d, f->vnss.delta, err)) != COG_OK ||
         (st = cog_store_fill_members(d->m, err)) != COG_OK ||
-        (st = cog_store_write_model(lk, dir, d->m, err)) != COG_OK ||
+        (st = write_model(lk, dir, d->m, journaled, err)) != COG_OK ||
         (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
         return st;
-    return cog_cache_sync_dir(dir, err);
+    /* Journaled, the record is what survives a crash, not the renames. */
+    return journaled ? COG_OK : cog_cache_sync_dir(dir, err);
 }
 
 /* ---- a login ------------------------------------------------------------------------ */
@@ -507,7 +517,7 @@ cog_status cog_cache_drop_user(const struct cog_config *cfg, const char *name,
     if ((st = cog_store_carry_old_logins(&d, &f, &x, err)) != COG_OK ||
         (st = cog_store_add_hidden(&d, name, x.uid, err)) != COG_OK)
         goto out;
-    st = cog_store_write_logins(&lk, dir, &d, &f, err);
+    st = cog_store_write_logins(&lk, dir, &d, &f, false, err);
 out:
     cog_cache_files_close(&f);
     cog_cache_unlock(&lk);

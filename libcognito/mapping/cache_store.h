@@ -48,9 +48,11 @@ cog_status cog_store_ensure_full(const struct cog_cache_lock *lk, const char *di
 cog_status cog_store_carry_old_logins(struct delta *d, const struct cog_cache_files *f,
                                       const struct cog_cache_user *x, struct cog_error *err);
 /* d, completed with the old logins' groups and every group's members, as
- * the new logins files; readers are told. */
+ * the new logins files; readers are told. journaled: through the logins
+ * journal (a login, under cog_cache_lock_login), else each file synced. */
 cog_status cog_store_write_logins(const struct cog_cache_lock *lk, const char *dir, struct delta *d,
-                                  const struct cog_cache_files *f, struct cog_error *err);
+                                  const struct cog_cache_files *f, bool journaled,
+                                  struct cog_error *err);
 /* A login's cache update (cog_cache_store_login_checked's arguments) and
  * the writer's work itself (cache_login.c), under the lock in this
  * process: cog_cache_store_login runs it in cog_run_guarded when the
