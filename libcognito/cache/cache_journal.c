@@ -177,7 +177,7 @@ static bool last_record(int fd, off_t size, struct jrecord *r)
     return found;
 }
 
-/* DIR/logins.journal open read-write (appending), or -1 with *absent when
+/* DIR/logins.journal open read-write (appending) as *fd, which is -1 when
  * there is none (create: made then, and the directory synced). A journal
  * not root's own (or the caller's, when not root) is refused. */
 static cog_status open_journal(const char *dir, bool create, int *fd, struct cog_error *err)
@@ -272,9 +272,12 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
             same = same && file_holds(dir, &r.img[i]);
         /* A crash after the record and before (or during) its files. */
         if (!same) {
-            if ((st = cog_cache_replace_set(lk, dir, r.img, NIMG, err)) != COG_OK ||
-                (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
+            if ((st = cog_cache_replace_set(lk, dir, r.img, NIMG, err)) != COG_OK)
                 goto out;
+            /* Readers told where they can be: without nss.cache (removed by
+             * hand) no one maps the files, and the sync that makes it must
+             * not be stopped here. */
+            (void)cog_cache_notify(dir, COG_CACHE_NSS_FILE, NULL);
             empty = true;
         }
     } else {

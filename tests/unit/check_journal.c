@@ -239,6 +239,28 @@ START_TEST(test_other_writers_empty_it)
 }
 END_TEST
 
+/* nss.cache removed by hand after a crash: the restore cannot tell readers
+ * through it, and must not stop the sync that makes it again. */
+START_TEST(test_restore_without_full_file)
+{
+    struct cog_pool pool;
+    char path[256];
+
+    login("alice", "sub-a");
+    path_of(COG_CACHE_NSS_DELTA_FILE, path, sizeof(path));
+    ck_assert_int_eq(unlink(path), 0);
+    path_of(COG_CACHE_NSS_FILE, path, sizeof(path));
+    ck_assert_int_eq(unlink(path), 0);
+    cog_pool_init(&pool);
+    tuser(&pool, "dave", "sub-d", 1, NULL);
+    tsync(&cfg, &pool, 1); /* asserts the sync succeeded */
+    cog_pool_free(&pool);
+    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_ne(uid_of("dave"), 0);
+    ck_assert_uint_ne(uid_of("alice"), 0); /* restored, and newer than the listing: kept */
+}
+END_TEST
+
 /* Not root's 0600 file: every writer stops, nothing is written. */
 START_TEST(test_untrusted_journal_refused)
 {
@@ -323,6 +345,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_crash_after_record_restored);
     tcase_add_test(tc, test_torn_tail_skipped);
     tcase_add_test(tc, test_other_writers_empty_it);
+    tcase_add_test(tc, test_restore_without_full_file);
     tcase_add_test(tc, test_untrusted_journal_refused);
     tcase_add_test(tc, test_foreign_names_never_written);
     tcase_add_test(tc, test_journal_stays_bounded);
