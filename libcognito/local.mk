@@ -32,7 +32,8 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/signin/webauthn_default.c libcognito/signin/webauthn_fido2.c \
 	libcognito/signin/webauthn_internal.h libcognito/signin/webauthn_reg.c \
 	libcognito/cache/cache_account.c libcognito/cache/cache_detach.c \
-	libcognito/cache/cache_file.c libcognito/cache/cache_journal.c libcognito/cache/cache_lock.c libcognito/cache/cache_write.c \
+	libcognito/cache/cache_fetch.c libcognito/cache/cache_file.c libcognito/cache/cache_journal.c \
+	libcognito/cache/cache_lock.c libcognito/cache/cache_write.c \
 	libcognito/cache/idmap.c libcognito/cache/idmap.h libcognito/cache/sshkey.c \
 	libcognito/cache/sshkey.h \
 	libcognito/mapping/admin.c libcognito/mapping/admin.h libcognito/mapping/cache_retire.c \

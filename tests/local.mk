@@ -60,10 +60,12 @@ EXTRA_tests_nss_libnss_cognito_la_DEPENDENCIES = $(top_srcdir)/nss_cognito/expor
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
 	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
-	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal
+	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal \
+	tests/unit/check_cache_fetch
 TESTS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
 	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
-	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal
+	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal \
+	tests/unit/check_cache_fetch
 endif
 tests_unit_check_sigv4_SOURCES = tests/unit/check_sigv4.c
 tests_unit_check_sigv4_CFLAGS = $(TEST_CFLAGS)
@@ -74,6 +76,9 @@ tests_unit_check_cache_LDADD = $(TEST_LIBS)
 tests_unit_check_cache_load_SOURCES = tests/unit/check_cache_load.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_cache_load_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_cache_load_LDADD = $(TEST_LIBS)
+tests_unit_check_cache_fetch_SOURCES = tests/unit/check_cache_fetch.c tests/cachetest.c tests/cachetest.h
+tests_unit_check_cache_fetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_cache_fetch_LDADD = $(TEST_LIBS)
 tests_unit_check_journal_SOURCES = tests/unit/check_journal.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_journal_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_journal_LDADD = $(TEST_LIBS)

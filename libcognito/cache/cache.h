@@ -30,9 +30,10 @@
  * the logins journal and fdatasynced, then the three logins files replaced
  * without fsync (cache_journal.c); the files the check opened are
  * kept where no one has replaced them meanwhile (cog_cache_files_refresh),
- * and small files are read rather than mapped (cog_cache_map_load): on
- * some virtual machines each page a fresh mapping touches costs tens of
- * microseconds, and a login's lookups touch a few dozen. The host's NSS is
+ * and writers never map a file: small files are read whole, large ones
+ * read on demand, a pread per lookup (cog_cache_map_load, cache_fetch.c):
+ * on some virtual machines each page a fresh mapping touches costs tens of
+ * microseconds, and a login's lookups touched a few dozen. The host's NSS is
  * asked about the name only when the caller has not just asked it
  * (cog_cache_store_login_checked). Durability is kept on purpose: a login
  * returns after its entry is on disk (in the journal), because a lost
@@ -77,7 +78,21 @@ enum cog_cache_rc {
     COG_CACHE_ERROR,     /* I/O or mapping failed */
 };
 
-/* One mapped, validated file. */
+/* A large file a writer reads on demand (cog_cache_map_load, cache_fetch.c)
+ * instead of mapping it: the reader asks for the bytes a lookup needs. The
+ * reader half only calls through it (it allocates nothing itself). */
+struct cog_cache_fetch {
+    /* The file's bytes [off, off + len), or with str the NUL-terminated
+     * string at off that must end before off + len; valid until the map is
+     * closed. NULL when they cannot be had: failed is set then, and a
+     * writer that has looked something up must not go on (a record it
+     * could not read is not a record that is absent). */
+    const void *(*read)(struct cog_cache_fetch *f, uint64_t off, size_t len, bool str);
+    void (*close)(struct cog_cache_fetch *f);
+    bool failed;
+};
+
+/* One mapped (or read on demand), validated file. */
 struct cog_cache_map {
     const unsigned char *base;
     size_t size;
@@ -93,6 +108,9 @@ struct cog_cache_map {
     const struct cog_disk_slot *idx[4];
     uint32_t slots[4];
     bool loaded; /* a copy in memory (cog_cache_map_load): freed, not unmapped */
+    /* Read on demand: base and the section pointers are NULL, hdr is a
+     * copy; lookups go through fetch. */
+    struct cog_cache_fetch *fetch;
 };
 
 /* Maps and validates path: magic, version, kind, the header's sum, the size
@@ -116,7 +134,8 @@ enum cog_cache_rc cog_cache_map_fd(struct cog_cache_map *m, int fd, const struct
  * fuzzers and tests; such a map is not closed, the caller frees the data. */
 enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
                                        enum cog_disk_kind kind);
-/* Checks the body's sum: for writers (read back) and tests. */
+/* Checks the body's sum: for writers (read back) and tests. A file read on
+ * demand is never whole in memory: false (map it to check it). */
 bool cog_cache_map_verify(const struct cog_cache_map *m);
 /* The header's notify word, read once (it may change under us). */
 uint32_t cog_cache_map_notify(const struct cog_cache_map *m);
@@ -263,13 +282,31 @@ cog_status cog_cache_build_keys(const struct cog_cache_model *m, char **data, si
 
 /* For writers, which open the files once and look up a few records: a file
  * of at most COG_CACHE_READ_MAX bytes (a logins file, a small host's cache)
- * is read into memory, a larger one mapped as cog_cache_map_open does. On
- * some virtual machines every page a fresh mapping touches costs a fault
- * of tens of microseconds and its unmapping as much again, more than
- * reading the whole small file; a reader that stays (the NSS module) maps. */
+ * is read into memory, a larger one is read on demand (cache_fetch.c: each
+ * lookup preads the few hundred bytes it needs) after the same checks as
+ * cog_cache_map_open's. On some virtual machines every page a fresh
+ * mapping touches costs a fault of tens of microseconds and its unmapping
+ * as much again, where a pread costs one or two; a reader that stays (the
+ * NSS module) maps. A reader on demand that has read COG_CACHE_FETCH_MAX
+ * bytes (a writer walking the whole file) maps the file after all. */
 #define COG_CACHE_READ_MAX (256u * 1024u)
+#define COG_CACHE_FETCH_MAX (1024u * 1024u)
 enum cog_cache_rc cog_cache_map_load(struct cog_cache_map *m, const char *path,
                                      enum cog_disk_kind kind);
+/* cog_cache_map_load's reader on demand (cache_fetch.c) of the file open as
+ * fd (sb from cog_cache_open_checked), which keeps fd when COG_CACHE_OK. */
+enum cog_cache_rc cog_cache_fetch_open(struct cog_cache_map *m, int fd, const struct stat *sb,
+                                       enum cog_disk_kind kind);
+/* Whether m holds a file (mapped, copied or read on demand). */
+bool cog_cache_map_present(const struct cog_cache_map *m);
+/* Whether a read on demand of m failed (see struct cog_cache_fetch). */
+bool cog_cache_map_failed(const struct cog_cache_map *m);
+/* The checks of cog_cache_map_fd on the header of the file open as fd
+ * (sb from cog_cache_open_checked), for a reader on demand: m is laid out
+ * without a mapping, hdr (a copy the caller keeps) and fetch are m's. */
+enum cog_cache_rc cog_cache_map_header(struct cog_cache_map *m, const struct cog_disk_header *hdr,
+                                       int fd, const struct stat *sb, enum cog_disk_kind kind,
+                                       struct cog_cache_fetch *fetch);
 
 /* DIR/NAME, malloc'd (NULL when out of memory). */
 char *cog_cache_path(const char *dir, const char *name);
@@ -414,6 +451,10 @@ cog_status cog_cache_files_open(const char *dir, struct cog_cache_files *f, stru
 cog_status cog_cache_files_refresh(const char *dir, struct cog_cache_files *f,
                                    struct cog_error *err);
 void cog_cache_files_close(struct cog_cache_files *f);
+/* COG_ERR_UNAVAILABLE when a lookup in f could not read a large file
+ * (cog_cache_map_failed): a writer checks this before it writes what its
+ * lookups decided. */
+cog_status cog_cache_files_sound(const struct cog_cache_files *f, struct cog_error *err);
 
 /* `cognitoctl cache drop`: hides the Unix user name from both views until a
  * sync or a login brings the user back (the logins files are rewritten

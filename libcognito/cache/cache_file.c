@@ -34,8 +34,9 @@ enum cog_cache_rc cog_cache_map_load(struct cog_cache_map *m, const char *path,
         return rc;
     size_t len = (size_t)sb.st_size;
     if (len > COG_CACHE_READ_MAX) {
-        rc = cog_cache_map_fd(m, fd, &sb, kind);
-        close(fd);
+        rc = cog_cache_fetch_open(m, fd, &sb, kind);
+        if (rc != COG_CACHE_OK)
+            close(fd);
         return rc;
     }
     /* 8-byte aligned, as the reader needs (malloc's alignment is more). */
@@ -132,8 +133,11 @@ static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image 
     *fd = -1;
     if (st != COG_OK)
         return st;
+    /* The body's sum reads every byte: a large file is mapped for it. */
+    enum cog_disk_kind kind = img->len >= sizeof(*h) ? (enum cog_disk_kind)h->kind : COG_DISK_NSS;
     if (img->len < sizeof(*h) ||
-        cog_cache_map_load(&back, tmp, (enum cog_disk_kind)h->kind) != COG_CACHE_OK)
+        (img->len > COG_CACHE_READ_MAX ? cog_cache_map_open(&back, tmp, kind)
+                                       : cog_cache_map_load(&back, tmp, kind)) != COG_CACHE_OK)
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", tmp);
     bool whole = back.size == img->len && cog_cache_map_verify(&back);
     cog_cache_map_close(&back);

@@ -1,7 +1,8 @@
 /* One cache file mapped and checked (header, sums, sections, pools) before
  * the reader (cache_read.c) looks anything up in it. libc only, as the
  * reader: the NSS module links it; it allocates nothing, and frees only a
- * writer's cog_cache_map_load copy (cache_file.c) in cog_cache_map_close. */
+ * writer's cog_cache_map_load copy (cache_file.c) or reader on demand
+ * (cache_fetch.c) in cog_cache_map_close. */
 #include "build-config.h"
 
 #include <errno.h>
@@ -26,8 +27,9 @@ static bool section_ok(const struct cog_disk_header *h, size_t file_size, unsign
     return off >= h->header_size && off % 8 == 0 && off <= file_size && size <= file_size - off;
 }
 
-/* Fills m's section pointers from a header already checked for size and
- * sum; the pools' sentinels are the caller's to check (pools_ok). */
+/* Fills m's section pointers (none when read on demand) from a header
+ * already checked for size and sum; the pools' sentinels are the caller's
+ * to check (pools_ok). */
 static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
 {
     const struct cog_disk_header *h = m->hdr;
@@ -43,7 +45,7 @@ static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
             h->sect[r].size != (uint64_t)h->count[r] * recsize[r])
             return false;
         m->nrec[r] = h->count[r];
-        m->rec[r] = m->base + h->sect[r].off;
+        m->rec[r] = m->base ? m->base + h->sect[r].off : NULL;
     }
     /* The word pool starts with the empty list; the string pool with "" and
      * ends with a NUL, so no string can run off its end. */
@@ -51,9 +53,9 @@ static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
     if (w->size < 4 || w->size % 4 != 0 || w->size / 4 > UINT32_MAX || s->size < 1 ||
         s->size > UINT32_MAX)
         return false;
-    m->words = (const uint32_t *)(m->base + w->off);
+    m->words = m->base ? (const uint32_t *)(m->base + w->off) : NULL;
     m->nwords = (uint32_t)(w->size / 4);
-    m->strings = (const char *)(m->base + s->off);
+    m->strings = m->base ? (const char *)(m->base + s->off) : NULL;
     m->strings_size = (uint32_t)s->size;
     for (unsigned i = 0; i < 4; i++) {
         uint32_t slots = h->slots[i];
@@ -61,7 +63,7 @@ static bool layout(struct cog_cache_map *m, enum cog_disk_kind kind)
         if ((slots & (slots - 1)) != 0 || x->size != (uint64_t)slots * sizeof(struct cog_disk_slot))
             return false;
         m->slots[i] = slots;
-        m->idx[i] = (const struct cog_disk_slot *)(m->base + x->off);
+        m->idx[i] = m->base ? (const struct cog_disk_slot *)(m->base + x->off) : NULL;
     }
     return true;
 }
@@ -83,23 +85,26 @@ static bool pools_ok(const struct cog_cache_map *m, int fd)
     char first = 1, last = 1;
     if (fd < 0)
         return m->words[0] == 0 && m->strings[0] == '\0' && m->strings[m->strings_size - 1] == '\0';
-    off_t w = (off_t)((const unsigned char *)m->words - m->base);
-    off_t str = (off_t)((const unsigned char *)m->strings - m->base);
+    off_t w = (off_t)m->hdr->sect[COG_SEC_WORDS].off;
+    off_t str = (off_t)m->hdr->sect[COG_SEC_STRINGS].off;
     return pread(fd, &word0, sizeof(word0), w) == (ssize_t)sizeof(word0) && word0 == 0 &&
            pread(fd, &first, 1, str) == 1 && first == '\0' &&
            pread(fd, &last, 1, str + (off_t)m->strings_size - 1) == 1 && last == '\0';
 }
 
-/* data (len bytes, the file open as fd or -1) checked and laid out in m. */
-static enum cog_cache_rc map_checked(struct cog_cache_map *m, const void *data, size_t len,
+/* data (len bytes, the file open as fd or -1) checked and laid out in m;
+ * data NULL: hdr alone, for a reader on demand (fd then required). */
+static enum cog_cache_rc map_checked(struct cog_cache_map *m, const void *data,
+                                     const struct cog_disk_header *hdr, size_t len,
                                      enum cog_disk_kind kind, int fd)
 {
     memset(m, 0, sizeof(*m));
-    if (len < sizeof(struct cog_disk_header) || ((uintptr_t)data & 7) != 0)
+    if (len < sizeof(struct cog_disk_header) || ((uintptr_t)hdr & 7) != 0 ||
+        (data == NULL && fd < 0))
         return COG_CACHE_CORRUPT;
     m->base = data;
     m->size = len;
-    m->hdr = data;
+    m->hdr = hdr;
     if (!header_ok(m->hdr, m->size, kind) || !layout(m, kind) || !pools_ok(m, fd)) {
         memset(m, 0, sizeof(*m));
         return COG_CACHE_CORRUPT;
@@ -110,7 +115,7 @@ static enum cog_cache_rc map_checked(struct cog_cache_map *m, const void *data, 
 enum cog_cache_rc cog_cache_map_buffer(struct cog_cache_map *m, const void *data, size_t len,
                                        enum cog_disk_kind kind)
 {
-    return map_checked(m, data, len, kind, -1);
+    return map_checked(m, data, data, len, kind, -1);
 }
 
 enum cog_cache_rc cog_cache_open_checked(const char *path, int *fd, struct stat *sb)
@@ -145,7 +150,7 @@ enum cog_cache_rc cog_cache_map_fd(struct cog_cache_map *m, int fd, const struct
     void *addr = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_SHARED, fd, 0);
     if (addr == MAP_FAILED)
         return COG_CACHE_ERROR;
-    enum cog_cache_rc rc = map_checked(m, addr, (size_t)sb->st_size, kind, fd);
+    enum cog_cache_rc rc = map_checked(m, addr, addr, (size_t)sb->st_size, kind, fd);
     if (rc != COG_CACHE_OK) {
         munmap(addr, (size_t)sb->st_size);
         return rc;
@@ -170,9 +175,34 @@ enum cog_cache_rc cog_cache_map_open(struct cog_cache_map *m, const char *path,
     return rc;
 }
 
+enum cog_cache_rc cog_cache_map_header(struct cog_cache_map *m, const struct cog_disk_header *hdr,
+                                       int fd, const struct stat *sb, enum cog_disk_kind kind,
+                                       struct cog_cache_fetch *fetch)
+{
+    enum cog_cache_rc rc = map_checked(m, NULL, hdr, (size_t)sb->st_size, kind, fd);
+    if (rc != COG_CACHE_OK)
+        return rc;
+    m->dev = sb->st_dev;
+    m->ino = sb->st_ino;
+    m->fetch = fetch;
+    return COG_CACHE_OK;
+}
+
+bool cog_cache_map_present(const struct cog_cache_map *m)
+{
+    return m->hdr != NULL;
+}
+
+bool cog_cache_map_failed(const struct cog_cache_map *m)
+{
+    return m->fetch != NULL && m->fetch->failed;
+}
+
 void cog_cache_map_close(struct cog_cache_map *m)
 {
-    if (m->loaded)
+    if (m->fetch != NULL)
+        m->fetch->close(m->fetch); /* cache_fetch.c's reader and its copies */
+    else if (m->loaded)
         free((void *)m->base); /* cog_cache_map_load's copy */
     else if (m->base != NULL)
         munmap((void *)m->base, m->size);

@@ -1,12 +1,25 @@
 /* The cache reader: lookups in a file cache_map.c has mapped and checked.
  * libc only: the NSS module links this file into every process on the
  * host, so it opens no socket, allocates nothing, and trusts no byte of
- * the file it has not checked against the mapping's bounds. */
+ * the file it has not checked against the mapping's bounds. A writer's
+ * large file is read on demand instead (struct cog_cache_fetch): the same
+ * lookups then ask it for the bytes they would have touched. */
 #include "build-config.h"
 
 #include <string.h>
 
 #include "libcognito/cache/cache.h"
+
+/* Bytes [off, off + len) of section sec (off and len checked by the caller
+ * against the section), whose mapping is at mapped; NULL when a read on
+ * demand fails. */
+static const void *sect_at(const struct cog_cache_map *m, const void *mapped, unsigned sec,
+                           uint64_t off, size_t len)
+{
+    if (m->base != NULL)
+        return (const unsigned char *)mapped + off;
+    return m->fetch->read(m->fetch, m->hdr->sect[sec].off + off, len, false);
+}
 
 const char *cog_cache_str(const struct cog_cache_map *m, uint32_t off)
 {
@@ -14,17 +27,32 @@ const char *cog_cache_str(const struct cog_cache_map *m, uint32_t off)
      * starts a terminated string. */
     if (m == NULL || off >= m->strings_size)
         return NULL;
-    return m->strings + off;
+    if (m->base != NULL)
+        return m->strings + off;
+    return m->fetch->read(m->fetch, m->hdr->sect[COG_SEC_STRINGS].off + off, m->strings_size - off,
+                          true);
 }
+
+/* Read on demand, a list's count and its first items come in one read. */
+#define LIST_WINDOW 16u
 
 bool cog_cache_list(const struct cog_cache_map *m, uint32_t off, const uint32_t **items,
                     uint32_t *n)
 {
-    if (off >= m->nwords || m->words[off] > m->nwords - off - 1)
+    if (off >= m->nwords)
         return false;
-    *n = m->words[off];
-    *items = m->words + off + 1;
-    return true;
+    uint32_t avail = m->nwords - off; /* the count word and what may follow it */
+    uint32_t window = m->base != NULL || avail < LIST_WINDOW ? avail : LIST_WINDOW;
+    const uint32_t *w = sect_at(m, m->words, COG_SEC_WORDS, (uint64_t)off * 4, (size_t)window * 4);
+    if (w == NULL || w[0] > avail - 1)
+        return false;
+    *n = w[0];
+    *items = w + 1;
+    if (w[0] < window)
+        return true;
+    /* A long list read on demand: the items on their own. */
+    *items = sect_at(m, m->words, COG_SEC_WORDS, ((uint64_t)off + 1) * 4, (size_t)w[0] * 4);
+    return *items != NULL;
 }
 
 /* ---- records, checked before anyone reads a field ------------------------------ */
@@ -45,146 +73,206 @@ static bool string_list_ok(const struct cog_cache_map *m, uint32_t off)
     return cog_cache_list(m, off, &items, &n) && strings_ok(m, items, n);
 }
 
+/* A record's name: in range (checked), readable and not empty. */
+static const char *name_of(const struct cog_cache_map *m, uint32_t off)
+{
+    const char *name = cog_cache_str(m, off);
+    return name != NULL && *name != '\0' ? name : NULL;
+}
+
 /* uid and gid 0 can only come from damage or tampering: never root. The
  * gids list is checked by whoever reads it (cog_cache_list): a passwd
- * lookup should not pay a cache miss for it. */
+ * lookup should not pay a cache miss for it. *name: the record's name. */
 static const struct cog_disk_user *user_checked(const struct cog_cache_map *m,
-                                                const struct cog_disk_user *u)
+                                                const struct cog_disk_user *u, const char **name)
 {
     uint32_t strs[4] = {u->name, u->gecos, u->home, u->shell};
-    if (!strings_ok(m, strs, 4) || m->strings[u->name] == '\0' || u->uid == 0 || u->gid == 0)
+    if (!strings_ok(m, strs, 4) || u->uid == 0 || u->gid == 0 ||
+        (*name = name_of(m, u->name)) == NULL)
         return NULL;
     return u;
 }
 
 static const struct cog_disk_group *group_checked(const struct cog_cache_map *m,
-                                                  const struct cog_disk_group *g)
+                                                  const struct cog_disk_group *g, const char **name)
 {
-    if (g->name >= m->strings_size || m->strings[g->name] == '\0' || g->gid == 0 ||
-        !string_list_ok(m, g->members))
+    if (g->name >= m->strings_size || g->gid == 0 || !string_list_ok(m, g->members) ||
+        (*name = name_of(m, g->name)) == NULL)
         return NULL;
     return g;
 }
 
-static const struct cog_disk_account *account_checked(const struct cog_cache_map *m,
-                                                      const struct cog_disk_account *a)
+static const struct cog_disk_account *
+account_checked(const struct cog_cache_map *m, const struct cog_disk_account *a, const char **name)
 {
     uint32_t strs[3] = {a->name, a->sub, a->status};
-    if (!strings_ok(m, strs, 3) || m->strings[a->name] == '\0' || !string_list_ok(m, a->groups) ||
-        !string_list_ok(m, a->keys))
+    if (!strings_ok(m, strs, 3) || !string_list_ok(m, a->groups) || !string_list_ok(m, a->keys) ||
+        (*name = name_of(m, a->name)) == NULL)
         return NULL;
     return a;
 }
 
+/* Read on demand, a user's record comes with the strings written after
+ * it (its name and the rest, cache_write.c), so they cost no more reads. */
+#define USER_WINDOW 256u
+
 /* The user record at 8-byte unit `unit` of the string pool. */
-static const struct cog_disk_user *user_in_pool(const struct cog_cache_map *m, uint32_t unit)
+static const struct cog_disk_user *user_in_pool(const struct cog_cache_map *m, uint32_t unit,
+                                                const char **name)
 {
     uint64_t off = (uint64_t)unit * 8;
     if (off + sizeof(struct cog_disk_user) > m->strings_size)
         return NULL;
-    return user_checked(m, (const struct cog_disk_user *)(const void *)(m->strings + off));
+    uint64_t rest = m->strings_size - off;
+    size_t len = m->base != NULL || rest < USER_WINDOW ? sizeof(struct cog_disk_user) : USER_WINDOW;
+    const struct cog_disk_user *u = sect_at(m, m->strings, COG_SEC_STRINGS, off, len);
+    return u != NULL ? user_checked(m, u, name) : NULL;
+}
+
+static const struct cog_disk_user *user_at(const struct cog_cache_map *m, uint32_t i,
+                                           const char **name)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[0])
+        return NULL;
+    const uint32_t *unit = sect_at(m, m->rec[0], COG_SEC_USERS, (uint64_t)i * 4, 4);
+    return unit != NULL ? user_in_pool(m, *unit, name) : NULL;
+}
+
+static const struct cog_disk_group *group_at(const struct cog_cache_map *m, uint32_t i,
+                                             const char **name)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[1])
+        return NULL;
+    const struct cog_disk_group *g =
+        sect_at(m, m->rec[1], COG_SEC_GROUPS, (uint64_t)i * sizeof(*g), sizeof(*g));
+    return g != NULL ? group_checked(m, g, name) : NULL;
+}
+
+static const struct cog_disk_account *account_at(const struct cog_cache_map *m, uint32_t i,
+                                                 const char **name)
+{
+    if (m == NULL || m->hdr->kind != COG_DISK_ACCOUNTS || i >= m->nrec[0])
+        return NULL;
+    const struct cog_disk_account *a =
+        sect_at(m, m->rec[0], COG_SEC_USERS, (uint64_t)i * sizeof(*a), sizeof(*a));
+    return a != NULL ? account_checked(m, a, name) : NULL;
 }
 
 const struct cog_disk_user *cog_cache_user_at(const struct cog_cache_map *m, uint32_t i)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[0])
-        return NULL;
-    return user_in_pool(m, ((const uint32_t *)m->rec[0])[i]);
+    const char *name;
+    return user_at(m, i, &name);
 }
 
 const struct cog_disk_group *cog_cache_group_at(const struct cog_cache_map *m, uint32_t i)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[1])
-        return NULL;
-    return group_checked(m, (const struct cog_disk_group *)m->rec[1] + i);
+    const char *name;
+    return group_at(m, i, &name);
 }
 
 const struct cog_disk_account *cog_cache_account_at(const struct cog_cache_map *m, uint32_t i)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_ACCOUNTS || i >= m->nrec[0])
-        return NULL;
-    return account_checked(m, (const struct cog_disk_account *)m->rec[0] + i);
+    const char *name;
+    return account_at(m, i, &name);
 }
 
 /* ---- indexes ------------------------------------------------------------------- */
 
-typedef bool (*slot_match)(const struct cog_cache_map *m, uint32_t ref, const void *want);
+/* The checked record of ref (an index's ref minus one) when it is the one
+ * wanted, else NULL. */
+typedef const void *(*slot_match)(const struct cog_cache_map *m, uint32_t ref, const void *want);
+
+/* Read on demand, this many slots come in one read. */
+#define PROBE_WINDOW 8u
 
 /* Linear probing from mix(key); every candidate's record is checked by
  * match. A damaged index can at worst make the loop visit every slot once. */
-static uint32_t probe(const struct cog_cache_map *m, unsigned idx, uint32_t key, slot_match match,
-                      const void *want)
+static const void *probe(const struct cog_cache_map *m, unsigned idx, uint32_t key,
+                         slot_match match, const void *want)
 {
     uint32_t slots = m->slots[idx];
     if (slots == 0)
-        return 0;
-    const struct cog_disk_slot *tab = m->idx[idx];
+        return NULL;
+    const struct cog_disk_slot *tab = NULL;
+    uint32_t from = 0, have = 0; /* tab holds slots [from, from + have) */
     uint32_t mask = slots - 1;
     uint32_t at = cog_disk_mix(key) & mask;
     for (uint32_t n = 0; n < slots; n++, at = (at + 1) & mask) {
-        uint32_t ref = tab[at].ref;
-        if (ref == 0)
-            return 0;
-        if (tab[at].key == key && match(m, ref - 1, want))
-            return ref;
+        if (at < from || at - from >= have) {
+            from = at;
+            have = m->base != NULL || slots - at < PROBE_WINDOW ? slots - at : PROBE_WINDOW;
+            tab = sect_at(m, m->idx[idx], COG_SEC_IDX_A + idx, (uint64_t)at * sizeof(*tab),
+                          (size_t)have * sizeof(*tab));
+            if (tab == NULL)
+                return NULL;
+        }
+        const struct cog_disk_slot *s = &tab[at - from];
+        if (s->ref == 0)
+            return NULL;
+        const void *rec = s->key == key ? match(m, s->ref - 1, want) : NULL;
+        if (rec != NULL)
+            return rec;
     }
-    return 0;
+    return NULL;
 }
 
-static bool user_name_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
+static const void *user_name_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
 {
-    const struct cog_disk_user *u = user_in_pool(m, unit);
-    return u != NULL && strcmp(m->strings + u->name, want) == 0;
+    const char *name;
+    const struct cog_disk_user *u = user_in_pool(m, unit, &name);
+    return u != NULL && strcmp(name, want) == 0 ? u : NULL;
 }
 
-static bool user_uid_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
+static const void *user_uid_is(const struct cog_cache_map *m, uint32_t unit, const void *want)
 {
-    const struct cog_disk_user *u = user_in_pool(m, unit);
-    return u != NULL && u->uid == *(const uint32_t *)want;
+    const char *name;
+    const struct cog_disk_user *u = user_in_pool(m, unit, &name);
+    return u != NULL && u->uid == *(const uint32_t *)want ? u : NULL;
 }
 
-static bool group_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static const void *group_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
 {
-    const struct cog_disk_group *g = cog_cache_group_at(m, i);
-    return g != NULL && strcmp(m->strings + g->name, want) == 0;
+    const char *name;
+    const struct cog_disk_group *g = group_at(m, i, &name);
+    return g != NULL && strcmp(name, want) == 0 ? g : NULL;
 }
 
-static bool group_gid_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static const void *group_gid_is(const struct cog_cache_map *m, uint32_t i, const void *want)
 {
-    const struct cog_disk_group *g = cog_cache_group_at(m, i);
-    return g != NULL && g->gid == *(const uint32_t *)want;
+    const char *name;
+    const struct cog_disk_group *g = group_at(m, i, &name);
+    return g != NULL && g->gid == *(const uint32_t *)want ? g : NULL;
 }
 
-static bool account_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static const void *account_name_is(const struct cog_cache_map *m, uint32_t i, const void *want)
 {
-    const struct cog_disk_account *a = cog_cache_account_at(m, i);
-    return a != NULL && strcmp(m->strings + a->name, want) == 0;
+    const char *name;
+    const struct cog_disk_account *a = account_at(m, i, &name);
+    return a != NULL && strcmp(name, want) == 0 ? a : NULL;
 }
 
-static bool account_sub_is(const struct cog_cache_map *m, uint32_t i, const void *want)
+static const void *account_sub_is(const struct cog_cache_map *m, uint32_t i, const void *want)
 {
-    const struct cog_disk_account *a = cog_cache_account_at(m, i);
-    return a != NULL && (a->flags & COG_DISK_HIDDEN) == 0 && strcmp(m->strings + a->sub, want) == 0;
+    const char *name;
+    const struct cog_disk_account *a = account_at(m, i, &name);
+    const char *sub =
+        a != NULL && (a->flags & COG_DISK_HIDDEN) == 0 ? cog_cache_str(m, a->sub) : NULL;
+    return sub != NULL && strcmp(sub, want) == 0 ? a : NULL;
 }
 
-/* The record of table `table` that index `idx` finds for key, or NULL. */
+/* The record of the file's kind that index `idx` finds for key, or NULL. */
 static const void *find_rec(const struct cog_cache_map *m, enum cog_disk_kind kind, unsigned idx,
-                            unsigned table, size_t recsize, uint32_t key, slot_match match,
-                            const void *want)
+                            uint32_t key, slot_match match, const void *want)
 {
     if (m == NULL || m->hdr->kind != (uint32_t)kind)
         return NULL;
-    uint32_t ref = probe(m, idx, key, match, want);
-    return ref ? (const char *)m->rec[table] + (size_t)(ref - 1) * recsize : NULL;
+    return probe(m, idx, key, match, want);
 }
 
 static const struct cog_disk_user *find_user(const struct cog_cache_map *m, unsigned idx,
                                              uint32_t key, slot_match match, const void *want)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_NSS)
-        return NULL;
-    uint32_t ref = probe(m, idx, key, match, want);
-    return ref ? user_in_pool(m, ref - 1) : NULL;
+    return find_rec(m, COG_DISK_NSS, idx, key, match, want);
 }
 
 const struct cog_disk_user *cog_cache_user_by_name(const struct cog_cache_map *m, const char *name)
@@ -200,27 +288,24 @@ const struct cog_disk_user *cog_cache_user_by_uid(const struct cog_cache_map *m,
 const struct cog_disk_group *cog_cache_group_by_name(const struct cog_cache_map *m,
                                                      const char *name)
 {
-    return find_rec(m, COG_DISK_NSS, 2, 1, sizeof(struct cog_disk_group), cog_disk_name_key(name),
-                    group_name_is, name);
+    return find_rec(m, COG_DISK_NSS, 2, cog_disk_name_key(name), group_name_is, name);
 }
 
 const struct cog_disk_group *cog_cache_group_by_gid(const struct cog_cache_map *m, uint32_t gid)
 {
-    return find_rec(m, COG_DISK_NSS, 3, 1, sizeof(struct cog_disk_group), gid, group_gid_is, &gid);
+    return find_rec(m, COG_DISK_NSS, 3, gid, group_gid_is, &gid);
 }
 
 const struct cog_disk_account *cog_cache_account_by_name(const struct cog_cache_map *m,
                                                          const char *name)
 {
-    return find_rec(m, COG_DISK_ACCOUNTS, 0, 0, sizeof(struct cog_disk_account),
-                    cog_disk_name_key(name), account_name_is, name);
+    return find_rec(m, COG_DISK_ACCOUNTS, 0, cog_disk_name_key(name), account_name_is, name);
 }
 
 const struct cog_disk_account *cog_cache_account_by_sub(const struct cog_cache_map *m,
                                                         const char *sub)
 {
-    return find_rec(m, COG_DISK_ACCOUNTS, 1, 0, sizeof(struct cog_disk_account),
-                    cog_disk_name_key(sub), account_sub_is, sub);
+    return find_rec(m, COG_DISK_ACCOUNTS, 1, cog_disk_name_key(sub), account_sub_is, sub);
 }
 
 /* ---- the full file and the delta as one ------------------------------------------ */
@@ -261,7 +346,8 @@ enum cog_cache_rc cog_view_user_by_uid(const struct cog_cache_view *v, uint32_t 
 /* A main-file user the delta says nothing about (by name or by uid). */
 static bool main_user_visible(const struct cog_cache_view *v, const struct cog_disk_user *u)
 {
-    return cog_cache_user_by_name(v->delta, v->main->strings + u->name) == NULL &&
+    const char *name = cog_cache_str(v->main, u->name);
+    return name != NULL && cog_cache_user_by_name(v->delta, name) == NULL &&
            cog_cache_user_by_uid(v->delta, u->uid) == NULL;
 }
 
@@ -318,7 +404,7 @@ enum cog_cache_rc cog_view_group_by_gid(const struct cog_cache_view *v, uint32_t
 
 const char *cog_view_group_name(const struct cog_view_group *g)
 {
-    return g->map->strings + (g->rec ? g->rec->name : g->owner->name);
+    return cog_cache_str(g->map, g->rec ? g->rec->name : g->owner->name);
 }
 
 uint32_t cog_view_group_gid(const struct cog_view_group *g)
@@ -396,10 +482,11 @@ enum cog_cache_rc cog_view_next_group(const struct cog_cache_view *v, struct cog
         if (m == NULL)
             continue;
         while (c->index < m->nrec[1]) {
-            const struct cog_disk_group *g = cog_cache_group_at(m, c->index++);
+            const char *name;
+            const struct cog_disk_group *g = group_at(m, c->index++, &name);
             if (g == NULL)
                 continue;
-            if (c->phase == 1 && (cog_cache_group_by_name(v->delta, m->strings + g->name) != NULL ||
+            if (c->phase == 1 && (cog_cache_group_by_name(v->delta, name) != NULL ||
                                   cog_cache_group_by_gid(v->delta, g->gid) != NULL))
                 continue;
             out->map = m;

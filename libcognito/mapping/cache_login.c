@@ -95,7 +95,8 @@ static bool cache_shows(const struct cog_cache_files *f, const struct cog_cache_
     const uint32_t *gids;
     uint32_t ngids = 0;
 
-    if (one->nusers != 1 || x->hidden || f->nss.base == NULL || f->acc.base == NULL ||
+    if (one->nusers != 1 || x->hidden || !cog_cache_map_present(&f->nss) ||
+        !cog_cache_map_present(&f->acc) ||
         cog_view_user_by_name(&f->vnss, x->name, &vu) != COG_CACHE_OK ||
         cog_view_user_by_uid(&f->vnss, x->uid, &byuid) != COG_CACHE_OK || byuid.rec != vu.rec)
         return false;
@@ -143,7 +144,8 @@ static bool login_unchanged(const struct cog_login_job *job, struct cog_cache_fi
     free(kp);
     if (have_keys && login_pool(job, &pool, &err) == COG_OK &&
         cog_cache_files_open(dir, f, &err) == COG_OK)
-        same = login_map(job, &pool, f, &one, &quiet, &err) == COG_OK && cache_shows(f, &one);
+        same = login_map(job, &pool, f, &one, &quiet, &err) == COG_OK && cache_shows(f, &one) &&
+               cog_cache_files_sound(f, &err) == COG_OK;
     cog_error_clear(&err);
     cog_cache_model_free(&one);
     cog_pool_free(&pool);

@@ -114,7 +114,8 @@ cog_status cog_cache_delta_retire_locked(const struct cog_cache_lock *lk, const 
             break;
         }
     }
-    if (st != COG_OK || (st = cog_store_shadow_full(&d, &f, f.vnss.delta, err)) != COG_OK)
+    if (st != COG_OK || (st = cog_store_shadow_full(&d, &f, f.vnss.delta, err)) != COG_OK ||
+        (st = cog_cache_files_sound(&f, err)) != COG_OK)
         goto out;
     st = dm.nusers > 0 ? cog_store_write_model(lk, dir, &dm, err)
                        : cog_store_remove_logins(lk, dir, err);

@@ -50,10 +50,10 @@ static void files_list(struct cog_cache_files *f, struct cog_cache_map *maps[4],
 
 static void files_views(struct cog_cache_files *f)
 {
-    f->vnss.main = f->nss.base ? &f->nss : NULL;
-    f->vnss.delta = f->nss_d.base ? &f->nss_d : NULL;
-    f->vacc.main = f->acc.base ? &f->acc : NULL;
-    f->vacc.delta = f->acc_d.base ? &f->acc_d : NULL;
+    f->vnss.main = cog_cache_map_present(&f->nss) ? &f->nss : NULL;
+    f->vnss.delta = cog_cache_map_present(&f->nss_d) ? &f->nss_d : NULL;
+    f->vacc.main = cog_cache_map_present(&f->acc) ? &f->acc : NULL;
+    f->vacc.delta = cog_cache_map_present(&f->acc_d) ? &f->acc_d : NULL;
 }
 
 /* Each file opened again unless keep says the one held is still the one
@@ -72,9 +72,11 @@ static cog_status files_load(const char *dir, struct cog_cache_files *f, bool ke
         char *path = cog_cache_path(dir, names[i]);
         if (path == NULL)
             return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        /* A mapping holds its inode, so the same device and inode are the
-         * same file (never changed in place); a copy is simply read again. */
-        bool same = keep && maps[i]->base != NULL && !maps[i]->loaded && stat(path, &sb) == 0 &&
+        /* A file mapped or read on demand holds its inode, so the same
+         * device and inode are the same file (never changed in place); a
+         * copy is simply read again. */
+        bool same = keep && cog_cache_map_present(maps[i]) && !maps[i]->loaded &&
+                    !cog_cache_map_failed(maps[i]) && stat(path, &sb) == 0 &&
                     sb.st_dev == maps[i]->dev && sb.st_ino == maps[i]->ino;
         if (!same) {
             cog_cache_map_close(maps[i]);
@@ -96,6 +98,16 @@ cog_status cog_cache_files_refresh(const char *dir, struct cog_cache_files *f,
                                    struct cog_error *err)
 {
     return files_load(dir, f, true, err);
+}
+
+cog_status cog_cache_files_sound(const struct cog_cache_files *f, struct cog_error *err)
+{
+    const struct cog_cache_map *maps[4] = {&f->nss, &f->nss_d, &f->acc, &f->acc_d};
+    for (size_t i = 0; i < 4; i++)
+        if (cog_cache_map_failed(maps[i]))
+            return cog_error_set(err, COG_ERR_UNAVAILABLE, NULL,
+                                 "a cache file could not be read; nothing written");
+    return COG_OK;
 }
 
 /* Writes the model as the full files or the logins files: account facts
@@ -335,7 +347,8 @@ cog_status cog_store_write_logins(const struct cog_cache_lock *lk, const char *d
                                   struct cog_error *err)
 {
     cog_status st;
-    if ((st = cog_store_copy_groups(d, f->vnss.delta, err)) != COG_OK ||
+    if ((st = cog_cache_files_sound(f, err)) != COG_OK ||
+        (st = cog_store_copy_groups(d, f->vnss.delta, err)) != COG_OK ||
         (st = cog_store_fill_members(d->m, err)) != COG_OK ||
         (st = write_model(lk, dir, d->m, journaled, err)) != COG_OK ||
         (st = cog_cache_notify(dir, COG_CACHE_NSS_FILE, err)) != COG_OK)
@@ -429,17 +442,18 @@ cog_status cog_store_ensure_full(const struct cog_cache_lock *lk, const char *di
     if (have_keys)
         cog_cache_map_close(&keys);
     free(kp);
-    if (f->nss.base != NULL && f->acc.base != NULL && have_keys)
+    if (cog_cache_map_present(&f->nss) && cog_cache_map_present(&f->acc) && have_keys)
         return COG_OK;
-    if ((!have_keys && (st = migrate_keys(lk, dir, f->acc.base ? &f->acc : NULL, err)) != COG_OK) ||
-        (st = ensure_one(lk, dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS, f->acc.base != NULL,
-                         err)) != COG_OK ||
-        (st = ensure_one(lk, dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, f->nss.base != NULL, err)) !=
-            COG_OK)
+    if ((!have_keys && (st = migrate_keys(lk, dir, cog_cache_map_present(&f->acc) ? &f->acc : NULL,
+                                          err)) != COG_OK) ||
+        (st = ensure_one(lk, dir, COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS,
+                         cog_cache_map_present(&f->acc), err)) != COG_OK ||
+        (st = ensure_one(lk, dir, COG_CACHE_NSS_FILE, COG_DISK_NSS, cog_cache_map_present(&f->nss),
+                         err)) != COG_OK)
         return st;
     cog_cache_files_close(f);
     st = cog_cache_files_open(dir, f, err);
-    if (st == COG_OK && (f->nss.base == NULL || f->acc.base == NULL))
+    if (st == COG_OK && (!cog_cache_map_present(&f->nss) || !cog_cache_map_present(&f->acc)))
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot read back the cache", dir);
     return st;
 }

@@ -107,7 +107,8 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
         .reserved = reserved,
         .nreserved = nreserved,
     };
-    if ((st = cog_mapping_build(&in, &full, log, err)) != COG_OK)
+    if ((st = cog_mapping_build(&in, &full, log, err)) != COG_OK ||
+        (st = cog_cache_files_sound(&f, err)) != COG_OK)
         goto out;
     full.built_at = time(NULL);
     full.base_time = listed_at;
@@ -118,7 +119,8 @@ cog_status cog_cache_store_pool(const struct cog_config *cfg, const struct cog_p
     if ((st = cog_cache_files_open(dir, &fresh, err)) != COG_OK)
         goto out;
     size_t live = dm.nusers;
-    if ((st = cog_store_shadow_full(&d, &fresh, f.vnss.delta, err)) != COG_OK)
+    if ((st = cog_store_shadow_full(&d, &fresh, f.vnss.delta, err)) != COG_OK ||
+        (st = cog_cache_files_sound(&fresh, err)) != COG_OK)
         goto out;
     if (dm.nusers > 0) {
         st = cog_store_write_model(&lk, dir, &dm, err);

@@ -1,9 +1,11 @@
 /* How writers open the cache (cog_cache_map_load, cog_cache_files_refresh):
- * a small file is read into memory, a large one mapped, both with the same
- * checks as the NSS module's mapping (size, sums, owner, mode); a login's
- * writer keeps the files its unchanged-check opened only where no one has
- * replaced them since, and always reads a small file again (its copy holds
- * no inode, so a same-numbered new file could take its place). */
+ * a small file is read into memory, a large one read on demand
+ * (cache_fetch.c), both with the same checks as the NSS module's mapping
+ * (size, sums, owner, mode), and on demand every lookup answers as the
+ * mapping does; a login's writer keeps the files its unchanged-check opened
+ * only where no one has replaced them since, and always reads a small file
+ * again (its copy holds no inode, so a same-numbered new file could take
+ * its place). */
 #include "build-config.h"
 
 #include <stdio.h>
@@ -76,8 +78,8 @@ static size_t size_of(const char *name)
     return (size_t)sb.st_size;
 }
 
-/* Small: a copy; large: a mapping; both found alike and refused alike. */
-START_TEST(test_load_small_read_large_mapped)
+/* Small: a copy; large: read on demand; both found alike and refused alike. */
+START_TEST(test_load_small_read_large_on_demand)
 {
     struct cog_cache_map m;
     char path[256];
@@ -114,15 +116,18 @@ START_TEST(test_load_small_read_large_mapped)
     snprintf(path, sizeof(path), "%s/large", dir.cache);
     ck_assert_int_eq(cog_cache_map_load(&m, path, COG_DISK_NSS), COG_CACHE_OK);
     ck_assert(!m.loaded);
-    ck_assert(cog_cache_map_verify(&m));
+    ck_assert_ptr_null(m.base);
+    ck_assert_ptr_nonnull(m.fetch);
+    ck_assert(!cog_cache_map_verify(&m)); /* never whole in memory */
     ck_assert_ptr_nonnull(cog_cache_user_by_name(&m, "l5999"));
+    ck_assert(!cog_cache_map_failed(&m));
     cog_cache_map_close(&m);
     ck_assert_int_eq(truncate(path, (off_t)size_of("large") - 8), 0);
     ck_assert_int_eq(cog_cache_map_load(&m, path, COG_DISK_NSS), COG_CACHE_CORRUPT);
 }
 END_TEST
 
-/* A large file no one replaced is kept as mapped; a replaced one, and every
+/* A large file no one replaced is kept as opened; a replaced one, and every
  * small one, is read again and shows the new content. */
 START_TEST(test_refresh_keeps_only_what_is_current)
 {
@@ -135,12 +140,13 @@ START_TEST(test_refresh_keeps_only_what_is_current)
     ck_assert(!f.nss.loaded);
     ck_assert(f.nss_d.loaded);
     ck_assert_ptr_null(f.vacc.main); /* no accounts files: absent, not an error */
-    const unsigned char *mapped = f.nss.base;
+    const struct cog_cache_fetch *opened = f.nss.fetch;
+    ck_assert_ptr_nonnull(opened);
     ino_t ino = f.nss.ino;
 
-    /* Nothing replaced: the mapping stays, the copy is read again. */
+    /* Nothing replaced: the reader stays, the copy is read again. */
     ck_assert_int_eq(cog_cache_files_refresh(dir.cache, &f, &err), COG_OK);
-    ck_assert_ptr_eq(f.nss.base, mapped);
+    ck_assert_ptr_eq(f.nss.fetch, opened);
     ck_assert_ptr_nonnull(cog_cache_user_by_name(&f.nss_d, "d1"));
 
     /* The logins file replaced by one of other users (its inode number may
@@ -151,7 +157,7 @@ START_TEST(test_refresh_keeps_only_what_is_current)
     ck_assert_ptr_nonnull(cog_cache_user_by_name(&f.nss_d, "e1"));
     ck_assert_ptr_eq(f.vnss.delta, &f.nss_d);
 
-    /* The full file replaced (a sync): the new one is mapped. */
+    /* The full file replaced (a sync): the new one is opened. */
     put(COG_CACHE_NSS_FILE, "m", 6000, false);
     ck_assert_int_eq(cog_cache_files_refresh(dir.cache, &f, &err), COG_OK);
     ck_assert_uint_ne(f.nss.ino, ino);
@@ -164,7 +170,7 @@ START_TEST(test_refresh_keeps_only_what_is_current)
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(cog_cache_files_refresh(dir.cache, &f, &err), COG_OK);
     ck_assert_ptr_null(f.vnss.delta);
-    ck_assert_ptr_null(f.nss_d.base);
+    ck_assert(!cog_cache_map_present(&f.nss_d));
     cog_cache_files_close(&f);
 }
 END_TEST
@@ -227,7 +233,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("cache_load");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_load_small_read_large_mapped);
+    tcase_add_test(tc, test_load_small_read_large_on_demand);
     tcase_add_test(tc, test_refresh_keeps_only_what_is_current);
     tcase_add_test(tc, test_pool_sentinels_checked_every_way);
     suite_add_tcase(s, tc);
