@@ -12,8 +12,9 @@
  *                    dates stay root-only)
  *   keys.logins      0644 the same for logins since the sync (every login, so
  *                    it shadows keys.cache)
- *   logins.journal   0600 the logins files' last images, appended and synced
- *                    by each login (cache_journal.c), emptied by other writers
+ *   logins.journal   0600 the logins files' last images, written in place and
+ *                    synced by each login (cache_journal.c), emptied by
+ *                    other writers; 1 MiB, its size kept
  *   cache.lock       0600 writers' lock (cache_lock.c)
  * The NSS files hold what /etc/passwd and /etc/group would show.
  *
@@ -385,8 +386,9 @@ cog_status cog_cache_replace_set_unsynced(const struct cog_cache_lock *lk, const
                                           const struct cog_cache_image *imgs, size_t n,
                                           struct cog_error *err);
 /* The logins journal (cache_journal.c: why and how). A login's three new
- * logins images appended as one record and fdatasynced (the login's only
- * sync), then the files replaced without fsync; lk from cog_cache_lock_login. */
+ * logins images written in place as one record and fdatasynced (the
+ * login's only sync), then the files replaced without fsync; lk from
+ * cog_cache_lock_login. */
 #define COG_CACHE_JOURNAL_FILE "logins.journal"
 cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *dir,
                                    const struct cog_cache_image *imgs, size_t n,
@@ -396,6 +398,17 @@ cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *
  * and the journal emptied (cog_cache_lock and cog_cache_lock_login call it). */
 cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, bool empty,
                               struct cog_error *err);
+/* What DIR/logins.journal holds (cognitoctl cache show, tests): present
+ * false when there is none; valid false when no header slot is whole. */
+struct cog_journal_info {
+    bool present, valid;
+    uint64_t size;               /* the file's (JOURNAL_SIZE unless a record passed it) */
+    uint64_t seq;                /* the current header's; its slot is seq % 2 */
+    uint64_t epoch;              /* emptying starts the next one */
+    uint64_t used;               /* bytes of the records of this epoch */
+    uint64_t last_off, last_len; /* the last record; 0, 0: none */
+};
+cog_status cog_journal_info(const char *dir, struct cog_journal_info *out, struct cog_error *err);
 
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);

@@ -2,7 +2,7 @@
  *
  * A login's update replaces the three small logins files. Made durable
  * file by file that is four fsyncs (three files and the directory), most
- * of a new user's login. Instead the login appends one record holding the
+ * of a new user's login. Instead the login writes one record holding the
  * three new images to DIR/logins.journal (root's, 0600) and fdatasyncs it
  * once; then it replaces the files without fsync. The record on disk is
  * the login's promise: after a crash the files may be old, or damaged, but
@@ -14,16 +14,28 @@
  * the logins files durable and empties the journal, so a record never
  * outlives the state it describes: a sync, a snapshot or a drop that
  * rewrites the files is never undone by an older login's record. A login
- * (cog_cache_lock_login) only settles, then appends; a journal grown past
- * JOURNAL_MAX is emptied the same way first.
+ * (cog_cache_lock_login) only settles, then adds its record; a journal
+ * that would pass JOURNAL_SIZE is emptied the same way first.
  *
- * A record: head (magic, image count, payload length and sum), per image
+ * The file keeps its size (JOURNAL_SIZE, zeros written when it is made):
+ * a record overwrites bytes already on disk, so its fdatasync writes data
+ * and no metadata (an append also commits the file system's journal for
+ * the new size, about twice the time here). Where the last record is, is
+ * said by a header in one of two slots at the start, one per sector,
+ * written in turn: the valid one with the higher sequence number is
+ * current. A login writes its record after the last one, then the header
+ * naming it into the other slot, then syncs both. A crash in between
+ * leaves either slot torn or the record torn; then the other slot, which
+ * names the record before (written and synced by an earlier login), is
+ * current. Emptying starts a new epoch: a header naming no record; the
+ * records that follow overwrite the old ones from the start, and a record
+ * counts only under a header of its own epoch.
+ *
+ * A record: head (magic, image count, epoch, payload length), per image
  * (name length, data length, name, data, each padded to 8 bytes), tail
- * (record length, magic), so the last record is found from the end of the
- * file. Only the three logins files' names are accepted, each image must
- * be a sound file of its kind, and the modes come from here, not from the
- * journal. A torn last record (a crash mid-append: that login never
- * returned) is skipped: the one before it is the last. */
+ * (record length, sum of all before it, magic). Only the three logins
+ * files' names are accepted, each image must be a sound file of its kind,
+ * and the modes come from here, not from the journal. */
 #include "build-config.h"
 
 #include <errno.h>
@@ -35,22 +47,33 @@
 
 #include "libcognito/cache/cache.h"
 
-#define JOURNAL_MAX (1u << 20)
+#include <time.h>
+
+#define JOURNAL_SIZE (1u << 20)
+#define SLOT_SIZE 512u            /* a header slot per sector */
+#define HEAD_SIZE (2 * SLOT_SIZE) /* records start here */
 #define NIMG 3
 
-static const char REC_MAGIC[8] = "COGJRN01", END_MAGIC[8] = "COGJEND1";
+static const char HDR_MAGIC[8] = "COGJHDR2", REC_MAGIC[8] = "COGJRN02", END_MAGIC[8] = "COGJEND2";
 
+struct jheader {
+    char magic[8];
+    uint64_t seq;                /* the valid slot with the higher one is current */
+    uint64_t epoch;              /* a record counts only under its own epoch */
+    uint64_t last_off, last_len; /* the last record; 0, 0: none */
+    uint64_t sum;                /* of the fields before it */
+};
 struct jhead {
     char magic[8];
     uint32_t nimg, reserved;
-    uint64_t payload_len, payload_sum;
+    uint64_t epoch, payload_len;
 };
 struct jimg {
     uint32_t name_len, reserved;
     uint64_t data_len;
 };
 struct jtail {
-    uint64_t record_len;
+    uint64_t record_len, sum; /* sum: of the record's bytes before the tail */
     char magic[8];
 };
 
@@ -68,6 +91,11 @@ static const struct {
 static size_t pad8(size_t n)
 {
     return (n + 7) & ~(size_t)7;
+}
+
+static uint64_t header_sum(const struct jheader *h)
+{
+    return cog_disk_checksum(h, offsetof(struct jheader, sum));
 }
 
 /* One record parsed: its images point into the record's buffer. */
@@ -91,9 +119,10 @@ static int known_file(const char *name, size_t len)
     return -1;
 }
 
-/* Whether buf (len bytes, 8-byte aligned) is one whole record naming each
- * logins file once with a sound image; fills r->img in the files' order. */
-static bool parse(struct jrecord *r)
+/* Whether r->buf (r->len bytes, 8-byte aligned) is one whole record of
+ * epoch naming each logins file once with a sound image; fills r->img in
+ * the files' order. */
+static bool parse(struct jrecord *r, uint64_t epoch)
 {
     struct jhead h;
     struct jtail t;
@@ -105,9 +134,9 @@ static bool parse(struct jrecord *r)
     memcpy(&h, r->buf, sizeof(h));
     memcpy(&t, r->buf + r->len - sizeof(t), sizeof(t));
     if (memcmp(h.magic, REC_MAGIC, 8) != 0 || memcmp(t.magic, END_MAGIC, 8) != 0 ||
-        t.record_len != r->len || h.nimg != NIMG ||
+        t.record_len != r->len || h.nimg != NIMG || h.epoch != epoch ||
         h.payload_len != r->len - sizeof(h) - sizeof(t) ||
-        h.payload_sum != cog_disk_checksum(r->buf + sizeof(h), h.payload_len))
+        t.sum != cog_disk_checksum(r->buf, r->len - sizeof(t)))
         return false;
     size_t off = sizeof(h), end = sizeof(h) + h.payload_len;
     for (unsigned k = 0; k < NIMG; k++) {
@@ -116,11 +145,11 @@ static bool parse(struct jrecord *r)
             return false;
         memcpy(&e, r->buf + off, sizeof(e));
         off += sizeof(e);
-        if (e.name_len > end - off || pad8(e.name_len) > end - off)
+        if (pad8(e.name_len) > end - off)
             return false;
         int i = known_file((const char *)r->buf + off, e.name_len);
         off += pad8(e.name_len);
-        if (i < 0 || seen[i] || e.data_len > end - off || pad8(e.data_len) > end - off ||
+        if (i < 0 || seen[i] || pad8(e.data_len) > end - off ||
             cog_cache_map_buffer(&m, r->buf + off, e.data_len, logins_files[i].kind) !=
                 COG_CACHE_OK)
             return false;
@@ -132,67 +161,98 @@ static bool parse(struct jrecord *r)
     return off == end;
 }
 
-/* The record of len bytes at off, if it is one. */
-static bool read_record(int fd, off_t off, uint64_t len, struct jrecord *r)
+/* The record h names, if it is whole and of h's epoch. */
+static bool read_record(int fd, const struct jheader *h, struct jrecord *r)
 {
     record_free(r);
-    /* len is within the file (the callers check): one record may pass
-     * JOURNAL_MAX (a host with very many logins since its last sync). */
-    if (len > (uint64_t)SIZE_MAX / 2 || (r->buf = malloc(len ? len : 1)) == NULL)
+    /* One record may pass JOURNAL_SIZE (a host with very many logins since
+     * its last sync): the file grows for it. */
+    if (h->last_len > (uint64_t)SIZE_MAX / 2 || h->last_off > (uint64_t)INT64_MAX / 2 ||
+        (r->buf = malloc(h->last_len ? h->last_len : 1)) == NULL)
         return false;
-    r->len = len;
-    if (pread(fd, r->buf, len, off) != (ssize_t)len || !parse(r)) {
+    r->len = h->last_len;
+    if (pread(fd, r->buf, r->len, (off_t)h->last_off) != (ssize_t)r->len || !parse(r, h->epoch)) {
         record_free(r);
         return false;
     }
     return true;
 }
 
-/* The last whole record of a journal of size bytes: found from its tail,
- * or, when the tail is torn, by walking the records from the start. */
-static bool last_record(int fd, off_t size, struct jrecord *r)
+/* The journal's two header slots, the current (or only valid) one first;
+ * how many are valid. */
+static int headers(int fd, struct jheader hs[2])
 {
-    struct jtail t;
-    struct jhead h;
-    if (size >= (off_t)sizeof(t) &&
-        pread(fd, &t, sizeof(t), size - (off_t)sizeof(t)) == (ssize_t)sizeof(t) &&
-        memcmp(t.magic, END_MAGIC, 8) == 0 && t.record_len <= (uint64_t)size &&
-        read_record(fd, size - (off_t)t.record_len, t.record_len, r))
-        return true;
-    bool found = false;
-    struct jrecord cur = {0};
-    for (off_t off = 0; off + (off_t)sizeof(h) <= size;) {
-        if (pread(fd, &h, sizeof(h), off) != (ssize_t)sizeof(h) || h.payload_len > (uint64_t)size)
-            break;
-        uint64_t len = sizeof(h) + h.payload_len + sizeof(t);
-        if (len > (uint64_t)(size - off) || !read_record(fd, off, len, &cur))
-            break;
-        record_free(r);
-        *r = cur;
-        memset(&cur, 0, sizeof(cur));
-        found = true;
-        off += (off_t)len;
+    unsigned char buf[HEAD_SIZE];
+    int n = 0;
+    if (pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+        return 0;
+    for (unsigned i = 0; i < 2; i++) {
+        struct jheader h;
+        memcpy(&h, buf + i * SLOT_SIZE, sizeof(h));
+        if (memcmp(h.magic, HDR_MAGIC, 8) == 0 && h.sum == header_sum(&h))
+            hs[n++] = h;
     }
-    record_free(&cur);
-    return found;
+    if (n == 2 && hs[1].seq > hs[0].seq) {
+        struct jheader t = hs[0];
+        hs[0] = hs[1];
+        hs[1] = t;
+    }
+    return n;
 }
 
-/* DIR/logins.journal open read-write (appending) as *fd, which is -1 when
- * there is none (create: made then, and the directory synced). A journal
- * not root's own (or the caller's, when not root) is refused. */
+/* h as the next header, in the slot after prev's, then synced. */
+static bool put_header(int fd, const struct jheader *prev, struct jheader *h)
+{
+    memcpy(h->magic, HDR_MAGIC, 8);
+    h->seq = prev->seq + 1;
+    h->sum = header_sum(h);
+    off_t at = (off_t)(h->seq % 2) * SLOT_SIZE;
+    return pwrite(fd, h, sizeof(*h), at) == (ssize_t)sizeof(*h) && fdatasync(fd) == 0;
+}
+
+/* The file's bytes up to JOURNAL_SIZE written (zeros past its end), so
+ * records overwrite data already on disk. */
+static bool fill(int fd)
+{
+    static const unsigned char zeros[65536];
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return false;
+    for (off_t at = sb.st_size; at < (off_t)JOURNAL_SIZE;) {
+        size_t n = (size_t)((off_t)JOURNAL_SIZE - at) < sizeof(zeros)
+                       ? (size_t)((off_t)JOURNAL_SIZE - at)
+                       : sizeof(zeros);
+        ssize_t w = pwrite(fd, zeros, n, at);
+        if (w <= 0)
+            return false;
+        at += w;
+    }
+    return sb.st_size >= (off_t)JOURNAL_SIZE || fsync(fd) == 0;
+}
+
+/* DIR/logins.journal open read-write as *fd, which is -1 when there is
+ * none (create: made then, filled, with an empty header, and the directory
+ * synced). A journal not root's own (or the caller's, when not root) is
+ * refused. */
 static cog_status open_journal(const char *dir, bool create, int *fd, struct cog_error *err)
 {
     struct stat sb;
     char *path = cog_cache_path(dir, COG_CACHE_JOURNAL_FILE);
     cog_status st = COG_OK;
-    int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+    int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 
     *fd = -1;
     if (path == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     *fd = open(path, flags);
     if (*fd < 0 && errno == ENOENT && create) {
+        struct jheader none = {0}, first = {.epoch = 1};
         *fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+        if (*fd >= 0 && (!fill(*fd) || !put_header(*fd, &none, &first))) {
+            st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot make it: %s", path,
+                               strerror(errno));
+            goto out;
+        }
         if (*fd >= 0 && (st = cog_cache_sync_dir(dir, err)) != COG_OK)
             goto out;
     }
@@ -230,9 +290,10 @@ static bool file_holds(const char *dir, const struct cog_cache_image *img)
     return same;
 }
 
-/* The logins files made durable as they are, then the journal emptied. */
+/* The logins files made durable as they are, then the journal emptied: a
+ * header of the next epoch naming no record, after cur (updated). */
 static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, int jfd,
-                             struct cog_error *err)
+                             struct jheader *cur, struct cog_error *err)
 {
     cog_status st;
     for (int i = 0; i < NIMG; i++) {
@@ -249,24 +310,47 @@ static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, i
     if ((st = cog_cache_sync_dir(dir, err)) != COG_OK ||
         (st = cog_cache_lock_check(lk, err)) != COG_OK)
         return st;
-    if (ftruncate(jfd, 0) != 0 || fdatasync(jfd) != 0)
+    struct jheader next = {.epoch = cur->epoch + 1};
+    if (!fill(jfd) || !put_header(jfd, cur, &next))
         return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s/%s: cannot empty: %s", dir,
                              COG_CACHE_JOURNAL_FILE, strerror(errno));
+    *cur = next;
     return COG_OK;
+}
+
+/* The current header and its record (r->buf NULL when it names none): the
+ * newer slot, unless it or its record is torn, then the older. False when
+ * neither holds; *h is then a header to follow (seq and epoch past every
+ * valid one's, or fresh), so the next epoch shares no number with an old. */
+static bool current(int fd, struct jheader *h, struct jrecord *r)
+{
+    struct jheader hs[2];
+    int n = headers(fd, hs);
+    for (int i = 0; i < n; i++) {
+        if (hs[i].last_len == 0 || read_record(fd, &hs[i], r)) {
+            *h = hs[i];
+            return true;
+        }
+    }
+    memset(h, 0, sizeof(*h));
+    h->seq = n > 0 ? hs[0].seq : 0;
+    h->epoch = n > 0 ? (hs[0].epoch > hs[n - 1].epoch ? hs[0].epoch : hs[n - 1].epoch)
+                     : (uint64_t)time(NULL) << 16;
+    return false;
 }
 
 cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, bool empty,
                               struct cog_error *err)
 {
     struct jrecord r = {0};
-    struct stat sb;
+    struct jheader h, hs[2];
     int fd;
     cog_status st = open_journal(dir, false, &fd, err);
     if (st != COG_OK || fd < 0)
         return st;
-    if (fstat(fd, &sb) != 0 || sb.st_size == 0)
-        goto out;
-    if (last_record(fd, sb.st_size, &r)) {
+    if (!current(fd, &h, &r)) {
+        empty = true; /* no header or record to trust: the files as they are */
+    } else if (r.buf != NULL) {
         bool same = true;
         for (int i = 0; i < NIMG; i++)
             same = same && file_holds(dir, &r.img[i]);
@@ -281,18 +365,27 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
             empty = true;
         }
     } else {
-        empty = true; /* only a torn first record: its login never returned */
+        empty = false; /* an empty epoch: the files are durable as they are */
+    }
+    if (!empty && headers(fd, hs) > 0 && hs[0].seq != h.seq) {
+        /* The newer slot names a torn record (a login that never returned):
+         * h written over it, so the next login keeps h as the other slot. */
+        struct jheader torn = hs[0], again = h;
+        torn.seq++;
+        if (!put_header(fd, &torn, &again))
+            empty = true;
     }
     if (empty)
-        st = checkpoint(lk, dir, fd, err);
+        st = checkpoint(lk, dir, fd, &h, err);
 out:
     record_free(&r);
     close(fd);
     return st;
 }
 
-/* imgs (the three logins files, any order) as one record. */
-static unsigned char *build_record(const struct cog_cache_image *imgs, size_t n, size_t *len)
+/* imgs (the three logins files, any order) as one record of epoch. */
+static unsigned char *build_record(const struct cog_cache_image *imgs, size_t n, uint64_t epoch,
+                                   size_t *len)
 {
     size_t payload = 0;
     for (size_t i = 0; i < n; i++)
@@ -311,11 +404,10 @@ static unsigned char *build_record(const struct cog_cache_image *imgs, size_t n,
         memcpy(buf + off, imgs[i].data, imgs[i].len);
         off += pad8(imgs[i].len);
     }
-    struct jhead h = {.nimg = (uint32_t)n, .payload_len = payload};
+    struct jhead h = {.nimg = (uint32_t)n, .epoch = epoch, .payload_len = payload};
     memcpy(h.magic, REC_MAGIC, 8);
-    h.payload_sum = cog_disk_checksum(buf + sizeof(h), payload);
     memcpy(buf, &h, sizeof(h));
-    struct jtail t = {.record_len = *len};
+    struct jtail t = {.record_len = *len, .sum = cog_disk_checksum(buf, off)};
     memcpy(t.magic, END_MAGIC, 8);
     memcpy(buf + off, &t, sizeof(t));
     return buf;
@@ -325,7 +417,7 @@ cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *
                                    const struct cog_cache_image *imgs, size_t n,
                                    struct cog_error *err)
 {
-    struct stat sb;
+    struct jheader hs[2], h;
     size_t len = 0;
     int fd = -1;
     cog_status st;
@@ -333,31 +425,44 @@ cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *
 
     if (n != NIMG)
         return cog_error_set(err, COG_ERR_INTERNAL, NULL, "a journal record holds %d files", NIMG);
-    if ((rec = build_record(imgs, n, &len)) == NULL) {
+    if ((st = open_journal(dir, true, &fd, err)) != COG_OK)
+        goto out;
+    /* The lock's settle left a current header (cog_cache_lock_login). */
+    if (headers(fd, hs) == 0) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s/%s: no header", dir,
+                           COG_CACHE_JOURNAL_FILE);
+        goto out;
+    }
+    h = hs[0];
+    uint64_t at = h.last_len ? h.last_off + h.last_len : HEAD_SIZE;
+    if ((rec = build_record(imgs, n, h.epoch, &len)) == NULL) {
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    if ((st = open_journal(dir, true, &fd, err)) != COG_OK)
-        goto out;
-    if (fstat(fd, &sb) != 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fstat: %s", dir, strerror(errno));
-        goto out;
-    }
-    off_t before = sb.st_size;
-    /* Grown too long: the files it describes made durable, then emptied. */
-    if (before > 0 && (uint64_t)before + len > JOURNAL_MAX) {
-        if ((st = checkpoint(lk, dir, fd, err)) != COG_OK)
+    /* Full: the files it describes made durable, then emptied. */
+    if (at > HEAD_SIZE && at + len > JOURNAL_SIZE) {
+        if ((st = checkpoint(lk, dir, fd, &h, err)) != COG_OK)
             goto out;
-        before = 0;
+        free(rec);
+        if ((rec = build_record(imgs, n, h.epoch, &len)) == NULL) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        at = HEAD_SIZE;
     }
     if ((st = cog_cache_lock_check(lk, err)) != COG_OK)
         goto out;
-    if (write(fd, rec, len) != (ssize_t)len || fdatasync(fd) != 0) {
-        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s/%s: append: %s", dir,
+    struct jheader next = {.epoch = h.epoch, .last_off = at, .last_len = len};
+    if (pwrite(fd, rec, len, (off_t)at) != (ssize_t)len || !put_header(fd, &h, &next)) {
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s/%s: write: %s", dir,
                            COG_CACHE_JOURNAL_FILE, strerror(errno));
-        /* Not the login's promise: taken back while the lock is ours. */
-        if (cog_cache_lock_check(lk, NULL) == COG_OK)
-            (void)ftruncate(fd, before);
+        /* Not the login's promise: its header taken back while the lock is
+         * ours (the slot zeroed: the other one, h, is current again). */
+        if (cog_cache_lock_check(lk, NULL) == COG_OK) {
+            static const struct jheader zero;
+            if (pwrite(fd, &zero, sizeof(zero), (off_t)(next.seq % 2) * SLOT_SIZE) > 0)
+                (void)fdatasync(fd);
+        }
         goto out;
     }
     st = cog_cache_replace_set_unsynced(lk, dir, imgs, n, err);
@@ -366,4 +471,28 @@ out:
         close(fd);
     free(rec);
     return st;
+}
+
+cog_status cog_journal_info(const char *dir, struct cog_journal_info *out, struct cog_error *err)
+{
+    struct jheader hs[2];
+    struct stat sb;
+    int fd;
+    memset(out, 0, sizeof(*out));
+    cog_status st = open_journal(dir, false, &fd, err);
+    if (st != COG_OK || fd < 0)
+        return st;
+    out->present = true;
+    if (fstat(fd, &sb) == 0)
+        out->size = (uint64_t)sb.st_size;
+    if (headers(fd, hs) > 0) {
+        out->valid = true;
+        out->seq = hs[0].seq;
+        out->epoch = hs[0].epoch;
+        out->last_off = hs[0].last_off;
+        out->last_len = hs[0].last_len;
+        out->used = hs[0].last_len ? hs[0].last_off + hs[0].last_len - HEAD_SIZE : 0;
+    }
+    close(fd);
+    return COG_OK;
 }

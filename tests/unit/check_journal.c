@@ -1,11 +1,12 @@
 /* The logins journal (cache_journal.c): a login's update is durable through
- * one appended record, so its files are replaced without fsync. These tests
- * play the crash: the files left behind (old, damaged, missing) are brought
- * back to the last record by the next writer; a torn last record is
- * skipped; a sync or a drop empties the journal first, so no older
- * login's record undoes it; a journal that is not root's 0600 file stops
- * every writer; a record naming any other file is never obeyed; and the
- * journal is emptied before it grows past its bound. */
+ * one record written in place, so its files are replaced without fsync.
+ * These tests play the crash: the files left behind (old, damaged, missing)
+ * are brought back to the last record by the next writer; a torn last
+ * record or a torn header gives way to the one before; a sync or a drop
+ * empties the journal first, so no older login's record undoes it; a
+ * journal that is not root's 0600 file stops every writer; a record naming
+ * any other file is never obeyed; and the journal keeps its size, emptied
+ * before a record would pass its end. */
 #include "build-config.h"
 
 #include <fcntl.h>
@@ -79,6 +80,50 @@ static char *slurp(const char *name, size_t *len)
     return buf;
 }
 
+/* What the journal holds now. */
+static struct cog_journal_info jinfo(void)
+{
+    struct cog_journal_info ji;
+    struct cog_error err = {0};
+    ck_assert_msg(cog_journal_info(dir.cache, &ji, &err) == COG_OK, "%s", err.message);
+    ck_assert(ji.present && ji.valid);
+    return ji;
+}
+
+/* len bytes of junk over the journal at off (a write the crash tore). */
+static void tear(off_t off, size_t len)
+{
+    char path[256], junk[4096];
+    memset(junk, 0x5a, sizeof(junk));
+    ck_assert_uint_le(len, sizeof(junk));
+    path_of(COG_CACHE_JOURNAL_FILE, path, sizeof(path));
+    int fd = open(path, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, junk, len, off), (ssize_t)len);
+    close(fd);
+}
+
+/* Whether logins file name holds exactly want (wlen bytes). */
+static bool holds(const char *name, const char *want, size_t wlen)
+{
+    size_t glen;
+    char *got = slurp(name, &glen);
+    bool same = got != NULL && glen == wlen && memcmp(got, want, glen) == 0;
+    free(got);
+    return same;
+}
+
+/* Puts want back as logins file name (the files as a crash left them). */
+static void put_back(const char *name, const char *want, size_t wlen)
+{
+    char path[256];
+    path_of(name, path, sizeof(path));
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fwrite(want, 1, wlen, fp), wlen);
+    fclose(fp);
+}
+
 static uint32_t uid_of(const char *name)
 {
     struct cog_cache_files f;
@@ -118,7 +163,8 @@ START_TEST(test_crash_after_record_restored)
     path_of(COG_CACHE_JOURNAL_FILE, path, sizeof(path));
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
-    ck_assert_int_gt(sb.st_size, 0);
+    ck_assert_int_eq(sb.st_size, 1 << 20); /* made whole at once: records overwrite in place */
+    ck_assert_uint_gt(jinfo().used, 0);
     for (int i = 0; i < 3; i++)
         ck_assert_ptr_nonnull(want[i] = slurp(logins[i], &wlen[i]));
     uint32_t bob = uid_of("bob");
@@ -129,11 +175,13 @@ START_TEST(test_crash_after_record_restored)
     path_of(COG_CACHE_NSS_DELTA_FILE, path, sizeof(path));
     ck_assert_int_eq(stat(path, &sb), 0);
     ino_t ino = sb.st_ino;
-    off_t jsize = size_of(COG_CACHE_JOURNAL_FILE);
+    struct cog_journal_info before = jinfo();
     next_login_lock();
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_uint_eq(sb.st_ino, ino);
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), jsize);
+    struct cog_journal_info after = jinfo();
+    ck_assert_uint_eq(after.seq, before.seq);
+    ck_assert_uint_eq(after.used, before.used);
 
     /* The crash: nss.logins zeroed, accounts.logins cut short, keys.logins gone. */
     int fd = open(path, O_WRONLY | O_TRUNC);
@@ -157,7 +205,8 @@ START_TEST(test_crash_after_record_restored)
     }
     ck_assert_uint_eq(uid_of("bob"), bob);
     /* Restored durably, so the journal was emptied. */
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_eq(jinfo().used, 0);
+    ck_assert_uint_gt(jinfo().epoch, after.epoch);
     path_of(COG_CACHE_KEYS_DELTA_FILE, path, sizeof(path));
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, COG_CACHE_PUBLIC_MODE);
@@ -167,40 +216,89 @@ START_TEST(test_crash_after_record_restored)
 }
 END_TEST
 
-/* A crash mid-append: the torn tail is skipped (its login never returned),
- * the record before it stands, and later logins append after it. */
-START_TEST(test_torn_tail_skipped)
+/* The three logins files as they are now. */
+struct files_state {
+    char *data[3];
+    size_t len[3];
+};
+
+static void save_state(struct files_state *fs)
 {
-    char path[256], *want, *got;
-    size_t wlen, glen;
+    for (int i = 0; i < 3; i++)
+        ck_assert_ptr_nonnull(fs->data[i] = slurp(logins[i], &fs->len[i]));
+}
+
+/* The files as a crash mid-login left them: as before that login. */
+static void put_state(const struct files_state *fs)
+{
+    for (int i = 0; i < 3; i++)
+        put_back(logins[i], fs->data[i], fs->len[i]);
+}
+
+static bool in_state(const struct files_state *fs)
+{
+    bool same = true;
+    for (int i = 0; i < 3; i++)
+        same = same && holds(logins[i], fs->data[i], fs->len[i]);
+    return same;
+}
+
+static void free_state(struct files_state *fs)
+{
+    for (int i = 0; i < 3; i++)
+        free(fs->data[i]);
+}
+
+/* A crash mid-login tears its record or its header (that login never
+ * returned, so its files were never renamed): the record before it is the
+ * last again, what a later crash restores, and later logins go on after it. */
+START_TEST(test_torn_record_or_header_skipped)
+{
+    struct files_state a, c;
+    char path[256];
+    path_of(COG_CACHE_NSS_DELTA_FILE, path, sizeof(path));
 
     login("alice", "sub-a");
-    ck_assert_ptr_nonnull(want = slurp(COG_CACHE_NSS_DELTA_FILE, &wlen));
-    /* Half of a record: the first bytes of the journal itself. */
-    size_t jlen;
-    char *j = slurp(COG_CACHE_JOURNAL_FILE, &jlen);
-    path_of(COG_CACHE_JOURNAL_FILE, path, sizeof(path));
-    int fd = open(path, O_WRONLY | O_APPEND);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, j, jlen / 2), (ssize_t)(jlen / 2));
-    close(fd);
-    free(j);
-    next_login_lock();
-    ck_assert_ptr_nonnull(got = slurp(COG_CACHE_NSS_DELTA_FILE, &glen));
-    ck_assert(glen == wlen && memcmp(got, want, glen) == 0);
-    free(got);
-    free(want);
-
+    save_state(&a);
+    struct cog_journal_info ja = jinfo();
     login("bob", "sub-b");
-    ck_assert_ptr_nonnull(want = slurp(COG_CACHE_NSS_DELTA_FILE, &wlen));
-    path_of(COG_CACHE_NSS_DELTA_FILE, path, sizeof(path));
+    /* Bob's record torn mid-way, his files never renamed. */
+    struct cog_journal_info ji = jinfo();
+    tear((off_t)(ji.last_off + ji.last_len / 2), 64);
+    put_state(&a);
+    next_login_lock();
+    ck_assert(in_state(&a));
+    ck_assert_uint_eq(uid_of("bob"), 0);
+    ck_assert_uint_eq(jinfo().last_off, ja.last_off); /* the current header names hers */
+    ck_assert_uint_eq(jinfo().last_len, ja.last_len);
+    /* Alice's record is the last again: the next crash brings back hers. */
     ck_assert_int_eq(unlink(path), 0);
     next_login_lock();
-    ck_assert_ptr_nonnull(got = slurp(COG_CACHE_NSS_DELTA_FILE, &glen));
-    ck_assert_msg(glen == wlen && memcmp(got, want, glen) == 0, "bob's record not the last");
-    ck_assert_uint_ne(uid_of("bob"), 0);
-    free(got);
-    free(want);
+    ck_assert(in_state(&a));
+
+    login("carol", "sub-c");
+    save_state(&c);
+    login("dave", "sub-d");
+    /* Dave's header torn: the other slot, naming carol's record, is current. */
+    ji = jinfo();
+    tear((off_t)(ji.seq % 2) * 512, 48);
+    put_state(&c);
+    next_login_lock();
+    ck_assert(in_state(&c));
+    ck_assert_uint_eq(uid_of("dave"), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    next_login_lock();
+    ck_assert(in_state(&c));
+
+    /* And the logins after it are recorded as usual. */
+    login("erin", "sub-e");
+    ck_assert_int_eq(unlink(path), 0);
+    next_login_lock();
+    ck_assert_uint_ne(uid_of("erin"), 0);
+    ck_assert_uint_ne(uid_of("carol"), 0);
+    ck_assert_uint_eq(uid_of("dave"), 0);
+    free_state(&a);
+    free_state(&c);
 }
 END_TEST
 
@@ -214,20 +312,20 @@ START_TEST(test_other_writers_empty_it)
 
     login("alice", "sub-a");
     login("bob", "sub-b");
-    ck_assert_int_gt(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_gt(jinfo().used, 0);
     ck_assert_int_eq(cog_cache_drop_user(&cfg, "bob", &err), COG_OK);
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_eq(jinfo().used, 0);
     ck_assert_uint_eq(uid_of("bob"), 0);
     next_login_lock();
     ck_assert_uint_eq(uid_of("bob"), 0); /* the drop stands */
 
     login("carol", "sub-c");
-    ck_assert_int_gt(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_gt(jinfo().used, 0);
     cog_pool_init(&pool);
     tuser(&pool, "dave", "sub-d", 1, NULL);
     tsync(&cfg, &pool, time(NULL) + 10); /* listed after every login: none kept */
     cog_pool_free(&pool);
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_eq(jinfo().used, 0);
     for (int i = 0; i < 3; i++) {
         path_of(logins[i], path, sizeof(path));
         (void)unlink(path);
@@ -255,7 +353,7 @@ START_TEST(test_restore_without_full_file)
     tuser(&pool, "dave", "sub-d", 1, NULL);
     tsync(&cfg, &pool, 1); /* asserts the sync succeeded */
     cog_pool_free(&pool);
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0);
+    ck_assert_uint_eq(jinfo().used, 0);
     ck_assert_uint_ne(uid_of("dave"), 0);
     ck_assert_uint_ne(uid_of("alice"), 0); /* restored, and newer than the listing: kept */
 }
@@ -307,30 +405,30 @@ START_TEST(test_foreign_names_never_written)
     ck_assert_int_eq(unlink(path), 0);
     next_login_lock();
     ck_assert_int_eq(size_of("evil"), -1);
-    ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 0); /* no whole record: emptied */
+    ck_assert_uint_eq(jinfo().used, 0); /* the record was not whole: no record */
     free(img);
     cog_cache_model_free(&m);
 }
 END_TEST
 
-/* Many logins: the journal is emptied before it passes its bound (1 MiB),
- * and the users are all there. */
+/* Many logins: the journal keeps its size (1 MiB), emptied before a
+ * record would pass its end, and the users are all there. */
 START_TEST(test_journal_stays_bounded)
 {
     char name[32], sub[32];
-    off_t prev = 0, most = 0;
+    uint64_t prev = 0;
     bool emptied = false;
     for (int i = 0; i < 120; i++) {
         snprintf(name, sizeof(name), "user%d", i);
         snprintf(sub, sizeof(sub), "sub-%d", i);
         login(name, sub);
-        off_t now = size_of(COG_CACHE_JOURNAL_FILE);
-        emptied = emptied || now < prev;
-        most = now > most ? now : most;
-        prev = now;
+        struct cog_journal_info ji = jinfo();
+        emptied = emptied || ji.used < prev;
+        prev = ji.used;
+        ck_assert_uint_le(ji.last_off + ji.last_len, 1 << 20);
+        ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 1 << 20);
     }
     ck_assert(emptied);
-    ck_assert_int_le(most, 1 << 20);
     ck_assert_uint_ne(uid_of("user0"), 0);
     ck_assert_uint_ne(uid_of("user119"), 0);
 }
@@ -343,7 +441,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_crash_after_record_restored);
-    tcase_add_test(tc, test_torn_tail_skipped);
+    tcase_add_test(tc, test_torn_record_or_header_skipped);
     tcase_add_test(tc, test_other_writers_empty_it);
     tcase_add_test(tc, test_restore_without_full_file);
     tcase_add_test(tc, test_untrusted_journal_refused);
