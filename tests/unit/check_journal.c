@@ -9,6 +9,7 @@
  * before a record would pass its end. */
 #include "build-config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,8 +412,40 @@ START_TEST(test_foreign_names_never_written)
 }
 END_TEST
 
+/* Whether the cache directory holds only the cache's own files: no temp
+ * file or replaced file left behind by a login. */
+static bool only_cache_files(void)
+{
+    static const char *const known[] = {".",
+                                        "..",
+                                        COG_CACHE_NSS_FILE,
+                                        COG_CACHE_NSS_DELTA_FILE,
+                                        COG_CACHE_ACCOUNTS_FILE,
+                                        COG_CACHE_ACCOUNTS_DELTA_FILE,
+                                        COG_CACHE_KEYS_FILE,
+                                        COG_CACHE_KEYS_DELTA_FILE,
+                                        COG_CACHE_LOCK_FILE,
+                                        COG_CACHE_JOURNAL_FILE};
+    DIR *d = opendir(dir.cache);
+    struct dirent *e;
+    bool only = d != NULL;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        bool ours = false;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            ours = ours || strcmp(e->d_name, known[i]) == 0;
+        if (!ours)
+            fprintf(stderr, "left behind: %s\n", e->d_name);
+        only = only && ours;
+    }
+    if (d != NULL)
+        closedir(d);
+    return only;
+}
+
 /* Many logins: the journal keeps its size (1 MiB), emptied before a
- * record would pass its end, and the users are all there. */
+ * record would pass its end, the users are all there, and nothing else is
+ * left in the directory (a login exchanges each file with its new one and
+ * removes the old). */
 START_TEST(test_journal_stays_bounded)
 {
     char name[32], sub[32];
@@ -429,6 +462,7 @@ START_TEST(test_journal_stays_bounded)
         ck_assert_int_eq(size_of(COG_CACHE_JOURNAL_FILE), 1 << 20);
     }
     ck_assert(emptied);
+    ck_assert(only_cache_files());
     ck_assert_uint_ne(uid_of("user0"), 0);
     ck_assert_uint_ne(uid_of("user119"), 0);
 }
