@@ -63,19 +63,18 @@ out:
     return rc;
 }
 
-/* Adds one to the notify word of the file open as fd. */
-static bool bump_notify(int fd)
+/* Sets the notify word of the file open as fd to one past seen (its value
+ * when it was opened: only writers, who hold the lock, change it). */
+static bool bump_notify(int fd, uint32_t seen)
 {
-    uint32_t v;
+    uint32_t v = seen + 1;
     off_t at = (off_t)offsetof(struct cog_disk_header, notify);
-    if (pread(fd, &v, sizeof(v), at) != (ssize_t)sizeof(v))
-        return false;
-    v++;
     return pwrite(fd, &v, sizeof(v), at) == (ssize_t)sizeof(v);
 }
 
-/* The file at path, open for bumping, when it is one of ours. */
-static int open_for_notify(const char *path)
+/* The file at path, open for bumping, when it is one of ours; *seen its
+ * notify word. */
+static int open_for_notify(const char *path, uint32_t *seen)
 {
     struct cog_disk_header h;
     int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
@@ -86,6 +85,7 @@ static int open_for_notify(const char *path)
         close(fd);
         return -1;
     }
+    *seen = h.notify;
     return fd;
 }
 
@@ -118,20 +118,25 @@ static cog_status stage(const char *path, const struct cog_cache_image *img, boo
 }
 
 /* A staged file synced, closed, then read back whole: a short write
- * (RLIMIT_FSIZE, a full disk) fails here, before any rename. */
+ * (RLIMIT_FSIZE, a full disk) fails here, before any rename. Unsynced (a
+ * journaled login's image, whose checked record is already on disk), its
+ * size is checked instead; the next writer's settle compares the bytes. */
 static cog_status settle(const char *tmp, int *fd, const struct cog_cache_image *img, bool sync,
                          struct cog_error *err)
 {
     const struct cog_disk_header *h = img->data;
     struct cog_cache_map back;
+    struct stat sb;
     cog_status st = COG_OK;
 
     if (sync && fsync(*fd) != 0)
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: fsync: %s", tmp, strerror(errno));
+    if (!sync && st == COG_OK && (fstat(*fd, &sb) != 0 || (uint64_t)sb.st_size != img->len))
+        st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: the file written is not whole", tmp);
     if (close(*fd) != 0 && st == COG_OK)
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: close: %s", tmp, strerror(errno));
     *fd = -1;
-    if (st != COG_OK)
+    if (st != COG_OK || !sync)
         return st;
     /* The body's sum reads every byte: a large file is mapped for it. */
     enum cog_disk_kind kind = img->len >= sizeof(*h) ? (enum cog_disk_kind)h->kind : COG_DISK_NSS;
@@ -158,7 +163,8 @@ static cog_status commit(const struct cog_cache_lock *lk, const char *path, char
 {
     cog_status st;
     /* Opened before the rename: afterwards the name means the new file. */
-    int old = open_for_notify(path);
+    uint32_t seen = 0;
+    int old = open_for_notify(path, &seen);
     if ((st = cog_cache_lock_check(lk, err)) != COG_OK)
         goto out;
     if (!sync && old >= 0 && renameat2(AT_FDCWD, *tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
@@ -170,7 +176,7 @@ static cog_status commit(const struct cog_cache_lock *lk, const char *path, char
     free(*tmp);
     *tmp = NULL;
     if (old >= 0)
-        bump_notify(old);
+        bump_notify(old, seen);
 out:
     if (old >= 0)
         close(old);
@@ -240,8 +246,9 @@ cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error 
     char *path = cog_cache_path(dir, name);
     if (path == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    int fd = open_for_notify(path);
-    bool ok = fd >= 0 && bump_notify(fd);
+    uint32_t seen = 0;
+    int fd = open_for_notify(path, &seen);
+    bool ok = fd >= 0 && bump_notify(fd, seen);
     cog_status st = ok ? COG_OK
                        : cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: cannot notify readers: %s",
                                        path, strerror(errno));
