@@ -334,7 +334,8 @@ out:
 static const char cache_usage[] =
     "Usage: cognitoctl cache [--config PATH] [--json] [show | verify | drop USER|-u USER]\n"
     "\n"
-    "  show         each cache file: present, size, when built, records (default)\n"
+    "  show         each cache file: present, size, when built, records (default);\n"
+    "               and the logins journal\n"
     "  verify       checks every file in full (header, bounds, checksums, owner and\n"
     "               mode); exits 1 when a file is damaged or untrusted, or the\n"
     "               full files are missing\n"
@@ -401,9 +402,45 @@ static struct json_object *cache_report(const char *dir, bool verify, int *bad)
     return arr;
 }
 
+/* The logins journal: not a file readers map, but one every writer reads
+ * first (and refuses when it is not root's 0600 file). */
+static struct json_object *journal_report(const char *dir, int *bad)
+{
+    struct cog_journal_info ji;
+    struct json_object *o = json_object_new_object();
+    char *path = cog_cache_path(dir, COG_CACHE_JOURNAL_FILE);
+    const char *state = "ok";
+    cog_journal_info(dir, &ji);
+    if (!ji.present)
+        state = "absent";
+    else if (!ji.readable)
+        state = "unreadable";
+    else if (!ji.trusted)
+        state = "untrusted (not root's 0600 file: every writer stops)";
+    else if (!ji.valid)
+        state = "no whole header (the next writer empties it)";
+    if (ji.present && ji.readable && !ji.trusted)
+        (*bad)++;
+    if (o != NULL) {
+        json_object_object_add(o, "file", json_object_new_string(path ? path : ""));
+        json_object_object_add(o, "state", json_object_new_string(state));
+        if (ji.valid) {
+            json_object_object_add(o, "size", json_object_new_int64((int64_t)ji.size));
+            json_object_object_add(o, "epoch", json_object_new_int64((int64_t)ji.epoch));
+            json_object_object_add(o, "used", json_object_new_int64((int64_t)ji.used));
+            json_object_object_add(o, "last_record", json_object_new_int64((int64_t)ji.last_len));
+        }
+    }
+    free(path);
+    return o;
+}
+
 struct json_object *ctl_cache_report(const char *dir, bool verify, int *bad)
 {
-    return cache_report(dir, verify, bad);
+    struct json_object *arr = cache_report(dir, verify, bad);
+    if (arr != NULL)
+        json_object_array_add(arr, journal_report(dir, bad));
+    return arr;
 }
 
 static void print_cache_text(struct json_object *arr)
@@ -421,6 +458,10 @@ static void print_cache_text(struct json_object *arr)
             if (json_object_object_get_ex(o, "groups", &v))
                 printf(", %s groups", json_object_get_string(v));
         }
+        if (json_object_object_get_ex(o, "used", &v))
+            printf(", %s bytes, %s bytes of records since it was last emptied",
+                   json_object_get_string(json_object_object_get(o, "size")),
+                   json_object_get_string(v));
         printf("\n");
     }
 }
@@ -453,7 +494,8 @@ int cmd_cache(int argc, char **argv, struct globals *g)
             printf("{\"dropped\": \"%s\"}\n", user); /* a valid user name needs no escaping */
         goto out;
     }
-    struct json_object *arr = cache_report(cache_dir_of(&cfg), strcmp(action, "verify") == 0, &bad);
+    struct json_object *arr =
+        ctl_cache_report(cache_dir_of(&cfg), strcmp(action, "verify") == 0, &bad);
     if (arr == NULL) {
         rc = EXIT_INTERNAL;
         goto out;

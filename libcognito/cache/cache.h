@@ -398,17 +398,19 @@ cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *
  * and the journal emptied (cog_cache_lock and cog_cache_lock_login call it). */
 cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, bool empty,
                               struct cog_error *err);
-/* What DIR/logins.journal holds (cognitoctl cache show, tests): present
- * false when there is none; valid false when no header slot is whole. */
+/* What DIR/logins.journal holds (cognitoctl cache show, tests). */
 struct cog_journal_info {
-    bool present, valid;
-    uint64_t size;               /* the file's (JOURNAL_SIZE unless a record passed it) */
+    bool present;                /* the name exists */
+    bool readable;               /* opened (by this caller) */
+    bool trusted;                /* the writers' own 0600 regular file (else they all stop) */
+    bool valid;                  /* a whole header slot */
+    uint64_t size;               /* the file's (1 MiB unless a record passed it) */
     uint64_t seq;                /* the current header's; its slot is seq % 2 */
     uint64_t epoch;              /* emptying starts the next one */
     uint64_t used;               /* bytes of the records of this epoch */
     uint64_t last_off, last_len; /* the last record; 0, 0: none */
 };
-cog_status cog_journal_info(const char *dir, struct cog_journal_info *out, struct cog_error *err);
+void cog_journal_info(const char *dir, struct cog_journal_info *out);
 
 /* Bumps DIR/NAME's notify word in place (a delta changed beside it). */
 cog_status cog_cache_notify(const char *dir, const char *name, struct cog_error *err);

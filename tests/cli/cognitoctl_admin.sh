@@ -165,7 +165,14 @@ check "names the full file, its state and counts" \
 check "and the absent logins file" grep -q "^$MOCK_CACHE_DIR/nss.logins: absent$" "$TEST_DIR/out"
 ctl cache verify --config "$MOCK_CONF" --json
 expect_eq "cache verify of a sound cache: exit 0" 0 "$RC"
-expect_eq "--json: one entry per file" 4 "$(json 'len(d)')"
+expect_eq "--json: one entry per file, and the journal" 5 "$(json 'len(d)')"
+expect_eq "no login yet: no journal" "absent" "$(json 'd[4]["state"]')"
+: >"$MOCK_CACHE_DIR/logins.journal"
+chmod 0644 "$MOCK_CACHE_DIR/logins.journal"
+ctl cache verify --config "$MOCK_CONF"
+expect_eq "a journal others can read: verify exits 1" 1 "$RC"
+check "and calls it untrusted" grep -q "logins.journal: untrusted" "$TEST_DIR/out"
+rm -f "$MOCK_CACHE_DIR/logins.journal"
 cp "$MOCK_CACHE_DIR/accounts.cache" "$TEST_DIR/accounts.good"
 size=$(wc -c <"$MOCK_CACHE_DIR/accounts.cache")
 printf 'X' | dd of="$MOCK_CACHE_DIR/accounts.cache" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null

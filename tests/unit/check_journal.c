@@ -85,9 +85,8 @@ static char *slurp(const char *name, size_t *len)
 static struct cog_journal_info jinfo(void)
 {
     struct cog_journal_info ji;
-    struct cog_error err = {0};
-    ck_assert_msg(cog_journal_info(dir.cache, &ji, &err) == COG_OK, "%s", err.message);
-    ck_assert(ji.present && ji.valid);
+    cog_journal_info(dir.cache, &ji);
+    ck_assert(ji.present && ji.readable && ji.trusted && ji.valid);
     return ji;
 }
 
