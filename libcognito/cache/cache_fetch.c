@@ -99,7 +99,9 @@ static unsigned char *take(struct fetcher *f, size_t len)
 }
 
 /* Where an earlier read already holds [off, off + len), or for a string,
- * its start and its NUL before off + len. */
+ * its start and its NUL before off + len. Anything but a string is taken
+ * only 8-byte aligned: a record read inside a window that began at a
+ * string would not be. */
 static const void *remembered(const struct fetcher *f, uint64_t off, size_t len, bool str)
 {
     for (unsigned i = 0; i < RECENT; i++) {
@@ -108,7 +110,8 @@ static const void *remembered(const struct fetcher *f, uint64_t off, size_t len,
             continue;
         const unsigned char *p = w->data + (off - w->off);
         size_t avail = w->len - (size_t)(off - w->off);
-        if (!str ? len <= avail : memchr(p, '\0', avail < len ? avail : len) != NULL)
+        if (!str ? len <= avail && ((uintptr_t)p & 7) == 0
+                 : memchr(p, '\0', avail < len ? avail : len) != NULL)
             return p;
     }
     return NULL;
