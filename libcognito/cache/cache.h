@@ -381,10 +381,23 @@ cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *di
                                  const struct cog_cache_image *imgs, size_t n,
                                  struct cog_error *err);
 /* The same without any fsync: only for images already made durable by
- * the logins journal (cog_journal_replace_set). */
+ * the logins journal (cog_journal_replace_set). The file each replaces is
+ * set aside as DIR/NAME.aside-K (K < COG_CACHE_ASIDE_RING), not removed:
+ * freeing a file's blocks is a synchronous TRIM on a file system mounted
+ * with `discard`, which a login need not wait for. When no such name is
+ * free, it is removed at once. */
 cog_status cog_cache_replace_set_unsynced(const struct cog_cache_lock *lk, const char *dir,
                                           const struct cog_cache_image *imgs, size_t n,
                                           struct cog_error *err);
+#define COG_CACHE_ASIDE_RING 64
+/* Removes DIR/NAME.aside-K for every K: the files logins set aside. Run
+ * by every writer but a login, once it holds the lock (the journal's
+ * emptying settle). */
+void cog_cache_tidy_aside(const char *dir, const char *name);
+/* The lock taken (at most wait_ms) and given back: the journal emptied and
+ * the files logins set aside removed, for a timer's run that has nothing
+ * else to write (a snapshot poll answered "unchanged"). */
+cog_status cog_cache_tidy(const char *dir, long wait_ms, struct cog_error *err);
 /* The logins journal (cache_journal.c: why and how). A login's three new
  * logins images written in place as one record and fdatasynced (the
  * login's only sync), then the files replaced without fsync; lk from

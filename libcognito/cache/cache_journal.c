@@ -345,6 +345,9 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
     struct jrecord r = {0};
     struct jheader h, hs[2];
     int fd;
+    /* The files logins set aside, freed by a writer no one waits on. */
+    for (int i = 0; empty && i < NIMG; i++)
+        cog_cache_tidy_aside(dir, logins_files[i].name);
     cog_status st = open_journal(dir, false, &fd, err);
     if (st != COG_OK || fd < 0)
         return st;

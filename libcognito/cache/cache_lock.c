@@ -277,6 +277,15 @@ cog_status cog_cache_lock_login(const char *dir, long wait_ms, struct cog_cache_
     return lock_settled(dir, wait_ms, true, lk, err);
 }
 
+cog_status cog_cache_tidy(const char *dir, long wait_ms, struct cog_error *err)
+{
+    struct cog_cache_lock lk;
+    cog_status st = cog_cache_lock(dir, wait_ms, &lk, err);
+    if (st == COG_OK)
+        cog_cache_unlock(&lk);
+    return st;
+}
+
 cog_status cog_cache_lock_check(const struct cog_cache_lock *lk, struct cog_error *err)
 {
     if (lk == NULL)

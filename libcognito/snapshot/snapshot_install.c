@@ -381,6 +381,8 @@ cog_status cog_snapshot_sync(const struct cog_config *cfg, struct cog_mapping_lo
         /* Remember the new ETag of an unchanged serial: the next poll is a 304. */
         if (state.serial >= 0 && f.etag[0] != '\0' && strcmp(f.etag, state.etag) != 0)
             st = remember_etag(dir, state.serial, f.etag, err);
+        else if (cache_intact(dir)) /* best effort: the next run tries again */
+            (void)cog_cache_tidy(dir, 1000, NULL);
         goto out;
     }
     st = install(cfg, dir, &f, state.serial, log, out, err);
