@@ -14,9 +14,10 @@
  *   bench_nss direct N MS      the same calls straight into $NSS_MODULE's
  *                              _nss_cognito_* (the module's own share)
  *   bench_nss stat PATH        what one stat of PATH costs here
- *   bench_nss touch PATH       what one random read of PATH's pages costs,
- *                              mapped as the module maps it: a lookup's
- *                              floor is two (index slot, then record)
+ *   bench_nss floor N PATH     the memory floor of measure's lookups in
+ *                              PATH (an nss.cache of N users): for the
+ *                              same users, only the index slot and the
+ *                              record each lookup must read
  *
  * User i is "u<i>" with sub "s<i>"; it is in group g<i % 10>. */
 #include "build-config.h"
@@ -292,6 +293,15 @@ static void lookup_direct(int op, const char *name, uid_t uid, struct passwd *pw
     }
 }
 
+/* The users measure and floor look up, the same in both. */
+static void sample_names(long n, char names[MAX_SAMPLES][24])
+{
+    srand(42);
+    for (long i = 0; i < MAX_SAMPLES; i++)
+        snprintf(names[i], sizeof(names[i]), "u%lu",
+                 ((unsigned long)rand() * 2654435761u + (unsigned long)i) % (unsigned long)n);
+}
+
 /* Per-call medians of getpwnam, getpwuid and getgrouplist (glibc's way to
  * initgroups_dyn), each over random users, within about budget_ms each:
  * a calibration call sets how many calls make a sample (so the clock is
@@ -305,10 +315,7 @@ static int measure(long n, long budget_ms, bool direct)
     static double samples[MAX_SAMPLES];
     long distinct = n < MAX_SAMPLES ? n : MAX_SAMPLES;
 
-    srand(42);
-    for (long i = 0; i < MAX_SAMPLES; i++)
-        snprintf(names[i], sizeof(names[i]), "u%lu",
-                 ((unsigned long)rand() * 2654435761u + (unsigned long)i) % (unsigned long)n);
+    sample_names(n, names);
     void (*look)(int, const char *, uid_t, struct passwd *, char *, size_t) =
         direct ? lookup_direct : lookup;
     if (direct) {
@@ -381,28 +388,64 @@ static int stat_cost(const char *path)
     return 0;
 }
 
-/* Dependent reads at random pages of the mapped file, each page read once
- * before (as the lookups' warm-up does): the memory floor per touch. */
-static int touch_cost(const char *path)
+/* The ref of key's record in index idx of m (0: none), as the module's
+ * probe finds it: the slot's cache line, then the next while they collide. */
+static uint32_t slot_ref(const struct cog_cache_map *m, unsigned idx, uint32_t key)
 {
-    enum { TOUCHES = 20000, ROUNDS = 9 };
-    static size_t off[TOUCHES];
-    static double samples[ROUNDS];
-    struct cog_cache_map m;
-    if (cog_cache_map_open(&m, path, COG_DISK_NSS) != COG_CACHE_OK || m.size < 128)
-        return 1;
-    srand(7);
-    for (int i = 0; i < TOUCHES; i++)
-        off[i] = ((size_t)rand() * 2654435761u) % (m.size - 64);
-    unsigned x = 0;
-    for (int r = 0; r < ROUNDS + 1; r++) {
-        double t0 = now_ns();
-        for (int i = 0; i < TOUCHES; i++)
-            x += m.base[off[i] + (x & 1)]; /* each read waits for the one before */
-        if (r > 0)
-            samples[r - 1] = (now_ns() - t0) / TOUCHES;
+    uint32_t mask = m->slots[idx] - 1;
+    for (uint32_t at = cog_disk_mix(key) & mask, k = 0; k <= mask; k++, at = (at + 1) & mask) {
+        const struct cog_disk_slot *sl = &m->idx[idx][at];
+        if (sl->ref == 0 || sl->key == key)
+            return sl->ref;
     }
-    printf("touch bytes=%zu median_ns=%.1f check=%u\n", m.size, median(samples, ROUNDS), x & 1);
+    return 0;
+}
+
+/* The memory floor of the lookups measure times: for the same users, in
+ * the same order and after the same warm-up pass, only the two reads a
+ * lookup cannot avoid (the index slot, then the record it names), each
+ * depending on the one before, lookup after lookup, with nothing else. Per lookup, by name and
+ * by uid. (Re-reading a few random lines, as an earlier version did, found
+ * them in the last-level cache and said less than one miss costs.) */
+static int floor_cost(long n, const char *path)
+{
+    enum { ROUNDS = 9 };
+    static char names[MAX_SAMPLES][24];
+    static uint32_t keys[2][MAX_SAMPLES];
+    static double samples[2][ROUNDS];
+    struct cog_cache_map m;
+    if (cog_cache_map_open(&m, path, COG_DISK_NSS) != COG_CACHE_OK || m.slots[0] == 0 ||
+        m.slots[1] == 0)
+        return 1;
+    sample_names(n, names);
+    long distinct = n < MAX_SAMPLES ? n : MAX_SAMPLES;
+    for (long i = 0; i < distinct; i++) {
+        const struct cog_disk_user *u = cog_cache_user_by_name(&m, names[i]);
+        if (u == NULL)
+            return 1;
+        keys[0][i] = cog_disk_name_key(names[i]);
+        keys[1][i] = u->uid;
+    }
+    /* Zero, but the compiler cannot know: each lookup's key depends on the
+     * record the one before read, so their misses do not overlap (a caller
+     * looks a user up, then acts on the answer). */
+    static volatile uint32_t zero;
+    uint32_t x = 0, z = zero;
+    for (int idx = 0; idx < 2; idx++) {
+        for (int r = 0; r < ROUNDS + 1; r++) {
+            double t0 = now_ns();
+            for (long i = 0; i < distinct; i++) {
+                uint32_t ref = slot_ref(&m, (unsigned)idx, keys[idx][i] + (x & z));
+                if (ref != 0) /* the record: 8-byte units into the string pool, plus one */
+                    x += *(const volatile uint32_t *)(const void *)(m.strings +
+                                                                    (size_t)(ref - 1) * 8);
+            }
+            if (r > 0) /* round 0 is the warm-up pass measure makes too */
+                samples[idx][r - 1] = (now_ns() - t0) / (double)distinct;
+        }
+    }
+    printf("floor users=%ld byname_ns=%.1f byuid_ns=%.1f check=%u\n", n, median(samples[0], ROUNDS),
+           median(samples[1], ROUNDS), x & 1);
     cog_cache_map_close(&m);
     return 0;
 }
@@ -421,10 +464,10 @@ int main(int argc, char **argv)
         return measure(atol(argv[2]), atol(argv[3]), true);
     if (argc == 3 && strcmp(argv[1], "stat") == 0)
         return stat_cost(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "touch") == 0)
-        return touch_cost(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "floor") == 0)
+        return floor_cost(atol(argv[2]), argv[3]);
     fprintf(stderr, "usage: bench_nss generate N DIR | login N DIR | retire DIR | measure N MS"
-                    " | direct N MS | touch PATH"
+                    " | direct N MS | floor N PATH"
                     " | stat PATH\n");
     return 2;
 }
