@@ -381,7 +381,9 @@ cog_status cog_cache_replace_set(const struct cog_cache_lock *lk, const char *di
                                  const struct cog_cache_image *imgs, size_t n,
                                  struct cog_error *err);
 /* The same without any fsync: only for images already made durable by
- * the logins journal (cog_journal_replace_set). The file each replaces is
+ * the logins journal (cog_journal_replace_set), and without bumping the
+ * notify words of the logins files it replaces (no reader watches them;
+ * the caller bumps nss.cache's, cog_cache_notify). The file each replaces is
  * set aside as DIR/NAME.aside-K (K < COG_CACHE_ASIDE_RING), not removed:
  * freeing a file's blocks is a synchronous TRIM on a file system mounted
  * with `discard`, which a login need not wait for. When no such name is

@@ -162,15 +162,16 @@ static bool aside_name(char *buf, size_t len, const char *path, unsigned k)
 /* The old file of path, now under the temp name old, set aside for the
  * next writer that is not a login to remove (cog_cache_tidy_aside): on a
  * file system mounted with `discard`, freeing a written-back file's blocks
- * waits for a TRIM (about 190 µs a file on the ext4 we measure on). A few
- * tries from a place the temp name's random tail picks, then removed. */
+ * waits for a TRIM (about 190 µs a file on the ext4 we measure on). Three
+ * places, picked by the last characters of the temp name (mkostemp's
+ * random tail), so a ring a fraction f full fails f^3 of the time and a
+ * full one costs three failed renames; then the file is removed. */
 static void set_aside(const char *path, const char *old)
 {
     char name[PATH_MAX];
     size_t len = strlen(old);
-    unsigned start = len > 0 ? (unsigned char)old[len - 1] : 0;
-    for (unsigned t = 0; t < 8; t++) {
-        if (!aside_name(name, sizeof(name), path, start + t))
+    for (size_t t = 1; t <= 3 && t <= len; t++) {
+        if (!aside_name(name, sizeof(name), path, (unsigned char)old[len - t]))
             break;
         if (renameat2(AT_FDCWD, old, AT_FDCWD, name, RENAME_NOREPLACE) == 0)
             return;
@@ -202,12 +203,14 @@ static cog_status commit(const struct cog_cache_lock *lk, const char *path, char
                          struct cog_error *err)
 {
     cog_status st;
-    /* Opened before the rename: afterwards the name means the new file. */
+    /* Opened before the rename: afterwards the name means the new file.
+     * Unsynced, these are the logins files, whose notify words no reader
+     * watches: the login bumps nss.cache's once it is done. */
     uint32_t seen = 0;
-    int old = open_for_notify(path, &seen);
+    int old = sync ? open_for_notify(path, &seen) : -1;
     if ((st = cog_cache_lock_check(lk, err)) != COG_OK)
         goto out;
-    if (!sync && old >= 0 && renameat2(AT_FDCWD, *tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+    if (!sync && renameat2(AT_FDCWD, *tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
         set_aside(path, *tmp); /* the old file, under the temp name now */
     } else if (rename(*tmp, path) != 0) {
         st = cog_error_set(err, COG_ERR_CONFIG, NULL, "%s: rename: %s", path, strerror(errno));
