@@ -164,10 +164,13 @@ static bool parse(struct jrecord *r, uint64_t epoch)
 /* The record h names, if it is whole and of h's epoch. */
 static bool read_record(int fd, const struct jheader *h, struct jrecord *r)
 {
+    struct stat sb;
     record_free(r);
     /* One record may pass JOURNAL_SIZE (a host with very many logins since
-     * its last sync): the file grows for it. */
-    if (h->last_len > (uint64_t)SIZE_MAX / 2 || h->last_off > (uint64_t)INT64_MAX / 2 ||
+     * its last sync): the file grows for it. It never passes the file's
+     * end: a damaged header must not make a reader allocate what it says. */
+    if (fstat(fd, &sb) != 0 || h->last_off > (uint64_t)sb.st_size ||
+        h->last_len > (uint64_t)sb.st_size - h->last_off ||
         (r->buf = malloc(h->last_len ? h->last_len : 1)) == NULL)
         return false;
     r->len = h->last_len;
