@@ -4,7 +4,7 @@
 # FUZZ_SECONDS=N` runs each over a scratch copy of its corpus.
 FUZZ_TARGETS = tests/fuzz/fuzz_config tests/fuzz/fuzz_idp_error tests/fuzz/fuzz_idp_body \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache \
-	tests/fuzz/fuzz_snapshot tests/fuzz/fuzz_cloudtrail
+	tests/fuzz/fuzz_snapshot tests/fuzz/fuzz_cloudtrail tests/fuzz/fuzz_journal
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 2
 FUZZ_FLAGS =
@@ -14,7 +14,7 @@ FUZZ_LIBS = $(COGNITO_LIBS)
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_config tests/fuzz/fuzz_idp_error tests/fuzz/fuzz_idp_body \
 	tests/fuzz/fuzz_jwt tests/fuzz/fuzz_srp tests/fuzz/fuzz_auth tests/fuzz/fuzz_cache \
-	tests/fuzz/fuzz_snapshot tests/fuzz/fuzz_cloudtrail
+	tests/fuzz/fuzz_snapshot tests/fuzz/fuzz_cloudtrail tests/fuzz/fuzz_journal
 fuzz: $(FUZZ_TARGETS)
 fuzz-run: fuzz
 	FUZZ_FLAGS='$(FUZZ_FLAGS)' $(SHELL) $(top_srcdir)/tests/fuzz/run.sh -s $(FUZZ_SECONDS) -j $(FUZZ_JOBS) \
@@ -59,8 +59,13 @@ tests_fuzz_fuzz_snapshot_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_snapshot_LDADD = $(FUZZ_LIBS)
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run.sh tests/fuzz/make_fixtures.py \
+	tests/fuzz/make_journal_seeds.py \
 	tests/fuzz/corpus tests/fuzz/dict
 tests_fuzz_fuzz_cloudtrail_SOURCES = tests/fuzz/fuzz_cloudtrail.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_cloudtrail_CFLAGS = $(COGNITO_CFLAGS)
 tests_fuzz_fuzz_cloudtrail_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_cloudtrail_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz_journal.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_journal_CFLAGS = $(COGNITO_CFLAGS)
+tests_fuzz_fuzz_journal_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_journal_LDADD = $(FUZZ_LIBS)
