@@ -165,10 +165,19 @@ expect_eq "the group resolves on host A to host B's gid" \
 	"$(host_nss b getent group devs | cut -d: -f3,4)" "$(host_nss a getent group devs | cut -d: -f3,4)"
 
 # ---- nothing new -----------------------------------------------------------
+# Logins set replaced logins files aside (NAME.aside-K, K < 64); the timer's
+# run removes them even when the snapshot is unchanged, and nothing else.
+: >"$D/b/nss.logins.aside-5"
+: >"$D/b/accounts.logins.aside-63"
+: >"$D/b/nss.logins.aside-64"
 : >"$D/server.log"
 sync b
 expect_eq "an unchanged manifest exits 0" 0 "$RC"
 check "says nothing to do" grep -q "Snapshot 1 is installed; nothing to do" "$D/out"
+check "the files logins set aside are removed" \
+	sh -c "! test -e '$D/b/nss.logins.aside-5' && ! test -e '$D/b/accounts.logins.aside-63'"
+check "a name outside the ring is left alone" test -e "$D/b/nss.logins.aside-64"
+rm -f "$D/b/nss.logins.aside-64"
 check "the manifest came back 304" grep -q '^/fleet/snap/manifest.json 304 ' "$D/server.log"
 expect_eq "and nothing else was fetched" 1 "$(wc -l <"$D/server.log" | tr -d ' ')"
 before_a=$(sums a)
