@@ -132,32 +132,34 @@ static const struct cog_disk_user *user_in_pool(const struct cog_cache_map *m, u
     return u != NULL ? user_checked(m, u, name) : NULL;
 }
 
+/* Entry i of array j (0: users or accounts, 1: groups; section j) of a
+ * file of kind, size bytes each. */
+static const void *entry_at(const struct cog_cache_map *m, enum cog_disk_kind kind, unsigned j,
+                            uint32_t i, size_t size)
+{
+    if (m == NULL || m->hdr->kind != (uint32_t)kind || i >= m->nrec[j])
+        return NULL;
+    return sect_at(m, m->rec[j], COG_SEC_USERS + j, (uint64_t)i * size, size);
+}
+
 static const struct cog_disk_user *user_at(const struct cog_cache_map *m, uint32_t i,
                                            const char **name)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[0])
-        return NULL;
-    const uint32_t *unit = sect_at(m, m->rec[0], COG_SEC_USERS, (uint64_t)i * 4, 4);
+    const uint32_t *unit = entry_at(m, COG_DISK_NSS, 0, i, sizeof(*unit));
     return unit != NULL ? user_in_pool(m, *unit, name) : NULL;
 }
 
 static const struct cog_disk_group *group_at(const struct cog_cache_map *m, uint32_t i,
                                              const char **name)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_NSS || i >= m->nrec[1])
-        return NULL;
-    const struct cog_disk_group *g =
-        sect_at(m, m->rec[1], COG_SEC_GROUPS, (uint64_t)i * sizeof(*g), sizeof(*g));
+    const struct cog_disk_group *g = entry_at(m, COG_DISK_NSS, 1, i, sizeof(*g));
     return g != NULL ? group_checked(m, g, name) : NULL;
 }
 
 static const struct cog_disk_account *account_at(const struct cog_cache_map *m, uint32_t i,
                                                  const char **name)
 {
-    if (m == NULL || m->hdr->kind != COG_DISK_ACCOUNTS || i >= m->nrec[0])
-        return NULL;
-    const struct cog_disk_account *a =
-        sect_at(m, m->rec[0], COG_SEC_USERS, (uint64_t)i * sizeof(*a), sizeof(*a));
+    const struct cog_disk_account *a = entry_at(m, COG_DISK_ACCOUNTS, 0, i, sizeof(*a));
     return a != NULL ? account_checked(m, a, name) : NULL;
 }
 
