@@ -405,6 +405,15 @@ cog_status cog_cache_tidy(const char *dir, long wait_ms, struct cog_error *err);
  * login's only sync), then the files replaced without fsync; lk from
  * cog_cache_lock_login. */
 #define COG_CACHE_JOURNAL_FILE "logins.journal"
+/* The only files a record may name (the three logins files), each with its
+ * kind and mode, in the order a login writes them. */
+#define COG_CACHE_NLOGINS 3
+struct cog_cache_logins_file {
+    const char *name;
+    enum cog_disk_kind kind;
+    unsigned mode;
+};
+extern const struct cog_cache_logins_file cog_cache_logins_files[COG_CACHE_NLOGINS];
 cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *dir,
                                    const struct cog_cache_image *imgs, size_t n,
                                    struct cog_error *err);

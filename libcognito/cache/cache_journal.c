@@ -52,7 +52,7 @@
 #define JOURNAL_SIZE (1u << 20)
 #define SLOT_SIZE 512u            /* a header slot per sector */
 #define HEAD_SIZE (2 * SLOT_SIZE) /* records start here */
-#define NIMG 3
+#define NIMG COG_CACHE_NLOGINS
 
 static const char HDR_MAGIC[8] = "COGJHDR2", REC_MAGIC[8] = "COGJRN02", END_MAGIC[8] = "COGJEND2";
 
@@ -77,12 +77,7 @@ struct jtail {
     char magic[8];
 };
 
-/* The only files a record may name, with their kinds and modes. */
-static const struct {
-    const char *name;
-    enum cog_disk_kind kind;
-    unsigned mode;
-} logins_files[NIMG] = {
+const struct cog_cache_logins_file cog_cache_logins_files[COG_CACHE_NLOGINS] = {
     {COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS, COG_CACHE_PRIVATE_MODE},
     {COG_CACHE_KEYS_DELTA_FILE, COG_DISK_ACCOUNTS, COG_CACHE_PUBLIC_MODE},
     {COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS, COG_CACHE_PUBLIC_MODE},
@@ -114,7 +109,8 @@ static void record_free(struct jrecord *r)
 static int known_file(const char *name, size_t len)
 {
     for (int i = 0; i < NIMG; i++)
-        if (strlen(logins_files[i].name) == len && memcmp(logins_files[i].name, name, len) == 0)
+        if (strlen(cog_cache_logins_files[i].name) == len &&
+            memcmp(cog_cache_logins_files[i].name, name, len) == 0)
             return i;
     return -1;
 }
@@ -150,27 +146,25 @@ static bool parse(struct jrecord *r, uint64_t epoch)
         int i = known_file((const char *)r->buf + off, e.name_len);
         off += pad8(e.name_len);
         if (i < 0 || seen[i] || pad8(e.data_len) > end - off ||
-            cog_cache_map_buffer(&m, r->buf + off, e.data_len, logins_files[i].kind) !=
+            cog_cache_map_buffer(&m, r->buf + off, e.data_len, cog_cache_logins_files[i].kind) !=
                 COG_CACHE_OK)
             return false;
         seen[i] = true;
-        r->img[i] = (struct cog_cache_image){logins_files[i].name, r->buf + off, e.data_len,
-                                             logins_files[i].mode};
+        r->img[i] = (struct cog_cache_image){cog_cache_logins_files[i].name, r->buf + off,
+                                             e.data_len, cog_cache_logins_files[i].mode};
         off += pad8(e.data_len);
     }
     return off == end;
 }
 
-/* The record h names, if it is whole and of h's epoch. */
-static bool read_record(int fd, const struct jheader *h, struct jrecord *r)
+/* The record h names, if it is whole and of h's epoch; size: the file's. */
+static bool read_record(int fd, uint64_t size, const struct jheader *h, struct jrecord *r)
 {
-    struct stat sb;
     record_free(r);
     /* One record may pass JOURNAL_SIZE (a host with very many logins since
      * its last sync): the file grows for it. It never passes the file's
      * end: a damaged header must not make a reader allocate what it says. */
-    if (fstat(fd, &sb) != 0 || h->last_off > (uint64_t)sb.st_size ||
-        h->last_len > (uint64_t)sb.st_size - h->last_off ||
+    if (h->last_off > size || h->last_len > size - h->last_off ||
         (r->buf = malloc(h->last_len ? h->last_len : 1)) == NULL)
         return false;
     r->len = h->last_len;
@@ -235,9 +229,10 @@ static bool fill(int fd)
 
 /* DIR/logins.journal open read-write as *fd, which is -1 when there is
  * none (create: made then, filled, with an empty header, and the directory
- * synced). A journal not root's own (or the caller's, when not root) is
- * refused. */
-static cog_status open_journal(const char *dir, bool create, int *fd, struct cog_error *err)
+ * synced), its size in *size (if not NULL). A journal not root's own (or the caller's,
+ * when not root) is refused. */
+static cog_status open_journal(const char *dir, bool create, int *fd, uint64_t *size,
+                               struct cog_error *err)
 {
     struct stat sb;
     char *path = cog_cache_path(dir, COG_CACHE_JOURNAL_FILE);
@@ -269,6 +264,8 @@ static cog_status open_journal(const char *dir, bool create, int *fd, struct cog
         (sb.st_mode & 077) != 0)
         st = cog_error_set(err, COG_ERR_CONFIG, NULL,
                            "%s: not a regular file of this user's, mode 0600", path);
+    else if (size != NULL)
+        *size = (uint64_t)sb.st_size;
 out:
     if (st != COG_OK && *fd >= 0) {
         close(*fd);
@@ -300,7 +297,7 @@ static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, i
 {
     cog_status st;
     for (int i = 0; i < NIMG; i++) {
-        char *path = cog_cache_path(dir, logins_files[i].name);
+        char *path = cog_cache_path(dir, cog_cache_logins_files[i].name);
         int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) : -1;
         bool ok = fd >= 0 ? fsync(fd) == 0 : path != NULL && errno == ENOENT;
         if (fd >= 0)
@@ -308,7 +305,7 @@ static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, i
         free(path);
         if (!ok)
             return cog_error_set(err, COG_ERR_CONFIG, NULL, "%s/%s: fsync: %s", dir,
-                                 logins_files[i].name, strerror(errno));
+                                 cog_cache_logins_files[i].name, strerror(errno));
     }
     if ((st = cog_cache_sync_dir(dir, err)) != COG_OK ||
         (st = cog_cache_lock_check(lk, err)) != COG_OK)
@@ -325,12 +322,12 @@ static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, i
  * newer slot, unless it or its record is torn, then the older. False when
  * neither holds; *h is then a header to follow (seq and epoch past every
  * valid one's, or fresh), so the next epoch shares no number with an old. */
-static bool current(int fd, struct jheader *h, struct jrecord *r)
+static bool current(int fd, uint64_t size, struct jheader *h, struct jrecord *r)
 {
     struct jheader hs[2];
     int n = headers(fd, hs);
     for (int i = 0; i < n; i++) {
-        if (hs[i].last_len == 0 || read_record(fd, &hs[i], r)) {
+        if (hs[i].last_len == 0 || read_record(fd, size, &hs[i], r)) {
             *h = hs[i];
             return true;
         }
@@ -347,14 +344,15 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
 {
     struct jrecord r = {0};
     struct jheader h, hs[2];
+    uint64_t size = 0;
     int fd;
     /* The files logins set aside, freed by a writer no one waits on. */
     for (int i = 0; empty && i < NIMG; i++)
-        cog_cache_tidy_aside(dir, logins_files[i].name);
-    cog_status st = open_journal(dir, false, &fd, err);
+        cog_cache_tidy_aside(dir, cog_cache_logins_files[i].name);
+    cog_status st = open_journal(dir, false, &fd, &size, err);
     if (st != COG_OK || fd < 0)
         return st;
-    if (!current(fd, &h, &r)) {
+    if (!current(fd, size, &h, &r)) {
         empty = true; /* no header or record to trust: the files as they are */
     } else if (r.buf != NULL) {
         bool same = true;
@@ -431,7 +429,7 @@ cog_status cog_journal_replace_set(const struct cog_cache_lock *lk, const char *
 
     if (n != NIMG)
         return cog_error_set(err, COG_ERR_INTERNAL, NULL, "a journal record holds %d files", NIMG);
-    if ((st = open_journal(dir, true, &fd, err)) != COG_OK)
+    if ((st = open_journal(dir, true, &fd, NULL, err)) != COG_OK)
         goto out;
     /* The lock's settle left a current header (cog_cache_lock_login). */
     if (headers(fd, hs) == 0) {

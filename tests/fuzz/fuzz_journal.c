@@ -34,17 +34,6 @@
 #define TAIL_LEN 24u    /* record_len, sum, magic */
 #define FILE_MAX 65536u /* what the target writes of an input */
 
-static const struct {
-    const char *name;
-    enum cog_disk_kind kind;
-    mode_t mode;
-} logins[] = {
-    {COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS, COG_CACHE_PUBLIC_MODE},
-    {COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS, COG_CACHE_PRIVATE_MODE},
-    {COG_CACHE_KEYS_DELTA_FILE, COG_DISK_ACCOUNTS, COG_CACHE_PUBLIC_MODE},
-};
-#define NLOGINS (sizeof(logins) / sizeof(logins[0]))
-
 static uint64_t get64(const uint8_t *p)
 {
     uint64_t v;
@@ -82,8 +71,8 @@ static void path_of(char *buf, size_t len, const char *dir, const char *name)
 static void remove_logins(const char *dir)
 {
     char path[256];
-    for (size_t i = 0; i < NLOGINS; i++) {
-        path_of(path, sizeof(path), dir, logins[i].name);
+    for (size_t i = 0; i < COG_CACHE_NLOGINS; i++) {
+        path_of(path, sizeof(path), dir, cog_cache_logins_files[i].name);
         (void)unlink(path);
     }
 }
@@ -121,15 +110,15 @@ static void check_dir(const char *dir)
             strcmp(e->d_name, COG_CACHE_JOURNAL_FILE) == 0)
             continue;
         size_t i = 0;
-        while (i < NLOGINS && strcmp(e->d_name, logins[i].name) != 0)
+        while (i < COG_CACHE_NLOGINS && strcmp(e->d_name, cog_cache_logins_files[i].name) != 0)
             i++;
-        FUZZ_CHECK(i < NLOGINS); /* nothing else: no temp file, no other name */
+        FUZZ_CHECK(i < COG_CACHE_NLOGINS); /* nothing else: no temp file, no other name */
         struct stat sb;
         struct cog_cache_map m;
         path_of(path, sizeof(path), dir, e->d_name);
         FUZZ_CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode));
-        FUZZ_CHECK((sb.st_mode & 07777) == logins[i].mode);
-        FUZZ_CHECK(cog_cache_map_open(&m, path, logins[i].kind) == COG_CACHE_OK);
+        FUZZ_CHECK((sb.st_mode & 07777) == cog_cache_logins_files[i].mode);
+        FUZZ_CHECK(cog_cache_map_open(&m, path, cog_cache_logins_files[i].kind) == COG_CACHE_OK);
         FUZZ_CHECK(cog_cache_map_verify(&m));
         cog_cache_map_close(&m);
     }
@@ -166,15 +155,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_dir(dir);
     /* The files are now what the journal's current record says (or it
      * named none and was emptied): a second settle has nothing to do. */
-    struct stat before[NLOGINS], after;
-    bool had[NLOGINS];
-    for (size_t i = 0; i < NLOGINS; i++) {
-        path_of(path, sizeof(path), dir, logins[i].name);
+    struct stat before[COG_CACHE_NLOGINS], after;
+    bool had[COG_CACHE_NLOGINS];
+    for (size_t i = 0; i < COG_CACHE_NLOGINS; i++) {
+        path_of(path, sizeof(path), dir, cog_cache_logins_files[i].name);
         had[i] = stat(path, &before[i]) == 0;
     }
     FUZZ_CHECK(cog_journal_settle(NULL, dir, false, &err) == COG_OK);
-    for (size_t i = 0; i < NLOGINS; i++) {
-        path_of(path, sizeof(path), dir, logins[i].name);
+    for (size_t i = 0; i < COG_CACHE_NLOGINS; i++) {
+        path_of(path, sizeof(path), dir, cog_cache_logins_files[i].name);
         bool has = stat(path, &after) == 0;
         FUZZ_CHECK(has == had[i] && (!has || after.st_ino == before[i].st_ino));
     }
