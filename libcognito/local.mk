@@ -34,6 +34,7 @@ libcognito_libcognito_la_SOURCES = \
 	libcognito/cache/cache_account.c libcognito/cache/cache_detach.c \
 	libcognito/cache/cache_fetch.c libcognito/cache/cache_file.c libcognito/cache/cache_journal.c \
 	libcognito/cache/cache_lock.c libcognito/cache/cache_write.c \
+	libcognito/cache/cache_image.c libcognito/cache/cache_image.h \
 	libcognito/cache/idmap.c libcognito/cache/idmap.h libcognito/cache/sshkey.c \
 	libcognito/cache/sshkey.h \
 	libcognito/mapping/admin.c libcognito/mapping/admin.h libcognito/mapping/cache_retire.c \

@@ -46,6 +46,11 @@ enum {
  * (COG_SEC_USERS entries; user index refs are that plus one), so 32-bit
  * refs reach a 32 GB pool.
  *
+ * Records may share a word list, as they share a string: a writer stores a
+ * list that repeats once (users with the same supplementary gids, accounts
+ * with the same Cognito groups), so the lists of most lookups are few, hot
+ * and in cache.
+ *
  * An accounts file uses COG_SEC_USERS for struct cog_disk_account[count[0]],
  * WORDS, STRINGS, IDX_A (by name) and IDX_B (by sub). */
 

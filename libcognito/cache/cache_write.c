@@ -9,6 +9,7 @@
 #include "libcognito/core/arena.h"
 #include "libcognito/core/buf.h"
 #include "libcognito/cache/cache.h"
+#include "libcognito/cache/cache_image.h"
 #include "libcognito/core/util.h"
 
 /* ---- the model ------------------------------------------------------------------ */
@@ -71,111 +72,6 @@ char *cog_cache_model_strdup(struct cog_cache_model *m, const char *s)
 }
 
 /* ---- the image ------------------------------------------------------------------ */
-
-/* Strings that repeat (shells, statuses, group names) are stored once. The
- * table grows at half load: a pool's group names are unbounded, and a full
- * open-addressing table would probe forever. */
-struct intern {
-    uint32_t *offs; /* string offset + 1, 0 empty */
-    size_t slots, n;
-};
-
-struct image {
-    struct cog_buf strings;
-    struct cog_buf words; /* uint32_t */
-    struct intern interned;
-    bool failed;
-};
-
-static uint32_t add_string(struct image *im, const char *s)
-{
-    if (s == NULL || *s == '\0')
-        return 0;
-    size_t off = im->strings.len;
-    cog_buf_add(&im->strings, s, strlen(s) + 1);
-    if (off > UINT32_MAX - 1 || im->strings.len > UINT32_MAX)
-        im->failed = true;
-    return (uint32_t)off;
-}
-
-static size_t intern_slot(const uint32_t *offs, size_t slots, const char *pool, const char *s)
-{
-    size_t mask = slots - 1, at = cog_disk_mix(cog_disk_name_key(s)) & mask;
-    while (offs[at] != 0 && strcmp(pool + offs[at] - 1, s) != 0)
-        at = (at + 1) & mask;
-    return at;
-}
-
-static bool intern_grow(struct image *im)
-{
-    struct intern *t = &im->interned;
-    size_t slots = t->slots ? t->slots * 2 : 1024;
-    uint32_t *offs = slots <= SIZE_MAX / sizeof(*offs) ? calloc(slots, sizeof(*offs)) : NULL;
-    if (offs == NULL)
-        return false;
-    for (size_t i = 0; i < t->slots; i++) {
-        if (t->offs[i] != 0) {
-            const char *s = im->strings.data + t->offs[i] - 1;
-            offs[intern_slot(offs, slots, im->strings.data, s)] = t->offs[i];
-        }
-    }
-    free(t->offs);
-    t->offs = offs;
-    t->slots = slots;
-    return true;
-}
-
-static uint32_t intern_string(struct image *im, const char *s)
-{
-    struct intern *t = &im->interned;
-    if (s == NULL || *s == '\0')
-        return 0;
-    if ((t->n + 1) * 2 > t->slots && !intern_grow(im)) {
-        im->failed = true;
-        return 0;
-    }
-    size_t at = intern_slot(t->offs, t->slots, im->strings.data, s);
-    if (t->offs[at] != 0)
-        return t->offs[at] - 1;
-    uint32_t off = add_string(im, s);
-    if (!im->strings.failed && !im->failed) {
-        t->offs[at] = off + 1;
-        t->n++;
-    }
-    return off;
-}
-
-static uint32_t add_words(struct image *im, const uint32_t *w, size_t n)
-{
-    if (n == 0)
-        return 0;
-    size_t off = im->words.len / 4;
-    uint32_t count = (uint32_t)n;
-    if (n > UINT32_MAX || off > UINT32_MAX - n - 1) {
-        im->failed = true;
-        return 0;
-    }
-    cog_buf_add(&im->words, &count, 4);
-    cog_buf_add(&im->words, w, n * 4);
-    return (uint32_t)off;
-}
-
-/* A list of strings as a word list of string offsets. */
-static uint32_t add_string_list(struct image *im, const char *const *s, size_t n, bool interned)
-{
-    uint32_t small[64];
-    uint32_t *offs = n <= 64 ? small : malloc(n * sizeof(*offs));
-    if (offs == NULL) {
-        im->failed = true;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        offs[i] = interned ? intern_string(im, s[i]) : add_string(im, s[i]);
-    uint32_t at = add_words(im, offs, n);
-    if (offs != small)
-        free(offs);
-    return at;
-}
 
 static uint32_t slots_for(size_t n)
 {
@@ -274,8 +170,8 @@ static void header_init(struct cog_disk_header *h, const struct cog_cache_model 
     h->base_time = m->delta || m->base_time != 0 ? m->base_time : m->built_at;
 }
 
-static cog_status build_nss(const struct cog_cache_model *m, struct image *im, struct cog_buf *out,
-                            struct cog_error *err)
+static cog_status build_nss(const struct cog_cache_model *m, struct cog_image *im,
+                            struct cog_buf *out, struct cog_error *err)
 {
     cog_status st = COG_OK;
     struct cog_disk_header h;
@@ -302,13 +198,13 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
         struct cog_disk_user rec = {0};
         cog_buf_align(&im->strings, 8);
         size_t at = cog_buf_add_zero(&im->strings, sizeof(rec));
-        rec.name = uname[i] = add_string(im, u->name);
-        rec.gecos = add_string(im, u->gecos);
-        rec.home = add_string(im, u->home);
-        rec.shell = intern_string(im, u->shell);
+        rec.name = uname[i] = cog_image_string(im, u->name);
+        rec.gecos = cog_image_string(im, u->gecos);
+        rec.home = cog_image_string(im, u->home);
+        rec.shell = cog_image_intern(im, u->shell);
         rec.uid = uid[i] = u->uid;
         rec.gid = u->gid;
-        rec.gids = add_words(im, u->gids, u->ngids);
+        rec.gids = cog_image_intern_words(im, u->gids, u->ngids);
         rec.flags = u->hidden ? COG_DISK_HIDDEN : 0;
         if (im->strings.failed || at / 8 >= UINT32_MAX) {
             im->failed = true;
@@ -319,7 +215,7 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
     }
     for (size_t i = 0; i < ng; i++) {
         const struct cog_cache_group *g = &m->groups[i];
-        groups[i].name = gname[i] = intern_string(im, g->name);
+        groups[i].name = gname[i] = cog_image_intern(im, g->name);
         groups[i].gid = gid[i] = g->gid;
         uint32_t small[64];
         members = g->nmembers <= 64 ? small : malloc(g->nmembers * 4);
@@ -332,7 +228,7 @@ static cog_status build_nss(const struct cog_cache_model *m, struct image *im, s
             if (g->members[k] < nu && !m->users[g->members[k]].hidden)
                 members[n++] = uname[g->members[k]];
         }
-        groups[i].members = add_words(im, members, n);
+        groups[i].members = cog_image_words(im, members, n);
         if (members != small)
             free(members);
         members = NULL;
@@ -402,7 +298,7 @@ out:
     return st;
 }
 
-static cog_status build_accounts(const struct cog_cache_model *m, struct image *im,
+static cog_status build_accounts(const struct cog_cache_model *m, struct cog_image *im,
                                  struct cog_buf *out, struct cog_error *err)
 {
     cog_status st = COG_OK;
@@ -420,12 +316,12 @@ static cog_status build_accounts(const struct cog_cache_model *m, struct image *
     }
     for (size_t i = 0; i < nu; i++) {
         const struct cog_cache_user *u = &m->users[i];
-        acc[i].name = aname[i] = add_string(im, u->name);
-        acc[i].sub = asub[i] = add_string(im, u->sub);
-        acc[i].status = intern_string(im, u->status);
+        acc[i].name = aname[i] = cog_image_string(im, u->name);
+        acc[i].sub = asub[i] = cog_image_string(im, u->sub);
+        acc[i].status = cog_image_intern(im, u->status);
         acc[i].uid = u->uid;
-        acc[i].groups = add_string_list(im, u->groups, u->ngroups, true);
-        acc[i].keys = add_string_list(im, u->keys, u->nkeys, false);
+        acc[i].groups = cog_image_string_list(im, u->groups, u->ngroups, true);
+        acc[i].keys = cog_image_string_list(im, u->keys, u->nkeys, false);
         acc[i].flags = (u->hidden ? COG_DISK_HIDDEN : 0) | (u->enabled ? COG_DISK_ENABLED : 0);
         acc[i].created = u->created;
         acc[i].stamp = u->stamp;
@@ -482,15 +378,12 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
                            size_t *len, struct cog_error *err)
 {
     cog_status st;
-    struct image im = {.strings = {.public_data = true}, .words = {.public_data = true}};
+    struct cog_image im;
     struct cog_buf out = {.public_data = true};
-    uint32_t zero = 0;
 
     *data = NULL;
     *len = 0;
-    /* Offset 0 is "" and word 0 the empty list, so a zero field is always valid. */
-    cog_buf_addc(&im.strings, '\0');
-    cog_buf_add(&im.words, &zero, 4);
+    cog_image_init(&im);
     st = kind == COG_DISK_NSS ? build_nss(m, &im, &out, err) : build_accounts(m, &im, &out, err);
     if (st != COG_OK)
         goto out;
@@ -498,9 +391,7 @@ cog_status cog_cache_build(const struct cog_cache_model *m, enum cog_disk_kind k
     if (*data == NULL)
         st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
 out:
-    free(im.interned.offs);
-    cog_buf_free(&im.strings);
-    cog_buf_free(&im.words);
+    cog_image_free(&im);
     cog_buf_free(&out);
     return st;
 }

@@ -245,6 +245,93 @@ START_TEST(test_accounts_file)
 }
 END_TEST
 
+/* A word list that repeats is stored once: users with the same gids, or
+ * the same Cognito groups, share one list (a lookup's list is then often in
+ * cache already); a list in another order, or a longer one, is its own.
+ * Past a thousand distinct lists the table has grown, and still shares. */
+START_TEST(test_lists_shared)
+{
+    struct cog_cache_model m;
+    struct cog_cache_map nss, acc;
+    char path[256], name[32];
+    const uint32_t *items;
+    uint32_t n;
+    const char *both[] = {"devs", "ops"}, *one[] = {"devs"};
+    uint32_t ab[] = {7000, 7001}, ba[] = {7001, 7000}, abc[] = {7000, 7001, 27};
+    enum { MANY = 3000 };
+
+    cog_cache_model_init(&m);
+    m.built_at = 1700000000;
+    muser(&m, "alice", 5000, NULL, ab, 2);
+    muser(&m, "bob", 5001, NULL, ab, 2);
+    muser(&m, "carol", 5002, NULL, ab, 1);
+    muser(&m, "dave", 5003, NULL, ba, 2);
+    muser(&m, "erin", 5004, NULL, abc, 3);
+    m.users[0].groups = m.users[1].groups = both;
+    m.users[0].ngroups = m.users[1].ngroups = 2;
+    m.users[2].groups = one;
+    m.users[2].ngroups = 1;
+    for (uint32_t i = 0; i < MANY; i++) { /* i and i + MANY / 2 share a list */
+        uint32_t g[] = {10000 + i % (MANY / 2), 7};
+        snprintf(name, sizeof(name), "u%u", i);
+        muser(&m, name, 20000 + i, NULL, g, 2);
+    }
+    write_file(&m, COG_DISK_NSS, COG_CACHE_NSS_FILE);
+    write_file(&m, COG_DISK_ACCOUNTS, COG_CACHE_ACCOUNTS_FILE);
+    path_of(COG_CACHE_NSS_FILE, path, sizeof(path));
+    ck_assert_int_eq(cog_cache_map_open(&nss, path, COG_DISK_NSS), COG_CACHE_OK);
+    path_of(COG_CACHE_ACCOUNTS_FILE, path, sizeof(path));
+    ck_assert_int_eq(cog_cache_map_open(&acc, path, COG_DISK_ACCOUNTS), COG_CACHE_OK);
+
+    const struct cog_disk_user *a = cog_cache_user_by_name(&nss, "alice"),
+                               *b = cog_cache_user_by_name(&nss, "bob"),
+                               *c = cog_cache_user_by_name(&nss, "carol"),
+                               *d = cog_cache_user_by_name(&nss, "dave"),
+                               *e = cog_cache_user_by_name(&nss, "erin");
+    ck_assert(a && b && c && d && e);
+    ck_assert_uint_ne(a->gids, 0);
+    ck_assert_uint_eq(a->gids, b->gids);
+    ck_assert_uint_ne(a->gids, c->gids);
+    ck_assert_uint_ne(a->gids, d->gids);
+    ck_assert_uint_ne(a->gids, e->gids);
+    ck_assert(cog_cache_list(&nss, d->gids, &items, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(items[0], 7001);
+    ck_assert(cog_cache_list(&nss, c->gids, &items, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(items[0], 7000);
+    ck_assert(cog_cache_list(&nss, e->gids, &items, &n));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(items[2], 27);
+    for (uint32_t i = 0; i < MANY / 2; i++) {
+        snprintf(name, sizeof(name), "u%u", i);
+        const struct cog_disk_user *x = cog_cache_user_by_name(&nss, name);
+        snprintf(name, sizeof(name), "u%u", i + MANY / 2);
+        const struct cog_disk_user *y = cog_cache_user_by_name(&nss, name);
+        ck_assert(x && y);
+        ck_assert_uint_eq(x->gids, y->gids);
+        ck_assert(cog_cache_list(&nss, y->gids, &items, &n));
+        ck_assert_uint_eq(n, 2);
+        ck_assert_uint_eq(items[0], 10000 + i);
+        ck_assert_uint_eq(items[1], 7);
+    }
+
+    const struct cog_disk_account *aa = cog_cache_account_by_name(&acc, "alice"),
+                                  *ab_ = cog_cache_account_by_name(&acc, "bob"),
+                                  *ac = cog_cache_account_by_name(&acc, "carol");
+    ck_assert(aa && ab_ && ac);
+    ck_assert_uint_ne(aa->groups, 0);
+    ck_assert_uint_eq(aa->groups, ab_->groups);
+    ck_assert_uint_ne(aa->groups, ac->groups);
+    ck_assert(cog_cache_list(&acc, ac->groups, &items, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(cog_cache_str(&acc, items[0]), "devs");
+    cog_cache_map_close(&nss);
+    cog_cache_map_close(&acc);
+    cog_cache_model_free(&m);
+}
+END_TEST
+
 /* Many users: every one found by name and uid, misses miss, ids unique. */
 START_TEST(test_many_users)
 {
@@ -614,6 +701,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_accounts_file);
     tcase_add_test(tc, test_many_users);
+    tcase_add_test(tc, test_lists_shared);
     tcase_add_test(tc, test_duplicates_refused);
     tcase_add_test(tc, test_damage_never_crashes);
     tcase_add_test(tc, test_untrusted_files);
