@@ -198,9 +198,17 @@ static cog_status build_nss(const struct cog_cache_model *m, struct cog_image *i
         struct cog_disk_user rec = {0};
         cog_buf_align(&im->strings, 8);
         size_t at = cog_buf_add_zero(&im->strings, sizeof(rec));
-        rec.name = uname[i] = cog_image_string(im, u->name);
+        /* A home that ends in the name ("/home/NAME") holds the name too:
+         * one string fewer per user, the name still right after the record. */
+        size_t hl = u->home ? strlen(u->home) : 0, nl = u->name ? strlen(u->name) : 0;
+        if (nl > 0 && hl > nl && strcmp(u->home + hl - nl, u->name) == 0) {
+            rec.home = cog_image_string(im, u->home);
+            rec.name = uname[i] = rec.home + (uint32_t)(hl - nl);
+        } else {
+            rec.name = uname[i] = cog_image_string(im, u->name);
+            rec.home = cog_image_string(im, u->home);
+        }
         rec.gecos = cog_image_string(im, u->gecos);
-        rec.home = cog_image_string(im, u->home);
         rec.shell = cog_image_intern(im, u->shell);
         rec.uid = uid[i] = u->uid;
         rec.gid = u->gid;
