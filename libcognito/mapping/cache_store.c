@@ -38,15 +38,16 @@ void cog_cache_files_close(struct cog_cache_files *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* The four files, each with its name and kind. */
-static void files_list(struct cog_cache_files *f, struct cog_cache_map *maps[4],
-                       const char *names[4], enum cog_disk_kind kinds[4])
-{
-    maps[0] = &f->nss, names[0] = COG_CACHE_NSS_FILE, kinds[0] = COG_DISK_NSS;
-    maps[1] = &f->nss_d, names[1] = COG_CACHE_NSS_DELTA_FILE, kinds[1] = COG_DISK_NSS;
-    maps[2] = &f->acc, names[2] = COG_CACHE_ACCOUNTS_FILE, kinds[2] = COG_DISK_ACCOUNTS;
-    maps[3] = &f->acc_d, names[3] = COG_CACHE_ACCOUNTS_DELTA_FILE, kinds[3] = COG_DISK_ACCOUNTS;
-}
+/* The four files' names and kinds, in files_load's order. */
+static const struct {
+    const char *name;
+    enum cog_disk_kind kind;
+} files_spec[4] = {
+    {COG_CACHE_NSS_FILE, COG_DISK_NSS},
+    {COG_CACHE_NSS_DELTA_FILE, COG_DISK_NSS},
+    {COG_CACHE_ACCOUNTS_FILE, COG_DISK_ACCOUNTS},
+    {COG_CACHE_ACCOUNTS_DELTA_FILE, COG_DISK_ACCOUNTS},
+};
 
 static void files_views(struct cog_cache_files *f)
 {
@@ -62,25 +63,23 @@ static void files_views(struct cog_cache_files *f)
 static cog_status files_load(const char *dir, struct cog_cache_files *f, bool keep,
                              struct cog_error *err)
 {
-    struct cog_cache_map *maps[4];
-    const char *names[4];
-    enum cog_disk_kind kinds[4];
+    struct cog_cache_map *maps[4] = {&f->nss, &f->nss_d, &f->acc, &f->acc_d};
     struct stat sb;
 
-    files_list(f, maps, names, kinds);
     for (size_t i = 0; i < 4; i++) {
-        char *path = cog_cache_path(dir, names[i]);
+        struct cog_cache_map *map = maps[i];
+        char *path = cog_cache_path(dir, files_spec[i].name);
         if (path == NULL)
             return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
         /* A file mapped or read on demand holds its inode, so the same
          * device and inode are the same file (never changed in place); a
          * copy is simply read again. */
-        bool same = keep && cog_cache_map_present(maps[i]) && !maps[i]->loaded &&
-                    !cog_cache_map_failed(maps[i]) && stat(path, &sb) == 0 &&
-                    sb.st_dev == maps[i]->dev && sb.st_ino == maps[i]->ino;
+        bool same = keep && cog_cache_map_present(map) && !map->loaded &&
+                    !cog_cache_map_failed(map) && stat(path, &sb) == 0 && sb.st_dev == map->dev &&
+                    sb.st_ino == map->ino;
         if (!same) {
-            cog_cache_map_close(maps[i]);
-            cog_cache_map_load(maps[i], path, kinds[i]);
+            cog_cache_map_close(map);
+            cog_cache_map_load(map, path, files_spec[i].kind);
         }
         free(path);
     }
