@@ -319,16 +319,18 @@ static cog_status checkpoint(const struct cog_cache_lock *lk, const char *dir, i
 }
 
 /* The current header and its record (r->buf NULL when it names none): the
- * newer slot, unless it or its record is torn, then the older. False when
- * neither holds; *h is then a header to follow (seq and epoch past every
- * valid one's, or fresh), so the next epoch shares no number with an old. */
-static bool current(int fd, uint64_t size, struct jheader *h, struct jrecord *r)
+ * newer slot, unless it or its record is torn, then the older; *newest: the
+ * newer valid slot's seq. False when neither holds; *h is then a header to
+ * follow (seq and epoch past every valid one's, or fresh), so the next
+ * epoch shares no number with an old. */
+static bool current(int fd, uint64_t size, struct jheader *h, struct jrecord *r, uint64_t *newest)
 {
     struct jheader hs[2];
     int n = headers(fd, hs);
     for (int i = 0; i < n; i++) {
         if (hs[i].last_len == 0 || read_record(fd, size, &hs[i], r)) {
             *h = hs[i];
+            *newest = hs[0].seq;
             return true;
         }
     }
@@ -343,8 +345,8 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
                               struct cog_error *err)
 {
     struct jrecord r = {0};
-    struct jheader h, hs[2];
-    uint64_t size = 0;
+    struct jheader h;
+    uint64_t size = 0, newest = 0;
     int fd;
     /* The files logins set aside, freed by a writer no one waits on. */
     for (int i = 0; empty && i < NIMG; i++)
@@ -352,7 +354,7 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
     cog_status st = open_journal(dir, false, &fd, &size, err);
     if (st != COG_OK || fd < 0)
         return st;
-    if (!current(fd, size, &h, &r)) {
+    if (!current(fd, size, &h, &r, &newest)) {
         empty = true; /* no header or record to trust: the files as they are */
     } else if (r.buf != NULL) {
         bool same = true;
@@ -371,11 +373,10 @@ cog_status cog_journal_settle(const struct cog_cache_lock *lk, const char *dir, 
     } else {
         empty = false; /* an empty epoch: the files are durable as they are */
     }
-    if (!empty && headers(fd, hs) > 0 && hs[0].seq != h.seq) {
+    if (!empty && newest != h.seq) {
         /* The newer slot names a torn record (a login that never returned):
          * h written over it, so the next login keeps h as the other slot. */
-        struct jheader torn = hs[0], again = h;
-        torn.seq++;
+        struct jheader torn = {.seq = newest + 1}, again = h;
         if (!put_header(fd, &torn, &again))
             empty = true;
     }
