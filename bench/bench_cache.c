@@ -268,7 +268,7 @@ static int measure_logins(const char *dir, long n)
         nss[k] = now_ms() - t0;
         cog_cache_files_close(&f);
         struct json_object *c = new_claims(LOGINS + k, name, sizeof(name));
-        struct cog_login_job job = {.cfg = &cfg, .id_claims = c, .nss_checked = name};
+        struct cog_login_job job = {&cfg, c, NULL, name, NULL, NULL};
         t0 = now_ms();
         st = cog_store_login_job(&job, &err);
         work[k] = now_ms() - t0;

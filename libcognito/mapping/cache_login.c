@@ -50,7 +50,6 @@ static cog_status login_map(const struct cog_login_job *job, struct cog_pool *po
         .prior_accounts = &f->vacc,
         .incremental = true,
         .nss_checked = job->nss_checked,
-        .local = job->local,
     };
     cog_status st = cog_mapping_build(&in, one, log, err);
     if (st == COG_OK && one->nusers == 0)
@@ -227,24 +226,15 @@ cog_status cog_cache_store_login_checked(const struct cog_config *cfg,
                                          struct cog_error *err)
 {
     struct cog_cache_files f;
-    struct cog_local_accounts *local = NULL;
-    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log, &f, NULL};
+    struct cog_login_job job = {cfg, id_claims, getuser, nss_checked, log, &f};
     cog_status st = COG_OK;
 
     memset(&f, 0, sizeof(f));
     /* Subs are hashed (SHA-256): OpenSSL's configuration is read once. */
     (void)OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
-    /* Both mappings (the check, then the writer's under the lock) see the
-     * same local accounts: the lock does not guard those files, so reading
-     * them again there would be no truer, only slower. */
-    if ((st = cog_local_accounts_load(cfg, log, &local, err)) != COG_OK)
-        goto out;
-    job.local = local;
     /* The lock is held where the user cannot stop it (cache_detach.c). */
     if (!login_unchanged(&job, &f))
         st = cog_run_guarded(cog_store_login_job, &job, (long)cfg->timeout * 1000, err);
-out:
     cog_cache_files_close(&f);
-    cog_local_accounts_free(local);
     return st;
 }

@@ -65,9 +65,6 @@ struct cog_login_job {
     /* The files as the unchanged-check opened them (NULL: none): the
      * writer keeps what no one has replaced since. */
     struct cog_cache_files *files;
-    /* The local passwd and group files, read once for both mappings (NULL:
-     * each mapping reads them). */
-    const struct cog_local_accounts *local;
 };
 cog_status cog_store_login_job(void *ctx, struct cog_error *err);
 /* Tells log (may be NULL) when lk was taken from a stale holder, and why. */

@@ -28,9 +28,9 @@ cog_status cog_mapping_build(const struct cog_mapping_input *in, struct cog_cach
     const struct cog_pool *p = in->pool;
     size_t *order = NULL;
 
-    if (in->local == NULL && (st = cog_local_accounts_load(in->cfg, m.log, &m.own, err)) != COG_OK)
+    st = mapping_local_load(&m.local, in->cfg, m.log, err);
+    if (st != COG_OK)
         goto out;
-    m.local = in->local ? in->local : m.own;
     size_t nu = p->nusers ? p->nusers : 1, ng = p->ngroups ? p->ngroups : 1;
     m.names = calloc(nu, sizeof(*m.names));
     m.uids = calloc(nu, sizeof(*m.uids));
@@ -73,6 +73,6 @@ out:
     cog_strmap_free(&m.group_index);
     free(m.map);
     cog_u32map_free(&m.reserved);
-    cog_local_accounts_free(m.own);
+    mapping_local_free(&m.local);
     return st;
 }

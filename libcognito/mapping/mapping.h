@@ -117,19 +117,7 @@ struct cog_mapping_input {
      * users and groups of logins newer than its listing. */
     const uint32_t *reserved;
     size_t nreserved;
-    /* The local passwd and group files as the caller read them
-     * (cog_local_accounts_load; a login maps twice, before and under the
-     * lock), or NULL: read here. */
-    const struct cog_local_accounts *local;
 };
-
-/* The local passwd and group files (cfg's, never through NSS, which would
- * ask our own cache), read once: their names, uids and gids. A missing
- * file is empty. */
-struct cog_local_accounts;
-cog_status cog_local_accounts_load(const struct cog_config *cfg, struct cog_mapping_log *log,
-                                   struct cog_local_accounts **out, struct cog_error *err);
-void cog_local_accounts_free(struct cog_local_accounts *l);
 
 /* Maps the pool into out (initialised by the caller). Users and groups that
  * cannot be mapped are skipped and logged, never fatal. */

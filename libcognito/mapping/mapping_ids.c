@@ -46,7 +46,7 @@ static uint32_t prior_uid_of_sub(const struct mapper *m, const char *sub)
 static bool uid_taken(const struct mapper *m, uint32_t uid, const char *sub)
 {
     size_t owner;
-    if (cog_u32map_get(&m->local->uids, uid, NULL) || cog_u32map_get(&m->local->gids, uid, NULL))
+    if (cog_u32map_get(&m->local.uids, uid, NULL) || cog_u32map_get(&m->local.gids, uid, NULL))
         return true;
     if (cog_u32map_get(&m->reserved, uid, NULL))
         return true;
@@ -77,7 +77,7 @@ static bool uid_taken(const struct mapper *m, uint32_t uid, const char *sub)
 static bool gid_taken(const struct mapper *m, uint32_t gid, const char *group)
 {
     size_t owner;
-    if (cog_u32map_get(&m->local->gids, gid, NULL) || cog_u32map_get(&m->uid_owner, gid, NULL) ||
+    if (cog_u32map_get(&m->local.gids, gid, NULL) || cog_u32map_get(&m->uid_owner, gid, NULL) ||
         cog_u32map_get(&m->reserved, gid, NULL))
         return true;
     if (cog_u32map_get(&m->gid_owner, gid, &owner))
@@ -251,7 +251,7 @@ cog_status mapper_assign_groups(struct mapper *m, struct cog_error *err)
             why = "not a valid Unix group name";
         else if (cog_mapping_name_denied(cfg, name))
             why = "the name is on the deny list (use group_map)";
-        else if (cog_strmap_get(&m->local->names, name, NULL))
+        else if (cog_strmap_get(&m->local.names, name, NULL))
             why = "a local user or group has that name (use group_map)";
         else if (cog_strmap_get(&m->name_owner, name, NULL))
             why = "a user has that name (their private group)";
@@ -347,7 +347,7 @@ static bool map_collect(void *ctx, const char *left, const char *right)
         return true;
     if (isdigit((unsigned char)right[0]))
         mapping_parse_id(right, 1, COG_ID_MAX, &gid);
-    else if (cog_strmap_get(&m->local->group_gid, right, &v) && v != 0)
+    else if (cog_strmap_get(&m->local.group_gid, right, &v) && v != 0)
         gid = (uint32_t)v;
     if (gid == 0) {
         mapper_logf(m->log, LOG_WARNING, "group_map: no local group '%s'; '%s' adds nothing", right,

@@ -15,8 +15,8 @@
 #define NOBODY SIZE_MAX
 #define GROUP_MAP_MAX 64
 
-/* The local passwd and group files, read once (mapping.h). */
-struct cog_local_accounts {
+/* The local passwd and group files, read once. */
+struct local {
     struct cog_strmap names;     /* user and group names */
     struct cog_strmap group_gid; /* group name -> gid */
     struct cog_u32map uids, gids;
@@ -34,8 +34,7 @@ struct mapper {
     const struct cog_config *cfg;
     const struct cog_pool *pool;
     struct cog_mapping_log *log;
-    const struct cog_local_accounts *local; /* the input's, or own */
-    struct cog_local_accounts *own;
+    struct local local;
     char (*names)[COG_UNIX_NAME_MAX + 1];  /* per pool user; "" = skipped */
     uint32_t *uids;                        /* per pool user; 0 = none yet */
     char (*gnames)[COG_UNIX_NAME_MAX + 1]; /* per pool group; "" = skipped */
@@ -53,6 +52,9 @@ struct mapper {
 void mapper_logf(struct cog_mapping_log *log, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
+                              struct cog_mapping_log *log, struct cog_error *err);
+void mapping_local_free(struct local *l);
 const char *mapper_prior_sub_of_name(const struct mapper *m, const char *name);
 
 /* The steps, in this order; order lists the pool users by age. */

@@ -74,21 +74,19 @@ void mapper_logf(struct cog_mapping_log *log, int prio, const char *fmt, ...)
 
 /* Reads the local passwd and group files directly (never through NSS, which
  * would ask our own cache). A missing file is empty. */
-cog_status cog_local_accounts_load(const struct cog_config *cfg, struct cog_mapping_log *log,
-                                   struct cog_local_accounts **out, struct cog_error *err)
+cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
+                              struct cog_mapping_log *log, struct cog_error *err)
 {
     cog_status st = COG_OK;
     const char *pw_path = cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE;
     const char *gr_path = cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE;
     char buf[16384];
     FILE *f = NULL;
-    struct cog_local_accounts *l = calloc(1, sizeof(*l));
 
-    *out = NULL;
-    if (l == NULL || (l->arena = cog_arena_new()) == NULL) {
-        st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
+    memset(l, 0, sizeof(*l));
+    l->arena = cog_arena_new();
+    if (l->arena == NULL)
+        return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
     f = fopen(pw_path, "re");
     if (f == NULL)
         mapper_logf(log, LOG_WARNING, "cannot read %s: %s", pw_path, strerror(errno));
@@ -123,23 +121,16 @@ cog_status cog_local_accounts_load(const struct cog_config *cfg, struct cog_mapp
 out:
     if (f != NULL)
         fclose(f);
-    if (st == COG_OK)
-        *out = l;
-    else
-        cog_local_accounts_free(l);
     return st;
 }
 
-void cog_local_accounts_free(struct cog_local_accounts *l)
+void mapping_local_free(struct local *l)
 {
-    if (l == NULL)
-        return;
     cog_strmap_free(&l->names);
     cog_strmap_free(&l->group_gid);
     cog_u32map_free(&l->uids);
     cog_u32map_free(&l->gids);
     cog_arena_free(l->arena);
-    free(l);
 }
 
 /* The sub this host's cache gives the account named name, or NULL. */
@@ -183,7 +174,7 @@ cog_status mapper_assign_names(struct mapper *m, const size_t *order, struct cog
             if (pass == 0 && !holds)
                 continue;
             const char *why = cog_mapping_name_denied(m->cfg, name) ? "the name is on the deny list"
-                              : cog_strmap_get(&m->local->names, name, NULL)
+                              : cog_strmap_get(&m->local.names, name, NULL)
                                   ? "a local user or group has that name"
                                   : NULL;
             if (why == NULL && m->in->incremental &&

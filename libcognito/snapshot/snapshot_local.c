@@ -23,8 +23,7 @@ static void drop(struct snapshot_drops *d, struct cog_mapping_log *log, bool gro
 }
 
 /* Why an id may not be a pool user's or group's here (NULL: it may). */
-static const char *id_local(const struct cog_config *cfg, const struct cog_local_accounts *l,
-                            uint32_t id)
+static const char *id_local(const struct cog_config *cfg, const struct local *l, uint32_t id)
 {
     if ((long)id < (long)cfg->pam_min_uid || id == 0)
         return "a system id (below pam_min_uid)";
@@ -41,8 +40,7 @@ static const char *id_local(const struct cog_config *cfg, const struct cog_local
  * systemd-userdb; 0.8 ms apiece on a test host), and the places a name is
  * used (pam_cognito's account check, authorized-keys) ask them anyway
  * (cog_local_name). */
-static const char *name_local(const struct cog_config *cfg, const struct cog_local_accounts *l,
-                              const char *name)
+static const char *name_local(const struct cog_config *cfg, const struct local *l, const char *name)
 {
     if (cog_mapping_name_denied(cfg, name))
         return "the name is on the deny list";
@@ -55,22 +53,22 @@ cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_ca
                                struct cog_mapping_log *log, struct snapshot_drops *d,
                                struct cog_error *err)
 {
-    struct cog_local_accounts *l;
+    struct local l;
     cog_status st;
 
     memset(d, 0, sizeof(*d));
-    if ((st = cog_local_accounts_load(cfg, log, &l, err)) != COG_OK)
+    if ((st = mapping_local_load(&l, cfg, log, err)) != COG_OK)
         return st;
     for (uint32_t i = 0; i < nss->nrec[0] && st == COG_OK; i++) {
         const struct cog_disk_user *r = cog_cache_user_at(nss, i);
         const char *name = r ? cog_cache_str(nss, r->name) : NULL;
         if (name == NULL)
             continue; /* the reader verified the file: cannot happen */
-        const char *why = name_local(cfg, l, name);
+        const char *why = name_local(cfg, &l, name);
         if (why == NULL)
-            why = id_local(cfg, l, r->uid);
+            why = id_local(cfg, &l, r->uid);
         if (why == NULL && r->gid != r->uid)
-            why = id_local(cfg, l, r->gid);
+            why = id_local(cfg, &l, r->gid);
         if (why == NULL)
             continue;
         if (!cog_u32map_put(&d->users, i, 0) || !cog_strmap_put(&d->names, name, i))
@@ -83,9 +81,9 @@ cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_ca
         const char *name = g ? cog_cache_str(nss, g->name) : NULL;
         if (name == NULL)
             continue;
-        const char *why = name_local(cfg, l, name);
+        const char *why = name_local(cfg, &l, name);
         if (why == NULL)
-            why = id_local(cfg, l, g->gid);
+            why = id_local(cfg, &l, g->gid);
         if (why == NULL)
             continue;
         if (!cog_u32map_put(&d->gids, g->gid, i))
@@ -93,7 +91,7 @@ cog_status snapshot_find_drops(const struct cog_config *cfg, const struct cog_ca
         else
             drop(d, log, true, name, g->gid, why);
     }
-    cog_local_accounts_free(l);
+    mapping_local_free(&l);
     return st;
 }
 
