@@ -43,9 +43,9 @@ enum {
 /* A user's struct cog_disk_user sits in the string pool, 8-byte aligned,
  * right before its name, home and GECOS (a home that ends in the name,
  * "/home/NAME", holds the name: the name's offset points into it): a
- * lookup then touches the index slot and one place, not three. Its position is said in units of 8
- * bytes (COG_SEC_USERS entries; user index refs are that plus one), so 32-bit refs reach a 32 GB
- * pool.
+ * lookup then touches the index slot and one place, not three. Its
+ * position is said in units of 8 bytes (COG_SEC_USERS entries; user index
+ * refs are that plus one), so 32-bit refs reach a 32 GB pool.
  *
  * Records may share a word list, as they share a string: a writer stores a
  * list that repeats once (users with the same supplementary gids, accounts
@@ -126,7 +126,8 @@ struct cog_disk_account {
  * sha256 and a signature), at memory speed. Its one blind spot: the multiply
  * carries a word's low bits up but never its top byte down, so changes
  * confined to the top bytes of two or more words can cancel (1 in 256 for
- * two). A torn write or a damaged sector changes whole words, and is seen. */
+ * two). A torn write or a damaged sector changes whole words, low bytes
+ * too, and is seen but for the odds of any 64-bit sum. */
 static inline uint64_t cog_disk_checksum(const void *data, size_t len)
 {
     const unsigned char *p = data;

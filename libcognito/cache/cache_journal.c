@@ -229,8 +229,8 @@ static bool fill(int fd)
 
 /* DIR/logins.journal open read-write as *fd, which is -1 when there is
  * none (create: made then, filled, with an empty header, and the directory
- * synced), its size in *size (if not NULL). A journal not root's own (or the caller's,
- * when not root) is refused. */
+ * synced), its size in *size (if not NULL). A journal not root's own (or
+ * the caller's, when not root) is refused. */
 static cog_status open_journal(const char *dir, bool create, int *fd, uint64_t *size,
                                struct cog_error *err)
 {
