@@ -61,11 +61,11 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
 	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
 	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal \
-	tests/unit/check_cache_fetch
+	tests/unit/check_cache_fetch tests/unit/check_localnames
 TESTS += tests/unit/check_sigv4 tests/unit/check_cache tests/unit/check_mapping tests/unit/check_nss \
 	tests/unit/check_login_cache tests/unit/check_cache_scale tests/unit/check_cache_retire \
 	tests/unit/check_guard tests/unit/check_cache_load tests/unit/check_journal \
-	tests/unit/check_cache_fetch
+	tests/unit/check_cache_fetch tests/unit/check_localnames
 endif
 tests_unit_check_sigv4_SOURCES = tests/unit/check_sigv4.c
 tests_unit_check_sigv4_CFLAGS = $(TEST_CFLAGS)
@@ -97,6 +97,9 @@ tests_unit_check_mapping_LDADD = $(TEST_LIBS)
 tests_unit_check_nss_SOURCES = tests/unit/check_nss.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_nss_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_nss_LDADD = $(TEST_LIBS) -ldl
+tests_unit_check_localnames_SOURCES = tests/unit/check_localnames.c tests/cachetest.c tests/cachetest.h
+tests_unit_check_localnames_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_localnames_LDADD = $(TEST_LIBS) -ldl
 tests_unit_check_login_cache_SOURCES = tests/unit/check_login_cache.c tests/cachetest.c tests/cachetest.h
 tests_unit_check_login_cache_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_login_cache_LDADD = $(TEST_LIBS) -ldl

@@ -7,36 +7,100 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "libcognito/mapping/localnames.h"
 #include "libcognito/mapping/mapping.h"
 
 #define ENTRY_BUF 16384
+/* The longest entry a local file may hold (a group of many members). */
+#define ENTRY_MAX (1024 * 1024)
 
-/* Is name a user (or group) of the passwd (group) file at path? A file that
- * cannot be read has no names (the mapping says so in its log). */
-static bool file_has(const char *path, bool group, const char *name)
+cog_status cog_local_file_scan(const char *path, bool group,
+                               bool (*fn)(void *ctx, const char *name, uint32_t id), void *ctx,
+                               bool *missing, struct cog_error *err)
 {
-    char buf[ENTRY_BUF];
-    bool found = false;
+    cog_status st = COG_OK;
+    size_t cap = ENTRY_BUF;
+    char *buf = NULL;
     FILE *f = fopen(path, "re");
-    while (f != NULL && !found) {
+
+    *missing = f == NULL && errno == ENOENT;
+    if (f == NULL) {
+        if (!*missing)
+            st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "cannot read %s: %s", path,
+                               strerror(errno));
+        goto out;
+    }
+    for (bool more = true; more;) {
+        const char *name = NULL;
+        uint32_t id = 0;
+        int rc;
+        if (buf == NULL && (buf = malloc(cap)) == NULL) {
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
         if (group) {
             struct group gr, *res = NULL;
-            if (fgetgrent_r(f, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
-                break;
-            found = strcmp(gr.gr_name, name) == 0;
+            rc = fgetgrent_r(f, &gr, buf, cap, &res);
+            if (rc == 0 && res != NULL) {
+                name = gr.gr_name;
+                id = gr.gr_gid;
+            }
         } else {
             struct passwd pw, *res = NULL;
-            if (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-                break;
-            found = strcmp(pw.pw_name, name) == 0;
+            rc = fgetpwent_r(f, &pw, buf, cap, &res);
+            if (rc == 0 && res != NULL) {
+                name = pw.pw_name;
+                id = pw.pw_uid;
+            }
         }
+        if (rc == ERANGE && cap < ENTRY_MAX) {
+            /* glibc puts the stream back at the entry's start. */
+            free(buf);
+            buf = NULL;
+            cap *= 2;
+            continue;
+        }
+        if ((rc != 0 && rc != ENOENT) || ferror(f)) {
+            st = cog_error_set(err, COG_ERR_INTERNAL, NULL, "cannot read %s: %s", path,
+                               strerror(rc != 0 ? rc : EIO));
+            goto out;
+        }
+        more = name != NULL && fn(ctx, name, id);
     }
+out:
     if (f != NULL)
         fclose(f);
-    return found;
+    free(buf);
+    return st;
+}
+
+struct has {
+    const char *name;
+    bool found;
+};
+
+static bool has_name(void *ctx, const char *name, uint32_t id)
+{
+    struct has *h = ctx;
+    (void)id;
+    h->found = strcmp(name, h->name) == 0;
+    return !h->found;
+}
+
+/* Whether name is a user (or group) of the passwd (group) file at path; a
+ * file that cannot be read whole gives why instead. */
+static const char *file_has(const char *path, bool group, const char *name, const char *yes)
+{
+    struct has h = {name, false};
+    struct cog_error err = {0};
+    bool missing;
+    if (cog_local_file_scan(path, group, has_name, &h, &missing, &err) != COG_OK)
+        return group ? "the local group file cannot be read"
+                     : "the local passwd file cannot be read";
+    return h.found ? yes : NULL;
 }
 
 static bool same_str(const struct cog_cache_map *m, uint32_t off, const char *s)
@@ -84,12 +148,13 @@ const char *cog_local_name(const struct cog_config *cfg, const char *name)
     if (cog_mapping_name_denied(cfg, name) ||
         (cog_mapping_unix_name(name, low) && cog_mapping_name_denied(cfg, low)))
         return "the name is on the deny list";
-    if (file_has(cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE, false,
-                 name))
-        return "a local user has that name";
-    if (file_has(cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE, true,
-                 name))
-        return "a local group has that name";
+    why = file_has(cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE, false,
+                   name, "a local user has that name");
+    if (why == NULL)
+        why = file_has(cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE, true,
+                       name, "a local group has that name");
+    if (why != NULL)
+        return why;
     /* A sync or a login can rename a cache file in between opening the cache
      * here and NSS's answer, which our own module gives from the files it
      * finds then: a pool user the new file holds would look like another

@@ -2,9 +2,6 @@
  * may never take, and who gets a name. */
 #include "build-config.h"
 
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,56 +69,50 @@ void mapper_logf(struct cog_mapping_log *log, int prio, const char *fmt, ...)
     log->fn(log->ctx, prio, msg);
 }
 
+struct local_load {
+    struct local *l;
+    bool group, nomem;
+};
+
+static bool local_add(void *ctx, const char *name, uint32_t id)
+{
+    struct local_load *ll = ctx;
+    struct local *l = ll->l;
+    const char *copy = cog_arena_strdup(l->arena, name);
+    ll->nomem =
+        copy == NULL || !cog_strmap_put(&l->names, copy, 0) ||
+        !(ll->group ? cog_strmap_put(&l->group_gid, copy, id) && cog_u32map_put(&l->gids, id, 0)
+                    : cog_u32map_put(&l->uids, id, 0));
+    return !ll->nomem;
+}
+
 /* Reads the local passwd and group files directly (never through NSS, which
- * would ask our own cache). A missing file is empty. */
+ * would ask our own cache). A file that does not exist is empty; one that
+ * cannot be read fails the mapping (cog_local_file_scan). */
 cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
                               struct cog_mapping_log *log, struct cog_error *err)
 {
-    cog_status st = COG_OK;
-    const char *pw_path = cfg->local_passwd_file ? cfg->local_passwd_file : COG_DEFAULT_PASSWD_FILE;
-    const char *gr_path = cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE;
-    char buf[16384];
-    FILE *f = NULL;
+    const char *paths[2] = {cfg->local_passwd_file ? cfg->local_passwd_file
+                                                   : COG_DEFAULT_PASSWD_FILE,
+                            cfg->local_group_file ? cfg->local_group_file : COG_DEFAULT_GROUP_FILE};
 
     memset(l, 0, sizeof(*l));
     l->arena = cog_arena_new();
     if (l->arena == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    f = fopen(pw_path, "re");
-    if (f == NULL)
-        mapper_logf(log, LOG_WARNING, "cannot read %s: %s", pw_path, strerror(errno));
-    while (f != NULL) {
-        struct passwd pw, *res = NULL;
-        if (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-            break;
-        const char *name = cog_arena_strdup(l->arena, pw.pw_name);
-        if (name == NULL || !cog_strmap_put(&l->names, name, 0) ||
-            !cog_u32map_put(&l->uids, pw.pw_uid, 0)) {
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-            goto out;
-        }
+    for (int i = 0; i < 2; i++) {
+        struct local_load ll = {l, i == 1, false};
+        bool missing;
+        cog_status st = cog_local_file_scan(paths[i], ll.group, local_add, &ll, &missing, err);
+        if (st != COG_OK)
+            return st;
+        if (ll.nomem)
+            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        if (missing)
+            mapper_logf(log, LOG_WARNING, "%s does not exist: no local %s", paths[i],
+                        ll.group ? "groups" : "users");
     }
-    if (f != NULL)
-        fclose(f);
-    f = fopen(gr_path, "re");
-    if (f == NULL)
-        mapper_logf(log, LOG_WARNING, "cannot read %s: %s", gr_path, strerror(errno));
-    while (f != NULL) {
-        struct group gr, *res = NULL;
-        if (fgetgrent_r(f, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
-            break;
-        const char *name = cog_arena_strdup(l->arena, gr.gr_name);
-        if (name == NULL || !cog_strmap_put(&l->names, name, 0) ||
-            !cog_strmap_put(&l->group_gid, name, gr.gr_gid) ||
-            !cog_u32map_put(&l->gids, gr.gr_gid, 0)) {
-            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-            goto out;
-        }
-    }
-out:
-    if (f != NULL)
-        fclose(f);
-    return st;
+    return COG_OK;
 }
 
 void mapping_local_free(struct local *l)
