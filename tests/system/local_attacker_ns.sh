@@ -199,6 +199,23 @@ ATTACK_ULIMIT="-f 1"
 su_as mallory pooluser "$PW"
 t fsize "RLIMIT_FSIZE 1 block around su: cognitoctl cache verify still passes" "$CTL" cache verify
 t fsize "... and pooluser still resolves" test -n "$(getent passwd pooluser)"
+# RLIMIT_NOFILE set for su alone (prlimit execs the setuid su): with few
+# descriptors left, the module's reads of the local files and its NSS
+# lookups fail with EMFILE. A local file that cannot be read counts as
+# holding the name, never as empty: at no limit does pool alice's password
+# open local alice, or reach Cognito. Control: at the same limits pooluser
+# gets in wherever su and the module have the descriptors a login needs.
+nofile_in=""
+for n in 10 12 14 16 18 20 21 22 23 24 32 64; do
+	reqs_clear
+	as mallory "$PW" prlimit --nofile="$n" su alice -s /bin/sh -c 'echo session-of-$(id -un)'
+	tn nofile "RLIMIT_NOFILE $n, su alice with pool alice's password: no session" session_of alice
+	t nofile "... and no request to Cognito named alice" test "$(reqs_for alice)" -eq 0
+	as mallory "$PW" prlimit --nofile="$n" su pooluser -s /bin/sh -c 'echo session-of-$(id -un)'
+	! session_of pooluser || nofile_in="$nofile_in $n"
+done
+t control-nofile "control: pooluser logs in at RLIMIT_NOFILE 64 (got in at:${nofile_in:- none})" \
+	sh -c "echo ' $nofile_in ' | grep -q ' 64 '"
 # su's prompt would go to the closed stderr: the password comes on stdin.
 as mallory "" sh -c 'exec 2>&- 3>&- 4>&-; printf "%s\n" "$0" |
 	su pooluser -s /bin/sh -c "echo session-of-\$(id -un)"' "$PW"
