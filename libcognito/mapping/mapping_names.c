@@ -88,7 +88,7 @@ static bool local_add(void *ctx, const char *name, uint32_t id)
 
 /* Reads the local passwd and group files directly (never through NSS, which
  * would ask our own cache). A file that does not exist is empty; one that
- * cannot be read fails the mapping (cog_local_file_scan). */
+ * cannot be read fails the mapping (cog_local_file_scan), l left empty. */
 cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
                               struct cog_mapping_log *log, struct cog_error *err)
 {
@@ -100,19 +100,22 @@ cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
     l->arena = cog_arena_new();
     if (l->arena == NULL)
         return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-    for (int i = 0; i < 2; i++) {
+    cog_status st = COG_OK;
+    for (int i = 0; i < 2 && st == COG_OK; i++) {
         struct local_load ll = {l, i == 1, false};
-        bool missing;
-        cog_status st = cog_local_file_scan(paths[i], ll.group, local_add, &ll, &missing, err);
-        if (st != COG_OK)
-            return st;
-        if (ll.nomem)
-            return cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
-        if (missing)
+        bool missing = false;
+        st = cog_local_file_scan(paths[i], ll.group, local_add, &ll, &missing, err);
+        if (st == COG_OK && ll.nomem)
+            st = cog_error_set(err, COG_ERR_NOMEM, NULL, "out of memory");
+        if (st == COG_OK && missing)
             mapper_logf(log, LOG_WARNING, "%s does not exist: no local %s", paths[i],
                         ll.group ? "groups" : "users");
     }
-    return COG_OK;
+    if (st != COG_OK) {
+        mapping_local_free(l);
+        l->arena = NULL;
+    }
+    return st;
 }
 
 void mapping_local_free(struct local *l)

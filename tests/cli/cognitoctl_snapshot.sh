@@ -241,6 +241,13 @@ republish 2
 refused b 2 "a public key others may write" "writable by group or others"
 chmod 0644 "$D/fleet.pub"
 
+# A local passwd file that exists but cannot be read (a directory in its
+# place) is no host without local accounts: carol would not be dropped.
+republish 2
+mv "$D/passwd.a" "$D/passwd.a.kept" && mkdir "$D/passwd.a"
+refused a 4 "an unreadable local passwd file (an internal error)" "cannot read $D/passwd.a"
+rmdir "$D/passwd.a" && mv "$D/passwd.a.kept" "$D/passwd.a"
+
 # ---- a newer snapshot, then a replay of the older one ------------------------
 republish 2
 sync b
