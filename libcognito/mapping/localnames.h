@@ -33,8 +33,8 @@ const char *cog_local_nss_name(const char *name, const struct cog_cache_view *ns
 
 /* Why name may not be a Cognito user here (NULL: it may): on the deny list
  * (cog_mapping_name_denied), in the local files or those files unreadable,
- * or known to another NSS
- * source (cog_local_nss_name, against cfg->cache_dir's cache). */
+ * or known to another NSS source (cog_local_nss_name, against
+ * cfg->cache_dir's cache). */
 const char *cog_local_name(const struct cog_config *cfg, const char *name);
 
 #endif

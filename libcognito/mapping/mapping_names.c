@@ -111,10 +111,8 @@ cog_status mapping_local_load(struct local *l, const struct cog_config *cfg,
             mapper_logf(log, LOG_WARNING, "%s does not exist: no local %s", paths[i],
                         ll.group ? "groups" : "users");
     }
-    if (st != COG_OK) {
+    if (st != COG_OK)
         mapping_local_free(l);
-        l->arena = NULL;
-    }
     return st;
 }
 
@@ -125,6 +123,7 @@ void mapping_local_free(struct local *l)
     cog_u32map_free(&l->uids);
     cog_u32map_free(&l->gids);
     cog_arena_free(l->arena);
+    l->arena = NULL; /* freed twice is harmless: a failed load frees, and its caller too */
 }
 
 /* The sub this host's cache gives the account named name, or NULL. */
